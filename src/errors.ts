@@ -1,0 +1,100 @@
+/**
+ * Errors as values: every failure a user can meet is a `SamuelError` with a stable code
+ * (`SAM-<AREA>-<NNN>`), a message saying what failed, a cause saying why, a fix saying what to do, and
+ * the process exit code of its class (DESIGN.md section 8). Deep modules create these; only the CLI
+ * renders them. Anything else that escapes is an unexpected error (exit 1).
+ */
+
+/** Stable process exit codes (DESIGN.md section 8). */
+export const Exit = {
+  ok: 0,
+  unexpected: 1,
+  invalidInput: 2,
+  denied: 3,
+  verification: 4,
+  lockContention: 5,
+  pluginFailed: 6,
+  timeout: 7,
+} as const;
+
+export type ExitCode = (typeof Exit)[keyof typeof Exit];
+
+/** The serialisable shape of an error, as it appears in the `--json` envelope. */
+export interface ErrorInfo {
+  code: string;
+  message: string;
+  cause?: string;
+  fix?: string;
+  /** Extra structured facts (e.g. every manifest problem), shown in `--json` and `--verbose`. */
+  details?: unknown;
+}
+
+export interface SamuelErrorInit {
+  code: string;
+  message: string;
+  exit: ExitCode;
+  cause?: string;
+  fix?: string;
+  details?: unknown;
+  /** The underlying exception, kept for `--verbose` stack traces. */
+  inner?: unknown;
+}
+
+/** A user-facing failure with a stable code and exit code. */
+export class SamuelError extends Error {
+  readonly code: string;
+  readonly exit: ExitCode;
+  readonly reason?: string;
+  readonly fix?: string;
+  readonly details?: unknown;
+  readonly inner?: unknown;
+
+  constructor(init: SamuelErrorInit) {
+    super(init.message);
+    this.name = "SamuelError";
+    this.code = init.code;
+    this.exit = init.exit;
+    this.reason = init.cause;
+    this.fix = init.fix;
+    this.details = init.details;
+    this.inner = init.inner;
+  }
+
+  toInfo(): ErrorInfo {
+    const info: ErrorInfo = { code: this.code, message: this.message };
+    if (this.reason !== undefined) info.cause = this.reason;
+    if (this.fix !== undefined) info.fix = this.fix;
+    if (this.details !== undefined) info.details = this.details;
+    return info;
+  }
+}
+
+/** True when `e` is a SamuelError (also across module instances, e.g. in a Worker). */
+export function isSamuelError(e: unknown): e is SamuelError {
+  return e instanceof SamuelError;
+}
+
+/** Wraps anything thrown into a SamuelError; non-samuel errors become SAM-INTERNAL-001 (exit 1). */
+export function toSamuelError(e: unknown): SamuelError {
+  if (isSamuelError(e)) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  return new SamuelError({
+    code: "SAM-INTERNAL-001",
+    message: `unexpected error: ${message}`,
+    exit: Exit.unexpected,
+    cause: "this is a bug in samuel, not in your input",
+    fix: "re-run with --verbose and report the output at the samuel issue tracker",
+    inner: e,
+  });
+}
+
+/** Shorthand constructors for the common classes, so call sites stay one line. */
+export function invalidInput(
+  code: string,
+  message: string,
+  fix: string,
+  cause?: string,
+  details?: unknown,
+): SamuelError {
+  return new SamuelError({ code, message, exit: Exit.invalidInput, fix, cause, details });
+}
