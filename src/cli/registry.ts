@@ -1,0 +1,199 @@
+/**
+ * The command table: every verb `samuel` knows, its flags, help text and examples, and a lazy loader
+ * for its implementation. Only this table is loaded at start-up; a command's own imports are paid for
+ * only when that command runs.
+ */
+
+import type { CommandSpec } from "./command.ts";
+
+const notImplemented = (issue: string) => async () =>
+  (await import("./commands/not_implemented.ts")).forIssue(issue);
+
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    path: ["init"],
+    summary: "create samuel.toml and .samuel/ in the current folder",
+    usage: "init [--force]",
+    description: "Writes a commented samuel.toml (registries, cache budget, security policy) and " +
+      ".samuel/.gitignore. Refuses to overwrite an existing samuel.toml unless --force is given.",
+    examples: ["samuel init", "samuel init --force --json"],
+    flags: [{ name: "force", type: "boolean", description: "overwrite an existing samuel.toml" }],
+    load: () => import("./commands/init.ts"),
+  },
+  {
+    path: ["install"],
+    summary: "install a plugin (or everything in samuel.lock) after verifying it",
+    usage: "install [SOURCE] [--yes] [--allow-unsigned] [--trusted-root FILE] [--dry-run] [--frozen]",
+    description: "SOURCE is file://DIR, OWNER/REPO[@TAG] (a GitHub release) or NAME[@RANGE] (a registry). " +
+      "With no SOURCE, installs exactly what samuel.lock records.",
+    examples: [
+      "samuel install acme/go-guide-wasm@v1.2.0",
+      "samuel install file://$(pwd) --allow-unsigned",
+      "samuel install --frozen",
+    ],
+    flags: [
+      { name: "yes", alias: "y", type: "boolean", description: "accept the requested capabilities" },
+      { name: "allow-unsigned", type: "boolean", description: "skip signature verification (recorded)" },
+      { name: "trusted-root", type: "string", value: "FILE", description: "Sigstore trusted_root.json" },
+      { name: "dry-run", type: "boolean", description: "show what would happen, change nothing" },
+      { name: "frozen", type: "boolean", description: "fail when samuel.lock would change (CI)" },
+    ],
+    load: notImplemented("6"),
+  },
+  {
+    path: ["uninstall"],
+    summary: "remove an installed plugin, its lock entry and its grants",
+    usage: "uninstall NAME",
+    examples: ["samuel uninstall go-guide-wasm"],
+    flags: [],
+    load: notImplemented("6"),
+  },
+  {
+    path: ["update"],
+    summary: "re-resolve and re-verify plugins, asking only for new capabilities",
+    usage: "update [NAME] [--yes]",
+    examples: ["samuel update", "samuel update go-guide-wasm --yes"],
+    flags: [{ name: "yes", alias: "y", type: "boolean", description: "accept new capabilities" }],
+    load: notImplemented("6"),
+  },
+  {
+    path: ["search"],
+    summary: "search the registries in samuel.toml",
+    usage: "search QUERY",
+    examples: ["samuel search lint"],
+    flags: [],
+    load: notImplemented("6"),
+  },
+  {
+    path: ["info"],
+    summary: "show a plugin's manifest, source and verification",
+    usage: "info NAME",
+    examples: ["samuel info go-guide-wasm"],
+    flags: [],
+    load: notImplemented("6"),
+  },
+  {
+    path: ["ls"],
+    aliases: ["list"],
+    summary: "list installed plugins with version, verification and capabilities",
+    usage: "ls",
+    examples: ["samuel ls", "samuel list --json"],
+    flags: [],
+    load: notImplemented("6"),
+  },
+  {
+    path: ["run"],
+    summary: "run a plugin export in the sandbox",
+    usage: "run PLUGIN [EXPORT] [--input FILE|-] [--timeout D] | run --all EXPORT",
+    description: "Runs one export (default: the first declared) with exactly the capabilities the plugin " +
+      "was granted. Input is the guest's stdin; output is what it prints. Exit 6 when the plugin fails or " +
+      "traps, 7 when it times out.",
+    examples: [
+      "samuel run go-guide-wasm lint",
+      "echo '{}' | samuel run go-guide-wasm lint --input -",
+      "samuel run --all health --json",
+    ],
+    flags: [
+      {
+        name: "input",
+        type: "string",
+        value: "FILE|-",
+        description: "file (or - for stdin) fed to the guest",
+      },
+      { name: "timeout", type: "string", value: "D", description: "override the hard timeout (e.g. 2s)" },
+      { name: "all", type: "boolean", description: "run EXPORT of every installed plugin declaring it" },
+    ],
+    load: notImplemented("4"),
+  },
+  {
+    path: ["doctor"],
+    summary: "check the project, installed plugins, the module cache and the runtime",
+    usage: "doctor",
+    examples: ["samuel doctor", "samuel doctor --json"],
+    flags: [],
+    load: notImplemented("5"),
+  },
+  {
+    path: ["version"],
+    summary: "print samuel's version, plugin protocol and Deno version",
+    usage: "version",
+    examples: ["samuel version", "samuel version --json"],
+    flags: [],
+    load: () => import("./commands/version.ts"),
+  },
+  {
+    path: ["new", "plugin"],
+    summary: "scaffold a new plugin (TinyGo wasm or skill)",
+    usage: "new plugin --kind=wasm|skill --name=NAME [--dir D] [--force]",
+    examples: ["samuel new plugin --kind=wasm --name=hello", "samuel new plugin --kind=skill --name=notes"],
+    flags: [
+      { name: "kind", type: "string", value: "KIND", description: "wasm (default) or skill" },
+      { name: "name", type: "string", value: "NAME", description: "plugin name ([a-z0-9-])" },
+      { name: "dir", type: "string", value: "D", description: "target folder (default: ./NAME)" },
+      { name: "lang", type: "string", value: "LANG", description: "go (default)" },
+      { name: "force", type: "boolean", description: "write into an existing folder" },
+    ],
+    load: notImplemented("7"),
+  },
+  {
+    path: ["plugin", "validate"],
+    summary: "validate a plugin folder's samuel-plugin.toml",
+    usage: "plugin validate [DIR]",
+    description: "Reports every problem at once, each with file, key, line and a fix. Exit 2 when invalid.",
+    examples: ["samuel plugin validate", "samuel plugin validate ./my-plugin --strict --json"],
+    flags: [],
+    load: () => import("./commands/plugin_validate.ts"),
+  },
+  {
+    path: ["plugin", "exec"],
+    summary: "run a WASI command module with exactly the given capabilities (like wasmtime run)",
+    usage:
+      "plugin exec [--dir HOST[::GUEST]]... [--dir-ro HOST[::GUEST]]... [--env K=V]... [--inherit-env KEY]... " +
+      "MODULE.wasm [-- ARGS...]",
+    description: "stdio is the terminal's. Exits with the guest's exit code, or 134 after a trap.",
+    examples: [
+      "samuel plugin exec hello.wasm",
+      "samuel plugin exec --dir-ro .::/workspace --env LANG=C tool.wasm -- --check /workspace",
+    ],
+    flags: [],
+    passthrough: true,
+    load: () => import("./commands/plugin_exec.ts"),
+  },
+  {
+    path: ["plugin", "bench"],
+    summary: "measure a plugin's cold-start and warm invocation medians",
+    usage: "plugin bench [DIR] [-n N]",
+    examples: ["samuel plugin bench", "samuel plugin bench ./my-plugin --json"],
+    flags: [],
+    load: notImplemented("7"),
+  },
+];
+
+/** Top-level words, for "did you mean" on an unknown command. */
+export function topLevelWords(): string[] {
+  const words = new Set<string>();
+  for (const c of COMMANDS) {
+    words.add(c.path[0]);
+    for (const a of c.aliases ?? []) words.add(a);
+  }
+  return [...words];
+}
+
+/** Finds the command selected by the leading words of argv; returns it and how many words it used. */
+export function findCommand(words: readonly string[]): { spec: CommandSpec; used: number } | undefined {
+  let best: { spec: CommandSpec; used: number } | undefined;
+  for (const spec of COMMANDS) {
+    const heads = [spec.path, ...(spec.aliases ?? []).map((a) => [a, ...spec.path.slice(1)])];
+    for (const head of heads) {
+      if (head.every((w, i) => words[i] === w) && (!best || head.length > best.used)) {
+        best = { spec, used: head.length };
+      }
+    }
+  }
+  return best;
+}
+
+/** Commands that start with `word` (for a group such as `plugin` or `new`). */
+export function group(word: string): CommandSpec[] {
+  return COMMANDS.filter((c) => c.path.length > 1 && c.path[0] === word);
+}
