@@ -22,7 +22,15 @@ export async function main(argv: readonly string[]): Promise<number> {
   let start = 0;
   while (start < argv.length && argv[start].startsWith("-") && argv[start] !== "--") start++;
   const leading = parseArgv(argv.slice(0, start), [...GLOBAL_FLAGS, VERSION_FLAG]);
-  let global = resolveGlobals(leading.flags);
+  // Until the command is known, honour output flags anywhere before `--` so even an unknown command's
+  // error comes out as JSON or with a stack trace when asked for.
+  const early = argv.slice(0, argv.includes("--") ? argv.indexOf("--") : argv.length);
+  let global = resolveGlobals({
+    ...leading.flags,
+    json: early.includes("--json"),
+    verbose: early.includes("--verbose") || early.includes("-v"),
+    "no-color": early.includes("--no-color"),
+  });
   let out = new Output(global);
   let commandName = "samuel";
 
@@ -50,6 +58,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         writeAll(Deno.stdout, commandHelp(found.spec) + "\n");
         return rest.length === 0 ? Exit.invalidInput : Exit.ok;
       }
+      global = resolveGlobals(leading.flags);
+      out = new Output(global);
       return await execute(found.spec, rest, global, out);
     }
     const parsed = parseArgv(rest, [...found.spec.flags, ...GLOBAL_FLAGS]);

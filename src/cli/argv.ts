@@ -59,7 +59,8 @@ export function parseArgv(argv: readonly string[], specs: readonly FlagSpec[]): 
     }
     let value: string | undefined;
     if (eq >= 0) value = body.slice(eq + 1);
-    else if (i + 1 < argv.length && argv[i + 1] !== "--") value = argv[++i];
+    // A following `--flag` is taken as a forgotten value, not as the value (`--timeout --json`).
+    else if (i + 1 < argv.length && !argv[i + 1].startsWith("--")) value = argv[++i];
     if (value === undefined) {
       out.missingValue.push(`--${spec.name}`);
       continue;

@@ -1,0 +1,63 @@
+/**
+ * Runs the real `samuel` CLI as a subprocess (`deno run <flags> main.ts ...`) with the same permission
+ * flags as the `samuel` task, so tests see exactly what a user sees: exit code, stdout, stderr, and the
+ * parsed `--json` envelope when there is one.
+ */
+
+export const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+/** The permission flags samuel runs with (kept in step with the `samuel` task in deno.json). */
+export const RUN_FLAGS = [
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-net",
+  "--allow-run",
+  "--allow-sys",
+  "--unstable-worker-options",
+];
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  // deno-lint-ignore no-explicit-any
+  json?: any;
+}
+
+export interface CliOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  stdin?: string | Uint8Array;
+}
+
+export async function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
+  const cmd = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-q", ...RUN_FLAGS, MAIN, ...args],
+    cwd: opts.cwd,
+    env: { NO_COLOR: "1", ...opts.env },
+    stdin: opts.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const child = cmd.spawn();
+  if (opts.stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(typeof opts.stdin === "string" ? new TextEncoder().encode(opts.stdin) : opts.stdin);
+    await writer.close();
+  }
+  const { code, stdout, stderr } = await child.output();
+  const result: CliResult = {
+    code,
+    stdout: new TextDecoder().decode(stdout),
+    stderr: new TextDecoder().decode(stderr),
+  };
+  if (args.includes("--json")) {
+    try {
+      result.json = JSON.parse(result.stdout);
+    } catch {
+      // Left undefined: the test asserting on it reports stdout.
+    }
+  }
+  return result;
+}
