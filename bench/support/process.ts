@@ -1,0 +1,31 @@
+/**
+ * Whole-process timing helpers for benchmarks: spawn `deno run` (or any command) and wait for it, so a
+ * bench measures what a user's shell measures, start-up included.
+ */
+
+export const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+export const SAMUEL_FLAGS = [
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-net",
+  "--allow-run",
+  "--allow-sys",
+  "--unstable-worker-options",
+];
+
+/** Runs a command to completion, failing loudly when it does not exit 0 (a broken bench is no bench). */
+export async function runToEnd(cmd: string, args: string[], cwd?: string): Promise<void> {
+  const { code, stderr } = await new Deno.Command(cmd, { args, cwd, stdout: "null", stderr: "piped" })
+    .output();
+  if (code !== 0) throw new Error(`${cmd} ${args.join(" ")} exited ${code}: ${new TextDecoder().decode(stderr)}`);
+}
+
+/** An empty script in a temp dir: the `deno run` floor every whole-process bench compares against. */
+export function emptyScript(): string {
+  const dir = Deno.makeTempDirSync({ prefix: "samuel-bench-" });
+  const path = `${dir}/empty.ts`;
+  Deno.writeTextFileSync(path, "// intentionally empty\n");
+  return path;
+}
