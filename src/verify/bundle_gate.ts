@@ -1,0 +1,186 @@
+/**
+ * The structural gate a bundle passes before any cryptography: it must exist, be JSON, not be cosign's
+ * legacy format, carry a whitelisted media type (`@sigstore/bundle` accepts any v0.x), sign the artifact
+ * directly (a message signature, not a DSSE envelope) with a Fulcio certificate (not a bare public key),
+ * and carry at least one transparency-log entry. Runs on plain JSON, so it needs no Sigstore module.
+ */
+
+import { FIX_DO_NOT_INSTALL, VerifyCode, verifyError } from "./errors.ts";
+
+/** Media types we accept: v0.1, v0.2 and v0.3 in both spellings of v0.3. */
+export const ACCEPTED_MEDIA_TYPES: readonly string[] = [
+  "application/vnd.dev.sigstore.bundle+json;version=0.1",
+  "application/vnd.dev.sigstore.bundle+json;version=0.2",
+  "application/vnd.dev.sigstore.bundle+json;version=0.3",
+  "application/vnd.dev.sigstore.bundle.v0.3+json",
+];
+
+/** A bundle that passed the gate, with the facts later steps need. */
+export interface GatedBundle {
+  /** The parsed JSON, for `bundleFromJSON`. */
+  json: Record<string, unknown>;
+  mediaType: string;
+  /** The sha256 the signer signed, from `messageSignature.messageDigest`. */
+  signedSha256: Uint8Array;
+  /** `logId.keyId` (base64) of each transparency-log entry. */
+  logIds: string[];
+  /** The first entry's log index and integrated time (seconds), as the bundle states them. */
+  logIndex: number;
+  integratedTime?: number;
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function malformed(bundleName: string, cause: string, inner?: unknown) {
+  return verifyError(VerifyCode.malformedBundle, {
+    message: `signature bundle ${bundleName} is malformed`,
+    cause,
+    fix: "ask the plugin author to re-sign the release with cosign or sigstore-js and publish the new bundle",
+    inner,
+  });
+}
+
+function decodeBase64(text: unknown): Uint8Array | undefined {
+  if (typeof text !== "string") return undefined;
+  try {
+    return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+  } catch {
+    return undefined;
+  }
+}
+
+function isLegacyCosign(json: Json): boolean {
+  return json.mediaType === undefined &&
+    ("base64Signature" in json || "rekorBundle" in json || ("cert" in json && "base64Signature" in json));
+}
+
+/** Parses and checks a bundle; throws the specific SamuelError (exit 4) for each way it can fail. */
+export function gateBundle(bundleText: string | undefined, bundleName: string): GatedBundle {
+  if (bundleText === undefined) {
+    throw verifyError(VerifyCode.bundleMissing, {
+      message: `signature bundle missing: ${bundleName}`,
+      cause: "plugins must be signed with Sigstore, and the release carries no bundle next to the module",
+      fix: `ask the plugin author to publish ${bundleName} (cosign sign-blob --new-bundle-format --bundle ` +
+        `${bundleName} …), or, if you trust the source anyway, re-run with --allow-unsigned`,
+    });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(bundleText);
+  } catch (e) {
+    throw malformed(bundleName, `it is not JSON (${e instanceof Error ? e.message : String(e)})`, e);
+  }
+  if (!isObject(parsed)) throw malformed(bundleName, "it is not a JSON object");
+  const json = parsed;
+
+  if (isLegacyCosign(json)) {
+    throw verifyError(VerifyCode.legacyCosignBundle, {
+      message: `signature bundle ${bundleName} uses cosign's legacy bundle format`,
+      cause: "the legacy format ({base64Signature, cert, rekorBundle}) is not a Sigstore bundle and cannot " +
+        "be verified offline against a trusted root",
+      fix: "ask the plugin author to re-sign with `cosign sign-blob --new-bundle-format --bundle " +
+        `${bundleName} <file>\` (cosign 2.x) and publish the new bundle`,
+    });
+  }
+
+  const mediaType = json.mediaType;
+  if (typeof mediaType !== "string" || !ACCEPTED_MEDIA_TYPES.includes(mediaType)) {
+    throw verifyError(VerifyCode.unsupportedMediaType, {
+      message: typeof mediaType === "string"
+        ? `signature bundle ${bundleName} has unsupported media type ${mediaType}`
+        : `signature bundle ${bundleName} has no media type`,
+      cause: `samuel accepts Sigstore bundles v0.1 to v0.3 only: ${ACCEPTED_MEDIA_TYPES.join(", ")}`,
+      fix: "ask the plugin author to sign with a Sigstore client that writes bundle v0.3 " +
+        "(cosign sign-blob --new-bundle-format), or upgrade samuel if a newer version accepts this format",
+    });
+  }
+
+  if ("dsseEnvelope" in json) {
+    throw verifyError(VerifyCode.notMessageSignature, {
+      message:
+        `signature bundle ${bundleName} holds a DSSE envelope (an attestation), not a signature of the file`,
+      cause:
+        "samuel verifies plugin files by a message signature over their bytes; attestations are not accepted",
+      fix: "ask the plugin author to sign the file itself with `cosign sign-blob --new-bundle-format`",
+    });
+  }
+  const material = json.verificationMaterial;
+  if (!isObject(material)) throw malformed(bundleName, "it has no verificationMaterial");
+  if ("publicKey" in material) {
+    throw verifyError(VerifyCode.notMessageSignature, {
+      message: `signature bundle ${bundleName} is signed with a bare public key, not a Sigstore certificate`,
+      cause: "a key-signed bundle carries no signer identity, so the identity policy cannot be checked",
+      fix: "ask the plugin author to sign keyless (Sigstore/Fulcio, e.g. from GitHub Actions) with " +
+        "`cosign sign-blob --new-bundle-format`",
+    });
+  }
+  if (!("certificate" in material) && !("x509CertificateChain" in material)) {
+    throw malformed(bundleName, "its verificationMaterial has no certificate");
+  }
+
+  const message = json.messageSignature;
+  if (!isObject(message)) throw malformed(bundleName, "it has no messageSignature");
+  const digest = message.messageDigest;
+  if (!isObject(digest) || digest.algorithm !== "SHA2_256") {
+    throw malformed(bundleName, "its messageSignature has no SHA2_256 messageDigest");
+  }
+  const signedSha256 = decodeBase64(digest.digest);
+  if (!signedSha256 || signedSha256.length !== 32) {
+    throw malformed(bundleName, "its messageDigest is not a base64 sha256");
+  }
+
+  const entries = material.tlogEntries;
+  if (!Array.isArray(entries) || entries.length === 0) {
+    throw verifyError(VerifyCode.tlogInvalid, {
+      message: `signature bundle ${bundleName} has no transparency log entry`,
+      cause: "samuel requires every signature to be recorded in a Sigstore transparency log (Rekor)",
+      fix: "ask the plugin author to sign with the transparency log enabled (no --tlog-upload=false)",
+    });
+  }
+  const logIds: string[] = [];
+  for (const entry of entries) {
+    const keyId = isObject(entry) && isObject(entry.logId) ? entry.logId.keyId : undefined;
+    if (typeof keyId !== "string") throw malformed(bundleName, "a transparency log entry has no logId");
+    logIds.push(keyId);
+  }
+  const first = entries[0] as Json;
+  const logIndex = Number(first.logIndex);
+  if (!Number.isSafeInteger(logIndex) || logIndex < 0) {
+    throw malformed(bundleName, "its transparency log entry has no valid logIndex");
+  }
+  const time = Number(first.integratedTime);
+  return {
+    json,
+    mediaType,
+    signedSha256,
+    logIds,
+    logIndex,
+    integratedTime: Number.isSafeInteger(time) && time > 0 ? time : undefined,
+  };
+}
+
+/** Compares the artifact's sha256 with the signed one; a difference means the file was changed. */
+export function checkArtifactDigest(
+  gated: GatedBundle,
+  artifactSha256: Uint8Array,
+  bundleName: string,
+): void {
+  const same = artifactSha256.length === gated.signedSha256.length &&
+    artifactSha256.every((b, i) => b === gated.signedSha256[i]);
+  if (!same) {
+    throw verifyError(VerifyCode.digestMismatch, {
+      message: `the file does not match its signature bundle ${bundleName}`,
+      cause: `its sha256 is ${toHex(artifactSha256)}, but the bundle signs ${toHex(gated.signedSha256)}: ` +
+        "the file was changed after signing, or the bundle belongs to another file",
+      fix: FIX_DO_NOT_INSTALL,
+    });
+  }
+}
+
+export function toHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}

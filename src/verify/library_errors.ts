@@ -1,0 +1,120 @@
+/**
+ * The one place where `@sigstore/verify` and `@sigstore/bundle` errors become samuel errors. The library
+ * reports a `code` (VerificationError) plus a message; we map each to the failure mode the user can act
+ * on. Anything we do not recognise is returned as undefined so the caller lets it surface as a bug.
+ */
+
+import type { SamuelError } from "../errors.ts";
+import { FIX_DO_NOT_INSTALL, VerifyCode, verifyError, verifyInputError } from "./errors.ts";
+
+interface LibraryError {
+  name?: string;
+  code?: string;
+  message?: string;
+}
+
+const FIX_OTHER_INSTANCE =
+  "if the publisher signs with another Sigstore instance (staging, a private deployment), pass " +
+  "that instance's trusted root with --trusted-root FILE; if the embedded root is out of date, upgrade samuel; " +
+  "otherwise do not install this file";
+
+/** Maps an error thrown while verifying `bundleName`; undefined when it is not a library error. */
+export function mapLibraryError(e: unknown, bundleName: string): SamuelError | undefined {
+  if (typeof e !== "object" || e === null) return undefined;
+  const { name, code, message = "" } = e as LibraryError;
+  const seen = code ? `${code}: ${message}` : message;
+
+  if (name === "ValidationError") {
+    return verifyError(VerifyCode.malformedBundle, {
+      message: `signature bundle ${bundleName} is malformed`,
+      cause: `it is not a valid Sigstore bundle (${message})`,
+      fix:
+        "ask the plugin author to re-sign the release with cosign or sigstore-js and publish the new bundle",
+      inner: e,
+    });
+  }
+
+  switch (code) {
+    case "SIGNATURE_ERROR":
+      return verifyError(VerifyCode.signatureInvalid, {
+        message: `the signature in ${bundleName} is not valid for this file`,
+        cause: `the signature does not verify with the signing certificate's key (${seen})`,
+        fix: FIX_DO_NOT_INSTALL,
+        inner: e,
+      });
+    case "TLOG_BODY_ERROR":
+      if (/digest mismatch/i.test(message)) {
+        return verifyError(VerifyCode.digestMismatch, {
+          message: `the file does not match the transparency log entry in ${bundleName}`,
+          cause: `the digest recorded in the log is not the one in the bundle (${seen})`,
+          fix: FIX_DO_NOT_INSTALL,
+          inner: e,
+        });
+      }
+      if (/signature mismatch/i.test(message)) {
+        return verifyError(VerifyCode.signatureInvalid, {
+          message: `the signature in ${bundleName} is not the one recorded in the transparency log`,
+          cause: `the bundle's signature differs from the logged one: it was altered or swapped (${seen})`,
+          fix: FIX_DO_NOT_INSTALL,
+          inner: e,
+        });
+      }
+      return tlogError(bundleName, seen, e);
+    case "TLOG_ERROR":
+    case "TLOG_INCLUSION_PROOF_ERROR":
+    case "TLOG_INCLUSION_PROMISE_ERROR":
+    case "TLOG_MISSING_INCLUSION_ERROR":
+      return tlogError(bundleName, seen, e);
+    case "CERTIFICATE_ERROR":
+      return verifyError(VerifyCode.untrustedInstance, {
+        message: `the signing certificate in ${bundleName} is not trusted`,
+        cause:
+          "its chain does not lead to a certificate authority of the trusted root, or it was not valid " +
+          `when the signature was made: the bundle may come from another Sigstore instance (${seen})`,
+        fix: FIX_OTHER_INSTANCE,
+        inner: e,
+      });
+    case "TIMESTAMP_ERROR":
+      return verifyError(VerifyCode.timestampInvalid, {
+        message: `the signing time in ${bundleName} cannot be established`,
+        cause: `no trusted timestamp (transparency log or timestamp authority) vouches for it (${seen})`,
+        fix: FIX_OTHER_INSTANCE,
+        inner: e,
+      });
+    case "PUBLIC_KEY_ERROR":
+      return verifyError(VerifyCode.notMessageSignature, {
+        message: `signature bundle ${bundleName} refers to a public key, not a Sigstore certificate`,
+        cause: `key-signed bundles carry no signer identity (${seen})`,
+        fix: "ask the plugin author to sign keyless with `cosign sign-blob --new-bundle-format`",
+        inner: e,
+      });
+    case "NOT_IMPLEMENTED_ERROR":
+      return verifyError(VerifyCode.malformedBundle, {
+        message: `signature bundle ${bundleName} uses a feature samuel cannot verify`,
+        cause: seen,
+        fix: "ask the plugin author to sign with `cosign sign-blob --new-bundle-format`",
+        inner: e,
+      });
+  }
+  return undefined;
+}
+
+/** A trusted root that `@sigstore/verify` could not turn into trust material. */
+export function trustMaterialError(e: unknown, origin: string): SamuelError {
+  return verifyInputError(VerifyCode.trustedRootInvalid, {
+    message: `trusted root ${origin} cannot be used`,
+    cause: e instanceof Error ? e.message : String(e),
+    fix:
+      "pass a valid trusted_root.json with --trusted-root FILE, or drop the option to use the embedded root",
+    inner: e,
+  });
+}
+
+function tlogError(bundleName: string, seen: string, inner: unknown): SamuelError {
+  return verifyError(VerifyCode.tlogInvalid, {
+    message: `the transparency log entry in ${bundleName} is invalid`,
+    cause: `the log's signed proof of inclusion does not verify against the trusted root (${seen})`,
+    fix: FIX_DO_NOT_INSTALL,
+    inner,
+  });
+}

@@ -1,0 +1,118 @@
+/**
+ * The signature verification gate (DESIGN.md 6.3): `verifyArtifact` checks that a plugin file carries a
+ * valid Sigstore bundle from an allowed signer, and throws a specific `SamuelError` (exit 4) otherwise.
+ * This module is cheap to import: the Sigstore libraries, the `node:crypto` fix and the embedded trusted
+ * root are loaded on the first call only.
+ */
+
+import { checkArtifactDigest, gateBundle, toHex } from "./bundle_gate.ts";
+import { VerifyCode, verifyError } from "./errors.ts";
+import { findMatchingPattern } from "./identity.ts";
+import type { VerificationPolicy } from "./policy.ts";
+import { asTrustedRoot, embeddedTrustedRoot, trustedLogIds } from "./trust_root.ts";
+
+export { ACCEPTED_MEDIA_TYPES } from "./bundle_gate.ts";
+export { VerifyCode } from "./errors.ts";
+export { compileIdentityPattern, githubReleaseIdentity, matchesIdentity } from "./identity.ts";
+export { allowUnsignedFromEnv, buildPolicy, DEFAULT_ISSUER } from "./policy.ts";
+export type { PolicyInput, VerificationPolicy } from "./policy.ts";
+export { embeddedTrustedRoot, readTrustedRootFile } from "./trust_root.ts";
+export type { TrustedRootJson } from "./trust_root.ts";
+
+export interface VerifyArtifactOptions {
+  /** The plugin file's bytes, exactly as downloaded. */
+  artifact: Uint8Array;
+  /** The bundle's text, or undefined when the release has no bundle. */
+  bundleText: string | undefined;
+  /** The bundle's file name (e.g. `hello.wasm.bundle`), used in messages. */
+  bundleName: string;
+  policy: VerificationPolicy;
+  /** A parsed trusted_root.json (`readTrustedRootFile`); the embedded public-good root by default. */
+  trustedRoot?: unknown;
+  /** Names `trustedRoot` in messages (its path); "embedded public-good root" by default. */
+  trustedRootOrigin?: string;
+}
+
+/** What was verified, for the lock file (`verification = "sigstore"`). */
+export interface VerificationResult {
+  method: "sigstore";
+  /** The certificate's subject alternative name (the signing workflow). */
+  san: string;
+  issuer: string;
+  /** Index of the first transparency log entry. */
+  logIndex: number;
+  /** When the log recorded the signature (ISO 8601, UTC), when the bundle says. */
+  integratedTime?: string;
+  mediaType: string;
+  /** sha256 (hex) of the bundle's bytes. */
+  bundleSha256: string;
+}
+
+async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
+}
+
+/** Verifies `artifact` against its bundle and the policy; throws a `SamuelError` on any failure. */
+export async function verifyArtifact(options: VerifyArtifactOptions): Promise<VerificationResult> {
+  const { artifact, bundleText, bundleName, policy } = options;
+  const gated = gateBundle(bundleText, bundleName);
+  checkArtifactDigest(gated, await sha256(artifact), bundleName);
+
+  const origin = options.trustedRoot === undefined
+    ? "embedded public-good root"
+    : options.trustedRootOrigin ?? "given trusted root";
+  const root = asTrustedRoot(options.trustedRoot ?? await embeddedTrustedRoot(), origin);
+  const known = trustedLogIds(root);
+  const unknown = gated.logIds.filter((id) => !known.has(id));
+  if (unknown.length > 0) {
+    throw verifyError(VerifyCode.untrustedInstance, {
+      message: `signature bundle ${bundleName} was logged by a transparency log that is not trusted`,
+      cause: `log ${unknown[0]} is not in the ${origin}: the bundle comes from another Sigstore instance ` +
+        "(staging, a private deployment) or the trusted root is out of date",
+      fix: "if the publisher signs with another Sigstore instance, pass that instance's trusted root with " +
+        "--trusted-root FILE; if the embedded root is out of date, upgrade samuel; otherwise do not install",
+    });
+  }
+
+  const engine = await import("./sigstore_engine.ts");
+  const signer = engine.verifyBundle(gated.json, artifact, root, origin, bundleName);
+
+  if (signer.issuer !== policy.issuer) {
+    throw verifyError(VerifyCode.issuerMismatch, {
+      message: `signer issuer mismatch in ${bundleName}: expected ${policy.issuer}, saw ${
+        signer.issuer ?? "none"
+      }`,
+      cause: "the certificate was issued for an identity from another OIDC provider than the policy allows " +
+        "(issuers are compared exactly)",
+      fix:
+        "if you trust that provider, set [security].issuer in samuel.toml to the exact issuer; otherwise do " +
+        "not install this file",
+      details: { expected: policy.issuer, seen: signer.issuer ?? null },
+    });
+  }
+  const san = signer.san ?? "";
+  if (findMatchingPattern(san, policy.identityPatterns) === undefined) {
+    const expected = policy.identityPatterns.length > 0
+      ? policy.identityPatterns.join(", ")
+      : "none (no identity pattern is configured for this source)";
+    throw verifyError(VerifyCode.identityMismatch, {
+      message: `signer identity not allowed in ${bundleName}: ${san || "(no SAN)"}`,
+      cause: `the certificate SAN ${san || "(none)"} matches none of the identity patterns: ${expected}`,
+      fix: "if you trust this signer, add a pattern matching it to [security].identity_patterns in " +
+        "samuel.toml; otherwise do not install this file",
+      details: { seen: san, patterns: policy.identityPatterns },
+    });
+  }
+
+  return {
+    method: "sigstore",
+    san,
+    issuer: signer.issuer,
+    logIndex: gated.logIndex,
+    integratedTime: gated.integratedTime === undefined
+      ? undefined
+      : new Date(gated.integratedTime * 1000).toISOString(),
+    mediaType: gated.mediaType,
+    bundleSha256: toHex(await sha256(new TextEncoder().encode(bundleText))),
+  };
+}
