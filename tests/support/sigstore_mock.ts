@@ -135,7 +135,7 @@ export async function startMockSigstore(options: StartMockOptions = {}): Promise
 
   // Valid from an hour before the clock, so certificates and log entries made at `clock` fall inside.
   const validFor = { start: new Date(clock.getTime() - 3_600_000).toISOString() };
-  const keyId = (der: ArrayBufferView) => base64(nodeCrypto.createHash("sha256").update(der).digest());
+  const keyId = (der: Uint8Array) => base64(nodeCrypto.createHash("sha256").update(der).digest());
   const trustedRoot = {
     mediaType: "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
     tlogs: [{
