@@ -1,0 +1,755 @@
+/**
+ * `samuel.toml`, the user's project file (DESIGN.md section 3): its model, parsing with validation errors
+ * that name the file, key, line and fix, the default content `samuel init` writes, and surgical edits.
+ *
+ * The file belongs to the user; samuel owns only the `[[plugins]]` entries. Edits therefore never
+ * re-serialise the document: `addOrReplacePlugin` / `removePlugin` change the lines of one plugin's block
+ * and leave every other byte (comments, unknown tables, formatting) as it was, and each edit is checked by
+ * re-parsing before it is accepted.
+ */
+
+import { parse, TomlError } from "smol-toml";
+import { Exit, invalidInput, SamuelError } from "../errors.ts";
+import { writeFileAtomic } from "./atomic.ts";
+import { projectPaths } from "./paths.ts";
+import { keyLines, scanToml, type TomlScan, type TomlStatement } from "./toml_scan.ts";
+import { tomlString } from "./toml_value.ts";
+
+/** A registry whose `index.toml` resolves plugin names (DESIGN.md section 6, step 1). */
+export interface RegistryEntry {
+  name: string;
+  url: string;
+}
+
+/** What the user asked for: one `[[plugins]]` entry. */
+export interface PluginRequest {
+  name: string;
+  /** `owner/repo[@tag]`, a registry name, or `file://…`, as given to `samuel install`. */
+  source: string;
+  /** Requested version or range, when the source does not carry one. */
+  version?: string;
+}
+
+/** The `[security]` policy (DESIGN.md section 6, step 3). */
+export interface SecurityPolicy {
+  /** Extra anchored SAN patterns a signer may match (on top of a GitHub source's own release workflow). */
+  identityPatterns: string[];
+  /** Required certificate issuer (OIDC provider). */
+  issuer: string;
+  /** A trusted-root JSON file, resolved against the project root; undefined = the embedded snapshot. */
+  trustedRoot?: string;
+  /** Skip signature verification for every install in this project (recorded in the lock as such). */
+  allowUnsigned: boolean;
+}
+
+export interface ProjectConfig {
+  /** The file read, or where it would be when absent. */
+  path: string;
+  /** False when built from defaults because the project has no `samuel.toml`. */
+  exists: boolean;
+  registries: RegistryEntry[];
+  plugins: PluginRequest[];
+  wasm: { cacheBudget: number };
+  security: SecurityPolicy;
+  /** Non-fatal findings (unknown keys, with lines); errors under `--strict` at the caller's choice. */
+  warnings: string[];
+}
+
+export const DEFAULT_ISSUER = "https://token.actions.githubusercontent.com";
+export const DEFAULT_CACHE_BUDGET = 500 * 1024 * 1024;
+export const DEFAULT_REGISTRIES: readonly RegistryEntry[] = Object.freeze([
+  Object.freeze({ name: "samuel-plugins", url: "https://github.com/samuel-plugins/index" }),
+]);
+
+/** Plugin names, as in the manifest (DESIGN.md section 3.1). */
+export const PLUGIN_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
+const UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  tib: 1024 ** 4,
+  kb: 1000,
+  mb: 1000 ** 2,
+  gb: 1000 ** 3,
+  tb: 1000 ** 4,
+};
+
+/**
+ * Parses a byte size: a non-negative integer (bytes) or a string like `"500MiB"`, `"1.5 GiB"`, `"200MB"`
+ * (binary KiB/MiB/GiB/TiB, decimal KB/MB/GB/TB, case-insensitive). Returns undefined when invalid.
+ */
+export function parseByteSize(value: unknown): number | undefined {
+  if (typeof value === "bigint") value = Number(value);
+  if (typeof value === "number") return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+  if (typeof value !== "string") return undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$/.exec(value);
+  if (!m) return undefined;
+  const unit = UNITS[m[2].toLowerCase()];
+  if (unit === undefined) return undefined;
+  const bytes = Math.round(Number(m[1]) * unit);
+  return Number.isSafeInteger(bytes) ? bytes : undefined;
+}
+
+/** Formats bytes with the largest binary unit that keeps it readable (`500 MiB`). */
+export function formatByteSize(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let n = bytes;
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${Number.isInteger(n) ? n : n.toFixed(1)} ${units[i]}`;
+}
+
+/** The commented `samuel.toml` that `samuel init` writes. */
+export function defaultConfigText(): string {
+  return `# samuel.toml: this project's WebAssembly plugins and the policy they are installed under.
+# Edit freely: samuel only ever rewrites the [[plugins]] entries and keeps everything else as written.
+# Reference: https://github.com/samuel-plugins/samuel
+
+# Registries resolve plain plugin names (\`samuel install <name>[@range]\`), searched in this order.
+[[registries]]
+name = "samuel-plugins"
+url = "https://github.com/samuel-plugins/index"
+
+[wasm]
+# Disk budget of the shared module cache in $SAMUEL_HOME; least recently used modules are evicted past it.
+# Bytes, or a number with KiB, MiB or GiB.
+cache_budget = "500MiB"
+
+[security]
+# Certificate issuer a plugin's Sigstore signature must come from (GitHub Actions keyless signing).
+issuer = "${DEFAULT_ISSUER}"
+# A GitHub source owner/repo is trusted by default when signed by that repository's own release
+# workflow at a tag (https://github.com/<owner>/<repo>/.github/workflows/**@refs/tags/**).
+# Add anchored SAN patterns here to trust other signers, e.g. a shared release repository:
+#   identity_patterns = ["https://github.com/my-org/releases/.github/workflows/release.yml@refs/tags/*"]
+identity_patterns = []
+# trusted_root = "sigstore-trusted-root.json"   # default: the Sigstore public-good root built into samuel
+# allow_unsigned = false                        # true installs unsigned plugins without --allow-unsigned
+
+# Plugins, added by \`samuel install\` and removed by \`samuel uninstall\` (samuel.lock pins what was installed):
+# [[plugins]]
+# name = "hello"
+# source = "owner/repo@v1.2.0"   # or a registry name, or file://DIR
+`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Parsing and validation
+
+interface Problem {
+  key: string;
+  line?: number;
+  message: string;
+  fix: string;
+}
+
+function typeName(v: unknown): string {
+  if (Array.isArray(v)) return "an array";
+  if (v instanceof Date) return "a date";
+  if (v === null) return "null";
+  if (typeof v === "object") return "a table";
+  return `a ${typeof v === "bigint" ? "number" : typeof v}`;
+}
+
+function isTable(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date);
+}
+
+const KNOWN: Record<string, readonly string[]> = {
+  "": ["registries", "plugins", "wasm", "security"],
+  registries: ["name", "url"],
+  plugins: ["name", "source", "version"],
+  wasm: ["cache_budget"],
+  security: ["identity_patterns", "issuer", "trusted_root", "allow_unsigned"],
+};
+
+function syntaxError(file: string, e: unknown): SamuelError {
+  const line = e instanceof TomlError ? e.line : undefined;
+  const column = e instanceof TomlError ? e.column : undefined;
+  const [first, ...rest] = (e instanceof Error ? e.message : String(e)).split("\n");
+  const where = line ? `${file}:${line}${column ? `:${column}` : ""}` : file;
+  return new SamuelError({
+    code: "SAM-CONFIG-002",
+    message: `${where} is not valid TOML: ${first.replace(/^Invalid TOML document:\s*/, "")}`,
+    exit: Exit.invalidInput,
+    cause: rest.join("\n").trim() || undefined,
+    fix: `fix the syntax at line ${line ?? "?"} of ${file} (see https://toml.io), or regenerate it with ` +
+      "`samuel init --force`",
+    details: { file, line, column },
+    inner: e,
+  });
+}
+
+/** Parses TOML, turning syntax errors into `SAM-CONFIG-002` naming the file and line. */
+function parseToml(text: string, file: string): Record<string, unknown> {
+  try {
+    return parse(text) as Record<string, unknown>;
+  } catch (e) {
+    throw syntaxError(file, e);
+  }
+}
+
+/**
+ * Parses and validates `samuel.toml` text. Throws `SAM-CONFIG-002` (syntax) or `SAM-CONFIG-003` (wrong
+ * keys or values, all problems listed in `details`), exit code 2.
+ */
+export function parseConfig(text: string, file = "samuel.toml", root?: string): ProjectConfig {
+  const doc = parseToml(text, file);
+  const lines = keyLines(scanToml(text));
+  const problems: Problem[] = [];
+  const warnings: string[] = [];
+  const lineOf = (key: string) => lines.get(key);
+  const bad = (key: string, message: string, fix: string) =>
+    problems.push({ key, line: lineOf(key), message, fix });
+  const unknownKeys = (table: Record<string, unknown>, kind: string, prefix: string) => {
+    for (const k of Object.keys(table)) {
+      if (KNOWN[kind].includes(k)) continue;
+      const key = prefix ? `${prefix}.${k}` : k;
+      const at = lineOf(key);
+      warnings.push(
+        `${file}${at ? `:${at}` : ""}: unknown key \`${key}\` (kept as written; samuel ignores it)` +
+          (kind === "" ? "" : `; known keys of [${kind}]: ${KNOWN[kind].join(", ")}`),
+      );
+    }
+  };
+  const str = (table: Record<string, unknown>, k: string, key: string, required: boolean, fix: string) => {
+    const v = table[k];
+    if (v === undefined) {
+      if (required) bad(key, `\`${key}\` is missing`, fix);
+      return undefined;
+    }
+    if (typeof v !== "string" || v.trim() === "") {
+      bad(key, `\`${key}\` must be a non-empty string, found ${typeName(v)}`, fix);
+      return undefined;
+    }
+    return v;
+  };
+
+  unknownKeys(doc, "", "");
+
+  // [[registries]]
+  let registries: RegistryEntry[] = DEFAULT_REGISTRIES.map((r) => ({ ...r }));
+  if (doc.registries !== undefined) {
+    registries = [];
+    if (!Array.isArray(doc.registries)) {
+      bad(
+        "registries",
+        "`registries` must be an array of tables ([[registries]])",
+        "write each registry as a [[registries]] table with name and url",
+      );
+    } else {
+      const seen = new Set<string>();
+      doc.registries.forEach((r, i) => {
+        const key = `registries[${i}]`;
+        if (!isTable(r)) {
+          bad(
+            key,
+            `\`${key}\` must be a table, found ${typeName(r)}`,
+            "write it as [[registries]] with name and url",
+          );
+          return;
+        }
+        unknownKeys(r, "registries", key);
+        const name = str(
+          r,
+          "name",
+          `${key}.name`,
+          true,
+          'give the registry a name, e.g. name = "samuel-plugins"',
+        );
+        const url = str(
+          r,
+          "url",
+          `${key}.url`,
+          true,
+          'give the registry a url, e.g. url = "https://github.com/samuel-plugins/index"',
+        );
+        if (url !== undefined && !/^(https?|file):\/\/./.test(url)) {
+          bad(
+            `${key}.url`,
+            `\`${key}.url\` = ${JSON.stringify(url)} is not an http(s):// or file:// URL`,
+            'write a full URL, e.g. "https://github.com/samuel-plugins/index"',
+          );
+        }
+        if (name !== undefined) {
+          if (seen.has(name)) {
+            bad(
+              `${key}.name`,
+              `registry name ${JSON.stringify(name)} appears twice`,
+              "give each [[registries]] entry a distinct name",
+            );
+          }
+          seen.add(name);
+          if (url !== undefined) registries.push({ name, url });
+        }
+      });
+    }
+  }
+
+  // [[plugins]]
+  const plugins: PluginRequest[] = [];
+  if (doc.plugins !== undefined) {
+    if (!Array.isArray(doc.plugins)) {
+      bad(
+        "plugins",
+        "`plugins` must be an array of tables ([[plugins]])",
+        "write each plugin as a [[plugins]] table with name and source, or let `samuel install` add it",
+      );
+    } else {
+      const seen = new Set<string>();
+      doc.plugins.forEach((p, i) => {
+        const key = `plugins[${i}]`;
+        if (!isTable(p)) {
+          bad(
+            key,
+            `\`${key}\` must be a table, found ${typeName(p)}`,
+            "write it as [[plugins]] with name and source",
+          );
+          return;
+        }
+        unknownKeys(p, "plugins", key);
+        const name = str(p, "name", `${key}.name`, true, 'add the plugin\'s name, e.g. name = "hello"');
+        const source = str(
+          p,
+          "source",
+          `${key}.source`,
+          true,
+          'add where it comes from, e.g. source = "owner/repo@v1.2.0"',
+        );
+        const version = str(
+          p,
+          "version",
+          `${key}.version`,
+          false,
+          'write a version or range, e.g. version = "^1.2.0", or remove the key',
+        );
+        if (name !== undefined && !PLUGIN_NAME.test(name)) {
+          bad(
+            `${key}.name`,
+            `plugin name ${JSON.stringify(name)} is not valid`,
+            "use 1-64 characters: lowercase letters, digits and '-', starting with a letter or digit",
+          );
+        } else if (name !== undefined) {
+          if (seen.has(name)) {
+            bad(
+              `${key}.name`,
+              `plugin ${JSON.stringify(name)} is listed twice`,
+              "keep one [[plugins]] entry per plugin name",
+            );
+          }
+          seen.add(name);
+          if (source !== undefined) {
+            plugins.push(version === undefined ? { name, source } : { name, source, version });
+          }
+        }
+      });
+    }
+  }
+
+  // [wasm]
+  let cacheBudget = DEFAULT_CACHE_BUDGET;
+  if (doc.wasm !== undefined) {
+    if (!isTable(doc.wasm)) {
+      bad("wasm", `\`wasm\` must be a table, found ${typeName(doc.wasm)}`, "write it as a [wasm] section");
+    } else {
+      unknownKeys(doc.wasm, "wasm", "wasm");
+      if (doc.wasm.cache_budget !== undefined) {
+        const n = parseByteSize(doc.wasm.cache_budget);
+        if (n === undefined) {
+          bad(
+            "wasm.cache_budget",
+            `\`wasm.cache_budget\` = ${JSON.stringify(String(doc.wasm.cache_budget))} is not a size`,
+            'write bytes or a number with KiB, MiB or GiB, e.g. cache_budget = "500MiB"',
+          );
+        } else cacheBudget = n;
+      }
+    }
+  }
+
+  // [security]
+  const security: SecurityPolicy = { identityPatterns: [], issuer: DEFAULT_ISSUER, allowUnsigned: false };
+  if (doc.security !== undefined) {
+    const sec = doc.security;
+    if (!isTable(sec)) {
+      bad(
+        "security",
+        `\`security\` must be a table, found ${typeName(sec)}`,
+        "write it as a [security] section",
+      );
+    } else {
+      unknownKeys(sec, "security", "security");
+      const ip = sec.identity_patterns;
+      if (ip !== undefined) {
+        if (!Array.isArray(ip) || ip.some((p) => typeof p !== "string" || p.trim() === "")) {
+          bad(
+            "security.identity_patterns",
+            "`security.identity_patterns` must be an array of non-empty strings",
+            'write e.g. identity_patterns = ["https://github.com/my-org/*/.github/workflows/*@refs/tags/*"]',
+          );
+        } else security.identityPatterns = [...(ip as string[])];
+      }
+      const issuer = str(
+        sec,
+        "issuer",
+        "security.issuer",
+        false,
+        `write an https URL, e.g. issuer = "${DEFAULT_ISSUER}"`,
+      );
+      if (issuer !== undefined) {
+        if (!/^https:\/\/[^\s/]+/.test(issuer)) {
+          bad(
+            "security.issuer",
+            `\`security.issuer\` = ${JSON.stringify(issuer)} is not an https URL`,
+            `write an https URL, e.g. issuer = "${DEFAULT_ISSUER}"`,
+          );
+        } else security.issuer = issuer;
+      }
+      const tr = str(
+        sec,
+        "trusted_root",
+        "security.trusted_root",
+        false,
+        "write the path of a trusted-root JSON file, or remove the key",
+      );
+      if (tr !== undefined) {
+        security.trustedRoot = root && !/^([\\/]|[A-Za-z]:[\\/])/.test(tr) ? `${root}/${tr}` : tr;
+      }
+      if (sec.allow_unsigned !== undefined) {
+        if (typeof sec.allow_unsigned !== "boolean") {
+          bad(
+            "security.allow_unsigned",
+            `\`security.allow_unsigned\` must be true or false, found ${typeName(sec.allow_unsigned)}`,
+            "write allow_unsigned = false (or true), without quotes",
+          );
+        } else security.allowUnsigned = sec.allow_unsigned;
+      }
+    }
+  }
+
+  if (problems.length > 0) {
+    const first = problems[0];
+    const where = `${file}${first.line ? `:${first.line}` : ""}`;
+    const more = problems.length > 1
+      ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? "s" : ""})`
+      : "";
+    throw new SamuelError({
+      code: "SAM-CONFIG-003",
+      message: `${where}: ${first.message}${more}`,
+      exit: Exit.invalidInput,
+      cause: problems.length > 1
+        ? problems.map((p) => `${file}${p.line ? `:${p.line}` : ""}: ${p.message}`).join("; ")
+        : undefined,
+      fix: first.fix,
+      details: { file, problems },
+    });
+  }
+  return { path: file, exists: true, registries, plugins, wasm: { cacheBudget }, security, warnings };
+}
+
+/** The configuration of a project without `samuel.toml`: every default. */
+export function defaultConfig(path = "samuel.toml"): ProjectConfig {
+  return {
+    path,
+    exists: false,
+    registries: DEFAULT_REGISTRIES.map((r) => ({ ...r })),
+    plugins: [],
+    wasm: { cacheBudget: DEFAULT_CACHE_BUDGET },
+    security: { identityPatterns: [], issuer: DEFAULT_ISSUER, allowUnsigned: false },
+    warnings: [],
+  };
+}
+
+/** Reads a file's text; undefined when missing; other I/O errors become `SAM-CONFIG-005`. */
+async function readIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw new SamuelError({
+      code: "SAM-CONFIG-005",
+      message: `cannot read ${path}`,
+      exit: Exit.invalidInput,
+      cause: e instanceof Error ? e.message : String(e),
+      fix: `make ${path} readable by this user`,
+      inner: e,
+    });
+  }
+}
+
+function missingConfig(path: string): SamuelError {
+  return invalidInput(
+    "SAM-CONFIG-001",
+    `no samuel.toml at ${path}`,
+    "run `samuel init` in your project's root folder first (or cd into a project that has one)",
+  );
+}
+
+/**
+ * Loads `<root>/samuel.toml`. With `optional`, a missing file yields `defaultConfig()`; otherwise it is
+ * `SAM-CONFIG-001` (exit 2, fix: `samuel init`).
+ */
+export async function loadConfig(root: string, options: { optional?: boolean } = {}): Promise<ProjectConfig> {
+  const path = projectPaths(root).config;
+  const text = await readIfExists(path);
+  if (text === undefined) {
+    if (options.optional) return defaultConfig(path);
+    throw missingConfig(path);
+  }
+  return parseConfig(text, path, root);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Surgical edits of [[plugins]] entries
+
+/** A `[[plugins]]` element's place in the text. */
+interface PluginBlock {
+  /** First line of the block, including comment lines directly above its header. */
+  start: number;
+  /** The header line. */
+  header: number;
+  /** Last line of the element's own table (before any `[plugins.x]` subtable). */
+  mainEnd: number;
+  /** Last line of the block (subtables and trailing blank/comment lines included). */
+  end: number;
+  /** Statements of its own table. */
+  keyvals: TomlStatement[];
+}
+
+function uneditable(file: string, why: string): SamuelError {
+  return invalidInput(
+    "SAM-CONFIG-006",
+    `cannot update the plugins of ${file}: ${why}`,
+    "write each plugin as its own [[plugins]] table (name, source, version) and retry",
+  );
+}
+
+function pluginBlocks(scan: TomlScan, file: string): PluginBlock[] {
+  const st = scan.statements;
+  const blocks: PluginBlock[] = [];
+  const headers = st.map((s, i) => ({ s, i })).filter(({ s }) => s.kind === "header");
+  for (const s of st) {
+    if (s.kind === "keyval" && s.table?.length === 0 && s.key?.[0] === "plugins") {
+      throw uneditable(file, `plugins are written inline at line ${s.start + 1}`);
+    }
+  }
+  // Comment lines directly above a header (no blank line between) belong to that header.
+  const attachedStart = (idx: number): number => {
+    let j = idx;
+    while (j > 0 && st[j - 1].kind === "comment") j--;
+    return st[j].start;
+  };
+  for (let h = 0; h < headers.length; h++) {
+    const { s, i } = headers[h];
+    if (!s.key || s.key[0] !== "plugins") continue;
+    if (!(s.arrayTable && s.key.length === 1)) {
+      if (blocks.length === 0) {
+        throw uneditable(file, `[${s.key.join(".")}] at line ${s.start + 1} precedes any [[plugins]]`);
+      }
+      continue; // a subtable of the current element: part of its block
+    }
+    // The block runs to the next header that is not a `plugins.*` subtable (or to the end).
+    let next = h + 1;
+    while (next < headers.length) {
+      const k = headers[next].s.key!;
+      if (k[0] === "plugins" && !(headers[next].s.arrayTable && k.length === 1)) next++;
+      else break;
+    }
+    const end = next < headers.length ? attachedStart(headers[next].i) - 1 : scan.lines.length - 1;
+    let mainEndIdx = i;
+    const keyvals: TomlStatement[] = [];
+    for (let j = i + 1; j < st.length && st[j].kind !== "header"; j++) {
+      if (st[j].kind === "keyval") keyvals.push(st[j]);
+      if (st[j].kind !== "blank" && st[j].kind !== "comment") mainEndIdx = j;
+    }
+    blocks.push({ start: attachedStart(i), header: s.start, mainEnd: st[mainEndIdx].end, end, keyvals });
+  }
+  return blocks;
+}
+
+function withoutPlugins(doc: Record<string, unknown>): string {
+  const { plugins: _, ...rest } = doc;
+  return JSON.stringify(rest, (_k, v) => (typeof v === "bigint" ? `${v}n` : v));
+}
+
+/** Re-parses an edited document and checks that only the plugins changed, and as intended. */
+function checkEdit(before: string, after: string, file: string, expected: PluginRequest[]): void {
+  const a = parseToml(before, file);
+  let b: Record<string, unknown>;
+  try {
+    b = parse(after) as Record<string, unknown>;
+  } catch (e) {
+    throw new SamuelError({
+      code: "SAM-CONFIG-007",
+      message: `editing the plugins of ${file} would produce invalid TOML; the file was not changed`,
+      exit: Exit.unexpected,
+      cause: e instanceof Error ? e.message.split("\n")[0] : String(e),
+      fix:
+        "write the [[plugins]] entries in plain form (name, source, version) and retry; please report this",
+      inner: e,
+    });
+  }
+  const got = Array.isArray(b.plugins) ? b.plugins as Record<string, unknown>[] : [];
+  const same = withoutPlugins(a) === withoutPlugins(b) && got.length === expected.length &&
+    got.every((p, i) =>
+      p.name === expected[i].name && p.source === expected[i].source && p.version === expected[i].version
+    );
+  if (!same) {
+    throw new SamuelError({
+      code: "SAM-CONFIG-007",
+      message:
+        `editing the plugins of ${file} would change more than the plugin entries; the file was not changed`,
+      exit: Exit.unexpected,
+      fix:
+        "write the [[plugins]] entries in plain form (name, source, version) and retry; please report this",
+    });
+  }
+}
+
+function currentPlugins(text: string, file: string): Record<string, unknown>[] {
+  const doc = parseToml(text, file);
+  if (doc.plugins !== undefined && !Array.isArray(doc.plugins)) {
+    throw uneditable(file, "`plugins` is not [[plugins]] tables");
+  }
+  return (doc.plugins as Record<string, unknown>[] | undefined) ?? [];
+}
+
+function ownedLine(indent: string, key: string, value: string, eol: string, comment = ""): string {
+  return `${indent}${key} = ${tomlString(value)}${comment}${eol}`;
+}
+
+/**
+ * Adds the `[[plugins]]` entry for `entry.name`, or updates `source`/`version` of the existing one in place
+ * (other keys, comments and subtables of that entry are kept). Returns the new text; the rest of the
+ * document is unchanged byte for byte.
+ */
+export function addOrReplacePlugin(text: string, entry: PluginRequest, file = "samuel.toml"): string {
+  const existing = currentPlugins(text, file);
+  const scan = scanToml(text);
+  const blocks = pluginBlocks(scan, file);
+  const lines = [...scan.lines];
+  const eol = scan.eol;
+  const index = existing.findIndex((p) => p?.name === entry.name);
+  const expected: PluginRequest[] = existing.map((p) => ({
+    name: p.name as string,
+    source: p.source as string,
+    version: p.version as string | undefined,
+  }));
+
+  if (index >= 0) {
+    const block = blocks[index];
+    const find = (k: string) => block.keyvals.find((s) => s.key?.length === 1 && s.key[0] === k);
+    const nameStmt = find("name");
+    const indent = nameStmt ? /^[ \t]*/.exec(lines[nameStmt.start])![0] : "";
+    // Edits go bottom-up so earlier line numbers stay valid.
+    const edits: { start: number; end: number; replacement: string[] }[] = [];
+    let anchor = nameStmt?.end ?? block.header;
+    for (const k of ["source", "version"] as const) {
+      const stmt = find(k);
+      const value = entry[k];
+      if (stmt) {
+        const lineIndent = /^[ \t]*/.exec(lines[stmt.start])![0];
+        edits.push({
+          start: stmt.start,
+          end: stmt.end,
+          replacement: value === undefined
+            ? []
+            : [ownedLine(lineIndent, k, value, eol, stmt.trailingComment)],
+        });
+        anchor = Math.max(anchor, stmt.end);
+      } else if (value !== undefined) {
+        edits.push({ start: anchor + 1, end: anchor, replacement: [ownedLine(indent, k, value, eol)] });
+      }
+    }
+    // A missing final newline on the anchor line would glue an inserted line onto it.
+    for (const e of edits) {
+      if (e.start > e.end && !/\n$/.test(lines[e.end] ?? "\n")) lines[e.end] += eol;
+    }
+    edits.sort((a, b) => b.start - a.start || b.end - a.end);
+    for (const e of edits) lines.splice(e.start, e.end - e.start + 1, ...e.replacement);
+    expected[index] = { name: entry.name, source: entry.source, version: entry.version };
+  } else {
+    const block = [
+      `[[plugins]]${eol}`,
+      ownedLine("", "name", entry.name, eol),
+      ownedLine("", "source", entry.source, eol),
+      ...(entry.version !== undefined ? [ownedLine("", "version", entry.version, eol)] : []),
+    ];
+    let at: number;
+    if (blocks.length > 0) {
+      // Right after the last plugin's content, so plugins stay together.
+      at = blocks[blocks.length - 1].end + 1;
+      while (at > 0 && lines[at - 1].trim() === "") at--;
+    } else {
+      at = lines.length;
+    }
+    if (at > 0 && !/\n$/.test(lines[at - 1])) lines[at - 1] += eol;
+    const before = at > 0 && lines[at - 1].trim() !== "" ? [eol] : [];
+    const after = at < lines.length && lines[at].trim() !== "" ? [eol] : [];
+    lines.splice(at, 0, ...before, ...block, ...after);
+    expected.push({ name: entry.name, source: entry.source, version: entry.version });
+  }
+  const result = lines.join("");
+  checkEdit(text, result, file, expected);
+  return result;
+}
+
+/**
+ * Removes the `[[plugins]]` entry named `name` (with its subtables and the comment lines directly above
+ * it). Returns the text unchanged when there is no such entry.
+ */
+export function removePlugin(text: string, name: string, file = "samuel.toml"): string {
+  const existing = currentPlugins(text, file);
+  const index = existing.findIndex((p) => p?.name === name);
+  if (index < 0) return text;
+  const scan = scanToml(text);
+  const block = pluginBlocks(scan, file)[index];
+  const lines = [...scan.lines];
+  let { start } = block;
+  const end = block.end;
+  // The block carries its trailing blank line, which separates the neighbours. A last block without one
+  // instead drops the blank line above it, so the file does not end in a blank line.
+  if (lines[end].trim() !== "" && end + 1 >= lines.length && start > 0 && lines[start - 1].trim() === "") {
+    start--;
+  }
+  lines.splice(start, end - start + 1);
+  const result = lines.join("");
+  const expected = existing.filter((_, i) => i !== index).map((p) => ({
+    name: p.name as string,
+    source: p.source as string,
+    version: p.version as string | undefined,
+  }));
+  checkEdit(text, result, file, expected);
+  return result;
+}
+
+/**
+ * Applies a text edit to `<root>/samuel.toml` and writes it atomically (only when it changed). The
+ * caller holds the project lock. Returns the new text.
+ */
+export async function editConfig(
+  root: string,
+  edit: (text: string, file: string) => string,
+): Promise<string> {
+  const path = projectPaths(root).config;
+  const text = await readIfExists(path);
+  if (text === undefined) throw missingConfig(path);
+  const next = edit(text, path);
+  if (next !== text) await writeFileAtomic(path, next);
+  return next;
+}
+
+/** Records `entry` in `<root>/samuel.toml` (adds or updates its `[[plugins]]` entry). */
+export function savePluginRequest(root: string, entry: PluginRequest): Promise<string> {
+  return editConfig(root, (text, file) => addOrReplacePlugin(text, entry, file));
+}
+
+/** Drops plugin `name` from `<root>/samuel.toml`. */
+export function deletePluginRequest(root: string, name: string): Promise<string> {
+  return editConfig(root, (text, file) => removePlugin(text, name, file));
+}
