@@ -1,0 +1,329 @@
+/**
+ * The module cache (DESIGN.md section 7): pre-processed wasm bytes plus their metadata, under
+ * `$SAMUEL_HOME/cache/wasm/modules/<sha256 of the original>/<variant>/`, where the variant names the
+ * pre-processor version and the options that change its output (memory cap, metering). V8 cannot persist
+ * compiled machine code across processes (PLATFORM-NOTES), so what is cached is the rewrite, which is the
+ * part that costs milliseconds per megabyte.
+ *
+ * Guarantees:
+ * - Integrity: every load re-hashes the bytes against the metadata; a mismatch, a truncated file or a
+ *   missing/garbled `meta.json` discards the entry (it is rebuilt, never executed).
+ * - Concurrency: an entry is built in a private temp folder and renamed into place; two processes filling
+ *   the same entry race harmlessly (the loser's rename fails on the non-empty target and is discarded).
+ * - Budget: after each insert, least recently used entries (by `meta.json` mtime, touched on every hit)
+ *   are evicted until the total fits the budget; the entry just inserted or used is never evicted.
+ * - Stats: hits, misses and rebuilds are appended as single bytes to `stats.log` with O_APPEND, which is
+ *   atomic across processes; the log is compacted into `stats.json` when it grows, and an increment that
+ *   races with a compaction may be lost (stats are advisory, never used for decisions).
+ */
+
+import { sha256Hex } from "./digest.ts";
+
+export interface CacheVariant {
+  /** Pre-processor version: a new rewriter never reuses an old rewrite. */
+  preprocessor: string;
+  /** Memory cap in bytes applied by the rewrite. */
+  maxMemoryBytes: number;
+  /** Whether time/fuel probes were inserted. */
+  metered: boolean;
+}
+
+export interface CacheMeta {
+  sourceSha256: string;
+  processedSha256: string;
+  size: number;
+  variant: CacheVariant;
+  createdAt: string;
+  /** Whatever the builder wants to keep with the bytes (module info: imports, exports, memory). */
+  info: unknown;
+}
+
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  /** Entries found corrupt (bad hash, truncated, missing metadata) and rebuilt. */
+  rebuilds: number;
+  hit_rate: number;
+  modules: number;
+  budget_bytes: number;
+  used_bytes: number;
+}
+
+export interface CacheLookup {
+  bytes: Uint8Array;
+  meta: CacheMeta;
+  hit: boolean;
+  /** Set when a corrupt entry was found and discarded before rebuilding. */
+  rebuilt?: string;
+}
+
+export type Builder = (source: Uint8Array) => { bytes: Uint8Array; info: unknown };
+
+const MODULE_FILE = "module.wasm";
+const META_FILE = "meta.json";
+const STATS_LOG = "stats.log";
+const STATS_JSON = "stats.json";
+const COMPACT_AT = 4096;
+
+function variantName(v: CacheVariant): string {
+  return `p${v.preprocessor}-m${v.maxMemoryBytes}-${v.metered ? "metered" : "plain"}`;
+}
+
+function tryRemove(path: string): void {
+  try {
+    Deno.removeSync(path, { recursive: true });
+  } catch { /* already gone */ }
+}
+
+export class ModuleCache {
+  readonly #root: string;
+  readonly #modules: string;
+  readonly #budget: number;
+
+  /** `root` is `$SAMUEL_HOME/cache/wasm`; `budgetBytes` comes from `[wasm].cache_budget`. */
+  constructor(root: string, budgetBytes: number) {
+    this.#root = root;
+    this.#modules = `${root}/modules`;
+    this.#budget = budgetBytes;
+  }
+
+  /** The entry folder for a source digest and variant. */
+  entryDir(sourceSha256: string, variant: CacheVariant): string {
+    return `${this.#modules}/${sourceSha256}/${variantName(variant)}`;
+  }
+
+  /**
+   * Returns the verified cached rewrite, or builds, stores and returns it. `source` is only hashed when
+   * `sourceSha256` is not given (the lock already knows it).
+   */
+  async getOrBuild(
+    source: Uint8Array,
+    variant: CacheVariant,
+    build: Builder,
+    sourceSha256?: string,
+  ): Promise<CacheLookup> {
+    const sha = sourceSha256 ?? await sha256Hex(source);
+    const found = await this.load(sha, variant);
+    if (found.entry) {
+      this.#record("h");
+      return { ...found.entry, hit: true };
+    }
+    this.#record(found.corrupt ? "c" : "m");
+    const built = build(source);
+    const meta = await this.store(sha, variant, built.bytes, built.info);
+    return { bytes: built.bytes, meta, hit: false, rebuilt: found.corrupt };
+  }
+
+  /** Loads and verifies an entry; a corrupt one is deleted and reported. */
+  async load(
+    sourceSha256: string,
+    variant: CacheVariant,
+  ): Promise<{ entry?: { bytes: Uint8Array; meta: CacheMeta }; corrupt?: string }> {
+    const dir = this.entryDir(sourceSha256, variant);
+    let metaText: string;
+    try {
+      metaText = Deno.readTextFileSync(`${dir}/${META_FILE}`);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) {
+        // A folder without metadata is an interrupted or damaged entry, not a miss.
+        if (exists(dir)) return this.#discard(dir, "metadata missing");
+        return {};
+      }
+      throw e;
+    }
+    let meta: CacheMeta;
+    let bytes: Uint8Array;
+    try {
+      meta = JSON.parse(metaText);
+      bytes = Deno.readFileSync(`${dir}/${MODULE_FILE}`);
+    } catch {
+      return this.#discard(dir, "metadata unreadable or module missing");
+    }
+    if (bytes.length !== meta.size) return this.#discard(dir, `size ${bytes.length} != ${meta.size}`);
+    if (await sha256Hex(bytes) !== meta.processedSha256) return this.#discard(dir, "digest mismatch");
+    this.#touch(dir);
+    return { entry: { bytes, meta } };
+  }
+
+  /** Stores a rewrite atomically, then evicts down to the budget (never this entry). */
+  async store(
+    sourceSha256: string,
+    variant: CacheVariant,
+    bytes: Uint8Array,
+    info: unknown,
+  ): Promise<CacheMeta> {
+    const dir = this.entryDir(sourceSha256, variant);
+    const parent = `${this.#modules}/${sourceSha256}`;
+    Deno.mkdirSync(parent, { recursive: true });
+    const meta: CacheMeta = {
+      sourceSha256,
+      processedSha256: await sha256Hex(bytes),
+      size: bytes.length,
+      variant,
+      createdAt: new Date().toISOString(),
+      info,
+    };
+    const temp = Deno.makeTempDirSync({ dir: parent, prefix: ".tmp-" });
+    try {
+      Deno.writeFileSync(`${temp}/${MODULE_FILE}`, bytes);
+      // Metadata last: its presence is what marks the entry complete.
+      Deno.writeTextFileSync(`${temp}/${META_FILE}`, JSON.stringify(meta));
+      tryRemove(dir); // a corrupt leftover
+      try {
+        Deno.renameSync(temp, dir);
+      } catch {
+        // Another process renamed its copy into place first: theirs is as good as ours.
+        tryRemove(temp);
+      }
+    } catch (e) {
+      tryRemove(temp);
+      throw e;
+    }
+    this.evict(dir);
+    return meta;
+  }
+
+  /** Evicts least recently used entries until the total fits the budget, sparing `keep`. */
+  evict(keep?: string): string[] {
+    const entries = this.#entries();
+    let used = entries.reduce((sum, e) => sum + e.bytes, 0);
+    const evicted: string[] = [];
+    entries.sort((a, b) => a.lastUsed - b.lastUsed);
+    for (const e of entries) {
+      if (used <= this.#budget) break;
+      if (e.dir === keep) continue;
+      tryRemove(e.dir);
+      used -= e.bytes;
+      evicted.push(e.dir);
+    }
+    return evicted;
+  }
+
+  /** Verifies every entry (doctor): returns the ones found corrupt, which are removed. */
+  async verifyAll(): Promise<string[]> {
+    const corrupt: string[] = [];
+    for (const e of this.#entries()) {
+      const [sha, variantDir] = e.dir.slice(this.#modules.length + 1).split("/");
+      let variant: CacheVariant | undefined;
+      try {
+        variant = (JSON.parse(Deno.readTextFileSync(`${e.dir}/${META_FILE}`)) as CacheMeta).variant;
+      } catch {
+        variant = undefined;
+      }
+      if (!variant || variantName(variant) !== variantDir) {
+        tryRemove(e.dir);
+        corrupt.push(e.dir);
+        continue;
+      }
+      const r = await this.load(sha, variant);
+      if (r.corrupt) corrupt.push(e.dir);
+    }
+    return corrupt;
+  }
+
+  /** Persistent counters plus the current size of the cache. */
+  stats(): CacheStats {
+    const counts = this.#readCounts();
+    const entries = this.#entries();
+    const lookups = counts.h + counts.m + counts.c;
+    return {
+      hits: counts.h,
+      misses: counts.m + counts.c,
+      rebuilds: counts.c,
+      hit_rate: lookups === 0 ? 0 : Math.round((counts.h / lookups) * 10000) / 10000,
+      modules: entries.length,
+      budget_bytes: this.#budget,
+      used_bytes: entries.reduce((sum, e) => sum + e.bytes, 0),
+    };
+  }
+
+  #discard(dir: string, reason: string): { corrupt: string } {
+    tryRemove(dir);
+    return { corrupt: reason };
+  }
+
+  #touch(dir: string): void {
+    const now = new Date();
+    try {
+      Deno.utimeSync(`${dir}/${META_FILE}`, now, now);
+    } catch { /* evicted meanwhile by another process: the bytes we read are still verified */ }
+  }
+
+  #entries(): { dir: string; bytes: number; lastUsed: number }[] {
+    const out: { dir: string; bytes: number; lastUsed: number }[] = [];
+    for (const source of readDirQuiet(this.#modules)) {
+      if (!source.isDirectory) continue;
+      const sourceDir = `${this.#modules}/${source.name}`;
+      for (const variant of readDirQuiet(sourceDir)) {
+        if (!variant.isDirectory || variant.name.startsWith(".tmp-")) continue;
+        const dir = `${sourceDir}/${variant.name}`;
+        let bytes = 0;
+        let lastUsed = 0;
+        for (const file of readDirQuiet(dir)) {
+          try {
+            const st = Deno.statSync(`${dir}/${file.name}`);
+            bytes += st.size;
+            if (file.name === META_FILE) lastUsed = st.mtime?.getTime() ?? 0;
+          } catch { /* removed concurrently */ }
+        }
+        out.push({ dir, bytes, lastUsed });
+      }
+    }
+    return out;
+  }
+
+  #record(kind: "h" | "m" | "c"): void {
+    try {
+      Deno.mkdirSync(this.#root, { recursive: true });
+      const f = Deno.openSync(`${this.#root}/${STATS_LOG}`, { append: true, create: true });
+      try {
+        f.writeSync(new Uint8Array([kind.charCodeAt(0)]));
+        if (f.statSync().size >= COMPACT_AT) this.#compact();
+      } finally {
+        f.close();
+      }
+    } catch { /* stats are advisory: a read-only home must not break a run */ }
+  }
+
+  #readCounts(): { h: number; m: number; c: number } {
+    const counts = { h: 0, m: 0, c: 0 };
+    try {
+      Object.assign(counts, JSON.parse(Deno.readTextFileSync(`${this.#root}/${STATS_JSON}`)));
+    } catch { /* none yet */ }
+    try {
+      for (const b of Deno.readFileSync(`${this.#root}/${STATS_LOG}`)) {
+        if (b === 0x68) counts.h++;
+        else if (b === 0x6d) counts.m++;
+        else if (b === 0x63) counts.c++;
+      }
+    } catch { /* none yet */ }
+    return counts;
+  }
+
+  #compact(): void {
+    const counts = this.#readCounts();
+    const temp = `${this.#root}/.${STATS_JSON}.tmp-${Deno.pid}`;
+    Deno.writeTextFileSync(temp, JSON.stringify(counts));
+    // Order matters: the summary replaces the old one before the log is cleared, so a crash in between
+    // double counts the log (advisory) rather than losing history.
+    Deno.renameSync(temp, `${this.#root}/${STATS_JSON}`);
+    Deno.truncateSync(`${this.#root}/${STATS_LOG}`, 0);
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readDirQuiet(dir: string): Deno.DirEntry[] {
+  try {
+    return [...Deno.readDirSync(dir)];
+  } catch {
+    return [];
+  }
+}
