@@ -8,7 +8,6 @@ import type { SamuelError } from "../errors.ts";
 import { FIX_DO_NOT_INSTALL, VerifyCode, verifyError, verifyInputError } from "./errors.ts";
 
 interface LibraryError {
-  name?: string;
   code?: string;
   message?: string;
 }
@@ -21,18 +20,8 @@ const FIX_OTHER_INSTANCE =
 /** Maps an error thrown while verifying `bundleName`; undefined when it is not a library error. */
 export function mapLibraryError(e: unknown, bundleName: string): SamuelError | undefined {
   if (typeof e !== "object" || e === null) return undefined;
-  const { name, code, message = "" } = e as LibraryError;
+  const { code, message = "" } = e as LibraryError;
   const seen = code ? `${code}: ${message}` : message;
-
-  if (name === "ValidationError") {
-    return verifyError(VerifyCode.malformedBundle, {
-      message: `signature bundle ${bundleName} is malformed`,
-      cause: `it is not a valid Sigstore bundle (${message})`,
-      fix:
-        "ask the plugin author to re-sign the release with cosign or sigstore-js and publish the new bundle",
-      inner: e,
-    });
-  }
 
   switch (code) {
     case "SIGNATURE_ERROR":
@@ -76,8 +65,9 @@ export function mapLibraryError(e: unknown, bundleName: string): SamuelError | u
       });
     case "TIMESTAMP_ERROR":
       return verifyError(VerifyCode.timestampInvalid, {
-        message: `the signing time in ${bundleName} cannot be established`,
-        cause: `no trusted timestamp (transparency log or timestamp authority) vouches for it (${seen})`,
+        message: `the signed timestamp in ${bundleName} does not verify`,
+        cause: "it was issued by a timestamp authority the trusted root does not list (another Sigstore " +
+          `instance?), or it does not cover this bundle's signature (${seen})`,
         fix: FIX_OTHER_INSTANCE,
         inner: e,
       });
@@ -97,6 +87,16 @@ export function mapLibraryError(e: unknown, bundleName: string): SamuelError | u
       });
   }
   return undefined;
+}
+
+/** A bundle that `bundleFromJSON` refused (its ValidationError carries no code, so we map by origin). */
+export function invalidBundleError(e: unknown, bundleName: string): SamuelError {
+  return verifyError(VerifyCode.malformedBundle, {
+    message: `signature bundle ${bundleName} is malformed`,
+    cause: `it is not a valid Sigstore bundle (${e instanceof Error ? e.message : String(e)})`,
+    fix: "ask the plugin author to re-sign the release with cosign or sigstore-js and publish the new bundle",
+    inner: e,
+  });
 }
 
 /** A trusted root that `@sigstore/verify` could not turn into trust material. */

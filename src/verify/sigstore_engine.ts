@@ -7,7 +7,7 @@
 
 import { Buffer } from "node:buffer";
 import { applyCryptoPatch } from "./crypto_patch.ts";
-import { mapLibraryError, trustMaterialError } from "./library_errors.ts";
+import { invalidBundleError, mapLibraryError, trustMaterialError } from "./library_errors.ts";
 import type { TrustedRootJson } from "./trust_root.ts";
 
 applyCryptoPatch();
@@ -55,8 +55,13 @@ export function verifyBundle(
   bundleName: string,
 ): SignerIdentity {
   const trust = trustMaterialFor(root, rootOrigin);
+  let bundle: ReturnType<typeof bundleFromJSON>;
   try {
-    const bundle = bundleFromJSON(bundleJson);
+    bundle = bundleFromJSON(bundleJson);
+  } catch (e) {
+    throw invalidBundleError(e, bundleName);
+  }
+  try {
     const entity = toSignedEntity(
       bundle,
       Buffer.from(artifact.buffer, artifact.byteOffset, artifact.byteLength),
