@@ -1,0 +1,270 @@
+/**
+ * The instruction walker: reads one instruction (opcode and immediates) at a time from a function body or
+ * constant expression. Covers the MVP, sign extension, saturating truncation and bulk memory/table ops
+ * (0xFC), SIMD including relaxed SIMD (0xFD), threads/atomics (0xFE), tail calls, both exception-handling
+ * encodings (legacy try/catch/delegate/rethrow and try_table/throw_ref), reference types, typed function
+ * references in calls (call_ref, return_call_ref) and multi-value block types. Anything else (GC,
+ * br_on_null and friends, unknown opcodes) is refused with SAM-PREPROCESS-002, never skipped blindly:
+ * a mis-decoded body would put probes in the wrong place.
+ *
+ * Opcodes with a prefix are returned as `prefix << 12 | sub`, so every instruction has one number.
+ */
+
+import { malformed, unsupported } from "./errors.ts";
+import type { Reader } from "./reader.ts";
+
+export const Op = {
+  unreachable: 0x00,
+  block: 0x02,
+  loop: 0x03,
+  if: 0x04,
+  else: 0x05,
+  try: 0x06,
+  catch: 0x07,
+  throw: 0x08,
+  rethrow: 0x09,
+  throwRef: 0x0a,
+  end: 0x0b,
+  br: 0x0c,
+  brIf: 0x0d,
+  brTable: 0x0e,
+  return: 0x0f,
+  call: 0x10,
+  callIndirect: 0x11,
+  returnCall: 0x12,
+  returnCallIndirect: 0x13,
+  callRef: 0x14,
+  returnCallRef: 0x15,
+  delegate: 0x18,
+  catchAll: 0x19,
+  tryTable: 0x1f,
+  localGet: 0x20,
+  localSet: 0x21,
+  localTee: 0x22,
+  globalGet: 0x23,
+  globalSet: 0x24,
+  i32Const: 0x41,
+  i32Eqz: 0x45,
+  i32LtS: 0x48,
+  i32Sub: 0x6b,
+  i32ShrU: 0x76,
+  refFunc: 0xd2,
+  memoryInit: 0xfc << 12 | 8,
+  memoryCopy: 0xfc << 12 | 10,
+  memoryFill: 0xfc << 12 | 11,
+  tableInit: 0xfc << 12 | 12,
+  tableCopy: 0xfc << 12 | 14,
+  tableFill: 0xfc << 12 | 17,
+} as const;
+
+/** Immediate layouts of one-byte opcodes. */
+const enum Imm {
+  None,
+  BlockType,
+  U32,
+  U32x2,
+  BrTable,
+  MemArg,
+  Leb,
+  Bytes4,
+  Bytes8,
+  SelectT,
+  HeapType,
+  TryTable,
+  PrefixFC,
+  PrefixFD,
+  PrefixFE,
+  Refused,
+  Invalid,
+}
+
+const IMM = new Uint8Array(256).fill(Imm.Invalid);
+function set(from: number, to: number, kind: Imm): void {
+  for (let op = from; op <= to; op++) IMM[op] = kind;
+}
+set(0x00, 0x01, Imm.None);
+set(0x02, 0x04, Imm.BlockType);
+set(0x05, 0x05, Imm.None);
+set(0x06, 0x06, Imm.BlockType);
+set(0x07, 0x09, Imm.U32);
+set(0x0a, 0x0b, Imm.None);
+set(0x0c, 0x0d, Imm.U32);
+set(0x0e, 0x0e, Imm.BrTable);
+set(0x0f, 0x0f, Imm.None);
+set(0x10, 0x10, Imm.U32);
+set(0x11, 0x11, Imm.U32x2);
+set(0x12, 0x12, Imm.U32);
+set(0x13, 0x13, Imm.U32x2);
+set(0x14, 0x15, Imm.U32);
+set(0x18, 0x18, Imm.U32);
+set(0x19, 0x1b, Imm.None);
+set(0x1c, 0x1c, Imm.SelectT);
+set(0x1f, 0x1f, Imm.TryTable);
+set(0x20, 0x26, Imm.U32);
+set(0x28, 0x3e, Imm.MemArg);
+set(0x3f, 0x40, Imm.U32);
+set(0x41, 0x42, Imm.Leb);
+set(0x43, 0x43, Imm.Bytes4);
+set(0x44, 0x44, Imm.Bytes8);
+set(0x45, 0xc4, Imm.None);
+set(0xd0, 0xd0, Imm.HeapType);
+set(0xd1, 0xd1, Imm.None);
+set(0xd2, 0xd2, Imm.U32);
+set(0xd3, 0xd6, Imm.Refused);
+set(0xfb, 0xfb, Imm.Refused);
+IMM[0xfc] = Imm.PrefixFC;
+IMM[0xfd] = Imm.PrefixFD;
+IMM[0xfe] = Imm.PrefixFE;
+
+const REFUSED: Record<number, string> = {
+  0xd3: "GC (ref.eq)",
+  0xd4: "typed function references (ref.as_non_null)",
+  0xd5: "typed function references (br_on_null)",
+  0xd6: "typed function references (br_on_non_null)",
+  0xfb: "GC (0xFB instructions)",
+};
+
+/** Block type: -1 for empty, -2 for a single value type, otherwise a type index. */
+export function readBlockType(r: Reader): number {
+  const b = r.buf[r.pos];
+  if (b === 0x40) {
+    r.pos++;
+    return -1;
+  }
+  if (b === 0x63 || b === 0x64) {
+    r.pos++;
+    r.skipLeb();
+    return -2;
+  }
+  if (b >= 0x40 && b < 0x80) {
+    r.pos++;
+    return -2;
+  }
+  const at = r.pos;
+  const idx = r.s32();
+  if (idx < 0) throw malformed("bad block type", at);
+  return idx;
+}
+
+/** Skips a value type, including `(ref null? ht)`. */
+export function skipValType(r: Reader): void {
+  const b = r.u8();
+  if (b === 0x63 || b === 0x64) r.skipLeb();
+}
+
+/** Skips a memory access immediate (align, optional memory index for multi-memory, offset). */
+export function skipMemArg(r: Reader): void {
+  const align = r.u32();
+  if (align & 0x40) r.u32();
+  r.skipLeb();
+}
+
+/** Reads one instruction, skipping its immediates; returns its opcode (prefixed: `prefix << 12 | sub`). */
+export function skipInstruction(r: Reader): number {
+  const at = r.pos;
+  const op = r.u8();
+  switch (IMM[op]) {
+    case Imm.None:
+      return op;
+    case Imm.U32:
+      r.u32();
+      return op;
+    case Imm.MemArg:
+      skipMemArg(r);
+      return op;
+    case Imm.Leb:
+      r.skipLeb();
+      return op;
+    case Imm.BlockType:
+      readBlockType(r);
+      return op;
+    case Imm.U32x2:
+      r.u32();
+      r.u32();
+      return op;
+    case Imm.BrTable: {
+      const n = r.u32();
+      for (let i = 0; i <= n; i++) r.u32();
+      return op;
+    }
+    case Imm.Bytes4:
+      r.skip(4);
+      return op;
+    case Imm.Bytes8:
+      r.skip(8);
+      return op;
+    case Imm.SelectT: {
+      const n = r.u32();
+      for (let i = 0; i < n; i++) skipValType(r);
+      return op;
+    }
+    case Imm.HeapType:
+      r.skipLeb();
+      return op;
+    case Imm.TryTable: {
+      readBlockType(r);
+      const n = r.u32();
+      for (let i = 0; i < n; i++) {
+        const kind = r.u8();
+        if (kind < 2) r.u32();
+        else if (kind > 3) throw malformed(`bad try_table catch kind ${kind}`, r.pos - 1);
+        r.u32();
+      }
+      return op;
+    }
+    case Imm.PrefixFC:
+      return skipFC(r, at);
+    case Imm.PrefixFD:
+      return skipFD(r, at);
+    case Imm.PrefixFE:
+      return skipFE(r, at);
+    case Imm.Refused:
+      throw unsupported(REFUSED[op], at);
+    default:
+      throw unsupported(`unknown opcode 0x${op.toString(16).padStart(2, "0")}`, at);
+  }
+}
+
+function skipFC(r: Reader, at: number): number {
+  const sub = r.u32();
+  if (sub <= 7) return 0xfc << 12 | sub;
+  switch (sub) {
+    case 8: // memory.init data mem
+    case 10: // memory.copy mem mem
+    case 12: // table.init elem table
+    case 14: // table.copy table table
+      r.u32();
+      r.u32();
+      return 0xfc << 12 | sub;
+    case 9: // data.drop
+    case 11: // memory.fill
+    case 13: // elem.drop
+    case 15: // table.grow
+    case 16: // table.size
+    case 17: // table.fill
+      r.u32();
+      return 0xfc << 12 | sub;
+    default:
+      throw unsupported(`unknown instruction 0xFC ${sub}`, at);
+  }
+}
+
+function skipFD(r: Reader, at: number): number {
+  const sub = r.u32();
+  if (sub <= 11 || sub === 92 || sub === 93) skipMemArg(r); // loads, stores, load32/64_zero
+  else if (sub === 12 || sub === 13) r.skip(16); // v128.const, i8x16.shuffle
+  else if (sub >= 21 && sub <= 34) r.skip(1); // extract/replace lane
+  else if (sub >= 84 && sub <= 91) { // load/store lane
+    skipMemArg(r);
+    r.skip(1);
+  } else if (sub > 0x113) throw unsupported(`unknown SIMD instruction 0xFD ${sub}`, at);
+  return 0xfd << 12 | sub;
+}
+
+function skipFE(r: Reader, at: number): number {
+  const sub = r.u32();
+  if (sub === 3) r.skip(1); // atomic.fence
+  else if (sub <= 2 || (sub >= 0x10 && sub <= 0x4e)) skipMemArg(r);
+  else throw unsupported(`unknown atomic instruction 0xFE ${sub}`, at);
+  return 0xfe << 12 | sub;
+}

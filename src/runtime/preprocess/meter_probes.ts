@@ -1,0 +1,584 @@
+/**
+ * Inserts the time/fuel probes. The module gains one import, `samuel:meter` `refill: () -> i32`, and one
+ * mutable i32 global, the counter (appended after the defined globals, so no global index moves). The
+ * counter is decremented at every loop header and at the entry of every function that calls; when it
+ * drops below 1 the guest calls `refill`, which returns the next budget, or 0 meaning stop, upon which
+ * the guest executes `unreachable`: a trap, which no wasm exception handler can catch (a JS exception
+ * thrown from the import could be caught by `catch_all`). Bulk memory and table operations are charged
+ * one unit per 64 KiB of length, so a loop of huge `memory.fill`s still reaches the clock.
+ *
+ * Cost control (the hot path is what compute-heavy guests pay for):
+ * - Split loops: each `loop` becomes `loop $outer (refill check) loop $inner (decrement; br_if $outer)`.
+ *   The inner loop, where the guest spends its time, holds only a decrement, a compare and a branch; the
+ *   host call sits in the outer loop, off the hot path, so it does not disturb register allocation.
+ *   Only one label is added per loop, and branch depths that cross it are renumbered.
+ * - Leaf functions (loops, no calls) keep the counter in a local, loaded at entry and stored back at every
+ *   exit (the body is wrapped in a block, `return` becomes a branch to it, and `throw`/`rethrow`/
+ *   `throw_ref` store first), so their loops run on a register. Functions that call use the global
+ *   directly, since their callees read and write it.
+ *
+ * The added import shifts every defined function index by one; `call`, `return_call`, `ref.func` (in code,
+ * global and table initialisers and element segments of every form), exports, the start function and the
+ * name section are renumbered. Branch-hint sections (keyed by code offsets that move) are dropped.
+ */
+
+import { unsupported } from "./errors.ts";
+import type { ParsedModule } from "./inspect.ts";
+import { readBlockType, skipInstruction, skipValType } from "./instructions.ts";
+import { Reader } from "./reader.ts";
+import { findSection, putSection, SectionId } from "./sections.ts";
+import { Writer } from "./writer.ts";
+
+export const METER_MODULE = "samuel:meter";
+export const METER_FIELD = "refill";
+
+/** Units charged per byte (or element) of a bulk operation: one per 64 KiB. */
+export const BULK_SHIFT = 16;
+
+interface Ctx {
+  nImp: number;
+  /** Function index of `refill`. */
+  refill: number;
+  /** Global index of the counter. */
+  counter: number;
+  types: ParsedModule["types"];
+  typeIndexFor(paramsRaw: Uint8Array, resultsRaw: Uint8Array): number;
+}
+
+/** Rewrites `m.sections` in place to add the probes. */
+export function insertMeter(m: ParsedModule): void {
+  for (const imp of m.imports) {
+    if (imp.module === METER_MODULE) {
+      throw unsupported(`an import from the reserved module "${METER_MODULE}" (${imp.name})`, 0);
+    }
+  }
+  const added: Uint8Array[] = [];
+  const known = new Map<string, number>();
+  m.types.forEach((t, i) => {
+    const key = `${t.paramsRaw.join(",")}|${t.resultsRaw.join(",")}`;
+    if (!known.has(key)) known.set(key, i);
+  });
+  const ctx: Ctx = {
+    nImp: m.importedFunctions,
+    refill: m.importedFunctions,
+    counter: m.importedGlobals + m.definedGlobals,
+    types: m.types,
+    typeIndexFor(paramsRaw, resultsRaw) {
+      const key = `${paramsRaw.join(",")}|${resultsRaw.join(",")}`;
+      let idx = known.get(key);
+      if (idx === undefined) {
+        idx = m.types.length + added.length;
+        const enc = new Uint8Array(1 + paramsRaw.length + resultsRaw.length);
+        enc[0] = 0x60;
+        enc.set(paramsRaw, 1);
+        enc.set(resultsRaw, 1 + paramsRaw.length);
+        added.push(enc);
+        known.set(key, idx);
+      }
+      return idx;
+    },
+  };
+  const refillType = ctx.typeIndexFor(new Uint8Array([0]), new Uint8Array([1, 0x7f]));
+  const shift = (f: number) => f >= ctx.nImp ? f + 1 : f;
+
+  const sections = m.sections;
+  for (let i = sections.length - 1; i >= 0; i--) {
+    const s = sections[i];
+    if (s.id === SectionId.custom && s.name?.startsWith("metadata.code.")) sections.splice(i, 1);
+  }
+  const payloadOf = (id: number) => {
+    const at = findSection(sections, id);
+    return at >= 0 ? sections[at].payload : undefined;
+  };
+
+  const code = payloadOf(SectionId.code);
+  if (code) putSection(sections, SectionId.code, rewriteCode(code, m.funcTypes, ctx));
+
+  // Imports: append the meter import.
+  {
+    const src = payloadOf(SectionId.import);
+    const w = new Writer((src?.length ?? 0) + 32);
+    if (src) {
+      const r = new Reader(src);
+      w.u32(r.u32() + 1);
+      w.bytes(src, r.pos);
+    } else {
+      w.u32(1);
+    }
+    w.name(METER_MODULE);
+    w.name(METER_FIELD);
+    w.u8(0);
+    w.u32(refillType);
+    putSection(sections, SectionId.import, w.finish());
+  }
+
+  // Globals: renumber ref.func in initialisers, append the counter `(mut i32) (i32.const 0)`.
+  {
+    const src = payloadOf(SectionId.global);
+    const w = new Writer((src?.length ?? 0) + 16);
+    if (src) {
+      const r = new Reader(src);
+      const n = r.u32();
+      w.u32(n + 1);
+      for (let i = 0; i < n; i++) {
+        const at = r.pos;
+        skipValType(r);
+        r.u8();
+        w.bytes(src, at, r.pos);
+        copyConstExpr(r, w, shift);
+      }
+    } else {
+      w.u32(1);
+    }
+    w.bytes(new Uint8Array([0x7f, 0x01, 0x41, 0x00, 0x0b]));
+    putSection(sections, SectionId.global, w.finish());
+  }
+
+  const tables = payloadOf(SectionId.table);
+  if (tables) putSection(sections, SectionId.table, rewriteTables(tables, shift));
+
+  const exports = payloadOf(SectionId.export);
+  if (exports) {
+    const r = new Reader(exports);
+    const w = new Writer(exports.length + 16);
+    const n = r.u32();
+    w.u32(n);
+    for (let i = 0; i < n; i++) {
+      const at = r.pos;
+      r.name();
+      const kind = r.u8();
+      w.bytes(exports, at, r.pos);
+      const idx = r.u32();
+      w.u32(kind === 0 ? shift(idx) : idx);
+    }
+    putSection(sections, SectionId.export, w.finish());
+  }
+
+  if (m.start !== undefined) {
+    const w = new Writer(8);
+    w.u32(shift(m.start));
+    putSection(sections, SectionId.start, w.finish());
+  }
+
+  const elems = payloadOf(SectionId.element);
+  if (elems) putSection(sections, SectionId.element, rewriteElements(elems, shift));
+
+  const nameAt = findSection(sections, SectionId.custom, "name");
+  if (nameAt >= 0) {
+    sections[nameAt] = { ...sections[nameAt], payload: rewriteNames(sections[nameAt].payload, shift) };
+  }
+
+  if (added.length > 0) {
+    const src = payloadOf(SectionId.type);
+    const w = new Writer((src?.length ?? 0) + 64);
+    if (src) {
+      const r = new Reader(src);
+      w.u32(r.u32() + added.length);
+      w.bytes(src, r.pos);
+    } else {
+      w.u32(added.length);
+    }
+    for (const t of added) w.bytes(t);
+    putSection(sections, SectionId.type, w.finish());
+  }
+}
+
+/** Copies one constant expression, renumbering `ref.func`. */
+function copyConstExpr(r: Reader, w: Writer, shift: (f: number) => number): void {
+  for (;;) {
+    const at = r.pos;
+    if (r.buf[at] === 0xd2) {
+      r.pos++;
+      w.u8(0xd2);
+      w.u32(shift(r.u32()));
+      continue;
+    }
+    const op = skipInstruction(r);
+    w.bytes(r.buf, at, r.pos);
+    if (op === 0x0b) return;
+  }
+}
+
+function rewriteTables(src: Uint8Array, shift: (f: number) => number): Uint8Array {
+  const r = new Reader(src);
+  const w = new Writer(src.length + 16);
+  const n = r.u32();
+  w.u32(n);
+  for (let i = 0; i < n; i++) {
+    const at = r.pos;
+    const withInit = src[at] === 0x40;
+    if (withInit) r.pos += 2;
+    skipValType(r);
+    const flags = r.u8();
+    if (flags & 0x04) throw unsupported("table64", r.pos - 1);
+    r.u32();
+    if (flags & 1) r.u32();
+    w.bytes(src, at, r.pos);
+    if (withInit) copyConstExpr(r, w, shift);
+  }
+  return w.finish();
+}
+
+function rewriteElements(src: Uint8Array, shift: (f: number) => number): Uint8Array {
+  const r = new Reader(src);
+  const w = new Writer(src.length + 64);
+  const n = r.u32();
+  w.u32(n);
+  for (let i = 0; i < n; i++) {
+    const flags = r.u32();
+    w.u32(flags);
+    if (flags > 7) throw unsupported(`element segment form ${flags}`, r.pos);
+    if (flags === 2 || flags === 6) w.u32(r.u32()); // table index
+    if ((flags & 1) === 0) copyConstExpr(r, w, shift); // active: offset
+    if (flags & 3) {
+      // elemkind (indices) or reftype (expressions)
+      const at = r.pos;
+      if (flags & 4) skipValType(r);
+      else r.u8();
+      w.bytes(src, at, r.pos);
+    }
+    const count = r.u32();
+    w.u32(count);
+    if (flags & 4) {
+      for (let j = 0; j < count; j++) copyConstExpr(r, w, shift);
+    } else {
+      for (let j = 0; j < count; j++) w.u32(shift(r.u32()));
+    }
+  }
+  return w.finish();
+}
+
+/** Renumbers function indices in the name section's function, local and label name maps. */
+function rewriteNames(src: Uint8Array, shift: (f: number) => number): Uint8Array {
+  const r = new Reader(src);
+  const w = new Writer(src.length + 64);
+  try {
+    while (!r.atEnd()) {
+      const id = r.u8();
+      const size = r.u32();
+      const end = r.pos + size;
+      if (end > src.length) break;
+      if (id < 1 || id > 3) {
+        w.u8(id);
+        w.u32(size);
+        w.bytes(src, r.pos, end);
+      } else {
+        const sub = new Writer(size + 16);
+        const n = r.u32();
+        sub.u32(n);
+        for (let i = 0; i < n; i++) {
+          sub.u32(shift(r.u32()));
+          if (id === 1) {
+            const at = r.pos;
+            r.skip(r.u32());
+            sub.bytes(src, at, r.pos);
+          } else {
+            const at = r.pos;
+            const inner = r.u32();
+            for (let j = 0; j < inner; j++) {
+              r.u32();
+              r.skip(r.u32());
+            }
+            sub.bytes(src, at, r.pos);
+          }
+        }
+        w.u8(id);
+        w.u32(sub.len);
+        w.bytes(sub.buf, 0, sub.len);
+      }
+      r.pos = end;
+    }
+  } catch {
+    // A malformed name section is ignored by engines; drop what we could not parse rather than fail.
+  }
+  return w.finish();
+}
+
+function rewriteCode(src: Uint8Array, funcTypes: number[], ctx: Ctx): Uint8Array {
+  const r = new Reader(src);
+  const n = r.u32();
+  const out = new Writer(src.length + (src.length >> 3) + 64);
+  out.u32(n);
+  const body = new Writer(1 << 16);
+  const stack = new Int32Array(1024);
+  for (let i = 0; i < n; i++) {
+    const size = r.u32();
+    const start = r.pos;
+    const end = start + size;
+    if (end > src.length) throw unsupported("function body runs past the code section", start);
+    body.len = 0;
+    if (rewriteBody(src, start, end, funcTypes[i], ctx, body, stack)) {
+      out.u32(body.len);
+      out.bytes(body.buf, 0, body.len);
+    } else {
+      out.u32(size);
+      out.bytes(src, start, end);
+    }
+    r.pos = end;
+  }
+  return out.finish();
+}
+
+const OP_LOOP = 0x03;
+const BULK = new Set([
+  0xfc << 12 | 8,
+  0xfc << 12 | 10,
+  0xfc << 12 | 11,
+  0xfc << 12 | 12,
+  0xfc << 12 | 14,
+  0xfc << 12 | 17,
+]);
+
+/**
+ * Rewrites one body into `out`; returns false (and writes nothing useful) when the body needs no change.
+ * `stack` holds, per open control frame, the number of labels added around it and its enclosing frames,
+ * so a branch's new depth is `d + stack[top] - stack[top - d]`.
+ */
+function rewriteBody(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  typeIndex: number,
+  ctx: Ctx,
+  out: Writer,
+  stackIn: Int32Array,
+): boolean {
+  const type = ctx.types[typeIndex];
+  if (!type) throw unsupported(`function type ${typeIndex} is missing`, start);
+  const r = new Reader(buf, start, end);
+  const nDecl = r.u32();
+  const declStart = r.pos;
+  let nLocals = type.params.length;
+  for (let j = 0; j < nDecl; j++) {
+    nLocals += r.u32();
+    skipValType(r);
+  }
+  const codeStart = r.pos;
+
+  // Pass 1: what does this body contain?
+  let hasCall = false, hasLoop = false, hasBulk = false, hasFuncIdx = false;
+  while (r.pos < end) {
+    const op = skipInstruction(r);
+    if (op < 0x20) {
+      if (op === OP_LOOP) hasLoop = true;
+      else if (op === 0x10 || op === 0x12) hasCall = hasFuncIdx = true;
+      else if (op === 0x11 || op === 0x13 || op === 0x14 || op === 0x15) hasCall = true;
+    } else if (op === 0xd2) hasFuncIdx = true;
+    else if (op > 0xff && BULK.has(op)) hasBulk = true;
+  }
+  const metered = hasCall || hasLoop || hasBulk;
+  if (!metered && !hasFuncIdx) return false;
+  const local = hasLoop && !hasCall;
+  const F = nLocals, T = nLocals + 1;
+  const G = ctx.counter, R = ctx.refill, nImp = ctx.nImp;
+
+  out.u32(nDecl + (metered ? 1 : 0));
+  out.bytes(buf, declStart, codeStart);
+  if (metered) {
+    out.u32(2);
+    out.u8(0x7f);
+  }
+
+  // Emitters. Opcodes: 0x23 global.get, 0x24 global.set, 0x20/0x21/0x22 local.get/set/tee, 0x41 i32.const,
+  // 0x6b i32.sub, 0x48 i32.lt_s, 0x45 i32.eqz, 0x76 i32.shr_u, 0x04 if, 0x0b end, 0x0d br_if, 0x10 call.
+  const refillInto = () => {
+    // if (counter < 1) { counter = refill(); if (counter == 0) unreachable }  -- counter already on stack
+    out.u8(0x41), out.u8(1), out.u8(0x48), out.u8(0x04), out.u8(0x40), out.u8(0x10), out.u32(R);
+    if (local) out.u8(0x22), out.u32(F);
+    else out.u8(0x24), out.u32(G), out.u8(0x23), out.u32(G);
+    out.u8(0x45), out.u8(0x04), out.u8(0x40), out.u8(0x00), out.u8(0x0b), out.u8(0x0b);
+  };
+  const decrementBy1 = () => {
+    // leaves the new counter on the stack
+    if (local) {
+      out.u8(0x20), out.u32(F), out.u8(0x41), out.u8(1), out.u8(0x6b), out.u8(0x22), out.u32(F);
+    } else {
+      out.u8(0x23), out.u32(G), out.u8(0x41), out.u8(1), out.u8(0x6b), out.u8(0x22), out.u32(T);
+      out.u8(0x24), out.u32(G), out.u8(0x20), out.u32(T);
+    }
+  };
+  const writeBack = () => {
+    out.u8(0x20), out.u32(F), out.u8(0x24), out.u32(G);
+  };
+  const chargeBulk = (useLocal: boolean) => {
+    // length is on the stack: counter -= length >> 16, then the usual check
+    out.u8(0x22), out.u32(T);
+    out.u8(useLocal ? 0x20 : 0x23), out.u32(useLocal ? F : G);
+    out.u8(0x20), out.u32(T), out.u8(0x41), out.u8(BULK_SHIFT), out.u8(0x76), out.u8(0x6b);
+    if (useLocal) out.u8(0x22), out.u32(F);
+    else out.u8(0x22), out.u32(T), out.u8(0x24), out.u32(G), out.u8(0x20), out.u32(T);
+    refillInto();
+  };
+
+  if (hasCall) {
+    decrementBy1();
+    refillInto();
+  } else if (local) {
+    out.u8(0x23), out.u32(G), out.u8(0x21), out.u32(F);
+    // Wrap the body in a block of the function's result type, so every exit passes the write-back.
+    out.u8(0x02);
+    const res = type.resultsRaw;
+    if (type.results.length === 0) out.u8(0x40);
+    else if (res.length === 2 && res[1] !== 0x63 && res[1] !== 0x64) out.u8(res[1]);
+    else out.s32(ctx.typeIndexFor(new Uint8Array([0]), res));
+  }
+
+  // Pass 2: copy spans, rewriting where needed.
+  let stack = stackIn;
+  let top = 0;
+  stack[0] = 0;
+  let span = codeStart;
+  r.pos = codeStart;
+  const depth = (d: number) => (d <= top ? d + stack[top] - stack[top - d] : d);
+  const push = (extra: number) => {
+    if (++top >= stack.length) {
+      const bigger = new Int32Array(stack.length * 2);
+      bigger.set(stack);
+      stack = bigger;
+    }
+    stack[top] = stack[top - 1] + extra;
+  };
+  while (r.pos < end) {
+    const at = r.pos;
+    const op = buf[at];
+    switch (op) {
+      case 0x02: // block
+      case 0x04: // if
+      case 0x06: // try
+        r.pos++;
+        readBlockType(r);
+        push(0);
+        break;
+      case 0x03: { // loop
+        r.pos++;
+        const btStart = r.pos;
+        readBlockType(r);
+        out.bytes(buf, span, at);
+        out.u8(0x03), out.bytes(buf, btStart, r.pos);
+        if (local) out.u8(0x20), out.u32(F);
+        else out.u8(0x23), out.u32(G);
+        refillInto();
+        out.u8(0x03), out.bytes(buf, btStart, r.pos);
+        decrementBy1();
+        out.u8(0x41), out.u8(1), out.u8(0x48), out.u8(0x0d), out.u8(1);
+        span = r.pos;
+        push(1);
+        break;
+      }
+      case 0x0b: // end
+        r.pos++;
+        if (top === 0) {
+          if (local) {
+            out.bytes(buf, span, at);
+            out.u8(0x0b);
+            writeBack();
+            span = at;
+          }
+          top = -1;
+        } else {
+          if (stack[top] !== stack[top - 1]) {
+            out.bytes(buf, span, r.pos);
+            out.u8(0x0b);
+            span = r.pos;
+          }
+          top--;
+        }
+        break;
+      case 0x0c: // br
+      case 0x0d: // br_if
+      case 0x09: // rethrow
+      case 0x18: { // delegate (closes the try first)
+        r.pos++;
+        if (op === 0x18) top--;
+        const d = r.u32();
+        const nd = depth(d);
+        if (nd !== d || (op === 0x09 && local)) {
+          out.bytes(buf, span, at);
+          if (op === 0x09 && local) writeBack();
+          out.u8(op), out.u32(nd);
+          span = r.pos;
+        }
+        break;
+      }
+      case 0x0e: { // br_table
+        r.pos++;
+        if (stack[top] === 0) {
+          const n = r.u32();
+          for (let i = 0; i <= n; i++) r.u32();
+        } else {
+          out.bytes(buf, span, at);
+          const n = r.u32();
+          out.u8(0x0e), out.u32(n);
+          for (let i = 0; i <= n; i++) out.u32(depth(r.u32()));
+          span = r.pos;
+        }
+        break;
+      }
+      case 0x1f: { // try_table: catch labels are relative to the enclosing frame
+        r.pos++;
+        const btStart = r.pos;
+        readBlockType(r);
+        if (stack[top] === 0) {
+          r.pos = at;
+          skipInstruction(r);
+        } else {
+          out.bytes(buf, span, at);
+          out.u8(0x1f), out.bytes(buf, btStart, r.pos);
+          const n = r.u32();
+          out.u32(n);
+          for (let i = 0; i < n; i++) {
+            const kind = r.u8();
+            out.u8(kind);
+            if (kind < 2) out.u32(r.u32());
+            out.u32(depth(r.u32()));
+          }
+          span = r.pos;
+        }
+        push(0);
+        break;
+      }
+      case 0x0f: // return
+        r.pos++;
+        if (local) {
+          out.bytes(buf, span, at);
+          out.u8(0x0c), out.u32(depth(top));
+          span = r.pos;
+        }
+        break;
+      case 0x10: // call
+      case 0x12: // return_call
+      case 0xd2: { // ref.func
+        r.pos++;
+        const f = r.u32();
+        if (f >= nImp) {
+          out.bytes(buf, span, at);
+          out.u8(op), out.u32(f + 1);
+          span = r.pos;
+        }
+        break;
+      }
+      case 0x08: // throw
+      case 0x0a: // throw_ref
+        if (local) {
+          out.bytes(buf, span, at);
+          writeBack();
+          span = at;
+        }
+        skipInstruction(r);
+        break;
+      case 0xfc: {
+        const sub = skipInstruction(r);
+        if (BULK.has(sub)) {
+          out.bytes(buf, span, at);
+          chargeBulk(local);
+          span = at;
+        }
+        break;
+      }
+      default:
+        skipInstruction(r);
+    }
+  }
+  out.bytes(buf, span, end);
+  return true;
+}

@@ -1,0 +1,74 @@
+/**
+ * The module pre-processor: validates a module, applies the memory cap, inserts the time/fuel probes,
+ * and describes the result. It runs once per module (the module cache keys on the original bytes'
+ * sha256 and `PREPROCESSOR_VERSION`), so its output must be a pure function of its inputs.
+ *
+ * The rewritten module imports `samuel:meter` `refill: () -> i32` when metered; the host side is
+ * `src/runtime/host/meter.ts`.
+ */
+
+import { rewriteBroke } from "./errors.ts";
+import { describe, type ModuleInfo, parseModule } from "./inspect.ts";
+import { applyMemoryCap, capPagesFor } from "./memory_cap.ts";
+import { insertMeter } from "./meter_probes.ts";
+import { assemble } from "./sections.ts";
+import { malformed } from "./errors.ts";
+
+export type {
+  ExportInfo,
+  ExternKind,
+  FuncType,
+  ImportInfo,
+  Limits,
+  MemoryInfo,
+  ModuleInfo,
+} from "./inspect.ts";
+export { inspectModule } from "./inspect.ts";
+export { METER_FIELD, METER_MODULE } from "./meter_probes.ts";
+export { capPagesFor, PAGE } from "./memory_cap.ts";
+
+/** Bump whenever the output for a given input can change; cached modules are keyed on it. */
+export const PREPROCESSOR_VERSION = "1";
+
+export interface PreprocessOptions {
+  /** Memory cap in bytes (rounded down to 64 KiB pages). */
+  maxMemoryBytes: number;
+  /** Insert the time/fuel probes (import `samuel:meter` `refill`). */
+  meter: boolean;
+  /** Validate the output with `WebAssembly.validate` (default true). */
+  validate?: boolean;
+}
+
+export interface PreprocessResult {
+  /** The rewritten module. */
+  bytes: Uint8Array;
+  /** What the rewritten module imports, exports and declares (memory limits are the capped ones). */
+  info: ModuleInfo;
+  /** True when the module imports `samuel:meter` `refill` and must be given a meter. */
+  metered: boolean;
+}
+
+/**
+ * Rewrites `bytes` for the sandbox. Throws a SamuelError: SAM-PREPROCESS-001 (not a valid module),
+ * 002 (unsupported feature), 003 (initial memory above the cap), 004 (rewriter bug, exit 1).
+ */
+export function preprocess(bytes: Uint8Array, options: PreprocessOptions): PreprocessResult {
+  const m = parseModule(bytes);
+  applyMemoryCap(m, capPagesFor(options.maxMemoryBytes));
+  if (options.meter) insertMeter(m);
+  const out = assemble(m.sections);
+  if (options.validate !== false && !WebAssembly.validate(out as Uint8Array<ArrayBuffer>)) {
+    explainInvalid(bytes);
+    throw rewriteBroke("the rewritten module does not validate");
+  }
+  return { bytes: out, info: describe(parseModule(out)), metered: options.meter };
+}
+
+/** Throws SAM-PREPROCESS-001 with V8's reason when the original module is itself invalid. */
+function explainInvalid(bytes: Uint8Array): void {
+  try {
+    new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+  } catch (e) {
+    throw malformed(e instanceof Error ? e.message.replace(/^WebAssembly\.Module\(\): /, "") : String(e), 0);
+  }
+}
