@@ -1,0 +1,123 @@
+/**
+ * The sandbox an invocation runs in, as plain data: preopened folders, environment pairs, network hosts,
+ * memory and time limits (DESIGN.md section 5). It is built from a plugin's granted capabilities and the
+ * project root, and it is the only thing the runtime knows about a plugin's rights: the runtime never sees
+ * a manifest. Being plain data, it crosses into the sandbox Worker with `postMessage`.
+ */
+
+/** A host folder exposed to the guest at `guestPath`. */
+export interface Preopen {
+  guestPath: string;
+  hostPath: string;
+  readOnly: boolean;
+}
+
+export interface SandboxSpec {
+  /** Shown in log lines and reports. */
+  pluginName: string;
+  /** argv of the guest: the plugin name and the export (DESIGN.md section 5). */
+  args: string[];
+  env: [string, string][];
+  preopens: Preopen[];
+  /** Network allowlist for `net_outbound` (exact hosts and `*.suffix` patterns). */
+  hosts: string[];
+  maxMemoryBytes: number;
+  /** Soft deadline: surfaced to the guest (`deadline_ms`) and bounding host calls. */
+  softTimeoutMs: number;
+  /** Hard timeout: the guest is stopped (trap) and the invocation fails with a timeout. */
+  hardTimeoutMs: number;
+  /** Deterministic budget of meter refills (`[runtime] fuel`), when set. */
+  fuel?: number;
+  /** Caps on captured stdout/stderr. */
+  stdoutCap: number;
+  stderrCap: number;
+}
+
+/** Grants as recorded in samuel.lock (the runtime's input; see src/project/lockfile.ts). */
+export interface Grants {
+  env: string[];
+  filesystem: { read: string[]; write: string[] };
+  network: { hosts: string[] };
+  /** MiB. */
+  maxMemory: number;
+  timeoutMs: number;
+  hardTimeoutMs: number;
+  fuel?: number;
+}
+
+export const DEFAULT_OUTPUT_CAP = 16 * 1024 * 1024;
+const WORKSPACE = "/workspace";
+
+/**
+ * Maps a guest path to its host path: `/workspace[/…]` is the project root, any other absolute guest
+ * path is the same path on the host (DESIGN.md section 3.2).
+ */
+export function hostPathFor(guestPath: string, projectRoot: string): string {
+  if (guestPath === WORKSPACE) return projectRoot;
+  if (guestPath.startsWith(WORKSPACE + "/")) return projectRoot + guestPath.slice(WORKSPACE.length);
+  return guestPath;
+}
+
+/**
+ * Builds the sandbox for one invocation. Env values come from `getEnv` (the host's environment): a
+ * granted key that is unset on the host is simply absent. A path granted both read and write is one
+ * read-write preopen.
+ */
+export function sandboxFromGrants(opts: {
+  pluginName: string;
+  exportName: string;
+  grants: Grants;
+  projectRoot: string;
+  getEnv: (key: string) => string | undefined;
+  hardTimeoutMs?: number;
+  outputCap?: number;
+}): SandboxSpec {
+  const { grants, projectRoot } = opts;
+  const preopens = new Map<string, Preopen>();
+  for (const guestPath of grants.filesystem.read) {
+    preopens.set(guestPath, { guestPath, hostPath: hostPathFor(guestPath, projectRoot), readOnly: true });
+  }
+  for (const guestPath of grants.filesystem.write) {
+    preopens.set(guestPath, { guestPath, hostPath: hostPathFor(guestPath, projectRoot), readOnly: false });
+  }
+  const env: [string, string][] = [];
+  for (const key of grants.env) {
+    const value = opts.getEnv(key);
+    if (value !== undefined) env.push([key, value]);
+  }
+  const hard = opts.hardTimeoutMs ?? grants.hardTimeoutMs;
+  return {
+    pluginName: opts.pluginName,
+    args: [opts.pluginName, opts.exportName],
+    env,
+    preopens: [...preopens.values()],
+    hosts: [...grants.network.hosts],
+    maxMemoryBytes: grants.maxMemory * 1024 * 1024,
+    // An overridden hard timeout shorter than the soft one pulls the soft one down with it.
+    softTimeoutMs: Math.min(grants.timeoutMs, hard),
+    hardTimeoutMs: hard,
+    fuel: grants.fuel,
+    stdoutCap: opts.outputCap ?? DEFAULT_OUTPUT_CAP,
+    stderrCap: opts.outputCap ?? DEFAULT_OUTPUT_CAP,
+  };
+}
+
+/**
+ * The Deno permissions of the sandbox Worker: no wider than the grants (the outer wall, DESIGN.md
+ * section 5). Read-only preopens are readable, read-write ones readable and writable; the network is
+ * limited to the allowlisted hosts (Deno accepts `*.suffix` entries); nothing else.
+ */
+export function workerPermissions(spec: SandboxSpec): Deno.PermissionOptionsObject {
+  const read = spec.preopens.map((p) => p.hostPath);
+  const write = spec.preopens.filter((p) => !p.readOnly).map((p) => p.hostPath);
+  return {
+    read: read.length ? read : false,
+    write: write.length ? write : false,
+    net: spec.hosts.length ? [...spec.hosts] : false,
+    env: false,
+    run: false,
+    ffi: false,
+    sys: false,
+    import: false,
+  };
+}
