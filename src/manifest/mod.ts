@@ -133,7 +133,7 @@ export async function readManifestText(file: string): Promise<{ text: string; by
         ? `${file} not found`
         : `cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`,
       fix: missing
-        ? `run the command in the plugin's folder (or pass it), or create a manifest with samuel new plugin`
+        ? `run the command in the plugin's folder (or pass that folder), or create a plugin with samuel new plugin`
         : `check that the file is readable`,
       severity: "error",
       code: Code.fileUnreadable,
@@ -170,22 +170,36 @@ export async function loadManifest(
   return { file, manifest: result.manifest, problems: result.problems, bytes: read.bytes };
 }
 
-/** One SamuelError summarising the problems of an invalid manifest (all of them in `details`). */
-export function manifestError(file: string, problems: Problem[]): SamuelError {
+/**
+ * One SamuelError summarising the problems of an invalid manifest (all of them in `details`). `more`
+ * tells the user where the other errors are; the default points at `samuel plugin validate`.
+ */
+export function manifestError(
+  file: string,
+  problems: Problem[],
+  more = "run samuel plugin validate to list them all",
+): SamuelError {
   const errors = problems.filter((p) => p.severity === "error");
   const first = errors[0] ?? problems[0];
+  if (first?.code === Code.fileUnreadable) {
+    return new SamuelError({
+      code: first.code,
+      message: first.message,
+      exit: Exit.invalidInput,
+      fix: first.fix,
+      details: problems,
+    });
+  }
   const count = `${errors.length} error${errors.length === 1 ? "" : "s"}`;
-  const more = errors.length > 1
-    ? ` (and ${errors.length - 1} more: samuel plugin validate lists them all)`
-    : "";
+  const others = errors.length - 1;
   return new SamuelError({
-    code: first?.code ?? Code.fileUnreadable,
-    message: first?.code === Code.fileUnreadable
-      ? first.message
-      : `invalid plugin manifest ${file}: ${count}`,
+    code: first?.code ?? Code.syntax,
+    message: `invalid plugin manifest ${file}: ${count}`,
     exit: Exit.invalidInput,
     cause: first === undefined ? undefined : formatProblem(first),
-    fix: first === undefined ? undefined : first.fix + more,
+    fix: first === undefined
+      ? undefined
+      : first.fix + (others > 0 ? ` (and ${others} more error${others === 1 ? "" : "s"}: ${more})` : ""),
     details: problems,
   });
 }
