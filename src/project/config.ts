@@ -12,7 +12,7 @@ import { parse, TomlError } from "smol-toml";
 import { Exit, invalidInput, SamuelError } from "../errors.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { projectPaths } from "./paths.ts";
-import { keyLines, scanToml, type TomlScan, type TomlStatement } from "./toml_scan.ts";
+import { keyLines, lineOfKey, scanToml, type TomlScan, type TomlStatement } from "./toml_scan.ts";
 import { tomlString } from "./toml_value.ts";
 
 /** A registry whose `index.toml` resolves plugin names (DESIGN.md section 6, step 1). */
@@ -34,6 +34,11 @@ export interface PluginRequest {
 export interface SecurityPolicy {
   /** Extra anchored SAN patterns a signer may match (on top of a GitHub source's own release workflow). */
   identityPatterns: string[];
+  /**
+   * `add` (default): the patterns are trusted besides a GitHub source's own release workflow; `override`:
+   * only the patterns are trusted.
+   */
+  identityMode: "add" | "override";
   /** Required certificate issuer (OIDC provider). */
   issuer: string;
   /** A trusted-root JSON file, resolved against the project root; undefined = the embedded snapshot. */
@@ -126,9 +131,11 @@ cache_budget = "500MiB"
 issuer = "${DEFAULT_ISSUER}"
 # A GitHub source owner/repo is trusted by default when signed by that repository's own release
 # workflow at a tag (https://github.com/<owner>/<repo>/.github/workflows/**@refs/tags/**).
-# Add anchored SAN patterns here to trust other signers, e.g. a shared release repository:
-#   identity_patterns = ["https://github.com/my-org/releases/.github/workflows/release.yml@refs/tags/*"]
+# Add anchored SAN patterns here to trust other signers (\`*\` = one path segment, \`**\` = anything), e.g.
+#   identity_patterns = ["https://github.com/my-org/releases/.github/workflows/release.yml@refs/tags/**"]
+# identity_mode = "override" trusts only these patterns, not the source repository's own workflow.
 identity_patterns = []
+identity_mode = "add"
 # trusted_root = "sigstore-trusted-root.json"   # default: the Sigstore public-good root built into samuel
 # allow_unsigned = false                        # true installs unsigned plugins without --allow-unsigned
 
@@ -166,7 +173,7 @@ const KNOWN: Record<string, readonly string[]> = {
   registries: ["name", "url"],
   plugins: ["name", "source", "version"],
   wasm: ["cache_budget"],
-  security: ["identity_patterns", "issuer", "trusted_root", "allow_unsigned"],
+  security: ["identity_patterns", "identity_mode", "issuer", "trusted_root", "allow_unsigned"],
 };
 
 function syntaxError(file: string, e: unknown): SamuelError {
@@ -204,7 +211,7 @@ export function parseConfig(text: string, file = "samuel.toml", root?: string): 
   const lines = keyLines(scanToml(text));
   const problems: Problem[] = [];
   const warnings: string[] = [];
-  const lineOf = (key: string) => lines.get(key);
+  const lineOf = (key: string) => lineOfKey(lines, key);
   const bad = (key: string, message: string, fix: string) =>
     problems.push({ key, line: lineOf(key), message, fix });
   const unknownKeys = (table: Record<string, unknown>, kind: string, prefix: string) => {
@@ -373,7 +380,12 @@ export function parseConfig(text: string, file = "samuel.toml", root?: string): 
   }
 
   // [security]
-  const security: SecurityPolicy = { identityPatterns: [], issuer: DEFAULT_ISSUER, allowUnsigned: false };
+  const security: SecurityPolicy = {
+    identityPatterns: [],
+    identityMode: "add",
+    issuer: DEFAULT_ISSUER,
+    allowUnsigned: false,
+  };
   if (doc.security !== undefined) {
     const sec = doc.security;
     if (!isTable(sec)) {
@@ -393,6 +405,16 @@ export function parseConfig(text: string, file = "samuel.toml", root?: string): 
             'write e.g. identity_patterns = ["https://github.com/my-org/*/.github/workflows/*@refs/tags/*"]',
           );
         } else security.identityPatterns = [...(ip as string[])];
+      }
+      const mode = sec.identity_mode;
+      if (mode !== undefined) {
+        if (mode !== "add" && mode !== "override") {
+          bad(
+            "security.identity_mode",
+            `\`security.identity_mode\` = ${JSON.stringify(mode)} is not "add" or "override"`,
+            'write identity_mode = "add" (trust the patterns besides the source\'s own workflow) or "override"',
+          );
+        } else security.identityMode = mode;
       }
       const issuer = str(
         sec,
@@ -460,7 +482,7 @@ export function defaultConfig(path = "samuel.toml"): ProjectConfig {
     registries: DEFAULT_REGISTRIES.map((r) => ({ ...r })),
     plugins: [],
     wasm: { cacheBudget: DEFAULT_CACHE_BUDGET },
-    security: { identityPatterns: [], issuer: DEFAULT_ISSUER, allowUnsigned: false },
+    security: { identityPatterns: [], identityMode: "add", issuer: DEFAULT_ISSUER, allowUnsigned: false },
     warnings: [],
   };
 }

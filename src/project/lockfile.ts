@@ -24,7 +24,7 @@ import { parse, TomlError } from "smol-toml";
 import { Exit, SamuelError } from "../errors.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { projectPaths } from "./paths.ts";
-import { keyLines, scanToml } from "./toml_scan.ts";
+import { keyLines, lineOfKey, scanToml } from "./toml_scan.ts";
 import { tomlString, tomlStringArray } from "./toml_value.ts";
 
 export const LOCKFILE_VERSION = 1;
@@ -174,7 +174,7 @@ class Reader {
   constructor(private lines: Map<string, number>, private file: string) {}
 
   private at(key: string): string {
-    const line = this.lines.get(key);
+    const line = lineOfKey(this.lines, key);
     return `${this.file}${line ? `:${line}` : ""}`;
   }
 

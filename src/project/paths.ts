@@ -44,38 +44,44 @@ export interface HomePaths {
 }
 
 const isWindows = Deno.build.os === "windows";
+/** Separators: `\\` is an ordinary file-name character on POSIX. */
+const SEPS = isWindows ? /[\\/]+/g : /\/+/g;
+const TRAILING = isWindows ? /[\\/]+$/ : /\/+$/;
 
-/** Joins path segments with `/` (Deno accepts `/` on every OS) and drops duplicate separators. */
+function lastSep(path: string): number {
+  return isWindows ? Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\")) : path.lastIndexOf("/");
+}
+
+/** Joins path segments with `/` (Deno accepts `/` on every OS) and collapses repeated separators. */
 export function join(...parts: string[]): string {
   const joined = parts.filter((p) => p !== "").join("/");
-  return joined.replace(
-    /[\\/]+/g,
-    (m, offset: number) => (offset === 0 && m.length >= 2 && isWindows ? m : "/"),
-  );
+  // A leading `\\` on Windows starts a UNC path and must stay double.
+  const unc = isWindows && /^[\\/]{2}[^\\/]/.test(joined);
+  const collapsed = joined.replace(SEPS, "/");
+  return unc ? "/" + collapsed : collapsed;
 }
 
 /** The parent folder of `path`, or `path` itself at a filesystem root. */
 export function dirname(path: string): string {
-  const trimmed = path.replace(/[\\/]+$/, "");
+  const trimmed = path.replace(TRAILING, "");
   if (trimmed === "") return path.slice(0, 1) || ".";
-  const i = Math.max(trimmed.lastIndexOf("/"), trimmed.lastIndexOf("\\"));
+  const i = lastSep(trimmed);
   if (i < 0) return ".";
   if (i === 0) return trimmed.slice(0, 1);
   const parent = trimmed.slice(0, i);
   // `C:` alone is a drive-relative path; keep the root separator.
-  return /^[A-Za-z]:$/.test(parent) ? parent + trimmed[i] : parent;
+  return isWindows && /^[A-Za-z]:$/.test(parent) ? parent + trimmed[i] : parent;
 }
 
 /** The last segment of `path`. */
 export function basename(path: string): string {
-  const trimmed = path.replace(/[\\/]+$/, "");
-  const i = Math.max(trimmed.lastIndexOf("/"), trimmed.lastIndexOf("\\"));
-  return trimmed.slice(i + 1);
+  const trimmed = path.replace(TRAILING, "");
+  return trimmed.slice(lastSep(trimmed) + 1);
 }
 
-/** True for `/x`, `\\x`, `C:\x` and `C:/x`. */
+/** True for `/x`, and on Windows also `\\x`, `C:\\x` and `C:/x`. */
 export function isAbsolute(path: string): boolean {
-  return path.startsWith("/") || path.startsWith("\\") || /^[A-Za-z]:[\\/]/.test(path);
+  return path.startsWith("/") || (isWindows && (path.startsWith("\\") || /^[A-Za-z]:[\\/]/.test(path)));
 }
 
 /** Makes `path` absolute against `base` (default: the process's cwd); does not resolve `..` or links. */
@@ -96,7 +102,7 @@ function isFile(path: string): boolean {
  * root; an unreadable folder on the way counts as "not here".
  */
 export function findProjectRoot(start: string = Deno.cwd()): string | undefined {
-  let dir = absolute(start).replace(/[\\/]+$/, "") || "/";
+  let dir = absolute(start).replace(TRAILING, "") || "/";
   for (;;) {
     if (isFile(join(dir, CONFIG_FILE))) return dir;
     const parent = dirname(dir);

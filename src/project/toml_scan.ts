@@ -204,6 +204,16 @@ export function scanToml(text: string): TomlScan {
   return { lines, eol, statements };
 }
 
+/** The line of `path`, else of its nearest enclosing key or table (a missing key points at its table). */
+export function lineOfKey(lines: Map<string, number>, path: string): number | undefined {
+  for (let p = path; p !== ""; p = p.replace(/(\.[^.]*|\[\d+\])$/, "")) {
+    const line = lines.get(p);
+    if (line !== undefined) return line;
+    if (!/(\.[^.]*|\[\d+\])$/.test(p)) break;
+  }
+  return undefined;
+}
+
 /**
  * Maps display paths (`wasm.cache_budget`, `plugins[1].source`, `security`) to 1-based line numbers, for
  * error messages. Array-of-tables elements are indexed in document order.
@@ -233,7 +243,11 @@ export function keyLines(scan: TomlScan): Map<string, number> {
         for (const k of [...arrayIndex.keys()]) if (k.startsWith(raw + ".")) arrayIndex.delete(k);
       }
       prefix = display(s.key);
-      if (!map.has(prefix)) map.set(prefix, s.start + 1);
+      // `[tool.other]` also defines `tool`, implicitly, at this line.
+      for (let n = 1; n <= s.key.length; n++) {
+        const p = display(s.key.slice(0, n));
+        if (!map.has(p)) map.set(p, s.start + 1);
+      }
     } else if (s.kind === "keyval" && s.key) {
       const path = prefix ? `${prefix}.${s.key.join(".")}` : s.key.join(".");
       if (!map.has(path)) map.set(path, s.start + 1);
