@@ -54,8 +54,8 @@ function decodeBase64(text: unknown): Uint8Array | undefined {
 }
 
 function isLegacyCosign(json: Json): boolean {
-  return json.mediaType === undefined &&
-    ("base64Signature" in json || "rekorBundle" in json || ("cert" in json && "base64Signature" in json));
+  // cosign 1.x `sign-blob --bundle`: `{base64Signature, cert, rekorBundle}`, and no media type.
+  return json.mediaType === undefined && ("base64Signature" in json || "rekorBundle" in json);
 }
 
 /** Parses and checks a bundle; throws the specific SamuelError (exit 4) for each way it can fail. */

@@ -48,6 +48,23 @@ export interface VerificationResult {
   bundleSha256: string;
 }
 
+/** What the lock records when verification was skipped on purpose (DESIGN.md 6: "recorded as such"). */
+export interface UnsignedVerification {
+  method: "unsigned";
+  /** Why: `--allow-unsigned` or `SAMUEL_VERIFY_ALLOW_UNSIGNED`. */
+  reason: string;
+}
+
+/** Either outcome of the verification step, as the install transaction stores it. */
+export type Verification = VerificationResult | UnsignedVerification;
+
+/** The record for a plugin installed without verification; `reason` names the switch that allowed it. */
+export function unsignedVerification(
+  reason: "--allow-unsigned" | "SAMUEL_VERIFY_ALLOW_UNSIGNED",
+): UnsignedVerification {
+  return { method: "unsigned", reason: `verification skipped by ${reason}` };
+}
+
 async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
 }

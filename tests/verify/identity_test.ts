@@ -4,6 +4,7 @@ import { assert, assertEquals, assertThrows } from "../support/assert.ts";
 import { compileIdentityPattern, githubReleaseIdentity, matchesIdentity } from "../../src/verify/identity.ts";
 import { allowUnsignedFromEnv, buildPolicy, DEFAULT_ISSUER } from "../../src/verify/policy.ts";
 import { isSamuelError } from "../../src/errors.ts";
+import { unsignedVerification } from "../../src/verify/mod.ts";
 
 const DEFAULT = "https://github.com/acme/hello/.github/workflows/**@refs/tags/**";
 const RELEASE = "https://github.com/acme/hello/.github/workflows/release.yml@refs/tags/v0.1.0";
@@ -104,4 +105,11 @@ Deno.test("policy: unusable patterns are invalid input (exit 2)", () => {
 Deno.test("policy: SAMUEL_VERIFY_ALLOW_UNSIGNED accepts 1, true, yes", () => {
   for (const yes of ["1", "true", "yes", "TRUE", " Yes "]) assert(allowUnsignedFromEnv(yes), yes);
   for (const no of [undefined, "", "0", "false", "no", "on"]) assert(!allowUnsignedFromEnv(no), String(no));
+});
+
+Deno.test("unsigned installs are recorded with the switch that allowed them", () => {
+  assertEquals(unsignedVerification("--allow-unsigned"), {
+    method: "unsigned",
+    reason: "verification skipped by --allow-unsigned",
+  });
 });
