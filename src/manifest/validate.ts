@@ -37,6 +37,7 @@ import {
   RESERVED_EXPORTS,
   SUPPORTED_KINDS,
   UNSUPPORTED_KINDS,
+  type WasmManifest,
 } from "./schema.ts";
 import { type KeyLocator, keyPath, type Segment } from "./toml_locate.ts";
 
@@ -170,7 +171,14 @@ class Validator {
     // With an unknown kind, still check whatever sections are present so every problem shows at once.
     const checkWasm = kind === "wasm" ||
       (kind === undefined && (wasmTable !== undefined || runtimeTable !== undefined));
-    const wasm = checkWasm ? this.wasm(wasmTable, runtimeTable, kind === "wasm") : undefined;
+    // A [wasm] of the wrong type already has its error; "module is missing" on top would only be noise.
+    const wasm = checkWasm
+      ? this.wasm(
+        wasmTable,
+        runtimeTable,
+        kind === "wasm" && (doc.wasm === undefined || wasmTable !== undefined),
+      )
+      : undefined;
     const skill = kind === "skill" || (kind === undefined && skillTable !== undefined)
       ? this.skill(skillTable)
       : undefined;
@@ -341,8 +349,8 @@ class Validator {
     runtimeTable: Table | undefined,
     required: boolean,
   ): {
-    wasm: Extract<Manifest, { kind: "wasm" }>["wasm"];
-    runtime: Extract<Manifest, { kind: "wasm" }>["runtime"];
+    wasm: WasmManifest["wasm"];
+    runtime: WasmManifest["runtime"];
   } | undefined {
     if (wasmTable !== undefined) this.unknownKeys(wasmTable, ["wasm"], KNOWN_KEYS.wasm);
     if (runtimeTable !== undefined) this.unknownKeys(runtimeTable, ["runtime"], KNOWN_KEYS.runtime);
@@ -434,7 +442,7 @@ class Validator {
 
     const exports = wasmExports ?? runtimeExports;
     if (!ok || module === undefined || exports === undefined) return undefined;
-    const runtime: Extract<Manifest, { kind: "wasm" }>["runtime"] = {
+    const runtime: WasmManifest["runtime"] = {
       maxMemoryMiB: maxMemoryMiB!,
       timeoutMs: timeoutMs!,
       hardTimeoutMs: hardTimeoutMs!,

@@ -269,3 +269,8 @@ Deno.test("fixes suggest the corrected value where one exists", async () => {
   assertEquals(fixes["capabilities.filesystem.read[0]"], 'use "/workspace/src"');
   assertEquals(fixes["capabilities.network.hosts[0]"], 'use "api.example.com"');
 });
+
+Deno.test("a section of the wrong type is one error, not a cascade", async () => {
+  const r = await check({ wasm: "plugin.wasm" });
+  assertEquals(errorKeys(r), [`${Code.type} wasm`]);
+});
