@@ -8,7 +8,8 @@
  * Folders cannot be swapped atomically with portable syscalls (Linux's `renameat2(RENAME_EXCHANGE)` is not
  * exposed), so `swapDir` moves the old folder aside, renames the staged one into place, and keeps the old
  * one until the caller commits: readers may briefly see no folder, but never a half-written one, and a
- * failure restores the original.
+ * failure restores the original. Leftovers of a process killed mid-swap (`.staging-*`, `.old-*`, named
+ * with its pid) are repaired by `sweepStaleDirs`, which `makeStagingDir` runs on the parent folder.
  */
 
 import { basename, dirname, join } from "./paths.ts";
@@ -29,9 +30,12 @@ export interface AtomicWriteOptions {
 const encoder = new TextEncoder();
 const TEMP_MARK = ".tmp-";
 
+function randomSuffix(): string {
+  return crypto.getRandomValues(new Uint32Array(2)).reduce((s, n) => s + n.toString(36), "");
+}
+
 function tempPathFor(path: string): string {
-  const rand = crypto.getRandomValues(new Uint32Array(2)).reduce((s, n) => s + n.toString(36), "");
-  return join(dirname(path), `.${basename(path)}${TEMP_MARK}${Deno.pid}-${rand}`);
+  return join(dirname(path), `.${basename(path)}${TEMP_MARK}${Deno.pid}-${randomSuffix()}`);
 }
 
 function existingMode(path: string): number | undefined {
@@ -179,7 +183,34 @@ export function writeFileAtomicSync(
 export async function makeStagingDir(finalDir: string): Promise<string> {
   const parent = dirname(finalDir);
   await Deno.mkdir(parent, { recursive: true });
-  return await Deno.makeTempDir({ dir: parent, prefix: `.staging-${basename(finalDir)}-` });
+  await sweepStaleDirs(parent);
+  return await Deno.makeTempDir({ dir: parent, prefix: `.staging-${basename(finalDir)}-${Deno.pid}-` });
+}
+
+const LEFTOVER = /^\.(staging|old)-(.+)-(\d+)-[A-Za-z0-9_]+$/;
+
+/**
+ * Cleans what a process killed in the middle of `swapDir` left in `parent`: its staging folders are
+ * deleted, and a backup whose folder is missing (killed between the two renames) is put back; a backup
+ * whose folder exists is deleted. Entries of live processes are left alone. Best effort; never throws.
+ */
+export async function sweepStaleDirs(parent: string): Promise<void> {
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(parent)];
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const m = LEFTOVER.exec(entry.name);
+    if (!m || !entry.isDirectory || isProcessAlive(Number(m[3]))) continue;
+    const path = join(parent, entry.name);
+    const final = join(parent, m[2]);
+    try {
+      if (m[1] === "old" && !(await exists(final))) await Deno.rename(path, final);
+      else await Deno.remove(path, { recursive: true });
+    } catch { /* raced with another sweeper */ }
+  }
 }
 
 /** A folder replacement that has happened but can still be undone. */
@@ -210,7 +241,7 @@ async function exists(path: string): Promise<boolean> {
 export async function swapDir(stagingDir: string | null, finalDir: string): Promise<DirSwap> {
   let backup: string | undefined;
   if (await exists(finalDir)) {
-    backup = join(dirname(finalDir), `.old-${basename(finalDir)}-${Deno.pid}-${Date.now().toString(36)}`);
+    backup = join(dirname(finalDir), `.old-${basename(finalDir)}-${Deno.pid}-${randomSuffix()}`);
     await Deno.rename(finalDir, backup);
   }
   if (stagingDir !== null) {

@@ -535,8 +535,6 @@ interface PluginBlock {
   start: number;
   /** The header line. */
   header: number;
-  /** Last line of the element's own table (before any `[plugins.x]` subtable). */
-  mainEnd: number;
   /** Last line of the block (subtables and trailing blank/comment lines included). */
   end: number;
   /** Statements of its own table. */
@@ -583,13 +581,11 @@ function pluginBlocks(scan: TomlScan, file: string): PluginBlock[] {
       else break;
     }
     const end = next < headers.length ? attachedStart(headers[next].i) - 1 : scan.lines.length - 1;
-    let mainEndIdx = i;
     const keyvals: TomlStatement[] = [];
     for (let j = i + 1; j < st.length && st[j].kind !== "header"; j++) {
       if (st[j].kind === "keyval") keyvals.push(st[j]);
-      if (st[j].kind !== "blank" && st[j].kind !== "comment") mainEndIdx = j;
     }
-    blocks.push({ start: attachedStart(i), header: s.start, mainEnd: st[mainEndIdx].end, end, keyvals });
+    blocks.push({ start: attachedStart(i), header: s.start, end, keyvals });
   }
   return blocks;
 }

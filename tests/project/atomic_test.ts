@@ -135,3 +135,20 @@ Deno.test("swapDir: a failed rename restores the previous folder", () =>
     assertEquals(await Deno.readTextFile(`${final}/v`), "1");
     assertEquals(names(dir), ["hello"]);
   }));
+
+Deno.test("leftovers of a process killed mid-swap are repaired by the next staging", () =>
+  withTempDir(async (dir) => {
+    const dead = 2 ** 22 + 12345; // above Linux's default pid_max: never a live process
+    await Deno.mkdir(`${dir}/.old-lost-plugin-${dead}-abc`);
+    await Deno.writeTextFile(`${dir}/.old-lost-plugin-${dead}-abc/v`, "1");
+    await Deno.mkdir(`${dir}/kept`);
+    await Deno.mkdir(`${dir}/.old-kept-${dead}-def`);
+    await Deno.mkdir(`${dir}/.staging-kept-${dead}-xyz`);
+    await Deno.mkdir(`${dir}/.staging-mine-${Deno.pid}-xyz`);
+    const staging = await makeStagingDir(`${dir}/new`);
+    assertEquals(
+      names(dir),
+      [`.staging-mine-${Deno.pid}-xyz`, staging.split("/").pop()!, "kept", "lost-plugin"].sort(),
+    );
+    assertEquals(await Deno.readTextFile(`${dir}/lost-plugin/v`), "1");
+  }));
