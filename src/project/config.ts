@@ -114,7 +114,7 @@ export function formatByteSize(bytes: number): string {
 export function defaultConfigText(): string {
   return `# samuel.toml: this project's WebAssembly plugins and the policy they are installed under.
 # Edit freely: samuel only ever rewrites the [[plugins]] entries and keeps everything else as written.
-# Reference: https://github.com/samuel-plugins/samuel
+# Run `samuel init --force` to start over from these defaults.
 
 # Registries resolve plain plugin names (\`samuel install <name>[@range]\`), searched in this order.
 [[registries]]
