@@ -114,7 +114,7 @@ export function formatByteSize(bytes: number): string {
 export function defaultConfigText(): string {
   return `# samuel.toml: this project's WebAssembly plugins and the policy they are installed under.
 # Edit freely: samuel only ever rewrites the [[plugins]] entries and keeps everything else as written.
-# Run `samuel init --force` to start over from these defaults.
+# Run \`samuel init --force\` to start over from these defaults.
 
 # Registries resolve plain plugin names (\`samuel install <name>[@range]\`), searched in this order.
 [[registries]]
@@ -130,7 +130,7 @@ cache_budget = "500MiB"
 # Certificate issuer a plugin's Sigstore signature must come from (GitHub Actions keyless signing).
 issuer = "${DEFAULT_ISSUER}"
 # A GitHub source owner/repo is trusted by default when signed by that repository's own release
-# workflow at a tag (https://github.com/<owner>/<repo>/.github/workflows/**@refs/tags/**).
+# workflow at a tag (https://github.com/<owner>/<repo>/.github/workflows/*@refs/tags/**).
 # Add anchored SAN patterns here to trust other signers (\`*\` = one path segment, \`**\` = anything), e.g.
 #   identity_patterns = ["https://github.com/my-org/releases/.github/workflows/release.yml@refs/tags/**"]
 # identity_mode = "override" trusts only these patterns, not the source repository's own workflow.
