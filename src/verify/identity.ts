@@ -48,11 +48,12 @@ const GITHUB_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /**
  * The default signer for a GitHub source `<owner>/<repo>` (DESIGN.md 6.3): that repository's own
- * workflow, run at a tag.
+ * workflow, run at a tag. The workflow is one path segment (`*`, GitHub keeps workflows in
+ * `.github/workflows/` itself): with `**` a branch named `main@refs/tags/x` could pass as a tag.
  */
 export function githubReleaseIdentity(owner: string, repo: string): string {
   if (!GITHUB_NAME.test(owner) || !GITHUB_NAME.test(repo)) {
     throw new TypeError(`not a GitHub owner/repo: ${owner}/${repo}`);
   }
-  return `https://github.com/${owner}/${repo}/.github/workflows/**@refs/tags/**`;
+  return `https://github.com/${owner}/${repo}/.github/workflows/*@refs/tags/**`;
 }

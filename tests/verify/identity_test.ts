@@ -6,7 +6,7 @@ import { allowUnsignedFromEnv, buildPolicy, DEFAULT_ISSUER } from "../../src/ver
 import { isSamuelError } from "../../src/errors.ts";
 import { unsignedVerification } from "../../src/verify/mod.ts";
 
-const DEFAULT = "https://github.com/acme/hello/.github/workflows/**@refs/tags/**";
+const DEFAULT = "https://github.com/acme/hello/.github/workflows/*@refs/tags/**";
 const RELEASE = "https://github.com/acme/hello/.github/workflows/release.yml@refs/tags/v0.1.0";
 
 Deno.test("identity: literal patterns match only the whole SAN", () => {
@@ -19,6 +19,7 @@ Deno.test("identity: literal patterns match only the whole SAN", () => {
 
 Deno.test("identity: unanchored look-alikes of the default pattern are refused", () => {
   assert(matchesIdentity(RELEASE, DEFAULT));
+  assertEquals(githubReleaseIdentity("acme", "hello"), DEFAULT);
   for (
     const lookAlike of [
       `https://evil.example/${RELEASE}`,
@@ -31,6 +32,8 @@ Deno.test("identity: unanchored look-alikes of the default pattern are refused",
       "http://github.com/acme/hello/.github/workflows/release.yml@refs/tags/v1",
       "https://github.com/ACME/hello/.github/workflows/release.yml@refs/tags/v1",
       "https://githubXcom/acme/hello/.github/workflows/release.yml@refs/tags/v1",
+      // git allows `@` in branch names: a branch must not pass for a tag.
+      "https://github.com/acme/hello/.github/workflows/release.yml@refs/heads/main@refs/tags/v1",
     ]
   ) {
     assert(!matchesIdentity(lookAlike, DEFAULT), lookAlike);

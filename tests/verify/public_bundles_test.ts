@@ -88,11 +88,11 @@ Deno.test("public: a tampered artifact gives SAM-VERIFY-006", async () => {
 Deno.test("public: the real identity fails another repository's default policy with SAM-VERIFY-011", async () => {
   const policy = {
     issuer: "https://token.actions.githubusercontent.com",
-    identityPatterns: ["https://github.com/acme/hello/.github/workflows/**@refs/tags/**"],
+    identityPatterns: ["https://github.com/acme/hello/.github/workflows/*@refs/tags/**"],
   };
   const e = await expectVerifyError(verifyCase("happy-path-v0.3", policy), "SAM-VERIFY-011");
   assertStringIncludes(e.message, CONFORMANCE_SAN);
-  assertStringIncludes(e.reason ?? "", "https://github.com/acme/hello/.github/workflows/**@refs/tags/**");
+  assertStringIncludes(e.reason ?? "", "https://github.com/acme/hello/.github/workflows/*@refs/tags/**");
 });
 
 Deno.test("public: an issuer with a trailing slash is another issuer (SAM-VERIFY-010)", async () => {
