@@ -38,6 +38,16 @@ function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}${TEMP_MARK}${Deno.pid}-${randomSuffix()}`);
 }
 
+/** A symlinked target (e.g. a dotfiles-managed samuel.toml) is replaced at its real location, keeping the link. */
+function resolveTarget(path: string): string {
+  try {
+    if (Deno.lstatSync(path).isSymlink) return Deno.realPathSync(path);
+  } catch {
+    // Missing target or dangling link: write at `path` itself.
+  }
+  return path;
+}
+
 function existingMode(path: string): number | undefined {
   try {
     const mode = Deno.statSync(path).mode;
@@ -118,6 +128,7 @@ export async function writeFileAtomic(
   data: string | Uint8Array | FileWriter,
   options: AtomicWriteOptions = {},
 ): Promise<void> {
+  path = resolveTarget(path);
   const mode = options.mode ?? existingMode(path) ?? 0o644;
   const fsync = options.fsync ?? true;
   sweepStaleTemps(path);
@@ -151,6 +162,7 @@ export function writeFileAtomicSync(
   data: string | Uint8Array,
   options: AtomicWriteOptions = {},
 ): void {
+  path = resolveTarget(path);
   const mode = options.mode ?? existingMode(path) ?? 0o644;
   const fsync = options.fsync ?? true;
   sweepStaleTemps(path);

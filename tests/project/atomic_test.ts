@@ -152,3 +152,18 @@ Deno.test("leftovers of a process killed mid-swap are repaired by the next stagi
     );
     assertEquals(await Deno.readTextFile(`${dir}/lost-plugin/v`), "1");
   }));
+
+Deno.test({
+  name: "a symlinked file is replaced at its real location and the link is kept",
+  ignore: Deno.build.os === "windows",
+  fn: () =>
+    withTempDir(async (dir) => {
+      await Deno.mkdir(`${dir}/dotfiles`);
+      await Deno.writeTextFile(`${dir}/dotfiles/samuel.toml`, "old");
+      await Deno.symlink(`${dir}/dotfiles/samuel.toml`, `${dir}/samuel.toml`);
+      await writeFileAtomic(`${dir}/samuel.toml`, "new");
+      assert(Deno.lstatSync(`${dir}/samuel.toml`).isSymlink);
+      assertEquals(await Deno.readTextFile(`${dir}/dotfiles/samuel.toml`), "new");
+      assertEquals(names(`${dir}/dotfiles`), ["samuel.toml"]);
+    }),
+});
