@@ -12,10 +12,11 @@
  *   The inner loop, where the guest spends its time, holds only a decrement, a compare and a branch; the
  *   host call sits in the outer loop, off the hot path, so it does not disturb register allocation.
  *   Only one label is added per loop, and branch depths that cross it are renumbered.
- * - Leaf functions (loops, no calls) keep the counter in a local, loaded at entry and stored back at every
- *   exit (the body is wrapped in a block, `return` becomes a branch to it, and `throw`/`rethrow`/
- *   `throw_ref` store first), so their loops run on a register. Functions that call use the global
- *   directly, since their callees read and write it.
+ * - Functions with loops keep the counter in a local, loaded at entry and stored back at every exit (the
+ *   body is wrapped in a block, `return` becomes a branch to it, `throw`/`rethrow`/`throw_ref` store
+ *   first) and around calls (store before, reload after), so their loops run on a register. Functions
+ *   without loops use the global directly (one decrement at entry if they call).
+ * - A branch-hint section marks the probes' branches unlikely, so V8 lays the slow paths out of line.
  *
  * The added import shifts every defined function index by one; `call`, `return_call`, `ref.func` (in code,
  * global and table initialisers and element segments of every form), exports, the start function and the
@@ -42,11 +43,18 @@ interface Ctx {
   /** Global index of the counter. */
   counter: number;
   types: ParsedModule["types"];
+  /** Offsets of the probes' branches per function, for the branch-hint section (all "unlikely"). */
+  branchHints?: { func: number; offsets: number[] }[];
   typeIndexFor(paramsRaw: Uint8Array, resultsRaw: Uint8Array): number;
 }
 
+export interface MeterProbeOptions {
+  /** Emit a branch-hint section marking the probes' slow paths unlikely (default true). */
+  branchHints?: boolean;
+}
+
 /** Rewrites `m.sections` in place to add the probes. */
-export function insertMeter(m: ParsedModule): void {
+export function insertMeter(m: ParsedModule, options: MeterProbeOptions = {}): void {
   for (const imp of m.imports) {
     if (imp.module === METER_MODULE) {
       throw unsupported(`an import from the reserved module "${METER_MODULE}" (${imp.name})`, 0);
@@ -92,7 +100,28 @@ export function insertMeter(m: ParsedModule): void {
   };
 
   const code = payloadOf(SectionId.code);
-  if (code) putSection(sections, SectionId.code, rewriteCode(code, m.funcTypes, ctx));
+  if (code) {
+    ctx.branchHints = options.branchHints === false ? undefined : [];
+    putSection(sections, SectionId.code, rewriteCode(code, m.funcTypes, ctx));
+    if (ctx.branchHints?.length) {
+      // Branch hints (metadata.code.branch_hint) tell V8 the probes' slow paths are cold; they must come
+      // before the code section. Offsets are relative to the start of each body (its locals vector).
+      const w = new Writer(ctx.branchHints.length * 16);
+      w.u32(ctx.branchHints.length);
+      for (const { func, offsets } of ctx.branchHints) {
+        w.u32(func);
+        w.u32(offsets.length);
+        for (const o of offsets) w.u32(o), w.u32(1), w.u8(0);
+      }
+      const codeAt = findSection(sections, SectionId.code);
+      sections.splice(codeAt, 0, {
+        id: SectionId.custom,
+        name: "metadata.code.branch_hint",
+        payload: w.finish(),
+        offset: -1,
+      });
+    }
+  }
 
   // Imports: append the meter import.
   {
@@ -307,7 +336,9 @@ function rewriteCode(src: Uint8Array, funcTypes: number[], ctx: Ctx): Uint8Array
     const end = start + size;
     if (end > src.length) throw unsupported("function body runs past the code section", start);
     body.len = 0;
-    if (rewriteBody(src, start, end, funcTypes[i], ctx, body, stack)) {
+    const hints = ctx.branchHints ? [] : undefined;
+    if (rewriteBody(src, start, end, funcTypes[i], ctx, body, stack, hints)) {
+      if (hints?.length) ctx.branchHints!.push({ func: ctx.nImp + 1 + i, offsets: hints });
       out.u32(body.len);
       out.bytes(body.buf, 0, body.len);
     } else {
@@ -342,6 +373,7 @@ function rewriteBody(
   ctx: Ctx,
   out: Writer,
   stackIn: Int32Array,
+  hints: number[] | undefined,
 ): boolean {
   const type = ctx.types[typeIndex];
   if (!type) throw unsupported(`function type ${typeIndex} is missing`, start);
@@ -368,7 +400,7 @@ function rewriteBody(
   }
   const metered = hasCall || hasLoop || hasBulk;
   if (!metered && !hasFuncIdx) return false;
-  const local = hasLoop && !hasCall;
+  const local = hasLoop;
   const F = nLocals, T = nLocals + 1;
   const G = ctx.counter, R = ctx.refill, nImp = ctx.nImp;
 
@@ -383,10 +415,14 @@ function rewriteBody(
   // 0x6b i32.sub, 0x48 i32.lt_s, 0x45 i32.eqz, 0x76 i32.shr_u, 0x04 if, 0x0b end, 0x0d br_if, 0x10 call.
   const refillInto = () => {
     // if (counter < 1) { counter = refill(); if (counter == 0) unreachable }  -- counter already on stack
-    out.u8(0x41), out.u8(1), out.u8(0x48), out.u8(0x04), out.u8(0x40), out.u8(0x10), out.u32(R);
+    out.u8(0x41), out.u8(1), out.u8(0x48);
+    hints?.push(out.len);
+    out.u8(0x04), out.u8(0x40), out.u8(0x10), out.u32(R);
     if (local) out.u8(0x22), out.u32(F);
     else out.u8(0x24), out.u32(G), out.u8(0x23), out.u32(G);
-    out.u8(0x45), out.u8(0x04), out.u8(0x40), out.u8(0x00), out.u8(0x0b), out.u8(0x0b);
+    out.u8(0x45);
+    hints?.push(out.len);
+    out.u8(0x04), out.u8(0x40), out.u8(0x00), out.u8(0x0b), out.u8(0x0b);
   };
   const decrementBy1 = () => {
     // leaves the new counter on the stack
@@ -400,6 +436,9 @@ function rewriteBody(
   const writeBack = () => {
     out.u8(0x20), out.u32(F), out.u8(0x24), out.u32(G);
   };
+  const reload = () => {
+    out.u8(0x23), out.u32(G), out.u8(0x21), out.u32(F);
+  };
   const chargeBulk = (useLocal: boolean) => {
     // length is on the stack: counter -= length >> 16, then the usual check
     out.u8(0x22), out.u32(T);
@@ -410,11 +449,18 @@ function rewriteBody(
     refillInto();
   };
 
-  if (hasCall) {
-    decrementBy1();
-    refillInto();
-  } else if (local) {
-    out.u8(0x23), out.u32(G), out.u8(0x21), out.u32(F);
+  if (!local) {
+    if (hasCall) {
+      decrementBy1();
+      refillInto();
+    }
+  } else {
+    if (hasCall) {
+      out.u8(0x23), out.u32(G), out.u8(0x41), out.u8(1), out.u8(0x6b), out.u8(0x22), out.u32(F);
+      refillInto();
+    } else {
+      reload();
+    }
     // Wrap the body in a block of the function's result type, so every exit passes the write-back.
     out.u8(0x02);
     const res = type.resultsRaw;
@@ -460,7 +506,9 @@ function rewriteBody(
         refillInto();
         out.u8(0x03), out.bytes(buf, btStart, r.pos);
         decrementBy1();
-        out.u8(0x41), out.u8(1), out.u8(0x48), out.u8(0x0d), out.u8(1);
+        out.u8(0x41), out.u8(1), out.u8(0x48);
+        hints?.push(out.len);
+        out.u8(0x0d), out.u8(1);
         span = r.pos;
         push(1);
         break;
@@ -550,13 +598,32 @@ function rewriteBody(
       case 0xd2: { // ref.func
         r.pos++;
         const f = r.u32();
-        if (f >= nImp) {
+        // In local mode the callee must see (and may consume) the counter: store before, reload after.
+        const sync = local && op !== 0xd2;
+        if (f >= nImp || sync) {
           out.bytes(buf, span, at);
-          out.u8(op), out.u32(f + 1);
+          if (sync) writeBack();
+          out.u8(op), out.u32(f >= nImp ? f + 1 : f);
+          if (sync && op === 0x10) reload();
           span = r.pos;
         }
         break;
       }
+      case 0x11: // call_indirect
+      case 0x13: // return_call_indirect
+      case 0x14: // call_ref
+      case 0x15: // return_call_ref
+        if (local) {
+          out.bytes(buf, span, at);
+          writeBack();
+          skipInstruction(r);
+          out.bytes(buf, at, r.pos);
+          if (op === 0x11 || op === 0x14) reload();
+          span = r.pos;
+        } else {
+          skipInstruction(r);
+        }
+        break;
       case 0x08: // throw
       case 0x0a: // throw_ref
         if (local) {

@@ -41,7 +41,7 @@ export interface PreprocessOptions {
 
 export interface PreprocessResult {
   /** The rewritten module. */
-  bytes: Uint8Array;
+  bytes: Uint8Array<ArrayBuffer>;
   /** What the rewritten module imports, exports and declares (memory limits are the capped ones). */
   info: ModuleInfo;
   /** True when the module imports `samuel:meter` `refill` and must be given a meter. */
@@ -57,7 +57,7 @@ export function preprocess(bytes: Uint8Array, options: PreprocessOptions): Prepr
   applyMemoryCap(m, capPagesFor(options.maxMemoryBytes));
   if (options.meter) insertMeter(m);
   const out = assemble(m.sections);
-  if (options.validate !== false && !WebAssembly.validate(out as Uint8Array<ArrayBuffer>)) {
+  if (options.validate !== false && !WebAssembly.validate(out)) {
     explainInvalid(bytes);
     throw rewriteBroke("the rewritten module does not validate");
   }

@@ -114,7 +114,7 @@ export function putSection(sections: Section[], id: number, payload: Uint8Array)
 }
 
 /** Encodes the sections back into a module. */
-export function assemble(sections: Section[]): Uint8Array {
+export function assemble(sections: Section[]): Uint8Array<ArrayBuffer> {
   let total = 8;
   const names: (Uint8Array | undefined)[] = [];
   for (const s of sections) {

@@ -4,7 +4,7 @@
  */
 
 export class Writer {
-  buf: Uint8Array;
+  buf: Uint8Array<ArrayBuffer>;
   len = 0;
 
   constructor(capacity = 256) {
@@ -67,12 +67,12 @@ export class Writer {
   }
 
   /** The bytes written so far (a view; valid until the next write). */
-  view(): Uint8Array {
+  view(): Uint8Array<ArrayBuffer> {
     return this.buf.subarray(0, this.len);
   }
 
   /** A copy of the bytes written so far. */
-  finish(): Uint8Array {
+  finish(): Uint8Array<ArrayBuffer> {
     return this.buf.slice(0, this.len);
   }
 }
