@@ -1,0 +1,3 @@
+module go-guide-wasm
+
+go 1.24
