@@ -1,0 +1,201 @@
+/**
+ * `<owner>/<repo>[@<tag>]` sources: GitHub release assets (DESIGN.md section 6).
+ *
+ * - Bases come from `SAMUEL_GITHUB_API_URL` and `SAMUEL_GITHUB_DOWNLOAD_URL` (see `env.ts`), so tests and
+ *   mirrors can point elsewhere. Without a tag, `GET {api}/repos/{o}/{r}/releases/latest` gives
+ *   `tag_name`. Assets are `{download}/{o}/{r}/releases/download/{tag}/{asset}`.
+ * - `GITHUB_TOKEN`, when set, goes as `Authorization: Bearer` to the configured API, download and raw
+ *   origins only; a redirect elsewhere (GitHub's asset storage) never sees it (`download.ts`).
+ * - Order: `samuel-plugin.toml` first; then, for `kind = "wasm"`, the asset named by the basename of
+ *   `[wasm].module` (default `plugin.wasm`; release assets have no folders) and `<module>.bundle`. For
+ *   `kind = "skill"` the artifact is the asset `<name>.tar.gz` (`name` from the manifest) and its bundle
+ *   `<name>.tar.gz.bundle`; it is unpacked safely into the staging folder. A missing bundle (404) is not
+ *   an error here (`bundleText: undefined`; verification decides); any other failure is.
+ */
+
+import {
+  baseUrl,
+  DEFAULT_GITHUB_API_URL,
+  DEFAULT_GITHUB_DOWNLOAD_URL,
+  DEFAULT_GITHUB_RAW_URL,
+  envGet,
+  type EnvGetter,
+} from "./env.ts";
+import { download, type DownloadOptions, downloadText } from "./download.ts";
+import { sourceError } from "./errors.ts";
+import { requireFile, unpackSkill } from "./local.ts";
+import { peekManifest } from "./peek.ts";
+import { createProgress } from "./progress.ts";
+import type { GitHubSpec } from "./spec.ts";
+import { stagingDirFor } from "./staging.ts";
+import { type FetchContext, type FetchedPlugin, limitsOf } from "./types.ts";
+import { Exit, SamuelError } from "../errors.ts";
+
+export interface GitHubEndpoints {
+  api: string;
+  download: string;
+  raw: string;
+  token?: string;
+}
+
+export function githubEndpoints(env: EnvGetter = envGet): GitHubEndpoints {
+  const token = env("GITHUB_TOKEN")?.trim();
+  return {
+    api: baseUrl("SAMUEL_GITHUB_API_URL", DEFAULT_GITHUB_API_URL, env),
+    download: baseUrl("SAMUEL_GITHUB_DOWNLOAD_URL", DEFAULT_GITHUB_DOWNLOAD_URL, env),
+    raw: baseUrl("SAMUEL_GITHUB_RAW_URL", DEFAULT_GITHUB_RAW_URL, env),
+    token: token || undefined,
+  };
+}
+
+/** Download options that carry the token, trusted only on the configured GitHub origins. */
+export function githubDownloadOptions(
+  ep: GitHubEndpoints,
+  ctx: FetchContext,
+  extra: DownloadOptions = {},
+): DownloadOptions {
+  const headers: Record<string, string> = { "user-agent": "samuel", ...extra.headers };
+  if (ep.token) headers.authorization = `Bearer ${ep.token}`;
+  const trustedOrigins = [ep.api, ep.download, ep.raw].flatMap((u) => {
+    try {
+      return [new URL(u).origin];
+    } catch {
+      return [];
+    }
+  });
+  return {
+    timeoutMs: ctx.timeoutMs,
+    retries: ctx.retries,
+    retryBaseMs: ctx.retryBaseMs,
+    ...extra,
+    headers,
+    trustedOrigins,
+  };
+}
+
+function seg(s: string): string {
+  return encodeURIComponent(s);
+}
+
+/** `{download}/{o}/{r}/releases/download/{tag}/{asset}`; a tag with `/` keeps its slashes. */
+export function assetUrl(
+  ep: GitHubEndpoints,
+  owner: string,
+  repo: string,
+  tag: string,
+  asset: string,
+): string {
+  return `${ep.download}/${seg(owner)}/${seg(repo)}/releases/download/${tag.split("/").map(seg).join("/")}/${
+    seg(asset)
+  }`;
+}
+
+/** The tag of the latest release, from the GitHub API. */
+export async function latestReleaseTag(
+  owner: string,
+  repo: string,
+  ep: GitHubEndpoints,
+  ctx: FetchContext = {},
+): Promise<string> {
+  const url = `${ep.api}/repos/${seg(owner)}/${seg(repo)}/releases/latest`;
+  const text = await downloadText(
+    url,
+    githubDownloadOptions(ep, ctx, {
+      label: `the latest release of ${owner}/${repo}`,
+      maxBytes: 8 * 1024 * 1024,
+      headers: { accept: "application/vnd.github+json" },
+      notFoundHint: `${owner}/${repo} has no published release (drafts and pre-releases do not count), ` +
+        "or the repository does not exist or is private",
+    }),
+  );
+  let tag: unknown;
+  try {
+    tag = (JSON.parse(text) as { tag_name?: unknown }).tag_name;
+  } catch { /* reported below */ }
+  if (typeof tag !== "string" || tag === "") {
+    throw new SamuelError({
+      code: "SAM-SOURCE-011",
+      message: `the latest-release answer for ${owner}/${repo} from ${url} has no tag_name`,
+      exit: Exit.unexpected,
+      fix: `name the tag explicitly: samuel install ${owner}/${repo}@<tag>`,
+    });
+  }
+  return tag;
+}
+
+export async function fetchGitHub(spec: GitHubSpec, ctx: FetchContext = {}): Promise<FetchedPlugin> {
+  const ep = githubEndpoints(ctx.env);
+  const { owner, repo } = spec;
+  const tag = spec.tag ?? await latestReleaseTag(owner, repo, ep, ctx);
+  const limits = limitsOf(ctx);
+  const where = `${owner}/${repo}@${tag}`;
+  const get = async (asset: string, maxBytes: number, optional = false): Promise<Uint8Array | undefined> => {
+    const url = assetUrl(ep, owner, repo, tag, asset);
+    const progress = createProgress(asset, { json: ctx.json, enabled: ctx.progress });
+    try {
+      return await download(
+        url,
+        githubDownloadOptions(ep, ctx, {
+          label: `release asset ${asset} of ${where}`,
+          maxBytes,
+          onProgress: (r, t) => progress.update(r, t),
+          notFoundHint: `the release ${tag} of ${owner}/${repo} has no asset ${asset} ` +
+            "(or the tag or repository does not exist)",
+        }),
+      );
+    } catch (e) {
+      if (optional && e instanceof SamuelError && e.code === "SAM-DOWNLOAD-001") return undefined;
+      throw e;
+    } finally {
+      progress.done();
+    }
+  };
+  const manifestName = "samuel-plugin.toml";
+  const manifestText = new TextDecoder().decode(await get(manifestName, limits.manifestBytes));
+  const manifestUrl = assetUrl(ep, owner, repo, tag, manifestName);
+  const peek = await peekManifest(manifestText, manifestUrl);
+  const source = spec.tag === undefined ? `${owner}/${repo}` : where;
+  const base = { manifestText, manifestName: manifestUrl, source, pinned: where, tag };
+  let moduleName: string;
+  if (peek.kind === "wasm") moduleName = peek.module.split("/").pop()!;
+  else if (peek.kind === "skill") {
+    if (!peek.name) {
+      throw sourceError(
+        "SAM-SOURCE-010",
+        `${manifestUrl} has no name, so the skill archive asset <name>.tar.gz cannot be found`,
+        'add name = "<plugin-name>" to the manifest',
+      );
+    }
+    moduleName = `${peek.name}.tar.gz`;
+  } else {
+    // Manifest validation owns the "kind not supported" error; there is nothing more to fetch.
+    return {
+      ...base,
+      kind: peek.kind,
+      moduleName: peek.module,
+      bundleName: `${peek.module}.bundle`,
+      resolvedUrl: manifestUrl,
+    };
+  }
+  const module = (await get(moduleName, peek.kind === "wasm" ? limits.moduleBytes : limits.archiveBytes))!;
+  const bundleName = `${moduleName}.bundle`;
+  const bundle = await get(bundleName, limits.bundleBytes, true);
+  const fetched: FetchedPlugin = {
+    ...base,
+    kind: peek.kind,
+    module,
+    moduleName,
+    bundleText: bundle === undefined ? undefined : new TextDecoder().decode(bundle),
+    bundleName,
+    resolvedUrl: assetUrl(ep, owner, repo, tag, moduleName),
+  };
+  if (peek.kind === "skill") {
+    fetched.skillDir = await unpackSkill(module, await stagingDirFor(ctx, "skill"), moduleName, ctx);
+    await requireFile(
+      `${fetched.skillDir}/${peek.skillEntry}`,
+      "skill entry",
+      `[skill].entry (default SKILL.md) in ${moduleName}`,
+    );
+  }
+  return fetched;
+}
