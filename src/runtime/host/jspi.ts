@@ -21,12 +21,12 @@ export function hasJspi(): boolean {
   return typeof api.Suspending === "function" && typeof api.promising === "function";
 }
 
-/** Wraps an async host function as a suspending import (an opaque object for the import object). */
-export function suspending(fn: AnyFn): object {
+/** Wraps an async host function as a suspending import (an opaque object, typed for the import object). */
+export function suspending(fn: AnyFn): WebAssembly.ImportValue {
   if (api.Suspending === undefined) {
     throw new Error("WebAssembly JSPI (WebAssembly.Suspending) is not available");
   }
-  return new api.Suspending(fn);
+  return new api.Suspending(fn) as WebAssembly.ImportValue;
 }
 
 /** Wraps a guest export so it may call suspending imports; the result is a promise. */

@@ -77,7 +77,7 @@ export interface SamuelHostContext {
 }
 
 export interface SamuelHost {
-  imports: { samuel: Record<string, unknown> };
+  imports: { samuel: WebAssembly.ModuleImports };
   report: InvocationReport;
   /** Allowlist entries that match nothing, with why (the manifest validator should have caught them). */
   invalidHosts: readonly { entry: string; reason: string }[];
@@ -94,7 +94,7 @@ export function createSamuelHost(ctx: SamuelHostContext): SamuelHost {
   const declared = ctx.declared?.filter((d) => d.module === undefined || d.module === "samuel");
   const wanted = (name: string) => declared === undefined || declared.some((d) => d.name === name);
 
-  const samuel: Record<string, unknown> = {};
+  const samuel: WebAssembly.ModuleImports = {};
   const log = createLog({ plugin: ctx.plugin, memory, report, sink: ctx.logSink, now });
   if (wanted("log")) samuel.log = log.log;
   if (wanted("net_outbound") || wanted("net_response")) {

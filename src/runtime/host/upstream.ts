@@ -70,7 +70,7 @@ export interface UpstreamContext {
 }
 
 // deno-lint-ignore no-explicit-any
-type HostFn = (...args: any[]) => unknown;
+type HostFn = (...args: any[]) => any;
 
 const FOUR_I32_TO_I32 = "(i32, i32, i32, i32) -> (i32)";
 const encoder = new TextEncoder();
