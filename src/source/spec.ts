@@ -18,7 +18,7 @@ import { SOURCE_FORMS_FIX, sourceError } from "./errors.ts";
 
 export interface FileSpec {
   kind: "file";
-  /** Absolute path of the folder (or `.tar.gz`), not normalised. */
+  /** Absolute path of the folder (or `.tar.gz`), lexically normalised (`.`/`..` resolved, no links followed). */
   path: string;
   raw: string;
 }
@@ -80,14 +80,26 @@ function parseFile(text: string, raw: string, cwd: string): FileSpec {
       "give the plugin folder, e.g. samuel install file://$(pwd) or samuel install file://./my-plugin",
     );
   }
-  return { kind: "file", path: isAbsolute(path) ? path : absolute(path, cwd), raw };
+  return { kind: "file", path: normalise(isAbsolute(path) ? path : absolute(path, cwd)), raw };
+}
+
+/** Removes `.` segments, resolves `..` lexically and drops a trailing slash, so the lock records one spelling. */
+function normalise(path: string): string {
+  const root = /^([A-Za-z]:)?[\\/]/.exec(path)?.[0] ?? "";
+  const out: string[] = [];
+  for (const part of path.slice(root.length).split(/[\\/]+/)) {
+    if (part === "" || part === ".") continue;
+    if (part === ".." && out.length > 0 && out[out.length - 1] !== "..") out.pop();
+    else if (part !== ".." || root === "") out.push(part);
+  }
+  return (root.replace(/\\/g, "/") + out.join("/")) || ".";
 }
 
 function parseGitHub(head: string, tag: string | undefined, raw: string): GitHubSpec {
   const parts = head.split("/");
   const fix = "write <owner>/<repo>[@<tag>] with GitHub names, e.g. samuel install acme/go-guide-wasm@v1.2.0";
-  if (parts.length !== 2) {
-    const local = head.startsWith(".") || head.startsWith("/") || head.startsWith("~");
+  const local = head.startsWith(".") || head.startsWith("/") || head.startsWith("~");
+  if (parts.length !== 2 || local) {
     throw sourceError(
       "SAM-SOURCE-001",
       `source ${JSON.stringify(raw)} is neither <owner>/<repo> nor a registry name`,

@@ -28,7 +28,7 @@
  * body then goes silent; `{ delayMs }` waits before answering. `start({ cert, key })` serves HTTPS.
  */
 
-export type Body = string | Uint8Array<ArrayBuffer>;
+export type Body = string | Uint8Array;
 
 /** A generated body of `size` bytes, streamed in 64 KiB chunks; `contentLength: false` omits the header. */
 export interface BigBody {
@@ -212,7 +212,10 @@ export class FakeGitHub {
     if (inj?.delayMs) await Promise.race([new Promise((r) => setTimeout(r, inj.delayMs)), this.#closing]);
     if (inj?.redirect) return new Response(null, { status: 302, headers: { location: inj.redirect } });
     if (inj?.status !== undefined) {
-      return new Response(inj.body ?? `injected ${inj.status}`, { status: inj.status, headers: inj.headers });
+      return new Response((inj.body ?? `injected ${inj.status}`) as BodyInit, {
+        status: inj.status,
+        headers: inj.headers,
+      });
     }
     const found = this.#route(path);
     if (!found) {
