@@ -1,0 +1,58 @@
+/**
+ * args_* and environ_*: the guest's argv and environment, encoded once at construction as
+ * NUL-terminated UTF-8 strings (`KEY=VALUE` for the environment) and copied out on request.
+ */
+
+import { ESUCCESS } from "./errno.ts";
+import { fail, type WasiContext } from "./context.ts";
+
+export function argsEnvFunctions(ctx: WasiContext) {
+  const mem = ctx.mem;
+
+  /** Writes the count and the total byte size (NULs included). EFAULT on bad pointers. */
+  function sizes(list: Uint8Array[], countPtr: number, sizePtr: number): number {
+    try {
+      let size = 0;
+      for (const b of list) size += b.length;
+      mem.refresh();
+      mem.check(countPtr, 4);
+      mem.check(sizePtr, 4);
+      mem.view.setUint32(countPtr, list.length, true);
+      mem.view.setUint32(sizePtr, size, true);
+      return ESUCCESS;
+    } catch (x) {
+      return fail(x);
+    }
+  }
+
+  /** Writes the pointer array and the strings back to back. The guest sized both with `sizes`. */
+  function get(list: Uint8Array[], ptrs: number, buf: number): number {
+    try {
+      mem.refresh();
+      let size = 0;
+      for (const b of list) size += b.length;
+      mem.check(ptrs, list.length * 4);
+      mem.check(buf, size);
+      let at = buf;
+      for (let i = 0; i < list.length; i++) {
+        mem.view.setUint32(ptrs + i * 4, at, true);
+        mem.u8.set(list[i], at);
+        at += list[i].length;
+      }
+      return ESUCCESS;
+    } catch (x) {
+      return fail(x);
+    }
+  }
+
+  return {
+    /** args_get(argv, argv_buf). */
+    args_get: (argv: number, argvBuf: number): number => get(ctx.argBytes, argv, argvBuf),
+    /** args_sizes_get(argc_out, argv_buf_size_out). */
+    args_sizes_get: (argc: number, size: number): number => sizes(ctx.argBytes, argc, size),
+    /** environ_get(environ, environ_buf). */
+    environ_get: (env: number, envBuf: number): number => get(ctx.envBytes, env, envBuf),
+    /** environ_sizes_get(count_out, buf_size_out). */
+    environ_sizes_get: (count: number, size: number): number => sizes(ctx.envBytes, count, size),
+  };
+}

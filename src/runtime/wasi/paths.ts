@@ -1,0 +1,139 @@
+/**
+ * The containment resolver: turns a guest path relative to a directory descriptor into a host path that
+ * is guaranteed to lie inside that descriptor's preopen, or into an errno.
+ *
+ * Rules (DESIGN.md section 5, project issue 3):
+ * - Absolute guest paths are refused with ENOTCAPABLE: preview1 paths are always relative to a descriptor.
+ * - Components are walked one at a time from the preopen's real root. `.` is skipped; `..` pops the last
+ *   component and is refused with ENOTCAPABLE when there is none left, so `..` never climbs above the
+ *   preopen. Because symlinks are expanded as they are met, `..` after a symlink pops the link's target's
+ *   parent, exactly as the kernel would.
+ * - Every intermediate component is `lstat`ed. A symlink is read and its target spliced in front of the
+ *   remaining components; a target that is absolute is refused (ENOTCAPABLE) without being looked at, and
+ *   a relative target is subject to the same `..` rule. This holds for links the guest made itself and for
+ *   links planted on the host. More than 40 expansions is ELOOP, as on Linux.
+ * - The last component is followed only when the caller asks (lookupflags.symlink_follow) or when the path
+ *   ends in a slash (POSIX: a trailing slash means "this must be a directory", which resolves a link).
+ * - Nothing outside the preopen is ever passed to the host, so a refusal cannot reveal whether anything
+ *   outside exists: the answer is decided before any host call on an outside path could be made.
+ *
+ * Known limitation (documented in mod.ts): Deno has no `openat`/`O_NOFOLLOW`-per-component API, so the
+ * walk is check-then-use. A process *outside* the sandbox racing to swap a checked directory for a symlink
+ * between the walk and the final host call could redirect that call. The guest itself cannot race (calls
+ * are synchronous and single-threaded), and Deno's permission sandbox (the outer wall) still bounds it.
+ */
+
+import { EINVAL, ELOOP, ENAMETOOLONG, ENOENT, ENOTCAPABLE, ENOTDIR, errnoFrom } from "./errno.ts";
+import { type FdEntry, joinHost } from "./fd_table.ts";
+
+const MAX_SYMLINKS = 40;
+const MAX_PATH = 4096;
+
+/** The outcome of a successful resolution. */
+export class Resolved {
+  /** Host path of the final component (or of the directory itself for "." / "a/.."). */
+  host = "";
+  /** Components from the preopen root. */
+  parts: string[] = [];
+  /** `lstat` of the final component; null when it does not exist. */
+  info: Deno.FileInfo | null = null;
+  /** The path ended in "/" (or "/."): the final component must be a directory. */
+  mustBeDir = false;
+  /** The path named the starting directory or one of its ancestors (".", "a/..") rather than an entry. */
+  self = false;
+  root = "";
+}
+
+/**
+ * Resolves `path` against directory entry `dir`. Returns 0 and fills `out`, or an errno. A missing final
+ * component is not an error (out.info is null) so creating calls can use the result; a missing
+ * intermediate component is ENOENT, a non-directory one ENOTDIR.
+ */
+export function resolvePath(dir: FdEntry, path: string, follow: boolean, out: Resolved): number {
+  const len = path.length;
+  if (len === 0) return ENOENT;
+  if (len > MAX_PATH) return ENAMETOOLONG;
+  if (path.indexOf("\0") !== -1) return EINVAL;
+  if (path.charCodeAt(0) === 47 /* / */) return ENOTCAPABLE;
+
+  const root = dir.root;
+  const parts = dir.parts.slice();
+  // Pending components as a stack (last element = next to process), so symlink targets can be spliced in.
+  const pending = path.split("/").reverse();
+  let links = 0;
+  let info: Deno.FileInfo | null = null;
+  let self = true;
+  let mustBeDir = false;
+
+  while (pending.length > 0) {
+    const c = pending.pop()!;
+    if (c === "" || c === ".") continue;
+    if (c === "..") {
+      if (parts.length === 0) return ENOTCAPABLE;
+      parts.pop();
+      self = true;
+      info = null;
+      continue;
+    }
+    // Is this the last real component? Anything left is only "" or "." (trailing slashes / dots).
+    let last = true;
+    for (let i = pending.length - 1; i >= 0; i--) {
+      const p = pending[i];
+      if (p !== "" && p !== ".") {
+        last = false;
+        break;
+      }
+    }
+    const dirSuffix = last && pending.length > 0;
+    parts.push(c);
+    const host = joinHost(root, parts);
+    let st: Deno.FileInfo;
+    try {
+      st = Deno.lstatSync(host);
+    } catch (e) {
+      const errno = errnoFrom(e);
+      if (last && errno === ENOENT) {
+        info = null;
+        self = false;
+        mustBeDir = dirSuffix;
+        break;
+      }
+      return errno;
+    }
+    if (st.isSymlink && (!last || follow || dirSuffix)) {
+      if (++links > MAX_SYMLINKS) return ELOOP;
+      let target: string;
+      try {
+        target = Deno.readLinkSync(host);
+      } catch (e) {
+        return errnoFrom(e);
+      }
+      if (target.length === 0) return ENOENT;
+      if (target.charCodeAt(0) === 47) return ENOTCAPABLE;
+      parts.pop();
+      const t = target.split("/");
+      for (let i = t.length - 1; i >= 0; i--) pending.push(t[i]);
+      continue;
+    }
+    if (!last && !st.isDirectory) return ENOTDIR;
+    info = st;
+    self = false;
+    mustBeDir = dirSuffix;
+    if (last) break;
+  }
+
+  out.root = root;
+  out.parts = parts;
+  out.host = joinHost(root, parts);
+  out.self = self;
+  out.mustBeDir = mustBeDir || self;
+  if (self) {
+    try {
+      info = Deno.lstatSync(out.host);
+    } catch (e) {
+      return errnoFrom(e);
+    }
+  }
+  out.info = info;
+  return 0;
+}

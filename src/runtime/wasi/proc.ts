@@ -1,0 +1,30 @@
+/**
+ * proc_exit, proc_raise and sched_yield. proc_exit is the one host function that throws into the
+ * guest's caller: it unwinds the wasm stack with WasiExit, which `WasiHost.start` turns into the exit code
+ * (0 included: TinyGo ends `_start` with proc_exit(0)).
+ */
+
+import { EINVAL, ENOSYS, ESUCCESS } from "./errno.ts";
+import { WasiExit } from "./context.ts";
+
+export function procFunctions() {
+  return {
+    /** proc_exit(code): ends the run with `code`; never returns. */
+    proc_exit(code: number): never {
+      throw new WasiExit(code >>> 0);
+    },
+
+    /**
+     * proc_raise(sig): signals do not exist in this sandbox. Deprecated in preview1; ENOSYS tells the
+     * guest it is unsupported (EINVAL for a number outside the signal enum).
+     */
+    proc_raise(sig: number): number {
+      return sig > 30 ? EINVAL : ENOSYS;
+    },
+
+    /** sched_yield(): single-threaded guest, nothing to yield to. */
+    sched_yield(): number {
+      return ESUCCESS;
+    },
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * random_get: fills guest memory from the injectable random source (default: the host CSPRNG, which
+ * accepts at most 65536 bytes per call, hence the chunking).
+ */
+
+import { ESUCCESS } from "./errno.ts";
+import { fail, type WasiContext } from "./context.ts";
+
+const CHUNK = 65536;
+
+export function hostRandom(buf: Uint8Array): void {
+  for (let i = 0; i < buf.length; i += CHUNK) {
+    crypto.getRandomValues(buf.subarray(i, Math.min(i + CHUNK, buf.length)));
+  }
+}
+
+export function randomFunctions(ctx: WasiContext) {
+  const mem = ctx.mem;
+  return {
+    /** random_get(buf, len): EFAULT when the range is outside memory; len 0 is a no-op. */
+    random_get(buf: number, len: number): number {
+      try {
+        if (len === 0) return ESUCCESS;
+        mem.refresh();
+        mem.check(buf, len);
+        ctx.random(mem.u8.subarray(buf, buf + len));
+        return ESUCCESS;
+      } catch (x) {
+        return fail(x);
+      }
+    },
+  };
+}
