@@ -240,7 +240,14 @@ Deno.test("the response size cap stops reading, with or without content-length",
     const t = performance.now();
     assertEquals((await send(g, { url: `${server.origin}/endless` })).code, Code.TOO_LARGE);
     assert(performance.now() - t < 2000);
-    assertEquals(g.host.finish().net_calls.map((c) => c.error), ["TOO_LARGE", "TOO_LARGE"]);
+    // HEAD announces a size it does not send: not "too large".
+    const head = await send(g, { method: "HEAD", url: `${server.origin}/declared` });
+    assertEquals([head.reply?.status, head.reply?.headers["content-length"], head.reply?.body], [
+      200,
+      "4096",
+      "",
+    ]);
+    assertEquals(g.host.finish().net_calls.map((c) => c.error), ["TOO_LARGE", "TOO_LARGE", undefined]);
   } finally {
     await server.close();
   }
@@ -283,6 +290,11 @@ Deno.test("a slow server cannot hold the guest past the soft deadline", async ()
     assertEquals((await send(g2, { url: `${server.origin}/trickle`, timeout_ms: 50 })).code, Code.TIMEOUT);
     assert(performance.now() - t3 < 1000);
     assertEquals(g.host.finish().net_calls.map((c) => c.error), ["TIMEOUT", "TIMEOUT"]);
+    // A runtime giving up on the invocation aborts the call in flight.
+    const pendingCall = send(g2, { url: `${server.origin}/cancelled` });
+    await new Promise((r) => setTimeout(r, 20));
+    g2.host.cancel();
+    assertEquals((await pendingCall).code, Code.TIMEOUT);
   } finally {
     release();
     await server.close();

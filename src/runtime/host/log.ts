@@ -85,8 +85,7 @@ export function createLog(opts: LogHostOptions): LogHost {
   let finished = false;
 
   const emit = (line: LogLine) => {
-    report.addLog(line);
-    if (sink === undefined) return;
+    if (!report.addLog(line) || sink === undefined) return;
     try {
       sink(line, plugin);
     } catch {

@@ -83,6 +83,8 @@ export interface SamuelHost {
   invalidHosts: readonly { entry: string; reason: string }[];
   /** Ends the invocation: emits the log summary and returns the report (idempotent). */
   finish(): ReportData;
+  /** Aborts network calls in flight (the guest sees TIMEOUT): for a runtime giving up on the invocation. */
+  cancel(): void;
 }
 
 export function createSamuelHost(ctx: SamuelHostContext): SamuelHost {
@@ -97,6 +99,7 @@ export function createSamuelHost(ctx: SamuelHostContext): SamuelHost {
   const samuel: WebAssembly.ModuleImports = {};
   const log = createLog({ plugin: ctx.plugin, memory, report, sink: ctx.logSink, now });
   if (wanted("log")) samuel.log = log.log;
+  let cancel = () => {};
   if (wanted("net_outbound") || wanted("net_response")) {
     const net = createNet({
       memory,
@@ -109,6 +112,7 @@ export function createSamuelHost(ctx: SamuelHostContext): SamuelHost {
     });
     samuel.net_outbound = suspending(net.net_outbound);
     samuel.net_response = net.net_response;
+    cancel = net.cancel;
   }
   if (wanted("deadline_ms")) samuel.deadline_ms = createDeadline(ctx.softDeadline, now).deadline_ms;
   const config = ctx.config === undefined || ctx.config instanceof Map
@@ -122,6 +126,7 @@ export function createSamuelHost(ctx: SamuelHostContext): SamuelHost {
     imports: { samuel },
     report,
     invalidHosts: allowlist.invalid,
+    cancel,
     finish() {
       if (data === undefined) {
         log.finish();

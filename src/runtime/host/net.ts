@@ -76,6 +76,8 @@ export interface NetOptions {
 }
 
 export interface NetHost {
+  /** Aborts the calls in flight (the guest sees TIMEOUT); for a runtime abandoning the invocation. */
+  cancel(): void;
   net_outbound(reqPtr: number, reqLen: number, respPtr: number, respCap: number): Promise<number>;
   net_response(respPtr: number, respCap: number): number;
 }
@@ -118,6 +120,7 @@ export function createNet(opts: NetOptions): NetHost {
   const maxRedirects = opts.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
   const callCapMs = opts.callCapMs ?? DEFAULT_CALL_CAP_MS;
   let pending: Uint8Array | undefined;
+  const inFlight = new Set<AbortController>();
 
   async function outbound(reqPtr: number, reqLen: number, respPtr: number, respCap: number): Promise<number> {
     pending = undefined;
@@ -169,6 +172,7 @@ export function createNet(opts: NetOptions): NetHost {
     if (!(left > 0)) return new Failure(Code.TIMEOUT);
     const budget = Math.max(1, Math.min(left, req.timeoutMs, callCapMs));
     const abort = new AbortController();
+    inFlight.add(abort);
     const timer = setTimeout(() => abort.abort(), budget);
     let url = start;
     let { method, body } = req;
@@ -184,7 +188,7 @@ export function createNet(opts: NetOptions): NetHost {
         });
         call.status = res.status;
         const location = REDIRECTS.has(res.status) ? res.headers.get("location") : null;
-        if (location === null) return await readResponse(res, url, abort.signal);
+        if (location === null) return await readResponse(res, url, method);
         await res.body?.cancel();
         if (call.redirects >= maxRedirects) return new Failure(Code.TOO_MANY_REDIRECTS);
         call.redirects++;
@@ -210,16 +214,19 @@ export function createNet(opts: NetOptions): NetHost {
       return new Failure(Code.CONNECTION_FAILED);
     } finally {
       clearTimeout(timer);
+      inFlight.delete(abort);
     }
   }
 
   /** Streams the body up to the cap, then encodes the response JSON. */
-  async function readResponse(res: Response, url: URL, signal: AbortSignal): Promise<Uint8Array | Failure> {
-    const declared = Number(res.headers.get("content-length") ?? "0");
+  async function readResponse(res: Response, url: URL, method: string): Promise<Uint8Array | Failure> {
+    // A HEAD response announces the size of a body it does not carry: no verdict or buffer from it.
+    const declared = method === "HEAD" ? 0 : Number(res.headers.get("content-length") ?? "0");
     if (declared > cap) {
       await res.body?.cancel();
       return new Failure(Code.TOO_LARGE);
     }
+    // Sized from the declared length when there is one (at most the cap); a lie only costs regrowth.
     let buf = new Uint8Array(declared > 0 ? declared : 0);
     let size = 0;
     if (res.body !== null) {
@@ -240,9 +247,9 @@ export function createNet(opts: NetOptions): NetHost {
         size += value.length;
       }
     }
-    if (signal.aborted) return new Failure(Code.TIMEOUT);
     const bytes = buf.subarray(0, size);
-    const headers: Record<string, string> = {};
+    // No prototype: a header named `__proto__` must be an ordinary key.
+    const headers: Record<string, string> = Object.create(null);
     for (const [name, value] of res.headers) {
       headers[name] = name === "set-cookie" && name in headers ? `${headers[name]}\n${value}` : value;
     }
@@ -258,6 +265,9 @@ export function createNet(opts: NetOptions): NetHost {
 
   return {
     net_outbound: outbound,
+    cancel() {
+      for (const abort of inFlight) abort.abort();
+    },
     net_response(respPtr, respCap) {
       if (pending === undefined) return Code.NO_PENDING_RESPONSE;
       const data = pending;

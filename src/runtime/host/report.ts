@@ -73,10 +73,17 @@ export class InvocationReport {
     else this.denialsOmitted++;
   }
 
-  addLog(line: LogLine): void {
-    // The token bucket already bounds kept lines to 10/s; the limit guards callers that bypass it.
-    if (this.log.length < REPORT_LIMIT * 16) this.log.push(line);
-    else this.logDropped++;
+  /**
+   * Keeps a log line; false (and counted as dropped) past 4096 lines, which the 10 lines/s bucket only
+   * reaches after ~7 minutes: a long-running plugin's report stays bounded.
+   */
+  addLog(line: LogLine): boolean {
+    if (this.log.length >= REPORT_LIMIT * 16) {
+      this.logDropped++;
+      return false;
+    }
+    this.log.push(line);
+    return true;
   }
 
   addNetCall(call: NetCall): void {
