@@ -333,8 +333,10 @@ function messages(e: unknown): string {
  * message` (an HTTPS client talking to a plain-HTTP server), handshake failures.
  */
 export function isTlsError(e: unknown): boolean {
+  // URLs are cut out first: a host like `tls.example.com` must not make a refused connection look like TLS.
+  const text = messages(e).replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s)]+/gi, "<url>");
   return /certificate|\btls\b|\bssl\b|handshake|corrupt message|InvalidContentType|peer is incompatible/i
-    .test(messages(e));
+    .test(text);
 }
 
 function classifyFetchError(e: unknown, reason: unknown, url: string, r: Resolved): unknown {

@@ -196,6 +196,26 @@ Deno.test("download: non-http URLs are refused", async () => {
   assertEquals(code(e), "SAM-DOWNLOAD-009");
 });
 
+Deno.test("download: 429 without any headers is retried with backoff, then reported as a rate limit", async () => {
+  await using gh = await FakeGitHub.start();
+  gh.always("/a", { status: 429 });
+  const e = await assertRejects(() => download(`${gh.origin}/a`, { ...FAST, retries: 2 }));
+  assertEquals(code(e), "SAM-DOWNLOAD-002");
+  assertStringIncludes((e as Error).message, "did not say when it resets");
+  assertEquals(gh.count("/a"), 3);
+});
+
+Deno.test("download: the TLS classifier ignores host names in URLs", () => {
+  const refused = new TypeError(
+    "error sending request for url (https://tls.example.com/ssl/x): client error (Connect): tcp connect error: Connection refused",
+  );
+  assertEquals(isTlsError(refused), false);
+  const bad = new TypeError(
+    "error sending request for url (https://x/): client error (Connect): invalid peer certificate: UnknownIssuer",
+  );
+  assertEquals(isTlsError(bad), true);
+});
+
 Deno.test("download: Retry-After parses seconds and dates", () => {
   assertEquals(parseRetryAfter("5"), 5000);
   assertEquals(parseRetryAfter(new Date(10_000).toUTCString(), 4_000), 6_000);
