@@ -59,9 +59,15 @@ Deno.test("GET and POST round-trip method, headers and body", async () => {
     assertEquals(server.hits, ["/get?a=1", "/post"]);
     const report = g.host.finish();
     assertEquals(report.denials, []);
-    assertEquals(report.net_calls.map((c) => [c.method, c.host, c.status]), [
-      ["GET", `127.0.0.1:${server.port}`, 200],
-      ["POST", `127.0.0.1:${server.port}`, 200],
+    assertEquals(report.net_calls.map((c) => [c.method, c.host, c.status, c.bytes, c.error]), [
+      ["GET", `127.0.0.1:${server.port}`, 200, get.reply!.body!.length, undefined],
+      [
+        "POST",
+        `127.0.0.1:${server.port}`,
+        200,
+        new TextEncoder().encode(post.reply!.body!).length,
+        undefined,
+      ],
     ]);
   } finally {
     await server.close();

@@ -188,7 +188,7 @@ export function createNet(opts: NetOptions): NetHost {
         });
         call.status = res.status;
         const location = REDIRECTS.has(res.status) ? res.headers.get("location") : null;
-        if (location === null) return await readResponse(res, url, method);
+        if (location === null) return await readResponse(res, url, method, call);
         await res.body?.cancel();
         if (call.redirects >= maxRedirects) return new Failure(Code.TOO_MANY_REDIRECTS);
         call.redirects++;
@@ -205,7 +205,9 @@ export function createNet(opts: NetOptions): NetHost {
           body = undefined;
           for (const name of BODY_HEADERS) headers.delete(name);
         }
-        if (next.origin !== url.origin) { for (const name of CREDENTIAL_HEADERS) headers.delete(name); }
+        if (next.origin !== url.origin) {
+          for (const name of CREDENTIAL_HEADERS) headers.delete(name);
+        }
         url = next;
       }
     } catch {
@@ -219,7 +221,12 @@ export function createNet(opts: NetOptions): NetHost {
   }
 
   /** Streams the body up to the cap, then encodes the response JSON. */
-  async function readResponse(res: Response, url: URL, method: string): Promise<Uint8Array | Failure> {
+  async function readResponse(
+    res: Response,
+    url: URL,
+    method: string,
+    call: { bytes: number },
+  ): Promise<Uint8Array | Failure> {
     // A HEAD response announces the size of a body it does not carry: no verdict or buffer from it.
     const declared = method === "HEAD" ? 0 : Number(res.headers.get("content-length") ?? "0");
     if (declared > cap) {
@@ -245,6 +252,7 @@ export function createNet(opts: NetOptions): NetHost {
         }
         buf.set(value, size);
         size += value.length;
+        call.bytes = size;
       }
     }
     const bytes = buf.subarray(0, size);
