@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Builds go-guide-wasm with standard Go (TinyGo is not available on every machine that runs the tests):
 #   build/plugin.wasm          the reactor samuel runs (-buildmode=c-shared: _initialize + lint, health)
-#   build/plugin-command.wasm  a command module whose main runs lint, for `samuel plugin exec`
+#   build/plugin-command.wasm  a command module whose main runs lint and that imports only WASI
+#                              (-tags samuel_standalone), for `samuel plugin exec` and wasmtime
 # Skips a module that is newer than every source file. Called by scripts/build-fixtures.sh.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 GO="${GO_BIN:-$(command -v go || echo /usr/local/go/bin/go)}"
 mkdir -p build
-sources=(go.mod $(find cmd internal sdk -name '*.go' ! -name '*_test.go'))
+sources=(build.sh go.mod $(find cmd internal sdk -name '*.go' ! -name '*_test.go'))
 stale() {
   [ -f "$1" ] || return 0
   for s in "${sources[@]}"; do [ "$s" -nt "$1" ] && return 0; done
@@ -18,5 +19,5 @@ if stale build/plugin.wasm; then
   "$GO" build -buildmode=c-shared -trimpath -ldflags=-s -o build/plugin.wasm ./cmd
 fi
 if stale build/plugin-command.wasm; then
-  "$GO" build -trimpath -ldflags=-s -o build/plugin-command.wasm ./cmd
+  "$GO" build -tags samuel_standalone -trimpath -ldflags=-s -o build/plugin-command.wasm ./cmd
 fi

@@ -18,9 +18,10 @@
 // plugin importing it declares the protocol it was written against.
 //
 // It builds with TinyGo (0.34 or later, -target=wasi) and with Go 1.24 or later (GOOS=wasip1
-// GOARCH=wasm). On any other GOOS (e.g. `go test` on your machine) the host calls fall back to local
-// stand-ins: Log writes to stderr, DeadlineMs reports plenty of time, and Fetch returns
-// ErrNotInSamuel, so plugin logic can be unit-tested natively.
+// GOARCH=wasm). On any other GOOS (e.g. `go test` on your machine), and in a wasip1 build with
+// -tags samuel_standalone (a module that imports only WASI, for `samuel plugin exec` or wasmtime), the
+// host calls fall back to local stand-ins: Log writes to stderr, DeadlineMs reports plenty of time, and
+// Fetch returns ErrNotInSamuel, so plugin logic can be tested without samuel.
 //
 // The package is vendored into each scaffolded plugin (sdk/samuel) so a plugin builds offline and pins
 // exactly the SDK it was tested with. It uses only the standard library.

@@ -5,13 +5,12 @@ package todo
 import (
 	"bufio"
 	"io/fs"
-	"path"
 	"strings"
 
 	"{{module}}/sdk/samuel"
 )
 
-// Finding is one line that contains the marker.
+// Finding is one line that contains the marker; File is relative to the project root.
 type Finding struct {
 	File string
 	Line int
@@ -62,7 +61,7 @@ func Scan(fsys fs.FS, marker string, limit int, stop func() bool) Report {
 				return nil // binary file
 			}
 			if strings.Contains(line, marker) && len(r.Findings) < limit {
-				r.Findings = append(r.Findings, Finding{File: path.Join("/workspace", p), Line: n, Text: strings.TrimSpace(line)})
+				r.Findings = append(r.Findings, Finding{File: p, Line: n, Text: strings.TrimSpace(line)})
 			}
 		}
 		return nil

@@ -21,14 +21,14 @@ func TestScan(t *testing.T) {
 	if len(r.Findings) != 2 {
 		t.Fatalf("want 2 findings, got %#v", r.Findings)
 	}
-	if r.Findings[0].File != "/workspace/docs/notes.md" || r.Findings[0].Line != 2 {
+	if r.Findings[0].File != "docs/notes.md" || r.Findings[0].Line != 2 {
 		t.Errorf("first finding = %#v", r.Findings[0])
 	}
-	if r.Findings[1].File != "/workspace/main.go" || r.Findings[1].Line != 3 || r.Findings[1].Text != "// TODO: say more" {
+	if r.Findings[1].File != "main.go" || r.Findings[1].Line != 3 || r.Findings[1].Text != "// TODO: say more" {
 		t.Errorf("second finding = %#v", r.Findings[1])
 	}
 	out, err := samuel.MarshalJSON(r.JSON())
-	if err != nil || !strings.HasPrefix(string(out), `{"findings":[{"file":"/workspace/docs/notes.md","line":2,`) {
+	if err != nil || !strings.HasPrefix(string(out), `{"findings":[{"file":"docs/notes.md","line":2,`) {
 		t.Errorf("JSON = %s, %v", out, err)
 	}
 }

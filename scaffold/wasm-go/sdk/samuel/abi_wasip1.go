@@ -1,11 +1,12 @@
-//go:build wasip1
+//go:build wasip1 && !samuel_standalone
 
 package samuel
 
 import "unsafe"
 
 // The raw imports of the `samuel` host module (protocol 1). Everything here takes or returns plain
-// integers and pointers into linear memory; the rest of the package wraps them in Go types.
+// integers and pointers into linear memory; the rest of the package wraps them in Go types. A build with
+// -tags samuel_standalone leaves them out (see abi_other.go).
 
 //go:wasmimport samuel log
 func hostLog(levelPtr unsafe.Pointer, levelLen uint32, msgPtr unsafe.Pointer, msgLen uint32)

@@ -45,7 +45,7 @@ func (r Response) Text() string { return string(r.Body) }
 const initialResponseCap = 64 << 10
 
 // The negative return codes of net_outbound and net_response (protocol 1), as in the host's table
-// (src/runtime/host/codes.ts in samuel). codeNotInSamuel is the SDK's own, for native builds.
+// (src/runtime/host/codes.ts in samuel). codeNotInSamuel is the SDK's own, for builds without the host.
 const (
 	codeDenied            int32 = -1
 	codeBadRequest        int32 = -2
