@@ -22,22 +22,29 @@ export interface Guest {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+const modules = new Map<string, WebAssembly.Module>();
+
 /**
  * Instantiates `wat` with the host built from `ctx` (plus any `extra` import modules). `ctx.memory` is
- * wired to the instance's exported `memory`.
+ * wired to the instance's exported `memory`. A function `ctx` is called after compiling, so deadlines
+ * it computes do not include assembly time (which a loaded machine can stretch).
  */
 export async function guest(
   wat: string,
-  ctx: Partial<SamuelHostContext> = {},
+  ctx: Partial<SamuelHostContext> | (() => Partial<SamuelHostContext>) = {},
   extra: WebAssembly.Imports = {},
 ): Promise<Guest> {
-  const module = new WebAssembly.Module(await wat2wasm(wat) as BufferSource);
+  let module = modules.get(wat);
+  if (module === undefined) {
+    module = new WebAssembly.Module(await wat2wasm(wat) as BufferSource);
+    modules.set(wat, module);
+  }
   // Bound after instantiation, as the runtime does.
   const bound: { memory?: WebAssembly.Memory } = {};
   const host = createSamuelHost({
     plugin: "test-plugin",
     softDeadline: performance.now() + 10_000,
-    ...ctx,
+    ...(typeof ctx === "function" ? ctx() : ctx),
     memory: () => bound.memory,
   });
   const instance = new WebAssembly.Instance(module, { ...extra, ...host.imports });

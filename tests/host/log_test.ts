@@ -63,7 +63,8 @@ Deno.test("a real-time flood is cheap and bounded", async () => {
   await g.call("flood", 100_000, 0);
   const took = performance.now() - t;
   const report = g.host.finish();
-  assert(report.log.length >= 10 && report.log.length <= 12, `kept ${report.log.length}`);
+  // The burst, plus what the bucket refilled meanwhile (10/s; a loaded machine makes the loop slower).
+  assert(report.log.length >= 10 && report.log.length <= 11 + took / 100, `kept ${report.log.length}`);
   assertEquals(report.log.length + report.log_dropped, 100_000);
   assert(took < 500, `100k refused lines took ${took} ms`);
 });

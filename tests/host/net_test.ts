@@ -30,7 +30,7 @@ interface Reply {
   body_base64?: string;
 }
 
-function netGuest(ctx: Partial<SamuelHostContext>): Promise<Guest> {
+function netGuest(ctx: Partial<SamuelHostContext> | (() => Partial<SamuelHostContext>)): Promise<Guest> {
   return guest(NET_GUEST, ctx);
 }
 
@@ -279,7 +279,7 @@ Deno.test("a slow server cannot hold the guest past the soft deadline", async ()
     return new Response("late");
   });
   try {
-    const g = await netGuest({ allowedHosts: ["127.0.0.1"], softDeadline: performance.now() + 150 });
+    const g = await netGuest(() => ({ allowedHosts: ["127.0.0.1"], softDeadline: performance.now() + 150 }));
     const t = performance.now();
     assertEquals((await send(g, { url: `${server.origin}/slow` })).code, Code.TIMEOUT);
     const took = performance.now() - t;

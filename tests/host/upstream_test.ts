@@ -201,12 +201,22 @@ Deno.test("deadline_ms counts down and goes negative after the soft deadline", a
     (import "samuel" "deadline_ms" (func $d (result i64)))
     (memory (export "memory") 1)
     (func (export "left") (result i64) (call $d)))`;
-  const g = await guest(wat, { softDeadline: performance.now() + 60 });
-  const before = await g.call("left") as bigint;
-  assert(before > 0n && before <= 60n, `before: ${before}`);
-  await new Promise((r) => setTimeout(r, 90));
-  const after = await g.call("left") as bigint;
-  assert(after < 0n && after > -1000n, `after: ${after}`);
+  let clock = 5000;
+  const g = await guest(wat, { softDeadline: 5060, now: () => clock });
+  assertEquals(await g.call("left"), 60n);
+  clock += 59.5;
+  assertEquals(await g.call("left"), 0n, "the last millisecond reads 0");
+  clock += 1;
+  assertEquals(await g.call("left"), -1n, "half a millisecond late is already negative");
+  clock += 2;
+  assertEquals(await g.call("left"), -3n);
+  // On the real clock.
+  const real = await guest(wat, () => ({ softDeadline: performance.now() + 200 }));
+  const before = await real.call("left") as bigint;
+  assert(before > 0n && before <= 200n, `before: ${before}`);
+  await new Promise((r) => setTimeout(r, 230));
+  const after = await real.call("left") as bigint;
+  assert(after < 0n, `after: ${after}`);
   const none = await guest(wat, { softDeadline: Infinity });
   assertEquals(await none.call("left"), BigInt(Number.MAX_SAFE_INTEGER));
 });

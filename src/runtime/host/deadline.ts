@@ -1,8 +1,8 @@
 /**
  * `samuel.deadline_ms() -> i64`: milliseconds left before the invocation's soft deadline, negative once
  * it has passed (DESIGN.md sections 4 and 5). The soft deadline is a point on `performance.now()`'s
- * clock (monotonic: a wall-clock change cannot move it). The value is truncated toward zero, so a guest
- * sees 0 in the last millisecond and a negative number only after the deadline.
+ * clock (monotonic: a wall-clock change cannot move it). The value is rounded down: 0 means less than a
+ * millisecond is left, and any time past the deadline reads negative (-0.5 ms reads -1).
  */
 
 const MAX = BigInt(Number.MAX_SAFE_INTEGER);
@@ -13,7 +13,7 @@ export function createDeadline(softDeadline: number, now: () => number = () => p
     deadline_ms(): bigint {
       // An i64 result must be a BigInt: V8 throws on a Number, and that exception would land in the guest.
       const left = softDeadline - now();
-      if (Number.isFinite(left)) return BigInt(Math.trunc(left));
+      if (Number.isFinite(left)) return BigInt(Math.floor(left));
       return left > 0 ? MAX : -MAX;
     },
   };
