@@ -356,20 +356,34 @@ export async function search(
   return hits.sort((a, b) => a.score - b.score || a.e.name.localeCompare(b.e.name)).map((h) => h.e);
 }
 
-/** The entry for `name` in the first registry that lists it. */
+/**
+ * The entry for `name` in the first registry that lists it. Read-only, so an unreachable registry is
+ * skipped with a warning (unlike resolution, nothing gets installed from the answer).
+ */
 export async function info(
   name: string,
   registries: RegistryRef[],
   ctx: FetchContext = {},
 ): Promise<IndexEntry> {
   if (registries.length === 0) throw noRegistries();
+  const skipped: string[] = [];
   for (const ref of registries) {
-    const entry = (await loadIndex(ref, ctx)).find((e) => e.name === name);
+    let entries: IndexEntry[];
+    try {
+      entries = await loadIndex(ref, ctx);
+    } catch (e) {
+      if (!(e instanceof SamuelError) || e.code === "SAM-REGISTRY-003") throw e;
+      ctx.warn?.(`skipped registry ${ref.url}: ${e.message}`);
+      skipped.push(ref.url);
+      continue;
+    }
+    const entry = entries.find((e) => e.name === name);
     if (entry) return entry;
   }
   throw sourceError(
     "SAM-REGISTRY-004",
     `plugin ${name} is in none of the configured registries (${registries.map((r) => r.url).join(", ")})`,
     "`samuel search <words>` lists what is available",
+    skipped.length > 0 ? `these registries could not be read: ${skipped.join(", ")}` : undefined,
   );
 }

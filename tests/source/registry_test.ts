@@ -292,6 +292,38 @@ Deno.test("registry: search skips an unreachable registry with a warning", async
   });
 });
 
+Deno.test("registry: fetchPlugin by name through a file registry to a local skill folder", async () => {
+  await withEnv(async ({ dir, ctx }) => {
+    await Deno.mkdir(`${dir}/reg/skills/local-skill-1.0.0`, { recursive: true });
+    await Deno.writeTextFile(`${dir}/reg/index.toml`, INDEX);
+    const skill = `${dir}/reg/skills/local-skill-1.0.0`;
+    await Deno.writeTextFile(`${skill}/samuel-plugin.toml`, 'name = "local-skill"\nkind = "skill"\n');
+    await Deno.writeTextFile(`${skill}/SKILL.md`, "# skill\n");
+    const f = await fetchPlugin(await parseSourceSpec("local-skill@1"), {
+      ...ctx(),
+      registries: [{ url: "file://./reg" }],
+    });
+    assertEquals(f.kind, "skill");
+    assertEquals(f.skillDir, skill);
+    assertEquals(f.source, "local-skill@1");
+    assertEquals(f.pinned, "local-skill@1.0.0");
+    assertEquals(f.registry, "file://./reg");
+  });
+});
+
+Deno.test("registry: info skips an unreachable registry with a warning", async () => {
+  await withEnv(async ({ dir, ctx, warnings }) => {
+    await Deno.writeTextFile(`${dir}/index.toml`, INDEX);
+    const gh = await FakeGitHub.start();
+    const dead = `${gh.origin}/index.toml`;
+    await gh.close();
+    assertEquals((await info("hello", [{ url: dead }, { url: `file://${dir}` }], ctx())).name, "hello");
+    assertEquals(warnings.length, 1);
+    const e = await code(info("nope", [{ url: dead }], ctx()), "SAM-REGISTRY-004");
+    assertStringIncludes(e.reason!, dead);
+  });
+});
+
 Deno.test("registry: fetchPlugin by name fetches the GitHub release at the resolved tag", async () => {
   await withEnv(async ({ ctx }) => {
     await using gh = await FakeGitHub.start();

@@ -165,6 +165,13 @@ export class FakeGitHub {
     return this.requests.filter((r) => r.path === path).length;
   }
 
+  /** Forgets the recorded requests and byte counts (registered releases and files stay). */
+  clearRequests(): this {
+    this.requests.length = 0;
+    this.#sent.clear();
+    return this;
+  }
+
   /** Body bytes sent for `path` so far (over all requests). */
   bytesSent(path: string): number {
     return this.#sent.get(path) ?? 0;
