@@ -49,7 +49,7 @@ Deno.test("GET and POST round-trip method, headers and body", async () => {
   );
   try {
     const g = await netGuest({ allowedHosts: ["127.0.0.1"] });
-    const get = await send(g, { url: `${server.origin}/get?a=1`, headers: { "X-Test": "hello" } });
+    const get = await send(g, { url: `${server.origin}/get?a=1`, headers: { "X-Test": "hello" }, body: "" });
     assert(get.code > 0, `code ${get.code}`);
     assertEquals(get.reply?.status, 200);
     assertEquals(get.reply?.headers["x-reply"], "yes");

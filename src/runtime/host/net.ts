@@ -20,7 +20,8 @@
  * - `headers`: object of string values. Refused (BAD_REQUEST): `host`, `content-length`,
  *   `transfer-encoding`, `connection`, `keep-alive`, `upgrade`, `te`, `trailer`, `proxy-*` (the host
  *   sets framing and routing itself; a guest must not steer them).
- * - `body` (UTF-8 text) or `body_base64` (standard base64, for binary), not both; none for GET/HEAD.
+ * - `body` (UTF-8 text) or `body_base64` (standard base64, for binary), not both; none for GET/HEAD
+ *   (an empty one is accepted and means none).
  * - `timeout_ms`: optional positive number; the call never outlives the soft deadline anyway.
  * At most 16 MiB of request JSON.
  *
@@ -345,6 +346,8 @@ function parseRequest(raw: Uint8Array): Request | undefined {
       return undefined;
     }
   }
+  // An empty body is no body (an SDK may always send the field); a real one on GET/HEAD is a mistake.
+  if (body !== undefined && body.length === 0) body = undefined;
   if (body !== undefined && (upper === "GET" || upper === "HEAD")) return undefined;
   let timeoutMs = Infinity;
   if (r.timeout_ms !== undefined) {
