@@ -228,6 +228,8 @@ async function fetchHeaders(
   try {
     return await fetch(url, { headers, redirect: "manual", signal: ctrl.signal });
   } catch (e) {
+    // A caller's cancellation is passed through untouched: never retried, never dressed up as a network error.
+    if (signal?.aborted) throw e;
     throw classifyFetchError(e, ctrl.signal.reason, url, r);
   } finally {
     clearTimeout(timer);
@@ -263,7 +265,10 @@ async function readBody(
   try {
     arm();
     for (;;) {
-      if (o.signal?.aborted) throw o.signal.reason;
+      if (o.signal?.aborted) {
+        await reader.cancel().catch(() => {});
+        throw o.signal.reason;
+      }
       let step: ReadableStreamReadResult<Uint8Array>;
       try {
         step = await reader.read();

@@ -216,6 +216,19 @@ Deno.test("download: the TLS classifier ignores host names in URLs", () => {
   assertEquals(isTlsError(bad), true);
 });
 
+Deno.test("download: a caller's abort is passed through, not retried", async () => {
+  await using gh = await FakeGitHub.start();
+  gh.file("/slow", "x");
+  gh.always("/slow", { delayMs: 2_000 });
+  const ctrl = new AbortController();
+  setTimeout(() => ctrl.abort(new Error("user cancelled")), 50);
+  const e = await assertRejects(() =>
+    download(`${gh.origin}/slow`, { ...FAST, retries: 3, signal: ctrl.signal })
+  );
+  assertEquals((e as Error).message, "user cancelled");
+  assertEquals(gh.count("/slow"), 1);
+});
+
 Deno.test("download: Retry-After parses seconds and dates", () => {
   assertEquals(parseRetryAfter("5"), 5000);
   assertEquals(parseRetryAfter(new Date(10_000).toUTCString(), 4_000), 6_000);
