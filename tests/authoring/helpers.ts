@@ -154,7 +154,15 @@ export interface ReactorRun {
 export async function runReactor(
   wasm: string,
   exportName: string,
-  opts: { preopens?: Record<string, string>; stdin?: string; host?: Partial<FakeHost> } = {},
+  opts: {
+    preopens?: Record<string, string>;
+    stdin?: string;
+    host?: Partial<FakeHost>;
+    /** Replaces the fake `samuel` module (e.g. with samuel's real host); gets the guest memory lazily. */
+    samuel?: (memory: () => WebAssembly.Memory | undefined) => WebAssembly.ModuleImports;
+    /** Calls the export (e.g. through JSPI's `promising`); default: a plain call. */
+    enter?: (fn: () => number) => number | Promise<number>;
+  } = {},
 ): Promise<ReactorRun & { host: FakeHost }> {
   const { WASI } = await import("node:wasi");
   const fs = await import("node:fs");
@@ -205,11 +213,12 @@ export async function runReactor(
     const module = new WebAssembly.Module(Deno.readFileSync(wasm));
     const instance = new WebAssembly.Instance(module, {
       wasi_snapshot_preview1: wasi.wasiImport as WebAssembly.ModuleImports,
-      samuel,
+      samuel: opts.samuel ? opts.samuel(() => guest.memory) : samuel,
     });
     guest.memory = instance.exports.memory as WebAssembly.Memory;
     wasi.initialize(instance);
-    const code = (instance.exports[exportName] as () => number)();
+    const fn = instance.exports[exportName] as () => number;
+    const code = await (opts.enter ? opts.enter(fn) : fn());
     for (const fd of Object.values(fds)) fs.closeSync(fd);
     return {
       code,
