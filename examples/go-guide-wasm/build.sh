@@ -15,9 +15,12 @@ stale() {
   return 1
 }
 export GOOS=wasip1 GOARCH=wasm
+# Each module is written to a temp name and renamed, so a concurrent reader never sees half a file.
 if stale build/plugin.wasm; then
-  "$GO" build -buildmode=c-shared -trimpath -ldflags=-s -o build/plugin.wasm ./cmd
+  "$GO" build -buildmode=c-shared -trimpath -ldflags=-s -o "build/.plugin.wasm.$$" ./cmd
+  mv -f "build/.plugin.wasm.$$" build/plugin.wasm
 fi
 if stale build/plugin-command.wasm; then
-  "$GO" build -tags samuel_standalone -trimpath -ldflags=-s -o build/plugin-command.wasm ./cmd
+  "$GO" build -tags samuel_standalone -trimpath -ldflags=-s -o "build/.plugin-command.wasm.$$" ./cmd
+  mv -f "build/.plugin-command.wasm.$$" build/plugin-command.wasm
 fi
