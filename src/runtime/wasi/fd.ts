@@ -58,6 +58,7 @@ import {
   WHENCE_END,
 } from "./layout.ts";
 import { encodeUtf8 } from "./memory.ts";
+import { validateBase } from "./paths.ts";
 import { badFstflags, filetypeOf, setTimes, writeEmptyFilestat, writeFilestat } from "./stat.ts";
 
 const RIGHTS_LIMIT = 1n << 30n;
@@ -272,7 +273,13 @@ export function fdFunctions(ctx: WasiContext) {
         if ((e.rightsBase & RIGHT_FD_FILESTAT_GET) === 0) return ENOTCAPABLE;
         mem.refresh();
         if (e.kind === KIND_STDIN || e.kind === KIND_STDOUT) writeEmptyFilestat(mem, out, e.filetype);
-        else writeFilestat(ctx, mem, out, statOf(e));
+        else {
+          if (e.kind === KIND_DIR) {
+            const err = validateBase(e);
+            if (err !== 0) return err;
+          }
+          writeFilestat(ctx, mem, out, statOf(e));
+        }
         return ESUCCESS;
       } catch (x) {
         return fail(x);
@@ -313,6 +320,10 @@ export function fdFunctions(ctx: WasiContext) {
         if (badFstflags(flags)) return EINVAL;
         if (e.kind !== KIND_FILE && e.kind !== KIND_DIR) return EBADF;
         if (e.readOnly) return EPERM;
+        if (e.kind === KIND_DIR) {
+          const err = validateBase(e);
+          if (err !== 0) return err;
+        }
         const info = statOf(e);
         const f = e.file;
         setTimes(ctx, info, BigInt.asUintN(64, atim), BigInt.asUintN(64, mtim), flags, (a, m) => {
@@ -473,6 +484,8 @@ export function fdFunctions(ctx: WasiContext) {
         if ((e.rightsBase & RIGHT_FD_READDIR) === 0) return ENOTCAPABLE;
         if (e.kind !== KIND_DIR) return ENOTDIR;
         const start = BigInt.asUintN(64, cookie);
+        const err = validateBase(e);
+        if (err !== 0) return err;
         if (start === 0n || e.listing === null) e.listing = readListing(e);
         const l = e.listing;
         mem.refresh();

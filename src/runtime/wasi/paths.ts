@@ -17,6 +17,10 @@
  * - Nothing outside the preopen is ever passed to the host, so a refusal cannot reveal whether anything
  *   outside exists: the answer is decided before any host call on an outside path could be made.
  *
+ * - A directory descriptor below the preopen root is re-validated on every call: each component of its
+ *   location must still be a directory and not a symlink (else ENOTCAPABLE), so a directory the guest
+ *   opened cannot be turned into a door outside by swapping it for a link on the host.
+ *
  * Known limitation (documented in mod.ts): Deno has no `openat`/`O_NOFOLLOW`-per-component API, so the
  * walk is check-then-use. A process *outside* the sandbox racing to swap a checked directory for a symlink
  * between the walk and the final host call could redirect that call. The guest itself cannot race (calls
@@ -45,6 +49,26 @@ export class Resolved {
 }
 
 /**
+ * A directory descriptor below the root holds no host handle, only its location: re-checks that every
+ * component of that location is still a real directory (not a symlink swapped in on the host since).
+ * Returns 0, ENOTCAPABLE for a symlink, ENOTDIR / ENOENT when it changed otherwise.
+ */
+export function validateBase(dir: FdEntry): number {
+  const base = dir.parts;
+  for (let i = 1; i <= base.length; i++) {
+    let st: Deno.FileInfo;
+    try {
+      st = Deno.lstatSync(joinHost(dir.root, base.slice(0, i)));
+    } catch (e) {
+      return errnoFrom(e);
+    }
+    if (st.isSymlink) return ENOTCAPABLE;
+    if (!st.isDirectory) return ENOTDIR;
+  }
+  return 0;
+}
+
+/**
  * Resolves `path` against directory entry `dir`. Returns 0 and fills `out`, or an errno. A missing final
  * component is not an error (out.info is null) so creating calls can use the result; a missing
  * intermediate component is ENOENT, a non-directory one ENOTDIR.
@@ -57,6 +81,8 @@ export function resolvePath(dir: FdEntry, path: string, follow: boolean, out: Re
   if (path.charCodeAt(0) === 47 /* / */) return ENOTCAPABLE;
 
   const root = dir.root;
+  const baseErr = validateBase(dir);
+  if (baseErr !== 0) return baseErr;
   const parts = dir.parts.slice();
   // Pending components as a stack (last element = next to process), so symlink targets can be spliced in.
   const pending = path.split("/").reverse();
