@@ -114,7 +114,24 @@ Deno.test("new plugin --kind=skill writes a valid skill", () =>
     const result = await run(invocation(cwd, { kind: "skill", name: "notes", dir: "skills/notes" }));
     const dir = `${cwd}/skills/notes`;
     assertEquals((result.data as { dir: string }).dir, dir);
-    assertEquals(listFiles(dir), [".gitignore", "README.md", "SKILL.md", "samuel-plugin.toml"]);
+    assertEquals(listFiles(dir), [
+      ".github/workflows/release.yml",
+      ".gitignore",
+      "README.md",
+      "SKILL.md",
+      "samuel-plugin.toml",
+    ]);
+    // Its release workflow packs, signs and uploads the assets samuel looks for (<name>.tar.gz + bundle).
+    // deno-lint-ignore no-explicit-any
+    const wf = parseYaml(Deno.readTextFileSync(`${dir}/.github/workflows/release.yml`)) as any;
+    assertEquals(wf.permissions["id-token"], "write");
+    const runs = (Object.values(wf.jobs)[0] as { steps: { run?: string }[] }).steps.map((s) => s.run ?? "")
+      .join("\n");
+    assertStringIncludes(
+      runs,
+      "cosign sign-blob --yes --new-bundle-format --bundle notes.tar.gz.bundle notes.tar.gz",
+    );
+    assertStringIncludes(runs, "notes.tar.gz notes.tar.gz.bundle samuel-plugin.toml");
     assertStringIncludes(Deno.readTextFileSync(`${dir}/SKILL.md`), `name: "notes"`);
     const parsed = await parseManifest(Deno.readTextFileSync(`${dir}/samuel-plugin.toml`), {
       file: "samuel-plugin.toml",
@@ -298,6 +315,6 @@ Deno.test({
       });
       assertEquals(json.code, 0, json.stderr);
       assertEquals(json.json.data.dir, `${cwd}/sk`);
-      assertEquals(json.json.data.files.length, 4);
+      assertEquals(json.json.data.files.length, 5);
     }),
 });

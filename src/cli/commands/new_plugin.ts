@@ -209,6 +209,7 @@ export async function run(inv: Invocation): Promise<CommandResult> {
     : [
       [`cd ${shown}`, ""],
       ["$EDITOR SKILL.md", "write the skill"],
+      ["git tag v0.1.0 && git push --tags", "the release workflow packs, signs and uploads it"],
     ];
 
   const out = inv.out;
