@@ -1,0 +1,209 @@
+/**
+ * `samuel install` with no SOURCE: install exactly what `samuel.lock` records (DESIGN.md 6).
+ *
+ * For each locked plugin: when `.samuel/plugins/<name>/` already holds the pinned files, nothing is
+ * fetched. Otherwise the exact release is fetched again (`pinnedSourceOf`: the tag comes from the locked
+ * asset URL, so a lock of `owner/repo` meaning "latest" still reinstalls the same release), and every
+ * digest is compared with the lock: module, manifest and bundle. Any difference fails with
+ * `SAM-INSTALL-006` (exit 4) naming the plugin, the file, and both digests; nothing is written. A signed
+ * entry is verified again and must show the pinned SAN and issuer. The module is checked and the cache
+ * warmed as on a first install; the grants are the locked ones (the manifest whose digest the lock pins
+ * asks for exactly those), so no question is asked. The lock entry is kept byte for byte.
+ *
+ * Plugins listed in `samuel.toml` but absent from the lock are installed from their source like a first
+ * install (with the capability review). `--frozen` (CI) refuses that instead (`SAM-INSTALL-007`, exit 2),
+ * as it refuses any other change the lock would need. Locked plugins without a `samuel.toml` entry are
+ * installed and reported with a warning (the toml is the user's; it is not edited here).
+ */
+
+import { makeStagingDir } from "../project/atomic.ts";
+import { withProjectLock } from "../project/file_lock.ts";
+import { type LockedPlugin, readLockfileIfExists } from "../project/lockfile.ts";
+import { pluginDir } from "../project/paths.ts";
+import { Exit, InstallCode, installError } from "./errors.ts";
+import { fetchSource, pinnedSourceOf } from "./fetch.ts";
+import { grantsJson, sameGrants } from "./grants.ts";
+import {
+  checkSigner,
+  installedIntact,
+  type InstallOptions,
+  type InstallReport,
+  installSource,
+  verificationJson,
+} from "./install.ts";
+import { checkFetched, writeStagedFiles } from "./prepare.ts";
+import { applyChange, recoverInterrupted, testHook } from "./transaction.ts";
+
+export interface FromLockReport {
+  plugins: (InstallReport | LockedReport)[];
+}
+
+/** A plugin reinstalled (or found intact) from the lock. */
+export interface LockedReport {
+  name: string;
+  version: string;
+  kind: string;
+  action: "reinstalled" | "unchanged" | "would-reinstall";
+  source: string;
+  fetched_from: string | null;
+  resolved_url: string;
+  dir: string;
+  sha256: { module: string; manifest: string; bundle?: string };
+  verification: Record<string, unknown>;
+  capabilities: Record<string, unknown>;
+}
+
+function mismatch(name: string, file: string, expected: string | undefined, actual: string | undefined) {
+  return installError(
+    InstallCode.digestMismatch,
+    Exit.verification,
+    `${name}: the ${file} does not match samuel.lock (expected sha256 ${expected ?? "none"}, got ${
+      actual ?? "none"
+    })`,
+    "do not install it: the published file changed after it was locked. If the change is legitimate, " +
+      `review it and run \`samuel update ${name}\`; otherwise report it to the publisher`,
+    "a release asset was replaced, or the download was tampered with",
+    { plugin: name, file, expected: expected ?? null, actual: actual ?? null },
+  );
+}
+
+async function reinstallOne(entry: LockedPlugin, opts: InstallOptions): Promise<LockedReport> {
+  const out = opts.out;
+  const dir = pluginDir(opts.root, entry.name);
+  const base = {
+    name: entry.name,
+    version: entry.version,
+    kind: entry.kind,
+    source: entry.source,
+    resolved_url: entry.resolvedUrl,
+    dir,
+    sha256: entry.sha256,
+    verification: verificationJson(entry.verification),
+    capabilities: grantsJson(entry.capabilities),
+  };
+  if (await installedIntact(opts.root, entry)) {
+    out.line(`${out.style(entry.name, "bold")} ${entry.version} is installed as locked`);
+    return { ...base, action: "unchanged", fetched_from: null };
+  }
+  const source = pinnedSourceOf(entry);
+  const temp = await Deno.makeTempDir({ prefix: "samuel-reinstall-" });
+  try {
+    const fetched = await fetchSource(source, {
+      cwd: opts.cwd,
+      stagingDir: temp,
+      registries: opts.config.registries,
+      json: out.json,
+      warn: (m) => out.warn(m),
+      ...opts.fetch,
+    });
+    // Digests first: a changed file is refused before anything parses or runs it.
+    const { sha256Hex } = await import("./digest.ts");
+    const manifestSha = await sha256Hex(fetched.manifestText);
+    if (manifestSha !== entry.sha256.manifest) {
+      throw mismatch(entry.name, "manifest samuel-plugin.toml", entry.sha256.manifest, manifestSha);
+    }
+    if (fetched.module !== undefined) {
+      const moduleSha = await sha256Hex(fetched.module);
+      if (moduleSha !== entry.sha256.module) {
+        throw mismatch(entry.name, `module ${fetched.moduleName}`, entry.sha256.module, moduleSha);
+      }
+    }
+    const v = entry.verification;
+    const locallyUnsigned = v.method === "unsigned";
+    if (v.method === "sigstore") {
+      const bundleSha = fetched.bundleText === undefined ? undefined : await sha256Hex(fetched.bundleText);
+      if (bundleSha !== entry.sha256.bundle) {
+        throw mismatch(entry.name, `signature bundle ${fetched.bundleName}`, entry.sha256.bundle, bundleSha);
+      }
+    } else {
+      out.warn(`${entry.name} is locked as unsigned (${v.reason}); reinstalling unverified`);
+    }
+    const prepared = await checkFetched(fetched, { ...opts, allowUnsignedFlag: locallyUnsigned });
+    if (prepared.sha256.module !== entry.sha256.module) {
+      throw mismatch(entry.name, "skill folder", entry.sha256.module, prepared.sha256.module);
+    }
+    checkSigner(entry.name, entry.verification, prepared.verification, false, out);
+    if (
+      entry.verification.method === "sigstore" && prepared.verification.method === "sigstore" &&
+      entry.verification.san !== prepared.verification.san
+    ) {
+      throw mismatch(entry.name, "signer identity", entry.verification.san, prepared.verification.san);
+    }
+    if (prepared.manifest.name !== entry.name || !sameGrants(prepared.capabilities, entry.capabilities)) {
+      throw installError(
+        InstallCode.digestMismatch,
+        Exit.verification,
+        `${entry.name}: samuel.lock does not match the manifest it pins (name or granted capabilities differ)`,
+        "restore samuel.lock from version control, or run `samuel update " + entry.name + "`",
+        "the lock was edited by hand",
+      );
+    }
+    if (opts.dryRun) {
+      out.line(
+        `${out.style(entry.name, "bold")} ${entry.version} would be reinstalled from ${source} (dry run)`,
+      );
+      return { ...base, action: "would-reinstall", fetched_from: source };
+    }
+    await withProjectLock(opts.root, async () => {
+      await recoverInterrupted(opts.root);
+      const staged = await makeStagingDir(dir);
+      try {
+        await writeStagedFiles(staged, prepared.files);
+        testHook("after-stage");
+        await applyChange(opts.root, { plugin: entry.name, staged, editLock: (lock) => lock });
+      } finally {
+        try {
+          await Deno.remove(staged, { recursive: true });
+        } catch { /* renamed into place */ }
+      }
+    }, { command: opts.command });
+    out.line(
+      `${
+        out.style(entry.name, "bold")
+      } ${entry.version} reinstalled from ${source} (digests match samuel.lock)`,
+    );
+    return { ...base, action: "reinstalled", fetched_from: source };
+  } finally {
+    try {
+      await Deno.remove(temp, { recursive: true });
+    } catch { /* gone */ }
+  }
+}
+
+/** Installs everything samuel.lock (and samuel.toml) lists. */
+export async function installFromLock(opts: InstallOptions): Promise<FromLockReport> {
+  const out = opts.out;
+  const lock = await readLockfileIfExists(opts.root);
+  const locked = lock?.plugins ?? [];
+  const requested = opts.config.plugins;
+  const missing = requested.filter((r) => !locked.some((p) => p.name === r.name));
+  if (opts.frozen && (missing.length > 0 || (lock === undefined && requested.length > 0))) {
+    throw installError(
+      InstallCode.frozenLockChange,
+      Exit.invalidInput,
+      `--frozen: samuel.lock does not list ${
+        missing.map((r) => r.name).join(", ")
+      }, which samuel.toml requests`,
+      "run `samuel install` without --frozen locally and commit the updated samuel.lock",
+      "installing them would change samuel.lock",
+      { missing: missing.map((r) => r.name) },
+    );
+  }
+  for (const p of locked) {
+    if (!requested.some((r) => r.name === p.name)) {
+      out.warn(`${p.name} is in samuel.lock but not in samuel.toml's [[plugins]]; installing it anyway`);
+    }
+  }
+  if (locked.length === 0 && missing.length === 0) {
+    out.line("nothing to install: samuel.lock and samuel.toml list no plugins");
+    return { plugins: [] };
+  }
+  const plugins: (InstallReport | LockedReport)[] = [];
+  for (const entry of locked) plugins.push(await reinstallOne(entry, opts));
+  for (const r of missing) {
+    plugins.push(
+      await installSource(r.version && !r.source.includes("@") ? `${r.source}@${r.version}` : r.source, opts),
+    );
+  }
+  return { plugins };
+}

@@ -1,0 +1,275 @@
+/**
+ * The install transaction for one SOURCE (DESIGN.md 6), shared by `samuel install SOURCE` and
+ * `samuel update`: resolve and fetch, validate, verify, check the module and warm the cache
+ * (`prepare.ts`), compare with what is installed under that name (signer identity, grants), review the
+ * capabilities (`review.ts`), then, under the project lock, stage `.samuel/plugins/<name>/` and commit it
+ * together with `samuel.toml` and `samuel.lock` (`transaction.ts`). Any failure leaves the project as it
+ * was; `--dry-run` stops after the review and writes nothing (not even the module cache).
+ *
+ * Signer pinning: the lock records the SAN seen at install. A new install over an installed plugin, or an
+ * update, signed by another identity is refused (`SAM-INSTALL-008`, exit 4) unless `--accept-new-signer`
+ * is given. Identities are compared without the git ref (`…/release.yml@refs/tags/v1` and `…@refs/tags/v2`
+ * are the same workflow, hence the same signer) but with the issuer.
+ */
+
+import { addOrReplacePlugin, type ProjectConfig } from "../project/config.ts";
+import { makeStagingDir } from "../project/atomic.ts";
+import { withProjectLock } from "../project/file_lock.ts";
+import {
+  findLockedPlugin,
+  type LockedPlugin,
+  readLockfile,
+  upsertLockedPlugin,
+  type Verification,
+} from "../project/lockfile.ts";
+import { join, pluginDir } from "../project/paths.ts";
+import { sha256Hex } from "./digest.ts";
+import { Exit, InstallCode, installError } from "./errors.ts";
+import { grantsJson, sameGrants } from "./grants.ts";
+import {
+  lockEntryFor,
+  type PreparedPlugin,
+  type PrepareOptions,
+  preparePlugin,
+  writeStagedFiles,
+} from "./prepare.ts";
+import { type Reporter, reviewCapabilities, type ReviewResult } from "./review.ts";
+import { applyChange, recoverInterrupted, testHook } from "./transaction.ts";
+
+export interface InstallOptions extends PrepareOptions {
+  yes: boolean;
+  acceptNewSigner: boolean;
+  /** `--frozen`: fail instead of changing samuel.lock. */
+  frozen: boolean;
+  /** Shown to processes waiting for the project lock. */
+  command?: string;
+}
+
+export type InstallAction = "installed" | "updated" | "unchanged" | "would-install" | "would-update";
+
+/** One plugin's outcome, as the `--json` envelope shows it (snake_case keys). */
+export interface InstallReport {
+  name: string;
+  version: string;
+  previous_version: string | null;
+  kind: string;
+  action: InstallAction;
+  source: string;
+  resolved_url: string;
+  dir: string;
+  sha256: { module: string; manifest: string; bundle?: string };
+  verification: Record<string, unknown>;
+  capabilities: Record<string, unknown>;
+  risky: { capability: string; value: string; reason: string }[];
+  /** Risky grants that were not in the previous install (all of them on a first install). */
+  new_risky: { capability: string; value: string; reason: string }[];
+  review: string;
+  cache: { hit: boolean; stored: boolean } | null;
+  warnings: string[];
+}
+
+/** The part of a SAN that names the signer: the workflow URI without its `@refs/...` suffix. */
+export function signerIdentity(san: string): string {
+  return san.replace(/@refs\/.*$/, "");
+}
+
+/** Throws when `next` is signed by another identity than `previous` pinned, unless accepted. */
+export function checkSigner(
+  name: string,
+  previous: Verification | undefined,
+  next: Verification,
+  accept: boolean,
+  out: Reporter,
+): void {
+  if (previous?.method !== "sigstore" || next.method !== "sigstore") return;
+  const same = previous.issuer === next.issuer && signerIdentity(previous.san) === signerIdentity(next.san);
+  if (same) return;
+  if (accept) {
+    out.warn(`${name}: signer changed from ${previous.san} to ${next.san} (accepted by --accept-new-signer)`);
+    return;
+  }
+  throw installError(
+    InstallCode.signerChanged,
+    Exit.verification,
+    `${name} is now signed by another identity: ${next.san} (issuer ${next.issuer}); samuel.lock pins ` +
+      `${previous.san} (issuer ${previous.issuer})`,
+    "check with the plugin's publisher that the new signer is legitimate (a moved repository or renamed " +
+      "workflow), then re-run with --accept-new-signer; otherwise do not install it",
+    "the lock pins the signer identity seen at the first install",
+    { pinned: { san: previous.san, issuer: previous.issuer }, seen: { san: next.san, issuer: next.issuer } },
+  );
+}
+
+export function verificationJson(
+  v: Verification,
+  detail: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return v.method === "sigstore"
+    ? { method: "sigstore", san: v.san, issuer: v.issuer, log_index: v.logIndex, ...detail }
+    : { method: "unsigned", reason: v.reason };
+}
+
+/** True when `.samuel/plugins/<name>/` holds exactly the files `entry` pins. */
+export async function installedIntact(root: string, entry: LockedPlugin): Promise<boolean> {
+  const dir = pluginDir(root, entry.name);
+  try {
+    const manifestText = await Deno.readTextFile(join(dir, "samuel-plugin.toml"));
+    if (await sha256Hex(manifestText) !== entry.sha256.manifest) return false;
+    if (entry.kind !== "wasm") return true;
+    const { parseManifest } = await import("../manifest/mod.ts");
+    const m = (await parseManifest(manifestText, { trusted: true })).manifest;
+    if (m?.kind !== "wasm") return false;
+    return await sha256Hex(await Deno.readFile(join(dir, m.wasm.module))) === entry.sha256.module;
+  } catch {
+    return false;
+  }
+}
+
+function sameArtifact(a: LockedPlugin, p: PreparedPlugin): boolean {
+  return a.sha256.module === p.sha256.module && a.sha256.manifest === p.sha256.manifest &&
+    (a.sha256.bundle ?? null) === (p.sha256.bundle ?? null) && a.source === p.fetched.source &&
+    a.verification.method === p.verification.method && sameGrants(a.capabilities, p.capabilities);
+}
+
+/** Renders what was prepared, for humans. */
+function describePrepared(p: PreparedPlugin, out: Reporter): void {
+  const m = p.manifest;
+  out.note(`fetched ${m.name} ${m.version} (${m.kind}) from ${p.fetched.pinned}`);
+  const v = p.verification;
+  if (v.method === "sigstore") {
+    out.note(
+      `${out.style("verified", "green")} signed by ${v.san} (issuer ${v.issuer}, log index ${v.logIndex})`,
+    );
+  } else {
+    out.warn(`${m.name} is not verified: ${v.reason}`);
+  }
+}
+
+/**
+ * Installs (or updates) the plugin at `source`. `expectName`, given by `update`, makes sure the source
+ * still publishes the plugin of that name.
+ */
+export async function installSource(
+  source: string,
+  opts: InstallOptions,
+  mode: "install" | "update" = "install",
+  expectName?: string,
+): Promise<InstallReport> {
+  const out = opts.out;
+  const prepared = await preparePlugin(source, opts);
+  try {
+    describePrepared(prepared, out);
+    const name = prepared.manifest.name;
+    if (expectName !== undefined && name !== expectName) {
+      throw installError(
+        InstallCode.usage,
+        Exit.invalidInput,
+        `${source} now publishes a plugin named ${name}, not ${expectName}`,
+        `uninstall ${expectName} and install ${source} under its new name, if that is what you want`,
+      );
+    }
+    const lockBefore = await readLockfile(opts.root);
+    const previous = findLockedPlugin(lockBefore, name);
+    checkSigner(name, previous?.verification, prepared.verification, opts.acceptNewSigner, out);
+    if (previous?.verification.method === "sigstore" && prepared.verification.method === "unsigned") {
+      out.warn(`${name} was verified (${previous.verification.san}) and is now installed unsigned`);
+    }
+    const intact = previous !== undefined && sameArtifact(previous, prepared) &&
+      await installedIntact(opts.root, previous);
+    const review: ReviewResult = intact
+      ? { decision: "not-needed", asked: [], diff: { added: [], removed: [], addedRisky: [], limits: [] } }
+      : await reviewCapabilities(name, prepared.capabilities, previous?.capabilities, {
+        out,
+        yes: opts.yes,
+        dryRun: opts.dryRun,
+      });
+    const { riskyGrants } = await import("../manifest/mod.ts");
+    let action: InstallAction = intact
+      ? "unchanged"
+      : previous
+      ? (opts.dryRun ? "would-update" : "updated")
+      : (opts.dryRun ? "would-install" : "installed");
+    const request = opts.config.plugins.find((p) => p.name === name);
+    const configWouldChange = request === undefined || request.source !== prepared.fetched.source;
+    if (opts.frozen && (!intact || configWouldChange)) {
+      throw installError(
+        InstallCode.frozenLockChange,
+        Exit.invalidInput,
+        `--frozen: installing ${source} would change samuel.lock${
+          configWouldChange ? " and samuel.toml" : ""
+        }`,
+        "run the install without --frozen locally and commit samuel.toml and samuel.lock",
+      );
+    }
+    if (!opts.dryRun && !(intact && !configWouldChange)) {
+      const installedAt = intact && previous ? previous.installedAt : new Date().toISOString();
+      const entry = lockEntryFor(prepared, installedAt);
+      await withProjectLock(opts.root, async () => {
+        const repaired = await recoverInterrupted(opts.root);
+        if (repaired) out.warn(`rolled back an interrupted change to ${repaired}`);
+        const staged = await makeStagingDir(pluginDir(opts.root, name));
+        try {
+          await writeStagedFiles(staged, prepared.files);
+          testHook("after-stage");
+          await applyChange(opts.root, {
+            plugin: name,
+            staged,
+            editConfig: (text, file) =>
+              addOrReplacePlugin(
+                text,
+                { name, source: prepared.fetched.source, version: request?.version },
+                file,
+              ),
+            editLock: (lock) => upsertLockedPlugin(lock, entry),
+          });
+        } finally {
+          try {
+            await Deno.remove(staged, { recursive: true });
+          } catch { /* renamed into place */ }
+        }
+      }, {
+        command: opts.command,
+        onWait: (h) =>
+          out.note(`waiting for ${h ? `pid ${h.pid}` : "another samuel"} to finish changing this project...`),
+      });
+    }
+    if (intact && !configWouldChange) action = "unchanged";
+    const risky = riskyGrants(prepared.capabilities);
+    const dir = pluginDir(opts.root, name);
+    const report: InstallReport = {
+      name,
+      version: prepared.manifest.version,
+      previous_version: previous?.version ?? null,
+      kind: prepared.manifest.kind,
+      action,
+      source: prepared.fetched.source,
+      resolved_url: prepared.fetched.resolvedUrl,
+      dir,
+      sha256: prepared.sha256,
+      verification: verificationJson(prepared.verification, prepared.verificationDetail),
+      capabilities: grantsJson(prepared.capabilities),
+      risky,
+      new_risky: review.asked,
+      review: review.decision,
+      cache: prepared.cache ?? null,
+      warnings: prepared.warnings,
+    };
+    const verb = {
+      installed: "installed",
+      updated: `updated (${previous?.version} -> ${prepared.manifest.version})`,
+      unchanged: mode === "update" ? "is up to date" : "is already installed (unchanged)",
+      "would-install": "would be installed (dry run: nothing was changed)",
+      "would-update": `would be updated from ${previous?.version} (dry run: nothing was changed)`,
+    }[action];
+    out.line(
+      `${out.style(name, "bold")} ${prepared.manifest.version} ${verb}${
+        action === "installed" || action === "updated" ? ` in ${dir}` : ""
+      }`,
+    );
+    return report;
+  } finally {
+    await prepared.cleanup();
+  }
+}
+
+export type { ProjectConfig };

@@ -1,0 +1,295 @@
+/**
+ * Everything an install does before it may touch the project (DESIGN.md 6, steps 1-4): fetch the source,
+ * parse and validate the manifest (framework and protocol ranges included), verify the signature or
+ * record why it was skipped, check the module against the manifest and this host, and warm the module
+ * cache. The result is a `PreparedPlugin`: the files to stage, the lock entry to write, and what to show.
+ * Nothing here writes inside the project; temp files live in a folder the caller removes (`cleanup`).
+ */
+
+import { type Manifest, manifestError, parseManifest } from "../manifest/mod.ts";
+import type { ProjectConfig } from "../project/config.ts";
+import type { LockedCapabilities, LockedPlugin, Sha256Digests, Verification } from "../project/lockfile.ts";
+import { absolute, homePaths, isAbsolute, join } from "../project/paths.ts";
+import type { FetchContext, FetchedPlugin } from "../source/types.ts";
+import { sha256Hex } from "./digest.ts";
+import { Exit, InstallCode, installError } from "./errors.ts";
+import { fetchSource, githubRepoOf } from "./fetch.ts";
+import { grantsOf } from "./grants.ts";
+import type { Reporter } from "./review.ts";
+
+/** One file to place in the plugin folder: bytes, or a file to copy. */
+export interface StagedFile {
+  /** Relative to the plugin folder, `/`-separated. */
+  path: string;
+  bytes?: Uint8Array;
+  copyFrom?: string;
+}
+
+export interface PreparedPlugin {
+  fetched: FetchedPlugin;
+  manifest: Manifest;
+  /** Manifest warnings (unknown keys, ...), formatted. */
+  warnings: string[];
+  verification: Verification;
+  /** Extra verification facts for output (media type, integrated time). */
+  verificationDetail: Record<string, unknown>;
+  sha256: Sha256Digests;
+  capabilities: LockedCapabilities;
+  files: StagedFile[];
+  /** Module cache result, for wasm plugins (`dryRun` builds without storing). */
+  cache?: { hit: boolean; stored: boolean };
+  /** Removes temp folders (unpacked skills). */
+  cleanup(): Promise<void>;
+}
+
+export interface PrepareOptions {
+  root: string;
+  cwd: string;
+  config: ProjectConfig;
+  out: Reporter;
+  strict: boolean;
+  /** `--allow-unsigned`. */
+  allowUnsignedFlag: boolean;
+  /** `--trusted-root FILE` (relative to cwd). */
+  trustedRootFlag?: string;
+  dryRun: boolean;
+  /** Extra context for fetchers (tests: timeouts). */
+  fetch?: Partial<FetchContext>;
+}
+
+const MiB = 1024 * 1024;
+const encoder = new TextEncoder();
+
+function envGet(key: string): string | undefined {
+  try {
+    return Deno.env.get(key);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why verification is skipped, or undefined when it must run. */
+export function unsignedReason(opts: PrepareOptions): string | undefined {
+  if (opts.allowUnsignedFlag) return "verification skipped by --allow-unsigned";
+  const env = envGet("SAMUEL_VERIFY_ALLOW_UNSIGNED");
+  if (env !== undefined && ["1", "true", "yes"].includes(env.trim().toLowerCase())) {
+    return "verification skipped by SAMUEL_VERIFY_ALLOW_UNSIGNED";
+  }
+  if (opts.config.security.allowUnsigned) {
+    return "verification skipped by [security].allow_unsigned in samuel.toml";
+  }
+  return undefined;
+}
+
+/** Fetches `source` and runs every check; throws the first failure. */
+export async function preparePlugin(source: string, opts: PrepareOptions): Promise<PreparedPlugin> {
+  const temp = await Deno.makeTempDir({ prefix: "samuel-install-" });
+  const cleanup = async () => {
+    try {
+      await Deno.remove(temp, { recursive: true });
+    } catch { /* already gone */ }
+  };
+  try {
+    const fetched = await fetchSource(source, {
+      cwd: opts.cwd,
+      stagingDir: temp,
+      registries: opts.config.registries,
+      json: opts.out.json,
+      warn: (m) => opts.out.warn(m),
+      ...opts.fetch,
+    });
+    return { ...await checkFetched(fetched, opts), cleanup };
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+}
+
+/** The checks after fetching (also used by reinstall-from-lock, which fetches itself). */
+export async function checkFetched(
+  fetched: FetchedPlugin,
+  opts: PrepareOptions,
+): Promise<Omit<PreparedPlugin, "cleanup">> {
+  const out = opts.out;
+  const parsed = await parseManifest(fetched.manifestText, {
+    file: fetched.manifestName,
+    strict: opts.strict,
+  });
+  if (!parsed.manifest) {
+    throw manifestError(fetched.manifestName, parsed.problems, "fix them and publish again");
+  }
+  const manifest = parsed.manifest;
+  const warnings = parsed.problems.filter((p) => p.severity === "warning").map((p) =>
+    `${p.file}${p.line ? `:${p.line}` : ""}: ${p.key ? p.key + ": " : ""}${p.message}`
+  );
+  for (const w of warnings) out.warn(w);
+
+  const moduleBytes = fetched.module ?? await folderDigestInput(fetched.skillDir!);
+  const sha256: Sha256Digests = {
+    module: await sha256Hex(moduleBytes),
+    manifest: await sha256Hex(fetched.manifestText),
+  };
+
+  // Verification.
+  let verification: Verification;
+  const verificationDetail: Record<string, unknown> = {};
+  const skip = unsignedReason(opts);
+  if (skip) {
+    verification = { method: "unsigned", reason: skip };
+  } else if (fetched.module === undefined) {
+    throw installError(
+      InstallCode.unsignable,
+      Exit.verification,
+      `${manifest.name} is a skill folder, which has no single artifact to sign`,
+      "install it with --allow-unsigned if you trust the folder, or publish it as a .tar.gz with its bundle",
+    );
+  } else {
+    const verify = await import("../verify/mod.ts");
+    const policy = verify.buildPolicy({
+      github: githubRepoOf(fetched),
+      identityPatterns: opts.config.security.identityPatterns,
+      identityMode: opts.config.security.identityMode,
+      issuer: opts.config.security.issuer,
+    });
+    const rootFile = opts.trustedRootFlag !== undefined
+      ? absolute(opts.trustedRootFlag, opts.cwd)
+      : opts.config.security.trustedRoot !== undefined
+      ? (isAbsolute(opts.config.security.trustedRoot)
+        ? opts.config.security.trustedRoot
+        : join(opts.root, opts.config.security.trustedRoot))
+      : undefined;
+    const trustedRoot = rootFile ? await verify.readTrustedRootFile(rootFile) : undefined;
+    const result = await verify.verifyArtifact({
+      artifact: fetched.module,
+      bundleText: fetched.bundleText,
+      bundleName: fetched.bundleName,
+      policy,
+      trustedRoot,
+      trustedRootOrigin: rootFile,
+    });
+    verification = { method: "sigstore", san: result.san, issuer: result.issuer, logIndex: result.logIndex };
+    verificationDetail.media_type = result.mediaType;
+    if (result.integratedTime) verificationDetail.integrated_time = result.integratedTime;
+    sha256.bundle = result.bundleSha256;
+  }
+
+  // The module itself, and the files to stage.
+  const files: StagedFile[] = [{ path: "samuel-plugin.toml", bytes: encoder.encode(fetched.manifestText) }];
+  let cache: PreparedPlugin["cache"];
+  if (manifest.kind === "wasm") {
+    const bytes = fetched.module!;
+    const check = await import("./module_check.ts");
+    const result = check.checkModule(bytes, manifest, fetched.moduleName);
+    for (const w of result.warnings) out.warn(w);
+    const max = manifest.runtime.maxMemoryMiB;
+    if (opts.dryRun) {
+      check.buildForCache(max)(bytes);
+      cache = { hit: false, stored: false };
+    } else {
+      const { ModuleCache } = await import("./module_cache.ts");
+      const store = new ModuleCache(homePaths().wasmCache, opts.config.wasm.cacheBudget);
+      const hit = await store.getOrBuild(
+        bytes,
+        check.cacheVariant(max),
+        check.buildForCache(max),
+        sha256.module,
+      );
+      cache = { hit: hit.hit, stored: true };
+    }
+    files.push({ path: manifest.wasm.module, bytes });
+    if (verification.method === "sigstore" && fetched.bundleText !== undefined) {
+      files.push({ path: `${manifest.wasm.module}.bundle`, bytes: encoder.encode(fetched.bundleText) });
+    }
+  } else {
+    for (const rel of await listFiles(fetched.skillDir!)) {
+      if (rel === "samuel-plugin.toml") continue;
+      files.push({ path: rel, copyFrom: join(fetched.skillDir!, rel) });
+    }
+    if (verification.method === "sigstore" && fetched.bundleText !== undefined) {
+      files.push({
+        path: `.samuel-artifact/${fetched.bundleName}`,
+        bytes: encoder.encode(fetched.bundleText),
+      });
+    }
+  }
+  if (fetched.kind !== manifest.kind) {
+    // The fetcher peeked a kind; the validated manifest is authoritative (they agree unless TOML is odd).
+    out.warn(`${fetched.manifestName}: fetched as ${fetched.kind}, manifest says ${manifest.kind}`);
+  }
+  return {
+    fetched,
+    manifest,
+    warnings,
+    verification,
+    verificationDetail,
+    sha256,
+    capabilities: grantsOf(manifest),
+    files,
+    cache,
+  };
+}
+
+/** Every regular file under `dir`, relative and sorted; symbolic links are refused. */
+export async function listFiles(dir: string, prefix = ""): Promise<string[]> {
+  const out: string[] = [];
+  const entries: Deno.DirEntry[] = [];
+  for await (const e of Deno.readDir(join(dir, prefix))) entries.push(e);
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isSymlink) {
+      throw installError(
+        InstallCode.usage,
+        Exit.invalidInput,
+        `the skill contains a symbolic link: ${rel}`,
+        "replace the link with the file it points to",
+      );
+    }
+    if (e.isDirectory) out.push(...await listFiles(dir, rel));
+    else if (e.isFile) out.push(rel);
+  }
+  return out;
+}
+
+/**
+ * A skill folder has no single artifact, so its "module" digest covers the tree: each file's relative path
+ * and sha256, one per line, sorted.
+ */
+async function folderDigestInput(dir: string): Promise<Uint8Array> {
+  const lines: string[] = [];
+  for (const rel of await listFiles(dir)) {
+    lines.push(`${await sha256Hex(await Deno.readFile(join(dir, rel)))}  ${rel}`);
+  }
+  return encoder.encode(lines.join("\n") + "\n");
+}
+
+/** The lock entry for a prepared plugin. */
+export function lockEntryFor(
+  p: PreparedPlugin | Omit<PreparedPlugin, "cleanup">,
+  installedAt: string,
+): LockedPlugin {
+  return {
+    name: p.manifest.name,
+    version: p.manifest.version,
+    kind: p.manifest.kind,
+    source: p.fetched.source,
+    resolvedUrl: p.fetched.resolvedUrl,
+    sha256: p.sha256,
+    verification: p.verification,
+    capabilities: p.capabilities,
+    installedAt,
+  };
+}
+
+/** Writes the prepared files into `dir` (a fresh staging folder). */
+export async function writeStagedFiles(dir: string, files: readonly StagedFile[]): Promise<void> {
+  for (const f of files) {
+    const target = join(dir, f.path);
+    const parent = target.slice(0, target.lastIndexOf("/"));
+    await Deno.mkdir(parent, { recursive: true });
+    if (f.bytes) await Deno.writeFile(target, f.bytes);
+    else await Deno.copyFile(f.copyFrom!, target);
+  }
+}
+
+export { MiB };

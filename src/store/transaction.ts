@@ -1,0 +1,253 @@
+/**
+ * The commit of an install, update or uninstall: one plugin folder under `.samuel/plugins/`, `samuel.toml`
+ * and `samuel.lock` change together or not at all (DESIGN.md 6, step 5). The caller holds the project lock
+ * (`withProjectLock`) and has staged the new folder with `makeStagingDir` *after* `recoverInterrupted`
+ * (staging sweeps leftovers in a way that would keep a crashed transaction's new folder).
+ *
+ * How: before the first visible change, a journal `.samuel/transaction.json` records the original bytes of
+ * `samuel.toml` and `samuel.lock`, the plugin folder, whether it existed, and the exact name its backup will
+ * get. Then: old folder -> backup, staged -> folder, write `samuel.toml`, write `samuel.lock`, delete the
+ * journal (the commit point), delete the backup. Every file write is atomic (`writeFileAtomic`).
+ *
+ * - An error before the commit point is rolled back at once: folder restored, both files rewritten with
+ *   their original bytes (or removed when they did not exist), journal deleted. The error is rethrown.
+ * - Ctrl-C (SIGINT) during the commit is deferred to the next step boundary and rolled back the same way
+ *   (`SAM-INSTALL-010`); one that arrives after the last write lets the change complete.
+ * - A killed process leaves the journal; the next samuel command that takes the project lock calls
+ *   `recoverInterrupted`, which performs the same rollback. Until then the files may show the half-done
+ *   state, and readers (`ls`, `run`) can detect it with `hasPendingTransaction`.
+ *
+ * Test-only hooks (documented here, not user settings): `SAMUEL_TEST_CRASH_AT=<step>` exits the process
+ * with code 99 right after that step, without any cleanup (as a kill would); `SAMUEL_TEST_FAIL_AT=<step>`
+ * throws there (an in-process failure). Steps: `after-stage`, `after-journal`, `after-backup`,
+ * `after-swap`, `after-config`, `after-lock`, `after-commit`.
+ */
+
+import { writeFileAtomic } from "../project/atomic.ts";
+import { emptyLockfile, type Lockfile, parseLockfile, serializeLockfile } from "../project/lockfile.ts";
+import { basename, dirname, join, pluginDir, projectPaths } from "../project/paths.ts";
+import { Exit, InstallCode, installError } from "./errors.ts";
+
+export const JOURNAL_FILE = "transaction.json";
+
+export type Step =
+  | "after-stage"
+  | "after-journal"
+  | "after-backup"
+  | "after-swap"
+  | "after-config"
+  | "after-lock"
+  | "after-commit";
+
+interface Journal {
+  version: 1;
+  pid: number;
+  plugin: string;
+  /** The plugin folder. */
+  dir: string;
+  /** True when the folder did not exist before: any folder found there on rollback is the new one. */
+  fresh: boolean;
+  /** Where the previous folder is moved; null when fresh. */
+  backup: string | null;
+  config: { path: string; text: string | null };
+  lock: { path: string; text: string | null };
+  startedAt: string;
+}
+
+export interface ProjectChange {
+  plugin: string;
+  /** The staged folder that becomes `.samuel/plugins/<plugin>`, or null to remove that folder. */
+  staged: string | null;
+  /** Edits `samuel.toml`'s text; omitted leaves it alone. */
+  editConfig?: (text: string, file: string) => string;
+  /** Edits the lock. */
+  editLock: (lock: Lockfile) => Lockfile;
+}
+
+export interface ChangeResult {
+  configChanged: boolean;
+  lockChanged: boolean;
+}
+
+function envGet(key: string): string | undefined {
+  try {
+    return Deno.env.get(key);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs the test hooks for `step` (see module doc). */
+export function testHook(step: Step): void {
+  if (envGet("SAMUEL_TEST_CRASH_AT") === step) Deno.exit(99);
+  if (envGet("SAMUEL_TEST_FAIL_AT") === step) {
+    throw new Error(`injected failure at ${step} (SAMUEL_TEST_FAIL_AT)`);
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+async function readTextIfExists(path: string): Promise<string | null> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw e;
+  }
+}
+
+function journalPath(root: string): string {
+  return join(projectPaths(root).stateDir, JOURNAL_FILE);
+}
+
+/** True when a transaction was interrupted and not yet rolled back. */
+export function hasPendingTransaction(root: string): boolean {
+  try {
+    Deno.statSync(journalPath(root));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function restoreFile(path: string, text: string | null): Promise<void> {
+  const now = await readTextIfExists(path);
+  if (now === text) return;
+  if (text === null) await Deno.remove(path);
+  else await writeFileAtomic(path, text);
+}
+
+async function rollback(j: Journal): Promise<void> {
+  if (j.fresh) {
+    if (await exists(j.dir)) await Deno.remove(j.dir, { recursive: true });
+  } else if (j.backup && await exists(j.backup)) {
+    if (await exists(j.dir)) await Deno.remove(j.dir, { recursive: true });
+    await Deno.rename(j.backup, j.dir);
+  }
+  await restoreFile(j.config.path, j.config.text);
+  await restoreFile(j.lock.path, j.lock.text);
+}
+
+/**
+ * Rolls back a transaction a killed process left behind. The caller holds the project lock. Returns the
+ * plugin name it repaired, or undefined when there was nothing to do.
+ */
+export async function recoverInterrupted(root: string): Promise<string | undefined> {
+  const path = journalPath(root);
+  const text = await readTextIfExists(path);
+  if (text === null) return undefined;
+  let j: Journal;
+  try {
+    j = JSON.parse(text) as Journal;
+  } catch {
+    // A journal is written atomically, so a garbled one was never acted on: nothing else changed.
+    await Deno.remove(path);
+    return undefined;
+  }
+  await rollback(j);
+  await Deno.remove(path);
+  return j.plugin;
+}
+
+function randomSuffix(): string {
+  return crypto.getRandomValues(new Uint32Array(2)).reduce((s, n) => s + n.toString(36), "");
+}
+
+/**
+ * Applies `change` all or nothing (see module doc). The caller holds the project lock and has run
+ * `recoverInterrupted`.
+ */
+export async function applyChange(root: string, change: ProjectChange): Promise<ChangeResult> {
+  const paths = projectPaths(root);
+  const dir = pluginDir(root, change.plugin);
+  const configText = await readTextIfExists(paths.config);
+  const lockText = await readTextIfExists(paths.lockfile);
+
+  // Everything that can be computed is computed before the first visible change.
+  const nextConfig = change.editConfig && configText !== null
+    ? change.editConfig(configText, paths.config)
+    : configText;
+  const lock = lockText === null ? emptyLockfile() : parseLockfile(lockText, paths.lockfile);
+  const nextLockText = serializeLockfile(change.editLock(lock));
+  const fresh = !(await exists(dir));
+  const journal: Journal = {
+    version: 1,
+    pid: Deno.pid,
+    plugin: change.plugin,
+    dir,
+    fresh,
+    backup: fresh ? null : join(dirname(dir), `.old-${basename(dir)}-${Deno.pid}-${randomSuffix()}`),
+    config: { path: paths.config, text: configText },
+    lock: { path: paths.lockfile, text: lockText },
+    startedAt: new Date().toISOString(),
+  };
+
+  let interrupted = false;
+  const onSigint = () => (interrupted = true);
+  let listening = false;
+  try {
+    Deno.addSignalListener("SIGINT", onSigint);
+    listening = true;
+  } catch { /* not supported here (Windows without a console): a Ctrl-C kills, recovery repairs */ }
+  const step = (s: Step) => {
+    testHook(s);
+    if (interrupted) {
+      throw installError(
+        InstallCode.interrupted,
+        Exit.unexpected,
+        "interrupted (Ctrl-C); the project was left as it was",
+        `run the command again to ${change.staged ? "install" : "remove"} ${change.plugin}`,
+      );
+    }
+  };
+
+  await Deno.mkdir(paths.stateDir, { recursive: true });
+  await writeFileAtomic(journalPath(root), JSON.stringify(journal, null, 2) + "\n");
+  try {
+    step("after-journal");
+    if (journal.backup) await Deno.rename(dir, journal.backup);
+    step("after-backup");
+    if (change.staged) await Deno.rename(change.staged, dir);
+    step("after-swap");
+    if (nextConfig !== configText && nextConfig !== null) await writeFileAtomic(paths.config, nextConfig);
+    step("after-config");
+    if (nextLockText !== lockText) await writeFileAtomic(paths.lockfile, nextLockText);
+    step("after-lock");
+  } catch (e) {
+    try {
+      await rollback(journal);
+      await Deno.remove(journalPath(root));
+    } catch (inner) {
+      // The journal stays: the next command retries the rollback.
+      throw installError(
+        InstallCode.commitFailed,
+        Exit.unexpected,
+        `the change to ${change.plugin} failed and could not be rolled back yet: ${String(inner)}`,
+        "run any samuel command in this project (e.g. samuel ls) to finish the rollback",
+        e instanceof Error ? e.message : String(e),
+        undefined,
+        e,
+      );
+    }
+    throw e;
+  } finally {
+    if (listening) Deno.removeSignalListener("SIGINT", onSigint);
+  }
+  // The commit point: from here on the change stays.
+  await Deno.remove(journalPath(root));
+  testHook("after-commit");
+  if (journal.backup) {
+    try {
+      await Deno.remove(journal.backup, { recursive: true });
+    } catch { /* a leftover .old-* of a dead pid is swept by the next staging */ }
+  }
+  return { configChanged: nextConfig !== configText, lockChanged: nextLockText !== lockText };
+}

@@ -1,0 +1,75 @@
+/**
+ * `samuel uninstall NAME`: removes the plugin's folder `.samuel/plugins/<name>/`, its `[[plugins]]` entry
+ * in `samuel.toml` (only that block; comments and other entries stay byte for byte) and its `samuel.lock`
+ * entry, which holds its grants, all or nothing (`transaction.ts`). The module cache is shared between
+ * projects and is left to its LRU budget. A name found nowhere is `SAM-INSTALL-009` (exit 2); a name
+ * found in only some places is cleaned up wherever it is.
+ */
+
+import { removePlugin } from "../project/config.ts";
+import { withProjectLock } from "../project/file_lock.ts";
+import { findLockedPlugin, readLockfile, removeLockedPlugin } from "../project/lockfile.ts";
+import { pluginDir } from "../project/paths.ts";
+import { Exit, InstallCode, installError } from "./errors.ts";
+import type { Reporter } from "./review.ts";
+import { applyChange, recoverInterrupted } from "./transaction.ts";
+
+export interface UninstallReport {
+  name: string;
+  version: string | null;
+  removed: { files: boolean; config_entry: boolean; lock_entry: boolean };
+  dir: string;
+  dry_run: boolean;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function uninstallPlugin(
+  root: string,
+  name: string,
+  opts: { out: Reporter; dryRun?: boolean; command?: string },
+): Promise<UninstallReport> {
+  const { loadConfig } = await import("../project/config.ts");
+  return await withProjectLock(root, async () => {
+    const repaired = await recoverInterrupted(root);
+    if (repaired) opts.out.warn(`rolled back an interrupted change to ${repaired}`);
+    const config = await loadConfig(root);
+    const lock = await readLockfile(root);
+    const locked = findLockedPlugin(lock, name);
+    const inConfig = config.plugins.some((p) => p.name === name);
+    const dir = pluginDir(root, name);
+    const hasDir = await exists(dir);
+    if (!locked && !inConfig && !hasDir) {
+      const known = [...new Set([...lock.plugins.map((p) => p.name), ...config.plugins.map((p) => p.name)])];
+      throw installError(
+        InstallCode.notInstalled,
+        Exit.invalidInput,
+        `${name} is not installed in ${root}`,
+        known.length ? `installed plugins: ${known.join(", ")} (see samuel ls)` : "nothing is installed here",
+      );
+    }
+    const report: UninstallReport = {
+      name,
+      version: locked?.version ?? null,
+      removed: { files: hasDir, config_entry: inConfig, lock_entry: locked !== undefined },
+      dir,
+      dry_run: opts.dryRun === true,
+    };
+    if (!opts.dryRun) {
+      await applyChange(root, {
+        plugin: name,
+        staged: null,
+        editConfig: (text, file) => removePlugin(text, name, file),
+        editLock: (l) => removeLockedPlugin(l, name),
+      });
+    }
+    return report;
+  }, { command: opts.command });
+}
