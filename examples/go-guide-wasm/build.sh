@@ -3,7 +3,9 @@
 #   build/plugin.wasm          the reactor samuel runs (-buildmode=c-shared: _initialize + lint, health)
 #   build/plugin-command.wasm  a command module whose main runs lint and that imports only WASI
 #                              (-tags samuel_standalone), for `samuel plugin exec` and wasmtime
-# Skips a module that is newer than every source file. Called by scripts/build-fixtures.sh.
+# and copies the reactor to ./plugin.wasm, where samuel-plugin.toml's [wasm].module points, so
+# `samuel install file://$PWD --allow-unsigned` works from here. Skips a module that is newer than every
+# source file. Called by scripts/build-fixtures.sh.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 GO="${GO_BIN:-$(command -v go || echo /usr/local/go/bin/go)}"
@@ -23,4 +25,7 @@ fi
 if stale build/plugin-command.wasm; then
   "$GO" build -tags samuel_standalone -trimpath -ldflags=-s -o "build/.plugin-command.wasm.$$" ./cmd
   mv -f "build/.plugin-command.wasm.$$" build/plugin-command.wasm
+fi
+if ! cmp -s build/plugin.wasm plugin.wasm; then
+  cp -f build/plugin.wasm ".plugin.wasm.$$" && mv -f ".plugin.wasm.$$" plugin.wasm
 fi
