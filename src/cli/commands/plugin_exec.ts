@@ -162,6 +162,21 @@ export async function run(inv: Invocation): Promise<CommandResult> {
     host.bindMemory(memory);
   }
 
+  const missing = WebAssembly.Module.imports(module)
+    .filter((i) => {
+      const m = imports[i.module] as Record<string, unknown> | undefined;
+      return m === undefined || !(i.name in m);
+    })
+    .map((i) => `${i.module}.${i.name}`);
+  if (missing.length > 0) {
+    host.close();
+    throw invalidInput(
+      "SAM-EXEC-006",
+      `${plan.module} needs imports that plugin exec does not provide: ${missing.join(", ")}`,
+      "plugin exec provides wasi_snapshot_preview1 only; run plugins that use the samuel host module with `samuel run`",
+    );
+  }
+
   let instance: WebAssembly.Instance;
   try {
     instance = new WebAssembly.Instance(module, imports);
