@@ -102,9 +102,17 @@ async function execute(
       cwd: Deno.cwd(),
     });
     if (!result.raw) {
-      out.envelope({ ok: true, command, data: result.data ?? null, error: null, warnings: out.warnings });
+      const ok = result.error === undefined;
+      out.envelope({
+        ok,
+        command,
+        data: result.data ?? null,
+        error: result.error ?? null,
+        warnings: out.warnings,
+      });
+      if (!ok) out.error(result.error!);
     }
-    return result.exit ?? Exit.ok;
+    return result.exit ?? (result.error ? Exit.unexpected : Exit.ok);
   } catch (e) {
     return fail(e, command, out);
   }

@@ -4,6 +4,7 @@
  * are loaded lazily so a command only pays start-up time for its own imports.
  */
 
+import type { ErrorInfo } from "../errors.ts";
 import type { Output } from "./output.ts";
 
 /** One flag a command accepts (global flags are declared in `globals.ts`). */
@@ -65,8 +66,13 @@ export interface GlobalFlags {
 export interface CommandResult {
   /** Goes into the `data` field of the `--json` envelope. */
   data?: unknown;
-  /** Exit code; defaults to 0. Non-zero with `ok: false` only through a thrown SamuelError. */
+  /** Exit code; defaults to 0 (or the failure's exit code when `error` is set). */
   exit?: number;
+  /**
+   * A failure that still carries data (e.g. `run`: the plugin's output and report): the envelope says
+   * `ok: false` with both `data` and `error`; humans see the error on stderr.
+   */
+  error?: ErrorInfo;
   /**
    * Set by commands that own stdout themselves (e.g. `plugin exec` passing the guest's stdio through):
    * no envelope or human summary is printed.

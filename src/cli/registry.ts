@@ -118,7 +118,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: "timeout", type: "string", value: "D", description: "override the hard timeout (e.g. 2s)" },
       { name: "all", type: "boolean", description: "run EXPORT of every installed plugin declaring it" },
     ],
-    load: notImplemented("4"),
+    load: () => import("./commands/run.ts"),
   },
   {
     path: ["doctor"],
@@ -148,7 +148,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: "lang", type: "string", value: "LANG", description: "go (default)" },
       { name: "force", type: "boolean", description: "write into an existing folder" },
     ],
-    load: notImplemented("7"),
+    load: () => import("./commands/new_plugin.ts"),
   },
   {
     path: ["plugin", "validate"],

@@ -105,10 +105,10 @@ export class ModuleCache {
     const sha = sourceSha256 ?? await sha256Hex(source);
     const found = await this.load(sha, variant);
     if (found.entry) {
-      this.#record("h");
+      this.record("h");
       return { ...found.entry, hit: true };
     }
-    this.#record(found.corrupt ? "c" : "m");
+    this.record(found.corrupt ? "c" : "m");
     const built = build(source);
     const meta = await this.store(sha, variant, built.bytes, built.info);
     return { bytes: built.bytes, meta, hit: false, rebuilt: found.corrupt };
@@ -272,7 +272,8 @@ export class ModuleCache {
     return out;
   }
 
-  #record(kind: "h" | "m" | "c"): void {
+  /** Counts a lookup: hit, miss, or corrupt entry rebuilt (for callers that use `load` directly). */
+  record(kind: "h" | "m" | "c"): void {
     try {
       Deno.mkdirSync(this.#root, { recursive: true });
       const f = Deno.openSync(`${this.#root}/${STATS_LOG}`, { append: true, create: true });

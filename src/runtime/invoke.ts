@@ -1,0 +1,269 @@
+/**
+ * One plugin invocation inside the current isolate (the sandbox Worker calls this): instantiate a
+ * pre-processed module with our WASI host, the `samuel` host module and the meter, run its lifecycle
+ * (`_initialize` for a reactor, `_start` for a command, where `proc_exit(0)` is a clean end), call the
+ * requested `() -> i32` export with the input on stdin, and classify what happened (DESIGN.md section 4):
+ *
+ * | outcome          | when                                                                 |
+ * |------------------|----------------------------------------------------------------------|
+ * | `ok`             | the export returned 0                                                |
+ * | `plugin_error`   | it returned non-zero, or called `proc_exit` with a non-zero code     |
+ * | `trap`           | a wasm trap or an exception out of the guest                         |
+ * | `timeout`        | the meter stopped it at the hard deadline                            |
+ * | `fuel_exhausted` | the meter stopped it at the `[runtime] fuel` budget                  |
+ * | `output_limit`   | stdout or stderr passed its cap                                      |
+ *
+ * Every entry into the guest goes through JSPI's `promising`, because `net_outbound` suspends.
+ */
+
+import { WasiExit, WasiHost } from "./wasi/mod.ts";
+import { createSamuelHost, type LogSink } from "./host/mod.ts";
+import type { ReportData } from "./host/report.ts";
+import { OutputCapture } from "./host/capture.ts";
+import { promising } from "./host/jspi.ts";
+import { createMeter } from "./host/meter.ts";
+import type { ImportInfo, ModuleInfo } from "./preprocess/mod.ts";
+import { METER_FIELD, METER_MODULE } from "./preprocess/mod.ts";
+import { preopenFs } from "./host_fs.ts";
+import type { SandboxSpec } from "./sandbox_spec.ts";
+
+export type Outcome = "ok" | "plugin_error" | "trap" | "timeout" | "fuel_exhausted" | "output_limit";
+
+export interface InvocationReportData extends ReportData {
+  peak_memory_bytes: number;
+  meter_refills: number;
+  stdout_bytes_total: number;
+  stderr_bytes_total: number;
+}
+
+export interface InvocationResult {
+  outcome: Outcome;
+  export: string;
+  /** The export's i32 result, when it returned. */
+  returnCode?: number;
+  /** The `proc_exit` code, when the guest exited. */
+  exitCode?: number;
+  /** Trap message and wasm backtrace (function names from the name section when present). */
+  trap?: { message: string; backtrace: string[] };
+  /** Human summary of a failure. */
+  message?: string;
+  stdout: Uint8Array;
+  stderr: Uint8Array;
+  report: InvocationReportData;
+  timings: { instantiate_ms: number; init_ms: number; call_ms: number };
+}
+
+export interface InvokeRequest {
+  spec: SandboxSpec;
+  exportName: string;
+  input: Uint8Array;
+  /** Where guest log lines go as they happen (the report keeps them too). */
+  logSink?: LogSink;
+  /** Upstream `config_get` values. */
+  config?: Record<string, string>;
+}
+
+/** A stdin source over an in-memory input. */
+function bufferStdin(input: Uint8Array) {
+  let offset = 0;
+  return {
+    read(buf: Uint8Array): number {
+      const n = Math.min(buf.length, input.length - offset);
+      buf.set(input.subarray(offset, offset + n));
+      offset += n;
+      return n;
+    },
+  };
+}
+
+/** A WASI sink over a capture; past the cap the guest's write fails with EFBIG instead of looping. */
+function captureSink(capture: OutputCapture) {
+  return {
+    write(buf: Uint8Array): number {
+      const n = capture.write(buf);
+      if (n === 0 && buf.length > 0) {
+        throw Object.assign(new Error("output limit reached"), { code: "EFBIG" });
+      }
+      return n;
+    },
+  };
+}
+
+/** Memories the module imports get a fresh one with its (already capped) limits. */
+function importedMemories(
+  imports: readonly ImportInfo[],
+): Record<string, Record<string, WebAssembly.Memory>> {
+  const out: Record<string, Record<string, WebAssembly.Memory>> = {};
+  for (const imp of imports) {
+    if (imp.kind !== "memory" || !imp.memory) continue;
+    const desc: WebAssembly.MemoryDescriptor = { initial: imp.memory.initial };
+    if (imp.memory.maximum !== undefined) desc.maximum = imp.memory.maximum;
+    if (imp.memory.shared) (desc as { shared?: boolean }).shared = true;
+    (out[imp.module] ??= {})[imp.name] = new WebAssembly.Memory(desc);
+  }
+  return out;
+}
+
+/** The wasm frames of a V8 stack trace, e.g. `$main.loop (wasm://wasm/1a2b:wasm-function[12]:0x3f)`. */
+export function wasmBacktrace(e: unknown): string[] {
+  const stack = e instanceof Error ? e.stack ?? "" : "";
+  return stack.split("\n").map((l) => l.trim()).filter((l) =>
+    l.includes("wasm://") || l.includes("wasm-function")
+  )
+    .map((l) => l.replace(/^at /, ""));
+}
+
+export async function invoke(
+  module: WebAssembly.Module,
+  info: ModuleInfo,
+  req: InvokeRequest,
+): Promise<InvocationResult> {
+  const { spec } = req;
+  const t0 = performance.now();
+  const softDeadline = t0 + spec.softTimeoutMs;
+  const hardDeadline = t0 + spec.hardTimeoutMs;
+  const stdout = new OutputCapture(spec.stdoutCap);
+  const stderr = new OutputCapture(spec.stderrCap);
+
+  let memory: WebAssembly.Memory | undefined;
+  const wasi = new WasiHost({
+    args: spec.args,
+    env: spec.env,
+    preopens: spec.preopens,
+    stdin: bufferStdin(req.input),
+    stdout: captureSink(stdout),
+    stderr: captureSink(stderr),
+    blockingDeadline: () => hardDeadline,
+  });
+  const host = createSamuelHost({
+    plugin: spec.pluginName,
+    memory: () => memory,
+    allowedHosts: spec.hosts,
+    softDeadline,
+    logSink: req.logSink,
+    fs: preopenFs(spec.preopens),
+    config: req.config,
+    declared: info.imports,
+  });
+  const meter = createMeter({ hardDeadlineMs: hardDeadline, fuel: spec.fuel });
+
+  const provided = importedMemories(info.imports);
+  const imports: WebAssembly.Imports = { ...wasi.imports, ...provided };
+  imports.samuel = { ...host.imports.samuel, ...(provided.samuel ?? {}) };
+  if (info.imports.some((i) => i.module === METER_MODULE)) {
+    imports[METER_MODULE] = { [METER_FIELD]: meter.imports.refill };
+  }
+
+  const result: InvocationResult = {
+    outcome: "ok",
+    export: req.exportName,
+    stdout: new Uint8Array(),
+    stderr: new Uint8Array(),
+    report: undefined as unknown as InvocationReportData,
+    timings: { instantiate_ms: 0, init_ms: 0, call_ms: 0 },
+  };
+
+  let phase: "instantiate" | "init" | "call" = "instantiate";
+  let mark = t0;
+  const lap = () => {
+    const now = performance.now();
+    const ms = Math.round((now - mark) * 1000) / 1000;
+    mark = now;
+    return ms;
+  };
+  try {
+    const instance = await WebAssembly.instantiate(module, imports);
+    memory = instance.exports.memory instanceof WebAssembly.Memory
+      ? instance.exports.memory
+      : Object.values(provided).flatMap((m) => Object.values(m))[0];
+    if (memory) wasi.bindMemory(memory);
+    result.timings.instantiate_ms = lap();
+
+    phase = "init";
+    const exports = instance.exports as Record<string, unknown>;
+    if (typeof exports._initialize === "function") {
+      await promising(exports._initialize as () => void)();
+    } else if (typeof exports._start === "function") {
+      try {
+        await promising(exports._start as () => void)();
+      } catch (e) {
+        // TinyGo 0.35 ends `_start` with proc_exit(0): a clean end of set-up, not of the plugin.
+        if (!(e instanceof WasiExit && e.code === 0)) throw e;
+      }
+    }
+    result.timings.init_ms = lap();
+
+    phase = "call";
+    const fn = exports[req.exportName];
+    if (typeof fn !== "function") {
+      result.outcome = "plugin_error";
+      result.message = `the module does not export a function named ${req.exportName}`;
+    } else {
+      const rc = Number(await promising(fn as () => number)());
+      result.returnCode = rc;
+      if (rc !== 0) {
+        result.outcome = "plugin_error";
+        result.message = `${req.exportName} returned ${rc}`;
+      }
+    }
+  } catch (e) {
+    classify(result, e, meter.stopped, phase, spec);
+  } finally {
+    if (phase === "call") result.timings.call_ms = lap();
+    else if (phase === "init") result.timings.init_ms = lap();
+    else result.timings.instantiate_ms = lap();
+    host.cancel();
+    wasi.close();
+  }
+
+  if (
+    (stdout.overflowed || stderr.overflowed) && (result.outcome === "ok" || result.outcome === "plugin_error")
+  ) {
+    result.outcome = "output_limit";
+    const which = stdout.overflowed ? "stdout" : "stderr";
+    result.message = `${which} passed its cap of ${
+      stdout.overflowed ? spec.stdoutCap : spec.stderrCap
+    } bytes`;
+  }
+  result.stdout = stdout.bytes();
+  result.stderr = stderr.bytes();
+  result.report = {
+    ...host.finish(),
+    peak_memory_bytes: memory?.buffer.byteLength ?? 0,
+    meter_refills: meter.refills,
+    stdout_bytes_total: stdout.total,
+    stderr_bytes_total: stderr.total,
+  };
+  return result;
+}
+
+function classify(
+  result: InvocationResult,
+  e: unknown,
+  stopped: string | null,
+  phase: string,
+  spec: SandboxSpec,
+): void {
+  if (e instanceof WasiExit) {
+    result.exitCode = e.code;
+    result.outcome = e.code === 0 ? "ok" : "plugin_error";
+    if (e.code !== 0) result.message = `the plugin exited with code ${e.code} during ${phase}`;
+    return;
+  }
+  if (stopped === "timeout") {
+    result.outcome = "timeout";
+    result.message = `stopped at the hard timeout of ${spec.hardTimeoutMs} ms`;
+    return;
+  }
+  if (stopped === "fuel") {
+    result.outcome = "fuel_exhausted";
+    result.message = `stopped after its fuel budget of ${spec.fuel} units`;
+    return;
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  result.outcome = "trap";
+  result.trap = { message, backtrace: wasmBacktrace(e) };
+  result.message = e instanceof WebAssembly.LinkError
+    ? `the module cannot be linked: ${message}`
+    : `wasm trap during ${phase}: ${message}`;
+}

@@ -1,0 +1,43 @@
+/**
+ * Entry point of the sandbox Worker: the outer wall (DESIGN.md section 5). The main thread starts this
+ * Worker with Deno permissions no wider than the plugin's grants (`workerPermissions`), hands it the
+ * compiled module, and this side runs `invoke` and posts the result back. A bug in our WASI host therefore
+ * still cannot read, write or connect beyond the grants: Deno refuses it here (`NotCapable`).
+ */
+
+/// <reference lib="deno.worker" />
+
+import { invoke, type InvokeRequest } from "./invoke.ts";
+import type { ModuleInfo } from "./preprocess/mod.ts";
+
+export interface SandboxRequest {
+  module: WebAssembly.Module;
+  info: ModuleInfo;
+  request: Omit<InvokeRequest, "logSink">;
+  /** Post each guest log line to the main thread as it happens. */
+  streamLogs: boolean;
+}
+
+export type SandboxMessage =
+  | { type: "log"; line: import("./host/report.ts").LogLine }
+  | { type: "result"; result: import("./invoke.ts").InvocationResult }
+  | { type: "error"; message: string; stack?: string };
+
+self.onmessage = async (event: MessageEvent<SandboxRequest>) => {
+  const { module, info, request, streamLogs } = event.data;
+  try {
+    const result = await invoke(module, info, {
+      ...request,
+      logSink: streamLogs
+        ? (line) => self.postMessage({ type: "log", line } satisfies SandboxMessage)
+        : undefined,
+    });
+    self.postMessage({ type: "result", result } satisfies SandboxMessage, [
+      result.stdout.buffer as ArrayBuffer,
+      result.stderr.buffer as ArrayBuffer,
+    ]);
+  } catch (e) {
+    const err = e instanceof Error ? e : new Error(String(e));
+    self.postMessage({ type: "error", message: err.message, stack: err.stack } satisfies SandboxMessage);
+  }
+};
