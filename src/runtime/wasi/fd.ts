@@ -59,6 +59,7 @@ import {
 } from "./layout.ts";
 import { encodeUtf8 } from "./memory.ts";
 import { validateBase } from "./paths.ts";
+import { dirCache, lookupListing, storeListing } from "./dir_cache.ts";
 import { badFstflags, filetypeOf, setTimes, writeEmptyFilestat, writeFilestat } from "./stat.ts";
 
 const RIGHTS_LIMIT = 1n << 30n;
@@ -112,6 +113,19 @@ export function fdFunctions(ctx: WasiContext) {
 
   function statOf(e: FdEntry): Deno.FileInfo {
     return e.file !== null ? e.file.statSync() : Deno.statSync(e.hostPath);
+  }
+
+  /** The listing for a fresh fd_readdir pass: cached (dir_cache.ts) or read now. */
+  function freshListing(e: FdEntry): DirListing {
+    const st = Deno.statSync(e.hostPath);
+    // ".." differs between a preopen root (reported as itself) and the same folder reached from above.
+    const key = e.parts.length === 0 ? e.hostPath + "\0root" : e.hostPath;
+    const cached = lookupListing(key, st);
+    if (cached !== undefined) return cached;
+    const generation = dirCache.generation;
+    const listing = readListing(e);
+    storeListing(key, st, listing, generation);
+    return listing;
   }
 
   /** Builds the listing fd_readdir serves cookies from: ".", "..", then the host entries. */
@@ -486,7 +500,7 @@ export function fdFunctions(ctx: WasiContext) {
         const start = BigInt.asUintN(64, cookie);
         const err = validateBase(e);
         if (err !== 0) return err;
-        if (start === 0n || e.listing === null) e.listing = readListing(e);
+        if (start === 0n || e.listing === null) e.listing = freshListing(e);
         const l = e.listing;
         mem.refresh();
         mem.check(buf, bufLen);

@@ -56,6 +56,7 @@ import {
 import { Resolved, resolvePath } from "./paths.ts";
 import { badFstflags, filetypeOf, setTimes, writeFilestat } from "./stat.ts";
 import { encodeUtf8 } from "./memory.ts";
+import { entriesChanged } from "./dir_cache.ts";
 
 const RIGHTS_MASK = (1n << 30n) - 1n;
 /** Rights whose use needs a writable host handle. */
@@ -107,6 +108,7 @@ export function pathFunctions(ctx: WasiContext) {
         if (err !== 0) return err;
         if (r1.info !== null || r1.self) return EEXIST;
         if (d.readOnly) return EPERM;
+        entriesChanged();
         Deno.mkdirSync(r1.host);
         return ESUCCESS;
       } catch (x) {
@@ -199,6 +201,7 @@ export function pathFunctions(ctx: WasiContext) {
         if (r2.info !== null || r2.self) return EEXIST;
         if (r2.mustBeDir) return ENOENT;
         if (s.readOnly || t.readOnly) return EPERM;
+        entriesChanged();
         Deno.linkSync(r1.host, r2.host);
         return ESUCCESS;
       } catch (x) {
@@ -263,6 +266,7 @@ export function pathFunctions(ctx: WasiContext) {
 
         const write = (base & WRITE_RIGHTS) !== 0 || (oflags & OFLAG_TRUNC) !== 0 || info === null;
         const read = (base & (RIGHT_FD_READ | RIGHT_FD_READDIR)) !== 0 || !write;
+        if (info === null) entriesChanged();
         const file = Deno.openSync(r1.host, {
           read,
           write,
@@ -333,6 +337,7 @@ export function pathFunctions(ctx: WasiContext) {
         if (info === null) return ENOENT;
         if (!info.isDirectory) return ENOTDIR;
         if (d.readOnly) return EPERM;
+        entriesChanged();
         Deno.removeSync(r1.host);
         return ESUCCESS;
       } catch (x) {
@@ -367,6 +372,7 @@ export function pathFunctions(ctx: WasiContext) {
           if (!srcDir && dst.isDirectory) return EISDIR;
         }
         if (s.readOnly || t.readOnly) return EPERM;
+        entriesChanged();
         Deno.renameSync(r1.host, r2.host);
         return ESUCCESS;
       } catch (x) {
@@ -394,6 +400,7 @@ export function pathFunctions(ctx: WasiContext) {
         if (r1.info !== null || r1.self) return EEXIST;
         if (r1.mustBeDir) return ENOENT;
         if (d.readOnly) return EPERM;
+        entriesChanged();
         Deno.symlinkSync(target, r1.host);
         return ESUCCESS;
       } catch (x) {
@@ -416,6 +423,7 @@ export function pathFunctions(ctx: WasiContext) {
         if (info.isDirectory) return EISDIR;
         if (r1.mustBeDir) return ENOTDIR;
         if (d.readOnly) return EPERM;
+        entriesChanged();
         Deno.removeSync(r1.host);
         return ESUCCESS;
       } catch (x) {
