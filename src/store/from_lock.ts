@@ -32,7 +32,7 @@ import {
   verificationJson,
 } from "./install.ts";
 import { checkFetched, writeStagedFiles } from "./prepare.ts";
-import { applyChange, recoverInterrupted, testHook } from "./transaction.ts";
+import { applyChange, recoverInterrupted, repairIfNeeded, testHook } from "./transaction.ts";
 
 export interface FromLockReport {
   plugins: (InstallReport | LockedReport)[];
@@ -149,7 +149,7 @@ async function reinstallOne(entry: LockedPlugin, opts: InstallOptions): Promise<
       const staged = await makeStagingDir(dir);
       try {
         await writeStagedFiles(staged, prepared.files);
-        testHook("after-stage");
+        await testHook("after-stage");
         await applyChange(opts.root, { plugin: entry.name, staged, editLock: (lock) => lock });
       } finally {
         try {
@@ -173,6 +173,7 @@ async function reinstallOne(entry: LockedPlugin, opts: InstallOptions): Promise<
 /** Installs everything samuel.lock (and samuel.toml) lists. */
 export async function installFromLock(opts: InstallOptions): Promise<FromLockReport> {
   const out = opts.out;
+  await repairIfNeeded(opts.root, (m) => out.warn(m));
   const lock = await readLockfileIfExists(opts.root);
   const locked = lock?.plugins ?? [];
   const requested = opts.config.plugins;

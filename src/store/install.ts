@@ -34,7 +34,7 @@ import {
   writeStagedFiles,
 } from "./prepare.ts";
 import { type Reporter, reviewCapabilities, type ReviewResult } from "./review.ts";
-import { applyChange, recoverInterrupted, testHook } from "./transaction.ts";
+import { applyChange, recoverInterrupted, repairIfNeeded, testHook } from "./transaction.ts";
 
 export interface InstallOptions extends PrepareOptions {
   yes: boolean;
@@ -156,6 +156,7 @@ export async function installSource(
   expectName?: string,
 ): Promise<InstallReport> {
   const out = opts.out;
+  await repairIfNeeded(opts.root, (m) => out.warn(m));
   const prepared = await preparePlugin(source, opts);
   try {
     describePrepared(prepared, out);
@@ -210,7 +211,7 @@ export async function installSource(
         const staged = await makeStagingDir(pluginDir(opts.root, name));
         try {
           await writeStagedFiles(staged, prepared.files);
-          testHook("after-stage");
+          await testHook("after-stage");
           await applyChange(opts.root, {
             plugin: name,
             staged,

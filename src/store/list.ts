@@ -7,14 +7,13 @@
  */
 
 import { loadConfig } from "../project/config.ts";
-import { acquireProjectLock } from "../project/file_lock.ts";
 import { type LockedPlugin, readLockfile } from "../project/lockfile.ts";
 import { pluginDir } from "../project/paths.ts";
 import { riskyGrants } from "../manifest/mod.ts";
 import { grantsJson } from "./grants.ts";
 import { installedIntact, verificationJson } from "./install.ts";
 import type { Reporter } from "./review.ts";
-import { hasPendingTransaction, recoverInterrupted } from "./transaction.ts";
+import { repairIfNeeded } from "./transaction.ts";
 
 export type PluginStatus = "ok" | "files-missing" | "files-changed" | "not-installed";
 
@@ -42,22 +41,13 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** Rolls back an interrupted transaction when nobody holds the lock; true when one is still pending. */
+/** Repairs a killed process's leftovers when the lock is free; true when a change is in flight. */
 export async function settlePending(root: string, out: Reporter): Promise<boolean> {
-  if (!hasPendingTransaction(root)) return false;
-  try {
-    const lock = await acquireProjectLock(root, { waitMs: 0 });
-    try {
-      const name = await recoverInterrupted(root);
-      if (name) out.warn(`rolled back an interrupted change to ${name}`);
-    } finally {
-      await lock.release();
-    }
-    return false;
-  } catch {
+  const pending = await repairIfNeeded(root, (m) => out.warn(m), 0);
+  if (pending) {
     out.warn("another samuel command is changing this project right now; the list may be out of date");
-    return true;
   }
+  return pending;
 }
 
 export async function listPlugins(

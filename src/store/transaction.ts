@@ -19,16 +19,27 @@
  *
  * Test-only hooks (documented here, not user settings): `SAMUEL_TEST_CRASH_AT=<step>` exits the process
  * with code 99 right after that step, without any cleanup (as a kill would); `SAMUEL_TEST_FAIL_AT=<step>`
- * throws there (an in-process failure). Steps: `after-stage`, `after-journal`, `after-backup`,
- * `after-swap`, `after-config`, `after-lock`, `after-commit`.
+ * throws there (an in-process failure); `SAMUEL_TEST_PAUSE_AT=<step>` prints `[test] paused at <step>` on
+ * stderr and waits `SAMUEL_TEST_PAUSE_MS` (default 3000) so a test can send SIGINT or race another
+ * process. Steps: `after-stage`, `after-journal`, `after-backup`, `after-swap`, `after-config`,
+ * `after-lock`, `after-commit`.
+ *
+ * Leftover folders: staging folders (`.staging-*`) and backups (`.txn-old-*`) of a killed process are
+ * removed by `recoverInterrupted` once the journal is settled (see `sweepLeftovers`).
  */
 
 import { writeFileAtomic } from "../project/atomic.ts";
+import { acquireProjectLock } from "../project/file_lock.ts";
 import { emptyLockfile, type Lockfile, parseLockfile, serializeLockfile } from "../project/lockfile.ts";
 import { basename, dirname, join, pluginDir, projectPaths } from "../project/paths.ts";
 import { Exit, InstallCode, installError } from "./errors.ts";
 
 export const JOURNAL_FILE = "transaction.json";
+/**
+ * Backups of replaced plugin folders. Not `.old-*`: `sweepStaleDirs` would put a backup back when its
+ * folder is missing, which after a committed uninstall is wrong; these are only ever settled here.
+ */
+export const BACKUP_PREFIX = ".txn-old-";
 
 export type Step =
   | "after-stage"
@@ -78,10 +89,14 @@ function envGet(key: string): string | undefined {
 }
 
 /** Runs the test hooks for `step` (see module doc). */
-export function testHook(step: Step): void {
+export async function testHook(step: Step): Promise<void> {
   if (envGet("SAMUEL_TEST_CRASH_AT") === step) Deno.exit(99);
   if (envGet("SAMUEL_TEST_FAIL_AT") === step) {
     throw new Error(`injected failure at ${step} (SAMUEL_TEST_FAIL_AT)`);
+  }
+  if (envGet("SAMUEL_TEST_PAUSE_AT") === step) {
+    await Deno.stderr.write(new TextEncoder().encode(`[test] paused at ${step}\n`));
+    await new Promise((resolve) => setTimeout(resolve, Number(envGet("SAMUEL_TEST_PAUSE_MS") ?? 3000)));
   }
 }
 
@@ -108,13 +123,13 @@ function journalPath(root: string): string {
   return join(projectPaths(root).stateDir, JOURNAL_FILE);
 }
 
-/** True when a transaction was interrupted and not yet rolled back. */
+/** True when a transaction was interrupted and not yet rolled back (or left folders to clean). */
 export function hasPendingTransaction(root: string): boolean {
   try {
     Deno.statSync(journalPath(root));
     return true;
   } catch {
-    return false;
+    return hasLeftovers(root);
   }
 }
 
@@ -143,18 +158,80 @@ async function rollback(j: Journal): Promise<void> {
 export async function recoverInterrupted(root: string): Promise<string | undefined> {
   const path = journalPath(root);
   const text = await readTextIfExists(path);
-  if (text === null) return undefined;
-  let j: Journal;
-  try {
-    j = JSON.parse(text) as Journal;
-  } catch {
-    // A journal is written atomically, so a garbled one was never acted on: nothing else changed.
+  let repaired: string | undefined;
+  if (text !== null) {
+    let j: Journal | undefined;
+    try {
+      j = JSON.parse(text) as Journal;
+    } catch {
+      // A journal is written atomically, so a garbled one was never acted on: nothing else changed.
+    }
+    if (j) {
+      await rollback(j);
+      repaired = j.plugin;
+    }
     await Deno.remove(path);
-    return undefined;
   }
-  await rollback(j);
-  await Deno.remove(path);
-  return j.plugin;
+  await sweepLeftovers(root);
+  return repaired;
+}
+
+/**
+ * Repairs what a killed process left (journal, folders) before a command reads or changes the project.
+ * `waitMs` 0 (for read-only commands) gives up at once when another process holds the lock. Returns true
+ * when something is still pending (the lock was busy).
+ */
+export async function repairIfNeeded(
+  root: string,
+  warn: (message: string) => void,
+  waitMs?: number,
+): Promise<boolean> {
+  if (!hasPendingTransaction(root)) return false;
+  let lock;
+  try {
+    lock = await acquireProjectLock(root, { waitMs });
+  } catch (e) {
+    if (waitMs === 0) return true;
+    throw e;
+  }
+  try {
+    const name = await recoverInterrupted(root);
+    if (name) warn(`rolled back an interrupted change to ${name}`);
+  } finally {
+    await lock.release();
+  }
+  return false;
+}
+
+/** True when the plugins folder holds leftovers of a killed process (staging folders, backups). */
+export function hasLeftovers(root: string): boolean {
+  try {
+    for (const e of Deno.readDirSync(projectPaths(root).pluginsDir)) {
+      if (e.name.startsWith(BACKUP_PREFIX) || e.name.startsWith(".staging-")) return true;
+    }
+  } catch { /* no plugins folder */ }
+  return false;
+}
+
+/**
+ * With no journal left, a backup belongs to a committed change (the journal is deleted before the backup)
+ * and a staging folder to a process that died before committing: both go. The caller holds the lock, so
+ * no live transaction owns them.
+ */
+async function sweepLeftovers(root: string): Promise<void> {
+  const dir = projectPaths(root).pluginsDir;
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(dir)];
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    if (!e.name.startsWith(BACKUP_PREFIX) && !e.name.startsWith(".staging-")) continue;
+    try {
+      await Deno.remove(join(dir, e.name), { recursive: true });
+    } catch { /* best effort */ }
+  }
 }
 
 function randomSuffix(): string {
@@ -184,7 +261,9 @@ export async function applyChange(root: string, change: ProjectChange): Promise<
     plugin: change.plugin,
     dir,
     fresh,
-    backup: fresh ? null : join(dirname(dir), `.old-${basename(dir)}-${Deno.pid}-${randomSuffix()}`),
+    backup: fresh
+      ? null
+      : join(dirname(dir), `${BACKUP_PREFIX}${basename(dir)}-${Deno.pid}-${randomSuffix()}`),
     config: { path: paths.config, text: configText },
     lock: { path: paths.lockfile, text: lockText },
     startedAt: new Date().toISOString(),
@@ -197,8 +276,8 @@ export async function applyChange(root: string, change: ProjectChange): Promise<
     Deno.addSignalListener("SIGINT", onSigint);
     listening = true;
   } catch { /* not supported here (Windows without a console): a Ctrl-C kills, recovery repairs */ }
-  const step = (s: Step) => {
-    testHook(s);
+  const step = async (s: Step) => {
+    await testHook(s);
     if (interrupted) {
       throw installError(
         InstallCode.interrupted,
@@ -212,15 +291,15 @@ export async function applyChange(root: string, change: ProjectChange): Promise<
   await Deno.mkdir(paths.stateDir, { recursive: true });
   await writeFileAtomic(journalPath(root), JSON.stringify(journal, null, 2) + "\n");
   try {
-    step("after-journal");
+    await step("after-journal");
     if (journal.backup) await Deno.rename(dir, journal.backup);
-    step("after-backup");
+    await step("after-backup");
     if (change.staged) await Deno.rename(change.staged, dir);
-    step("after-swap");
+    await step("after-swap");
     if (nextConfig !== configText && nextConfig !== null) await writeFileAtomic(paths.config, nextConfig);
-    step("after-config");
+    await step("after-config");
     if (nextLockText !== lockText) await writeFileAtomic(paths.lockfile, nextLockText);
-    step("after-lock");
+    await step("after-lock");
   } catch (e) {
     try {
       await rollback(journal);
@@ -243,11 +322,11 @@ export async function applyChange(root: string, change: ProjectChange): Promise<
   }
   // The commit point: from here on the change stays.
   await Deno.remove(journalPath(root));
-  testHook("after-commit");
+  await testHook("after-commit");
   if (journal.backup) {
     try {
       await Deno.remove(journal.backup, { recursive: true });
-    } catch { /* a leftover .old-* of a dead pid is swept by the next staging */ }
+    } catch { /* a leftover backup is removed by the next recoverInterrupted */ }
   }
   return { configChanged: nextConfig !== configText, lockChanged: nextLockText !== lockText };
 }

@@ -174,7 +174,7 @@ export async function world(): Promise<World> {
 /**
  * Every file of the project that an install may touch, with its bytes (as text or a digest): samuel.toml,
  * samuel.lock and everything under .samuel/ except the advisory lock file (whose holder record changes by
- * design) and the transaction journal.
+ * design) and the (possibly empty) state folders `.samuel/` and `.samuel/plugins/` themselves.
  */
 export async function snapshot(root: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
@@ -183,7 +183,8 @@ export async function snapshot(root: string): Promise<Record<string, string>> {
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (r === ".samuel/lock") continue;
       if (e.isDirectory) {
-        out[r + "/"] = "dir";
+        // samuel's own state folders appear with the first lock taken; they hold nothing of the project.
+        if (r !== ".samuel" && r !== ".samuel/plugins") out[r + "/"] = "dir";
         await walk(`${dir}/${e.name}`, r);
       } else {
         const bytes = await Deno.readFile(`${dir}/${e.name}`);
