@@ -40,6 +40,9 @@
  *   preopen that is re-resolved on each call. TOCTOU: a process outside the sandbox that swaps a checked
  *   directory for a symlink between the check and the use could redirect one call; the guest itself cannot
  *   (calls are synchronous), and Deno's permission sandbox is the outer wall.
+ * - fd_readdir reports real inode numbers (one lstat per entry, done lazily once per listing). Listings
+ *   are cached process-wide while provably unchanged (`dir_cache.ts`), so repeated listings are cheap.
+ * - poll_oneoff: files and stdio are always ready; only clocks make it wait.
  * - `proc_raise` returns ENOSYS (no signals in the sandbox). CPU-time clocks measure the host process.
  *
  * ## Public API

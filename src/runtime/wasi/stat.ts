@@ -113,6 +113,8 @@ export function setTimes(
   const atim = (flags & FST_ATIM_NOW) !== 0 ? now : (flags & FST_ATIM) !== 0 ? atimArg : curA;
   const mtim = (flags & FST_MTIM_NOW) !== 0 ? now : (flags & FST_MTIM) !== 0 ? mtimArg : curM;
   apply(secondsOf(atim), secondsOf(mtim));
+  // Bounded: past this many files the oldest precision is dropped (times fall back to milliseconds).
+  if (ctx.times.size >= 4096) ctx.times.delete(ctx.times.keys().next().value!);
   ctx.times.set(`${info.dev}:${info.ino}`, {
     atim,
     mtim,
