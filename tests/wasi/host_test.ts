@@ -207,3 +207,31 @@ Deno.test("host functions never throw into the guest (except proc_exit)", () => 
     assert(typeof result === "number", `${name} returned ${result}`);
   }
 });
+
+Deno.test({
+  name: "Go wasip1 reactor (c-shared): initialize, then exports that use the filesystem and stdout",
+  ignore: !hasFixture("reactor_go.wasm"),
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      Deno.writeTextFileSync(`${dir}/a`, "");
+      Deno.mkdirSync(`${dir}/b`);
+      const stdout = new MemorySink();
+      const host = new WasiHost(options({
+        stdout,
+        env: [["GREETING", "hi"]],
+        preopens: [{ guestPath: "/data", hostPath: dir, readOnly: true }],
+      }));
+      const instance = instantiate(await Deno.readFile(fixturePath("reactor_go.wasm")), host.imports);
+      host.initialize(instance);
+      const ex = instance.exports as Record<string, () => number>;
+      assertEquals(ex.count(), 2);
+      assertEquals(ex.greet(), 0);
+      assertEquals(ex.count(), 2);
+      assertEquals(stdout.text(), "hello from a Go reactor, hi\n");
+      host.close();
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
