@@ -31,15 +31,15 @@ Deno.test("install sources: public bundles, file://, skills", async (t) => {
     const artifact = await Deno.readFile(new URL("conformance/a.txt", PUBLIC));
     const bundle = (name: string) =>
       Deno.readTextFile(new URL(`conformance/${name}/bundle.sigstore.json`, PUBLIC));
-    const publish = async (tag: string, b: string) =>
+    const publish = (tag: string, b: string) =>
       w.gh.release(OWNER, REPO, tag, {
         "samuel-plugin.toml": manifest({ name: "beacon" }),
         "plugin.wasm": artifact as Uint8Array<ArrayBuffer>,
         "plugin.wasm.bundle": b,
       });
-    await publish("happy", await bundle("happy-path-v0.3-new-mediaType"));
-    await publish("sigmismatch", await bundle("signature-mismatch_fail"));
-    await publish("wronginstance", await bundle("bundle-from-wrong-instance_fail"));
+    publish("happy", await bundle("happy-path-v0.3-new-mediaType"));
+    publish("sigmismatch", await bundle("signature-mismatch_fail"));
+    publish("wronginstance", await bundle("bundle-from-wrong-instance_fail"));
 
     // The default identity for a GitHub source wants a tag; this public workflow signed at a branch.
     let root = await w.project();
