@@ -62,8 +62,14 @@
  * host.initialize(instance);              // reactor: binds memory, runs _initialize if exported
  * host.close();                           // closes host files the guest left open
  * ```
- * For modules that import their memory, pass it with `host.bindMemory(memory)` before running, or give
- * it to `start`/`initialize` (they bind the exported memory when there is one).
+ * For modules that import their memory, create it from `memoryImport(bytes)` (module_info.ts: the
+ * import's module, name and limits, which the JS API does not expose), add it to the imports and pass it
+ * to `host.bindMemory(memory)` before running; `start`/`initialize` bind an exported memory themselves.
+ *
+ * Files: errno.ts (errno values, the one host-error mapping), layout.ts (rights, flags, struct layouts),
+ * memory.ts (cached views, strings), context.ts (shared state, WasiExit, error funnel), fd_table.ts,
+ * paths.ts (containment resolver), stat.ts (filestat, times), dir_cache.ts (listing cache), and one file
+ * per function group: args_env.ts, clock.ts, fd.ts, path.ts, poll.ts, random.ts, proc.ts, sock.ts.
  */
 
 import { WasiContext, WasiExit } from "./context.ts";
@@ -88,6 +94,7 @@ import { procFunctions } from "./proc.ts";
 import { sockFunctions } from "./sock.ts";
 
 export { WasiExit };
+export { type MemoryImport, memoryImport } from "./module_info.ts";
 export type { OutputSink, PreopenSpec, StdinSource, WasiClock };
 
 /** The capability set a guest runs with. */
