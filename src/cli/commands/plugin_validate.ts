@@ -5,12 +5,19 @@
  * errors. Valid: exit 0 with `{ file, valid, manifest, problems, risky }`. Invalid: a SamuelError, exit 2,
  * whose `details` hold every problem.
  *
- * Checks beyond the manifest text (the built module against the manifest) plug in at `checkArtifacts`.
+ * For a wasm plugin, `checkArtifacts` then checks the built module against the manifest with install's
+ * own checks (src/cli/plugin_module.ts): declared exports present as `() -> i32`, imports all provided by
+ * this host, initial memory within `max_memory`, `samuel_protocol_version` in range, and the module
+ * rewritable by the sandbox. Its problems carry install's codes (`SAM-INSTALL-003/004/005`,
+ * `SAM-PREPROCESS-001/002/003`). It also prints the module's size, lifecycle, memory, imports and exports
+ * (`--json`: `data.module = { path, size, lifecycle, imports, exports, memory, protocol }`). A module not
+ * built yet is a warning naming the build command (`data.module` is null), not an error: the manifest can
+ * be validated before the first build.
  */
 
 import type { CommandResult, Invocation } from "../command.ts";
 import type { Output } from "../output.ts";
-import { invalidInput } from "../../errors.ts";
+import { Exit, invalidInput, SamuelError } from "../../errors.ts";
 import {
   formatProblem,
   type Manifest,
@@ -21,6 +28,14 @@ import {
   readManifestText,
   riskyGrants,
 } from "../../manifest/mod.ts";
+import { KeyLocator } from "../../manifest/toml_locate.ts";
+import {
+  buildHint,
+  checkModuleAgainstManifest,
+  modulePath,
+  type ModuleSummary,
+  readModule,
+} from "../plugin_module.ts";
 
 export async function run(inv: Invocation): Promise<CommandResult> {
   if (inv.args.length > 1) {
@@ -40,16 +55,47 @@ export async function run(inv: Invocation): Promise<CommandResult> {
   }
   const parsed = await parseManifest(read.text, { file, strict: inv.global.strict });
   const problems = [...parsed.problems];
-  if (parsed.manifest !== undefined) {
+  let artifacts: Artifacts | undefined;
+  if (parsed.manifest !== undefined && !problems.some((p) => p.severity === "error")) {
     const dir = path.slice(0, path.lastIndexOf("/") + 1) || "./";
-    problems.push(
-      ...await checkArtifacts({ dir, file, manifest: parsed.manifest, strict: inv.global.strict }),
-    );
+    artifacts = await checkArtifacts({
+      dir,
+      file,
+      manifest: parsed.manifest,
+      strict: inv.global.strict,
+      text: read.text,
+      cwd: inv.cwd,
+      out: inv.out,
+    });
+    problems.push(...artifacts.problems);
   }
 
   report(inv.out, problems);
-  const valid = parsed.manifest !== undefined && !problems.some((p) => p.severity === "error");
-  if (!valid) throw manifestError(file, problems, inv.out.json ? "see error.details" : "listed above");
+  const manifestValid = parsed.manifest !== undefined &&
+    !parsed.problems.some((p) => p.severity === "error");
+  if (!manifestValid) {
+    throw manifestError(file, problems, inv.out.json ? "see error.details" : "listed above");
+  }
+  const module = artifacts?.module ?? null;
+  const moduleErrors = problems.filter((p) => p.severity === "error");
+  if (moduleErrors.length > 0) {
+    // The manifest is fine but the built module is not: still return what was learnt about the module,
+    // so `--json` callers see its imports and exports next to the problems.
+    const n = moduleErrors.length;
+    const error = new SamuelError({
+      code: moduleErrors[0].code,
+      exit: Exit.invalidInput,
+      message: `${module?.path ?? "the module"} does not match ${file}: ${n} error${n === 1 ? "" : "s"}`,
+      cause: "samuel install runs the same checks and would refuse this module",
+      fix: inv.out.json ? "see error.details" : "listed above",
+      details: problems,
+    });
+    return {
+      data: { file, valid: false, manifest: parsed.manifest, problems, module },
+      error: error.toInfo(),
+      exit: Exit.invalidInput,
+    };
+  }
 
   const manifest = parsed.manifest!;
   const warnings = problems.length;
@@ -62,18 +108,81 @@ export async function run(inv: Invocation): Promise<CommandResult> {
     inv.out.line("grants that samuel install will ask the user to confirm:");
     for (const g of risky) inv.out.line(`  ${g.capability} ${g.value}: ${g.reason}`);
   }
-  return { data: { file, valid: true, manifest, problems, risky } };
+  return { data: { file, valid: true, manifest, problems, risky, module } };
+}
+
+interface Artifacts {
+  problems: Problem[];
+  /** The built module's summary; null when there is none (skill, or not built yet). */
+  module: ModuleSummary | null;
 }
 
 /**
- * Seam: checks of the plugin folder's build output against a manifest that is itself valid (e.g. that
- * `wasm.module` exists, is a WASI module, and exports every declared export as `() -> i32`). Returns
- * extra problems in the same shape; an error among them makes the command fail with exit 2.
+ * Checks the plugin folder's build output against a manifest that is itself valid: for a wasm plugin,
+ * the module at `wasm.module` (see src/cli/plugin_module.ts), whose summary it prints. Returns extra
+ * problems in the manifest's shape; an error among them makes the command fail with exit 2.
  */
-function checkArtifacts(
-  _ctx: { dir: string; file: string; manifest: Manifest; strict: boolean },
-): Promise<Problem[]> {
-  return Promise.resolve([]);
+async function checkArtifacts(
+  ctx: {
+    dir: string;
+    file: string;
+    manifest: Manifest;
+    strict: boolean;
+    text: string;
+    cwd: string;
+    out: Output;
+  },
+): Promise<Artifacts> {
+  const { manifest, out } = ctx;
+  if (manifest.kind !== "wasm") return { problems: [], module: null };
+  const abs = modulePath(ctx.dir, manifest);
+  const path = displayPath(abs, ctx.cwd);
+  const bytes = await readModule(abs);
+  if (bytes === undefined) {
+    // Not an error: the manifest is usually written before the first build.
+    out.warn(
+      `${path} is not built yet, so only the manifest was checked; build it with ` +
+        `${await buildHint(ctx.dir)}, then run samuel plugin validate again`,
+    );
+    return { problems: [], module: null };
+  }
+  const checked = checkModuleAgainstManifest(bytes, manifest, {
+    file: ctx.file,
+    path,
+    locate: new KeyLocator(ctx.text),
+  });
+  if (checked.summary) printModule(out, checked.summary);
+  for (const note of checked.notes) out.note(`note: ${note}`);
+  return { problems: checked.problems, module: checked.summary ?? null };
+}
+
+/** The module's size, lifecycle, memory, imports and exports, for humans. */
+function printModule(out: Output, m: ModuleSummary): void {
+  const size = (n: number) => {
+    const [value, unit] = n >= 1024 * 1024 ? [n / 1024 / 1024, "MiB"] : [n / 1024, "KiB"];
+    return `${Number.isInteger(value) ? value : value.toFixed(2)} ${unit}`;
+  };
+  out.line(`module ${m.path}: ${size(m.size)} (${m.size} bytes), ${m.lifecycle}`);
+  if (m.memory) {
+    const max = m.memory.maximum_pages === null ? "no maximum" : `maximum ${m.memory.maximum_pages} pages`;
+    out.line(
+      `  memory: ${m.memory.imported ? "imported, " : ""}initial ${m.memory.initial_pages} pages ` +
+        `(${size(m.memory.initial_bytes)}), ${max}; capped at ${size(m.memory.cap_bytes)} by max_memory`,
+    );
+  } else {
+    out.line("  memory: none");
+  }
+  const byModule = new Map<string, string[]>();
+  for (const i of m.imports) {
+    const names = byModule.get(i.module) ?? [];
+    names.push(i.kind === "function" ? i.name : `${i.name} (${i.kind})`);
+    byModule.set(i.module, names);
+  }
+  out.line(`  imports (${m.imports.length}):${m.imports.length === 0 ? " none" : ""}`);
+  for (const [mod, names] of byModule) out.line(`    ${mod}: ${names.join(", ")}`);
+  out.line(`  exports (${m.exports.length}):${m.exports.length === 0 ? " none" : ""}`);
+  for (const e of m.exports) out.line(`    ${e.name} ${e.type ?? `(${e.kind})`}`);
+  if (m.protocol !== null) out.line(`  protocol: ${m.protocol}`);
 }
 
 /** Prints problems for humans; in JSON mode warnings go to the envelope (errors are in the error). */

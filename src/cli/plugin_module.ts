@@ -1,0 +1,234 @@
+/**
+ * A plugin folder's built module, as the authoring commands (`plugin validate`, `plugin bench`) see it:
+ * where it is, whether it is built, what it imports, exports and declares, and every way it disagrees
+ * with its manifest, reported all at once as `Problem`s.
+ *
+ * The checks themselves are install's (`src/store/module_check.ts`: imports, exports, protocol) and the
+ * pre-processor's (`buildForCache`: validity, rewritability, memory cap), called one by one instead of
+ * through `checkModule`, which stops at the first class of problem. Each problem keeps the code install
+ * would fail with (`SAM-INSTALL-003/004/005`, `SAM-PREPROCESS-001/002/003`), so what `plugin validate`
+ * reports is exactly what `samuel install` would refuse.
+ */
+
+import { isSamuelError } from "../errors.ts";
+import type { Problem, WasmManifest } from "../manifest/mod.ts";
+import { type KeyLocator, keyPath, type Segment } from "../manifest/toml_locate.ts";
+import { type FuncType, inspectModule, type ModuleInfo, PAGE } from "../runtime/preprocess/mod.ts";
+import {
+  buildForCache,
+  evaluateProtocolVersion,
+  exportProblems,
+  PROTOCOL_EXPORT,
+  unsupportedImports,
+} from "../store/module_check.ts";
+import { InstallCode } from "../store/errors.ts";
+import { PROTOCOL } from "../version.ts";
+
+const MiB = 1024 * 1024;
+
+/** What `--json` shows of a module under `data.module`. */
+export interface ModuleSummary {
+  /** The module's path as given to the user (relative to the current folder when inside it). */
+  path: string;
+  size: number;
+  /** `reactor` (exports `_initialize`), `command` (exports `_start`), or `library` (neither). */
+  lifecycle: "reactor" | "command" | "library";
+  imports: { module: string; name: string; kind: string; type?: string }[];
+  exports: { name: string; kind: string; type?: string }[];
+  /** The module's memory (defined or imported), in pages and bytes, against the manifest's cap. */
+  memory: {
+    imported: boolean;
+    initial_pages: number;
+    maximum_pages: number | null;
+    initial_bytes: number;
+    cap_bytes: number;
+  } | null;
+  /** What `samuel_protocol_version()` returned, when exported and evaluable without the host. */
+  protocol: number | null;
+}
+
+export interface ModuleCheckResult {
+  summary?: ModuleSummary;
+  problems: Problem[];
+  /** Remarks that are neither errors nor warnings (e.g. a protocol version only the runtime can read). */
+  notes: string[];
+}
+
+/** `(i32, i32) -> i64`, `() -> ()`. */
+export function formatType(t?: FuncType): string | undefined {
+  if (!t) return undefined;
+  return `(${t.params.join(", ")}) -> ${t.results.length ? t.results.join(", ") : "()"}`;
+}
+
+/** The absolute path of the manifest's module in plugin folder `dir` (which ends with `/`). */
+export function modulePath(dir: string, manifest: WasmManifest): string {
+  return `${dir.endsWith("/") ? dir : dir + "/"}${manifest.wasm.module}`;
+}
+
+/** The module's bytes, or undefined when it is not built (absent). Other read errors propagate. */
+export async function readModule(path: string): Promise<Uint8Array | undefined> {
+  try {
+    return await Deno.readFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * The command that builds the module in `dir`, for a "not built yet" hint: the scaffold's Makefile, the
+ * example's build.sh, or the Go command the Makefile would run.
+ */
+export async function buildHint(dir: string): Promise<string> {
+  const exists = (f: string) => Deno.stat(`${dir}/${f}`).then(() => true, () => false);
+  if (await exists("Makefile")) return "`make wasm` (TinyGo) or `make wasm-go` (Go 1.24+)";
+  if (await exists("build.sh")) return "`./build.sh`";
+  return "`tinygo build -target=wasi -buildmode=c-shared -o plugin.wasm ./cmd` or " +
+    "`GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -o plugin.wasm ./cmd`";
+}
+
+/** Describes `info` for output (no checks). */
+export function summarize(
+  path: string,
+  bytes: Uint8Array,
+  info: ModuleInfo,
+  manifest: WasmManifest,
+  protocol: number | undefined,
+): ModuleSummary {
+  const has = (name: string) => info.exports.some((e) => e.name === name && e.kind === "function");
+  const mem = info.memories[0];
+  return {
+    path,
+    size: bytes.length,
+    lifecycle: has("_initialize") ? "reactor" : has("_start") ? "command" : "library",
+    imports: info.imports.map((i) => ({
+      module: i.module,
+      name: i.name,
+      kind: i.kind,
+      ...(i.type ? { type: formatType(i.type) } : {}),
+    })),
+    exports: info.exports.map((e) => ({
+      name: e.name,
+      kind: e.kind,
+      ...(e.type ? { type: formatType(e.type) } : {}),
+    })),
+    memory: mem
+      ? {
+        imported: mem.imported,
+        initial_pages: mem.limits.initial,
+        maximum_pages: mem.limits.maximum ?? null,
+        initial_bytes: mem.limits.initial * PAGE,
+        cap_bytes: manifest.runtime.maxMemoryMiB * MiB,
+      }
+      : null,
+    protocol: protocol ?? null,
+  };
+}
+
+/**
+ * Checks `bytes` against `manifest` the way install does and returns every problem. `file` is the
+ * manifest's display name (problems point at its keys, with lines from `locate` when given), `path` the
+ * module's display path.
+ */
+export function checkModuleAgainstManifest(
+  bytes: Uint8Array,
+  manifest: WasmManifest,
+  opts: { file: string; path: string; locate?: KeyLocator },
+): ModuleCheckResult {
+  const problems: Problem[] = [];
+  const notes: string[] = [];
+  const problem = (
+    code: string,
+    segments: Segment[],
+    message: string,
+    fix: string,
+  ): Problem => ({
+    file: opts.file,
+    key: keyPath(segments),
+    line: opts.locate?.lineOf(segments),
+    message,
+    fix,
+    severity: "error",
+    code,
+  });
+  const fromError = (e: unknown, segments: Segment[]): Problem => {
+    if (!isSamuelError(e)) throw e;
+    return problem(e.code, segments, `${opts.path}: ${e.message}`, e.fix ?? "rebuild the module");
+  };
+
+  let info: ModuleInfo;
+  try {
+    info = inspectModule(bytes);
+    if (!WebAssembly.validate(bytes as Uint8Array<ArrayBuffer>)) {
+      // The pre-processor names the reason (SAM-PREPROCESS-001); it throws for an invalid module.
+      buildForCache(manifest.runtime.maxMemoryMiB)(bytes);
+    }
+  } catch (e) {
+    problems.push(fromError(e, ["wasm", "module"]));
+    return { problems, notes };
+  }
+
+  for (const imp of unsupportedImports(info.imports)) {
+    problems.push(problem(
+      InstallCode.unknownImports,
+      ["wasm", "module"],
+      `${opts.path} imports ${imp.message}`,
+      "import only WASI preview1 and the samuel host module's protocol-1 functions (rebuild against the " +
+        "SDK this samuel ships), or upgrade samuel if the plugin needs a newer host",
+    ));
+  }
+
+  const declared = manifest.wasm.exports;
+  for (const message of exportProblems(info, declared)) {
+    const name = message.slice(0, message.indexOf(":"));
+    problems.push(problem(
+      InstallCode.badExports,
+      ["wasm", "exports", Math.max(0, declared.indexOf(name))],
+      `${opts.path}: ${message}`,
+      `export ${name} from the module as a function () -> i32 (in Go: //go:wasmexport ${name} on a ` +
+        "func() int32), or remove it from [wasm].exports",
+    ));
+  }
+
+  let protocol: number | undefined;
+  if (info.exports.some((e) => e.name === PROTOCOL_EXPORT)) {
+    const bad = exportProblems(info, [PROTOCOL_EXPORT]);
+    if (bad.length > 0) {
+      problems.push(problem(
+        InstallCode.protocolMismatch,
+        ["samuel", "protocol"],
+        `${opts.path}: ${bad[0]}`,
+        `export ${PROTOCOL_EXPORT}() -> i32 returning ${PROTOCOL}, or drop the export`,
+      ));
+    } else {
+      protocol = evaluateProtocolVersion(bytes, info);
+      if (protocol === undefined) {
+        notes.push(
+          `${PROTOCOL_EXPORT}() needs the host to answer (e.g. a Go runtime that must initialise first); ` +
+            "install leaves it to the runtime, which checks it on every run",
+        );
+      } else if (protocol !== PROTOCOL) {
+        problems.push(problem(
+          InstallCode.protocolMismatch,
+          ["samuel", "protocol"],
+          `${opts.path}: ${PROTOCOL_EXPORT}() returned ${protocol}; this samuel speaks protocol ${PROTOCOL}`,
+          protocol > PROTOCOL
+            ? "upgrade samuel to a release that speaks the plugin's protocol"
+            : `build the plugin against protocol ${PROTOCOL} (the SDK this samuel scaffolds)`,
+        ));
+      }
+    }
+  }
+
+  // The memory cap and the rewriter, exactly as install fills the module cache.
+  try {
+    buildForCache(manifest.runtime.maxMemoryMiB)(bytes);
+  } catch (e) {
+    const code = isSamuelError(e) ? e.code : "";
+    problems.push(
+      fromError(e, code === "SAM-PREPROCESS-003" ? ["runtime", "max_memory"] : ["wasm", "module"]),
+    );
+  }
+
+  return { summary: summarize(opts.path, bytes, info, manifest, protocol), problems, notes };
+}
