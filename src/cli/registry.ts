@@ -126,7 +126,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     usage: "doctor",
     examples: ["samuel doctor", "samuel doctor --json"],
     flags: [],
-    load: notImplemented("5"),
+    load: () => import("./commands/doctor.ts"),
   },
   {
     path: ["version"],
