@@ -17,10 +17,16 @@ type CpuUsage = () => { user: number; system: number };
 /** The default clock: the host's real clocks. */
 export function hostClock(): WasiClock {
   const origin = performance.timeOrigin;
-  const proc = (globalThis as { process?: { cpuUsage?: CpuUsage } }).process;
-  const cpu: CpuUsage | undefined = typeof proc?.cpuUsage === "function"
-    ? proc.cpuUsage.bind(proc)
-    : undefined;
+  // Looked up on the first CPU-time read, not here: touching `globalThis.process` makes Deno load its
+  // Node compatibility layer (~10 ms), which every invocation would otherwise pay at set-up.
+  let cpu: CpuUsage | null | undefined;
+  const cpuUsage = (): CpuUsage | null => {
+    if (cpu === undefined) {
+      const proc = (globalThis as { process?: { cpuUsage?: CpuUsage } }).process;
+      cpu = typeof proc?.cpuUsage === "function" ? proc.cpuUsage.bind(proc) : null;
+    }
+    return cpu;
+  };
   return {
     realtime(): bigint {
       // Whole microseconds keep the double exact; the sub-µs digits are not meaningful anyway.
@@ -31,8 +37,9 @@ export function hostClock(): WasiClock {
       return Math.floor(performance.now() * 1e6);
     },
     cputime(): number {
-      if (cpu !== undefined) {
-        const u = cpu();
+      const usage = cpuUsage();
+      if (usage !== null) {
+        const u = usage();
         return (u.user + u.system) * 1000;
       }
       return Math.floor(performance.now() * 1e6);
