@@ -1,0 +1,82 @@
+/**
+ * `samuel doctor`: checks the project files, every installed plugin (files, digests against samuel.lock,
+ * manifest, `health()` in the sandbox), the Deno runtime and the module cache (src/store/doctor.ts).
+ *
+ * Human output: one line per check (`ok`, `warn`, `FAIL`, with the fix under anything not ok), then the
+ * cache's counters and a summary line. `--json` data:
+ * `{ root, checks: [{ id, status: "ok"|"warn"|"fail", message, fix?, details?, plugin?, exit? }],
+ *    plugins: [{ name, version, kind, status, health: { outcome, return_code, ms } | null }],
+ *    wasm_cache_stats: { hits, misses, rebuilds, hit_rate, modules, budget_bytes, used_bytes },
+ *    summary: { ok, warn, fail } }`.
+ *
+ * Exit codes: 0 when no check fails (warnings allowed; with `--strict` a warning counts as a failure of
+ * class 2). Otherwise the envelope carries `SAM-DOCTOR-001` ("N checks failed") next to the data, and
+ * the exit code is the most serious failing class: 4 a digest differs from samuel.lock, 2 a project file,
+ * manifest or installed file is missing or invalid, 6 a `health()` returned non-zero or trapped, 7 it
+ * timed out, 1 a check could not run.
+ */
+
+import type { CommandResult, Invocation } from "../command.ts";
+import { columns } from "../output.ts";
+import { Exit } from "../../errors.ts";
+import { projectRoot } from "../../project/paths.ts";
+import { type Check, doctorExit, runDoctor } from "../../store/doctor.ts";
+
+export async function run(inv: Invocation): Promise<CommandResult> {
+  const out = inv.out;
+  const root = projectRoot(inv.cwd);
+  const report = await runDoctor({ root });
+
+  if (!out.json) {
+    out.line(`samuel doctor: ${root}`);
+    const label = (c: Check) =>
+      c.status === "ok"
+        ? out.style("ok", "green")
+        : c.status === "warn"
+        ? out.style("warn", "yellow")
+        : out.style("FAIL", "red");
+    // Columns are computed on plain text (styles would skew the widths), then the label is styled.
+    const rows = report.checks.map((c) => [c.status === "fail" ? "FAIL" : c.status, c.id, c.message]);
+    const lines = columns(rows).split("\n");
+    report.checks.forEach((c, i) => {
+      const width = rows[i][0].length;
+      out.line(`  ${label(c)}${lines[i].slice(width)}`);
+      if (c.status !== "ok" && c.fix) out.line(out.style(`        fix: ${c.fix}`, "dim"));
+    });
+    const s = report.wasm_cache_stats;
+    out.line(
+      `wasm cache: ${s.hits} hits, ${s.misses} misses (hit rate ${Math.round(s.hit_rate * 1000) / 10}%), ` +
+        `${s.rebuilds} rebuilt, ${s.modules} modules`,
+    );
+    const { ok, warn, fail } = report.summary;
+    out.line(
+      `${report.checks.length} checks: ${ok} ok, ${warn} warning${warn === 1 ? "" : "s"}, ${fail} failed`,
+    );
+  }
+
+  const strict = inv.global.strict;
+  let exit: number = doctorExit(report.checks);
+  const failed = report.checks.filter((c) => c.status === "fail" || (strict && c.status === "warn"));
+  if (exit === Exit.ok && failed.length > 0) exit = Exit.invalidInput;
+  const data = {
+    root: report.root,
+    checks: report.checks,
+    plugins: report.plugins,
+    wasm_cache_stats: report.wasm_cache_stats,
+    summary: report.summary,
+  };
+  if (failed.length === 0) return { data };
+  const n = failed.length;
+  return {
+    data,
+    exit,
+    error: {
+      code: "SAM-DOCTOR-001",
+      message: `${n} check${n === 1 ? "" : "s"} failed${
+        strict && report.summary.fail < n ? " (--strict)" : ""
+      }`,
+      cause: failed.map((c) => `${c.id}: ${c.message}`).join("\n"),
+      fix: "see the checks above (or data.checks with --json): each says how to fix it",
+    },
+  };
+}
