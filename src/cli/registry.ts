@@ -177,10 +177,17 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     path: ["plugin", "bench"],
     summary: "measure a plugin's cold-start and warm invocation medians",
-    usage: "plugin bench [DIR] [-n N]",
-    examples: ["samuel plugin bench", "samuel plugin bench ./my-plugin --json"],
-    flags: [],
-    load: notImplemented("7"),
+    usage: "plugin bench [DIR] [-n N] [--export E] [--input FILE]",
+    description: "Runs each declared export (or --export) N times cold (pre-process, compile, sandbox, " +
+      "instantiate, call) and N times warm (compiled module reused), with the manifest's grants and " +
+      "/workspace = the plugin folder, and prints medians and p95 against the 50 ms cold-start budget.",
+    examples: ["samuel plugin bench", "samuel plugin bench ./my-plugin -n 20 --export lint --json"],
+    flags: [
+      { name: "runs", alias: "n", type: "string", value: "N", description: "runs of each kind (default 10)" },
+      { name: "export", type: "string", value: "E", description: "bench only this export" },
+      { name: "input", type: "string", value: "FILE", description: "file given as stdin to every run" },
+    ],
+    load: () => import("./commands/plugin_bench.ts"),
   },
 ];
 
