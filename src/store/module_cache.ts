@@ -114,10 +114,14 @@ export class ModuleCache {
     return { bytes: built.bytes, meta, hit: false, rebuilt: found.corrupt };
   }
 
-  /** Loads and verifies an entry; a corrupt one is deleted and reported. */
+  /**
+   * Loads and verifies an entry; a corrupt one is deleted and reported. A use marks the entry recently
+   * used; `touch: false` reads without doing so (checks such as `verifyAll` must not reorder the LRU).
+   */
   async load(
     sourceSha256: string,
     variant: CacheVariant,
+    opts: { touch?: boolean } = {},
   ): Promise<{ entry?: { bytes: Uint8Array; meta: CacheMeta }; corrupt?: string }> {
     const dir = this.entryDir(sourceSha256, variant);
     let metaText: string;
@@ -141,7 +145,7 @@ export class ModuleCache {
     }
     if (bytes.length !== meta.size) return this.#discard(dir, `size ${bytes.length} != ${meta.size}`);
     if (await sha256Hex(bytes) !== meta.processedSha256) return this.#discard(dir, "digest mismatch");
-    this.#touch(dir);
+    if (opts.touch !== false) this.#touch(dir);
     return { entry: { bytes, meta } };
   }
 
@@ -215,7 +219,7 @@ export class ModuleCache {
         corrupt.push(e.dir);
         continue;
       }
-      const r = await this.load(sha, variant);
+      const r = await this.load(sha, variant, { touch: false });
       if (r.corrupt) corrupt.push(e.dir);
     }
     return corrupt;
