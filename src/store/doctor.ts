@@ -25,8 +25,9 @@
  * non-zero or trapped, 7 it timed out, 1 the check itself broke. The command exits with the most serious
  * one present, in that order.
  *
- * Doctor's own cache lookups (to run `health`) are not counted in `wasm_cache_stats`: the counters describe
- * `samuel run`. A missing entry is built and stored, as `samuel run` would.
+ * Doctor observes the module cache without changing it, except for removing corrupt entries: its own
+ * lookups (to run `health`) are not counted in `wasm_cache_stats` (the counters describe `samuel run`),
+ * do not mark entries recently used, and a missing entry is built in memory, not stored.
  */
 
 import { Exit, type ExitCode, isSamuelError } from "../errors.ts";
@@ -499,19 +500,19 @@ async function checkHealth(
   const t0 = performance.now();
   try {
     const variant = cacheVariant(entry.capabilities.maxMemory);
-    // No stats are recorded here: the counters describe `samuel run`.
-    const found = await cache.load(entry.sha256.module, variant);
+    // Doctor observes the cache without changing it: no stats recorded (they describe `samuel run`), no
+    // recency touched, nothing stored.
+    const found = await cache.load(entry.sha256.module, variant, { touch: false });
     let bytes: Uint8Array;
     let info: ModuleInfo;
     if (found.entry) {
       bytes = found.entry.bytes;
       info = found.entry.meta.info as ModuleInfo;
     } else {
-      // `source` was just hashed equal to the lock's digest, so it may be cached under that digest.
+      // `source` was just hashed equal to the lock's digest: what install verified.
       const built = buildForCache(entry.capabilities.maxMemory)(source);
       bytes = built.bytes;
       info = built.info as ModuleInfo;
-      await cache.store(entry.sha256.module, variant, bytes, info);
     }
     const { sandboxFromGrants } = await import("../runtime/sandbox_spec.ts");
     const { runInSandbox } = await import("../runtime/sandbox.ts");
