@@ -1,0 +1,115 @@
+/**
+ * Row 2 of issue 8: warm invocation in a `samuel run --all` loop of 20 plugins (DESIGN.md section 9: "a
+ * few milliseconds"). Setup installs 20 copies of the tiny plugin (bench/fixtures/tiny.wat) under distinct
+ * names into a temp project through the real CLI; the copies share one module-cache entry, as identical
+ * modules do for users.
+ *
+ * Group "run --all loop, in-process" (each iteration is the whole loop of 20; the report divides by 20):
+ * - bare V8, 20 x compile + instantiate + call (baseline);
+ * - Deno's `node:wasi`, 20 x the same;
+ * - samuel's loop as `samuel run --all` runs it: lock, each manifest, cache hit, compile, sandbox Worker,
+ *   invoke; and the same loop without the Worker, to show what the outer wall costs per plugin.
+ * Group "run --all, whole process": `samuel run bench-01 health` (baseline) against `samuel run --all
+ * health` over the 20; the report derives the marginal cost of one more plugin as (T20 - T1) / 19.
+ * Run: `deno bench -A bench/suite/run_all_bench.ts`.
+ */
+
+import { loadConfig } from "../../src/project/config.ts";
+import { readLockfile } from "../../src/project/lockfile.ts";
+import { installedManifest, loadRunnable } from "../../src/store/runnable.ts";
+import { invoke } from "../../src/runtime/invoke.ts";
+import { Sandbox } from "../../src/runtime/sandbox.ts";
+import { sandboxFromGrants } from "../../src/runtime/sandbox_spec.ts";
+import {
+  loadFixtures,
+  MAIN,
+  makeProject,
+  runFloor,
+  runNodeWasi,
+  runWithEnv,
+  SAMUEL_FLAGS,
+  writePluginDir,
+} from "./common.ts";
+
+const PLUGINS = 20;
+const tiny = (await loadFixtures()).find((f) => f.id === "tiny")!;
+const project = await makeProject("runall");
+const names = Array.from({ length: PLUGINS }, (_, i) => `bench-${String(i + 1).padStart(2, "0")}`);
+for (const name of names) {
+  const dir = `${project.root}/../plugins/${name}`;
+  writePluginDir(dir, name, tiny.bytes, tiny.maxMemoryMiB);
+  await project.install(dir);
+}
+// The in-process loop reads the same cache as the CLI.
+Deno.env.set("SAMUEL_HOME", project.home);
+const input = new Uint8Array();
+
+/** One `run --all health` loop the way src/cli/commands/run.ts runs it, optionally without the Worker. */
+async function samuelLoop(wall: boolean): Promise<void> {
+  const root = project.root;
+  const config = await loadConfig(root, { optional: true });
+  const lock = await readLockfile(root);
+  const targets = [];
+  for (const entry of lock.plugins) {
+    const manifest = await installedManifest(root, entry);
+    if (manifest.wasm.exports.includes("health")) targets.push(entry);
+  }
+  if (targets.length !== PLUGINS) throw new Error(`expected ${PLUGINS} plugins, found ${targets.length}`);
+  for (const entry of targets) {
+    const spec = sandboxFromGrants({
+      pluginName: entry.name,
+      exportName: "health",
+      grants: entry.capabilities,
+      projectRoot: root,
+      getEnv: (k) => Deno.env.get(k),
+    });
+    const sandbox = wall ? new Sandbox(spec) : undefined;
+    const plugin = await loadRunnable(root, entry, config);
+    if (!plugin.cacheHit) throw new Error("expected a cache hit");
+    const module = new WebAssembly.Module(plugin.bytes as Uint8Array<ArrayBuffer>);
+    const request = { spec, exportName: "health", input };
+    const r = sandbox
+      ? await sandbox.run(module, plugin.info, request)
+      : await invoke(module, plugin.info, request);
+    if (r.outcome !== "ok") throw new Error(`${entry.name}: ${r.outcome} ${r.message ?? ""}`);
+  }
+}
+
+const loop = "run --all loop of 20, in-process (per plugin = median / 20)";
+Deno.bench({ name: "run-all: bare V8 x20 (floor)", group: loop, baseline: true, n: 30, warmup: 3 }, () => {
+  for (let i = 0; i < PLUGINS; i++) runFloor(tiny.bytes);
+});
+Deno.bench({ name: "run-all: node:wasi in Deno x20", group: loop, n: 30, warmup: 3 }, () => {
+  for (let i = 0; i < PLUGINS; i++) runNodeWasi(tiny.bytes, project.root);
+});
+Deno.bench(
+  { name: "run-all: samuel loop x20, no Worker (invoke)", group: loop, n: 20, warmup: 2 },
+  async () => {
+    await samuelLoop(false);
+  },
+);
+Deno.bench(
+  { name: "run-all: samuel loop x20 (Worker each, as run --all)", group: loop, n: 8, warmup: 1 },
+  async () => {
+    await samuelLoop(true);
+  },
+);
+
+const whole = "run --all, whole process (per extra plugin = (T20 - T1) / 19)";
+const cli = (args: string[]) =>
+  runWithEnv(Deno.execPath(), ["run", "-q", ...SAMUEL_FLAGS, MAIN, ...args], project.root, project.env);
+Deno.bench({
+  name: "run-all: samuel run bench-01 health (1 plugin)",
+  group: whole,
+  baseline: true,
+  n: 10,
+  warmup: 1,
+}, async () => {
+  await cli(["run", "bench-01", "health"]);
+});
+Deno.bench(
+  { name: "run-all: samuel run --all health (20 plugins)", group: whole, n: 8, warmup: 1 },
+  async () => {
+    await cli(["run", "--all", "health"]);
+  },
+);
