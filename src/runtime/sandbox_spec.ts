@@ -105,7 +105,8 @@ export function sandboxFromGrants(opts: {
 /**
  * The Deno permissions of the sandbox Worker: no wider than the grants (the outer wall, DESIGN.md
  * section 5). Read-only preopens are readable, read-write ones readable and writable; the network is
- * limited to the allowlisted hosts (Deno accepts `*.suffix` entries); nothing else.
+ * limited to the allowlisted hosts (Deno accepts `*.suffix` entries); nothing else. Path grants are
+ * compared as strings: Deno does not resolve a symbolic link inside a grant (see sandbox_worker.ts).
  */
 export function workerPermissions(spec: SandboxSpec): Deno.PermissionOptionsObject {
   const read = spec.preopens.map((p) => p.hostPath);

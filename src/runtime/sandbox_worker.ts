@@ -2,7 +2,13 @@
  * Entry point of the sandbox Worker: the outer wall (DESIGN.md section 5). The main thread starts this
  * Worker with Deno permissions no wider than the plugin's grants (`workerPermissions`), hands it the
  * compiled module, and this side runs `invoke` and posts the result back. A bug in our WASI host therefore
- * still cannot read, write or connect beyond the grants: Deno refuses it here (`NotCapable`).
+ * still cannot read, write or connect beyond the grants: Deno refuses it here (`NotCapable`;
+ * tests/runtime/outer_wall_test.ts calls the Deno APIs directly under these permissions).
+ *
+ * The wall's limit: Deno's path permissions compare path strings and do not resolve symbolic links, so a
+ * link that already exists inside a grant and points outside it is followed by Deno. Against links, the
+ * WASI host's own containment (each path resolved and checked against the preopen's real folder) is the
+ * only wall; creating a new link needs full read and write access, which the Worker never has.
  */
 
 /// <reference lib="deno.worker" />
