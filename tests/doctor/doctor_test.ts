@@ -80,7 +80,7 @@ Deno.test("doctor on a healthy project: every check ok, health run in the sandbo
   const human = await p.cli(["doctor"]);
   assertEquals(human.code, 0, human.stderr);
   assertMatch(human.stdout, /^\s+ok\s+plugin\.hello-wasm\.health\s+health\(\) returned 0/m);
-  assertMatch(human.stdout, /wasm cache: 0 hits, 0 misses/);
+  assertMatch(human.stdout, /wasm cache: 0 hits, 0 misses \(hit rate 0%\), 0 rebuilt, 0 modules/);
   assertMatch(human.stdout, /\d+ checks: \d+ ok, 0 warnings, 0 failed/);
 });
 

@@ -22,6 +22,10 @@ import { Exit } from "../../errors.ts";
 import { projectRoot } from "../../project/paths.ts";
 import { type Check, doctorExit, runDoctor } from "../../store/doctor.ts";
 
+function plural(n: number, one: string, many = one + "s"): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 export async function run(inv: Invocation): Promise<CommandResult> {
   const out = inv.out;
   const root = projectRoot(inv.cwd);
@@ -45,8 +49,9 @@ export async function run(inv: Invocation): Promise<CommandResult> {
     });
     const s = report.wasm_cache_stats;
     out.line(
-      `wasm cache: ${s.hits} hits, ${s.misses} misses (hit rate ${Math.round(s.hit_rate * 1000) / 10}%), ` +
-        `${s.rebuilds} rebuilt, ${s.modules} modules`,
+      `wasm cache: ${plural(s.hits, "hit")}, ${plural(s.misses, "miss", "misses")} (hit rate ${
+        Math.round(s.hit_rate * 1000) / 10
+      }%), ${s.rebuilds} rebuilt, ${plural(s.modules, "module")}`,
     );
     const { ok, warn, fail } = report.summary;
     out.line(
