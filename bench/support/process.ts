@@ -10,8 +10,8 @@ export const SAMUEL_FLAGS = [
   "--allow-write",
   "--allow-env",
   "--allow-net",
-  "--allow-run",
-  "--allow-sys",
+  "--allow-sys=hostname",
+  "--no-prompt",
   "--unstable-worker-options",
 ];
 

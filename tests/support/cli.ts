@@ -6,14 +6,14 @@
 
 export const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
-/** The permission flags samuel runs with (kept in step with the `samuel` task in deno.json). */
+/** The flags samuel ships with: a copy of scripts/flags.ts (tests/dist/permissions_test.ts checks it). */
 export const RUN_FLAGS = [
   "--allow-read",
   "--allow-write",
   "--allow-env",
   "--allow-net",
-  "--allow-run",
-  "--allow-sys",
+  "--allow-sys=hostname",
+  "--no-prompt",
   "--unstable-worker-options",
 ];
 

@@ -1,0 +1,100 @@
+/**
+ * The single source of truth for the Deno flags `samuel` runs with: the `samuel` task, `deno compile`
+ * (the shipped binary carries exactly these), the test harness (`RUN_FLAGS` in tests/support/cli.ts),
+ * the benches (`SAMUEL_FLAGS` in bench/support/process.ts), the release workflow and the documented
+ * `deno run https://…/main.ts` line. Those places hold literal copies (a task string in deno.json cannot
+ * import anything); tests/dist/permissions_test.ts asserts that every copy equals this file and runs real
+ * commands under exactly these flags, so a missing grant fails a test here instead of a user's binary.
+ *
+ * Why each flag (read from the code, then proven by the permission test):
+ * - `--allow-read`, `--allow-write`: the project (anywhere the user runs it), `$SAMUEL_HOME` (anywhere
+ *   the user points it), temp folders for downloads and atomic writes, and the plugin grants, which name
+ *   arbitrary absolute host paths. None of these is known when the binary is built, so no path list.
+ * - `--allow-env`: samuel's own keys (`HOME`, `USERPROFILE`, `SAMUEL_*`, `GITHUB_TOKEN`, `NO_COLOR`,
+ *   `TMPDIR`...), the `debug` package inside the Sigstore libraries, and any key a plugin was granted
+ *   (`[capabilities] env`), which is arbitrary: unrestricted.
+ * - `--allow-net`: GitHub releases and API, registry indexes at any URL, and the hosts plugins are allowed
+ *   to reach through `net_outbound` (any host a user grants): unrestricted. The sandbox Worker's `net` is
+ *   narrowed to each plugin's allowlist, and a Worker can only narrow what the process holds.
+ * - `--allow-sys=hostname`: the project file lock records the holder's host name (src/project/file_lock.ts)
+ *   so a waiting process can say who holds the lock. Nothing else of `sys` is used.
+ * - `--no-prompt`: a CLI that runs in CI and scripts must never stop on a Deno permission prompt; a
+ *   missing grant becomes an error instead (samuel's own capability prompt is unrelated).
+ * - `--unstable-worker-options`: the sandbox Worker is started with `deno.permissions` (the outer wall,
+ *   DESIGN.md section 5), which is still an unstable option on Deno 2.9.
+ *
+ * Deliberately not granted:
+ * - `--allow-run`: samuel spawns no process. The only `run`-gated call is `Deno.kill(pid, 0)` when
+ *   cleaning stale temp files (src/project/atomic.ts), which checks the permission first and keeps the
+ *   file when it is not granted.
+ * - `--allow-ffi`, `--allow-import` (imports are relative or `npm:`; a run from a URL fetches from the
+ *   host it was started from, which `--allow-net` covers) and `-A`.
+ */
+
+/** Permission flags, in the order every copy spells them. */
+export const PERMISSION_FLAGS: readonly string[] = [
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-net",
+  "--allow-sys=hostname",
+  "--no-prompt",
+];
+
+/** Unstable features samuel uses. */
+export const UNSTABLE_FLAGS: readonly string[] = ["--unstable-worker-options"];
+
+/** Everything `deno run` / `deno compile` needs for samuel: permissions, then unstable features. */
+export const RUN_FLAGS: readonly string[] = [...PERMISSION_FLAGS, ...UNSTABLE_FLAGS];
+
+/** The `samuel` task in deno.json, character for character. */
+export const SAMUEL_TASK = `deno run ${RUN_FLAGS.join(" ")} main.ts`;
+
+/** The `compile` task in deno.json: the build script needs to read, write dist/, and spawn `deno compile`. */
+export const COMPILE_TASK = "deno run --allow-read --allow-write --allow-env --allow-run scripts/compile.ts";
+
+/**
+ * Modules `deno compile` cannot find by itself. The sandbox Worker is started from
+ * `new URL("./sandbox_worker.ts", import.meta.url)`, and Deno's compiler does not embed worker code
+ * unless it is named with `--include` (its documentation, "Workers").
+ */
+export const COMPILE_INCLUDES: readonly string[] = ["src/runtime/sandbox_worker.ts"];
+
+/** A release target: Deno's `--target` triple and the asset name users download. */
+export interface CompileTarget {
+  triple: string;
+  /** `samuel-<os>-<arch>[.exe]`, the name install.sh and action.yml download. */
+  asset: string;
+  os: "linux" | "darwin" | "windows";
+  arch: "x64" | "arm64";
+}
+
+/** Every target samuel ships for (issue 9: linux x64/arm64, macOS x64/arm64, Windows x64). */
+export const COMPILE_TARGETS: readonly CompileTarget[] = [
+  { triple: "x86_64-unknown-linux-gnu", asset: "samuel-linux-x64", os: "linux", arch: "x64" },
+  { triple: "aarch64-unknown-linux-gnu", asset: "samuel-linux-arm64", os: "linux", arch: "arm64" },
+  { triple: "x86_64-apple-darwin", asset: "samuel-darwin-x64", os: "darwin", arch: "x64" },
+  { triple: "aarch64-apple-darwin", asset: "samuel-darwin-arm64", os: "darwin", arch: "arm64" },
+  { triple: "x86_64-pc-windows-msvc", asset: "samuel-windows-x64.exe", os: "windows", arch: "x64" },
+];
+
+/** The `deno compile` arguments (after `deno`) that build `target` into `outDir`. */
+export function compileArgs(target: CompileTarget, outDir = "dist"): string[] {
+  return [
+    "compile",
+    "--frozen",
+    ...RUN_FLAGS,
+    ...COMPILE_INCLUDES.flatMap((path) => ["--include", path]),
+    "--target",
+    target.triple,
+    "--output",
+    `${outDir}/${target.asset}`,
+    "main.ts",
+  ];
+}
+
+if (import.meta.main) {
+  // `deno run scripts/flags.ts` prints the flags on one line, for shells that need them (e.g. the
+  // documented `deno run $(...) https://…/main.ts` line and workflow steps).
+  console.log(RUN_FLAGS.join(" "));
+}
