@@ -57,64 +57,62 @@ export const Op = {
   tableFill: 0xfc << 12 | 17,
 } as const;
 
-/** Immediate layouts of one-byte opcodes. */
-const enum Imm {
-  None,
-  BlockType,
-  U32,
-  U32x2,
-  BrTable,
-  MemArg,
-  Leb,
-  Bytes4,
-  Bytes8,
-  SelectT,
-  HeapType,
-  TryTable,
-  PrefixFC,
-  PrefixFD,
-  PrefixFE,
-  Refused,
-  Invalid,
-}
+/** Immediate layouts of one-byte opcodes (plain constants: they are compared in the hot loop). */
+const IMM_NONE = 0;
+const IMM_BLOCKTYPE = 1;
+const IMM_U32 = 2;
+const IMM_U32X2 = 3;
+const IMM_BRTABLE = 4;
+const IMM_MEMARG = 5;
+const IMM_LEB = 6;
+const IMM_BYTES4 = 7;
+const IMM_BYTES8 = 8;
+const IMM_SELECTT = 9;
+const IMM_HEAPTYPE = 10;
+const IMM_TRYTABLE = 11;
+const IMM_PREFIXFC = 12;
+const IMM_PREFIXFD = 13;
+const IMM_PREFIXFE = 14;
+const IMM_REFUSED = 15;
+const IMM_INVALID = 16;
 
-const IMM = new Uint8Array(256).fill(Imm.Invalid);
-function set(from: number, to: number, kind: Imm): void {
+const IMM = new Uint8Array(256).fill(IMM_INVALID);
+function set(from: number, to: number, kind: number): void {
   for (let op = from; op <= to; op++) IMM[op] = kind;
 }
-set(0x00, 0x01, Imm.None);
-set(0x02, 0x04, Imm.BlockType);
-set(0x05, 0x05, Imm.None);
-set(0x06, 0x06, Imm.BlockType);
-set(0x07, 0x09, Imm.U32);
-set(0x0a, 0x0b, Imm.None);
-set(0x0c, 0x0d, Imm.U32);
-set(0x0e, 0x0e, Imm.BrTable);
-set(0x0f, 0x0f, Imm.None);
-set(0x10, 0x10, Imm.U32);
-set(0x11, 0x11, Imm.U32x2);
-set(0x12, 0x12, Imm.U32);
-set(0x13, 0x13, Imm.U32x2);
-set(0x14, 0x15, Imm.U32);
-set(0x18, 0x18, Imm.U32);
-set(0x19, 0x1b, Imm.None);
-set(0x1c, 0x1c, Imm.SelectT);
-set(0x1f, 0x1f, Imm.TryTable);
-set(0x20, 0x26, Imm.U32);
-set(0x28, 0x3e, Imm.MemArg);
-set(0x3f, 0x40, Imm.U32);
-set(0x41, 0x42, Imm.Leb);
-set(0x43, 0x43, Imm.Bytes4);
-set(0x44, 0x44, Imm.Bytes8);
-set(0x45, 0xc4, Imm.None);
-set(0xd0, 0xd0, Imm.HeapType);
-set(0xd1, 0xd1, Imm.None);
-set(0xd2, 0xd2, Imm.U32);
-set(0xd3, 0xd6, Imm.Refused);
-set(0xfb, 0xfb, Imm.Refused);
-IMM[0xfc] = Imm.PrefixFC;
-IMM[0xfd] = Imm.PrefixFD;
-IMM[0xfe] = Imm.PrefixFE;
+set(0x00, 0x01, IMM_NONE);
+set(0x02, 0x04, IMM_BLOCKTYPE);
+set(0x05, 0x05, IMM_NONE);
+set(0x06, 0x06, IMM_BLOCKTYPE);
+set(0x07, 0x09, IMM_U32);
+set(0x0a, 0x0b, IMM_NONE);
+set(0x0c, 0x0d, IMM_U32);
+set(0x0e, 0x0e, IMM_BRTABLE);
+set(0x0f, 0x0f, IMM_NONE);
+set(0x10, 0x10, IMM_U32);
+set(0x11, 0x11, IMM_U32X2);
+set(0x12, 0x12, IMM_U32);
+set(0x13, 0x13, IMM_U32X2);
+set(0x14, 0x15, IMM_U32);
+set(0x18, 0x18, IMM_U32);
+set(0x19, 0x1b, IMM_NONE);
+set(0x1c, 0x1c, IMM_SELECTT);
+set(0x1f, 0x1f, IMM_TRYTABLE);
+set(0x20, 0x26, IMM_U32);
+set(0x28, 0x3e, IMM_MEMARG);
+set(0x3f, 0x40, IMM_U32);
+set(0x41, 0x42, IMM_LEB);
+set(0x43, 0x43, IMM_BYTES4);
+set(0x44, 0x44, IMM_BYTES8);
+set(0x45, 0xc4, IMM_NONE);
+set(0xd0, 0xd0, IMM_HEAPTYPE);
+set(0xd1, 0xd1, IMM_NONE);
+set(0xd2, 0xd2, IMM_U32);
+set(0xd3, 0xd6, IMM_REFUSED);
+set(0xfb, 0xfb, IMM_REFUSED);
+IMM[0xfc] = IMM_PREFIXFC;
+IMM[0xfd] = IMM_PREFIXFD;
+IMM[0xfe] = IMM_PREFIXFE;
 
 const REFUSED: Record<number, string> = {
   0xd3: "GC (ref.eq)",
@@ -161,47 +159,76 @@ export function skipMemArg(r: Reader): void {
 
 /** Reads one instruction, skipping its immediates; returns its opcode (prefixed: `prefix << 12 | sub`). */
 export function skipInstruction(r: Reader): number {
+  // Fast path for the instructions that make up most of any body (no immediates, one LEB128, memarg),
+  // on a local cursor. Over-long LEB128s are not diagnosed here: they make the module invalid, which
+  // the final validation reports.
+  const buf = r.buf;
+  let pos = r.pos;
+  const op = buf[pos++];
+  const kind = IMM[op];
+  if (kind === IMM_NONE) {
+    if (pos > r.end) throw malformed("unexpected end of data", r.pos);
+    r.pos = pos;
+    return op;
+  }
+  if (kind === IMM_U32 || kind === IMM_LEB) {
+    while (buf[pos++] & 0x80) { /* skip */ }
+  } else if (kind === IMM_MEMARG) {
+    const align = buf[pos];
+    if (align & 0x80) return skipSlow(r);
+    pos++;
+    if (align & 0x40) { while (buf[pos++] & 0x80) { /* memory index */ } }
+    while (buf[pos++] & 0x80) { /* offset */ }
+  } else {
+    return skipSlow(r);
+  }
+  if (pos > r.end) throw malformed("unexpected end of data", r.pos);
+  r.pos = pos;
+  return op;
+}
+
+function skipSlow(r: Reader): number {
   const at = r.pos;
   const op = r.u8();
   switch (IMM[op]) {
-    case Imm.None:
+    case IMM_NONE:
       return op;
-    case Imm.U32:
+    case IMM_U32:
       r.u32();
       return op;
-    case Imm.MemArg:
+    case IMM_MEMARG:
       skipMemArg(r);
       return op;
-    case Imm.Leb:
+    case IMM_LEB:
       r.skipLeb();
       return op;
-    case Imm.BlockType:
+    case IMM_BLOCKTYPE:
       readBlockType(r);
       return op;
-    case Imm.U32x2:
+    case IMM_U32X2:
       r.u32();
       r.u32();
       return op;
-    case Imm.BrTable: {
+    case IMM_BRTABLE: {
       const n = r.u32();
       for (let i = 0; i <= n; i++) r.u32();
       return op;
     }
-    case Imm.Bytes4:
+    case IMM_BYTES4:
       r.skip(4);
       return op;
-    case Imm.Bytes8:
+    case IMM_BYTES8:
       r.skip(8);
       return op;
-    case Imm.SelectT: {
+    case IMM_SELECTT: {
       const n = r.u32();
       for (let i = 0; i < n; i++) skipValType(r);
       return op;
     }
-    case Imm.HeapType:
+    case IMM_HEAPTYPE:
       r.skipLeb();
       return op;
-    case Imm.TryTable: {
+    case IMM_TRYTABLE: {
       readBlockType(r);
       const n = r.u32();
       for (let i = 0; i < n; i++) {
@@ -212,13 +239,13 @@ export function skipInstruction(r: Reader): number {
       }
       return op;
     }
-    case Imm.PrefixFC:
+    case IMM_PREFIXFC:
       return skipFC(r, at);
-    case Imm.PrefixFD:
+    case IMM_PREFIXFD:
       return skipFD(r, at);
-    case Imm.PrefixFE:
+    case IMM_PREFIXFE:
       return skipFE(r, at);
-    case Imm.Refused:
+    case IMM_REFUSED:
       throw unsupported(REFUSED[op], at);
     default:
       throw unsupported(`unknown opcode 0x${op.toString(16).padStart(2, "0")}`, at);

@@ -330,6 +330,7 @@ function rewriteCode(src: Uint8Array, funcTypes: number[], ctx: Ctx): Uint8Array
   out.u32(n);
   const body = new Writer(1 << 16);
   const stack = new Int32Array(1024);
+  const scratch: Scratch = { events: new Int32Array(4096) };
   for (let i = 0; i < n; i++) {
     const size = r.u32();
     const start = r.pos;
@@ -337,7 +338,7 @@ function rewriteCode(src: Uint8Array, funcTypes: number[], ctx: Ctx): Uint8Array
     if (end > src.length) throw unsupported("function body runs past the code section", start);
     body.len = 0;
     const hints = ctx.branchHints ? [] : undefined;
-    if (rewriteBody(src, start, end, funcTypes[i], ctx, body, stack, hints)) {
+    if (rewriteBody(src, start, end, funcTypes[i], ctx, body, stack, hints, scratch)) {
       if (hints?.length) ctx.branchHints!.push({ func: ctx.nImp + 1 + i, offsets: hints });
       out.u32(body.len);
       out.bytes(body.buf, 0, body.len);
@@ -350,7 +351,21 @@ function rewriteCode(src: Uint8Array, funcTypes: number[], ctx: Ctx): Uint8Array
   return out.finish();
 }
 
-const OP_LOOP = 0x03;
+const EV_STRUCT = 1, EV_LOOP = 2, EV_BRANCH = 3, EV_CALL = 4, EV_FUNC_IDX = 5, EV_OTHER = 6;
+/** Which one-byte opcodes pass 2 must see. */
+const EVENT = new Uint8Array(256);
+for (const op of [0x02, 0x04, 0x06, 0x0b, 0x18, 0x1f]) EVENT[op] = EV_STRUCT;
+EVENT[0x03] = EV_LOOP;
+for (const op of [0x09, 0x0c, 0x0d, 0x0e]) EVENT[op] = EV_BRANCH;
+for (const op of [0x11, 0x13, 0x14, 0x15]) EVENT[op] = EV_CALL;
+for (const op of [0x10, 0x12, 0xd2]) EVENT[op] = EV_FUNC_IDX;
+for (const op of [0x08, 0x0a, 0x0f]) EVENT[op] = EV_OTHER;
+
+/** Buffers reused across function bodies. */
+interface Scratch {
+  events: Int32Array;
+}
+
 const BULK = new Set([
   0xfc << 12 | 8,
   0xfc << 12 | 10,
@@ -374,6 +389,7 @@ function rewriteBody(
   out: Writer,
   stackIn: Int32Array,
   hints: number[] | undefined,
+  scratch: Scratch,
 ): boolean {
   const type = ctx.types[typeIndex];
   if (!type) throw unsupported(`function type ${typeIndex} is missing`, start);
@@ -387,16 +403,33 @@ function rewriteBody(
   }
   const codeStart = r.pos;
 
-  // Pass 1: what does this body contain?
+  // Pass 1: decode once, recording the offsets of the instructions pass 2 must look at (structure,
+  // branches, calls, function indices, throws, bulk operations) and what the body contains.
   let hasCall = false, hasLoop = false, hasBulk = false, hasFuncIdx = false;
+  let events = scratch.events;
+  let nEvents = 0;
   while (r.pos < end) {
+    const at = r.pos;
     const op = skipInstruction(r);
-    if (op < 0x20) {
-      if (op === OP_LOOP) hasLoop = true;
-      else if (op === 0x10 || op === 0x12) hasCall = hasFuncIdx = true;
-      else if (op === 0x11 || op === 0x13 || op === 0x14 || op === 0x15) hasCall = true;
-    } else if (op === 0xd2) hasFuncIdx = true;
-    else if (op > 0xff && BULK.has(op)) hasBulk = true;
+    let kind: number;
+    if (op < 0x100) {
+      kind = EVENT[op];
+      if (kind === 0) continue;
+      if (kind === EV_LOOP) hasLoop = true;
+      else if (kind === EV_CALL) hasCall = true;
+      else if (kind === EV_FUNC_IDX) {
+        hasFuncIdx = true;
+        if (op !== 0xd2) hasCall = true;
+      }
+    } else if (BULK.has(op)) {
+      hasBulk = true;
+    } else continue;
+    if (nEvents === events.length) {
+      const bigger = new Int32Array(events.length * 2);
+      bigger.set(events);
+      events = scratch.events = bigger;
+    }
+    events[nEvents++] = at;
   }
   const metered = hasCall || hasLoop || hasBulk;
   if (!metered && !hasFuncIdx) return false;
@@ -484,15 +517,14 @@ function rewriteBody(
     }
     stack[top] = stack[top - 1] + extra;
   };
-  while (r.pos < end) {
-    const at = r.pos;
+  for (let e = 0; e < nEvents; e++) {
+    const at = events[e];
+    r.pos = at;
     const op = buf[at];
     switch (op) {
       case 0x02: // block
       case 0x04: // if
       case 0x06: // try
-        r.pos++;
-        readBlockType(r);
         push(0);
         break;
       case 0x03: { // loop
@@ -566,10 +598,7 @@ function rewriteBody(
         r.pos++;
         const btStart = r.pos;
         readBlockType(r);
-        if (stack[top] === 0) {
-          r.pos = at;
-          skipInstruction(r);
-        } else {
+        if (stack[top] !== 0) {
           out.bytes(buf, span, at);
           out.u8(0x1f), out.bytes(buf, btStart, r.pos);
           const n = r.u32();
@@ -631,19 +660,12 @@ function rewriteBody(
           writeBack();
           span = at;
         }
-        skipInstruction(r);
         break;
-      case 0xfc: {
-        const sub = skipInstruction(r);
-        if (BULK.has(sub)) {
-          out.bytes(buf, span, at);
-          chargeBulk(local);
-          span = at;
-        }
+      case 0xfc: // a bulk memory or table operation (the only 0xFC events)
+        out.bytes(buf, span, at);
+        chargeBulk(local);
+        span = at;
         break;
-      }
-      default:
-        skipInstruction(r);
     }
   }
   out.bytes(buf, span, end);

@@ -27,7 +27,7 @@ export class Writer {
   }
 
   u32(v: number): void {
-    this.ensure(5);
+    if (this.len + 5 > this.buf.length) this.ensure(5);
     const buf = this.buf;
     let len = this.len;
     v >>>= 0;
@@ -55,7 +55,15 @@ export class Writer {
 
   bytes(src: Uint8Array, start = 0, end = src.length): void {
     const n = end - start;
-    this.ensure(n);
+    if (this.len + n > this.buf.length) this.ensure(n);
+    if (n < 32) {
+      // Short spans are the common case in the rewriter; a loop beats allocating a subarray view.
+      const buf = this.buf;
+      let len = this.len;
+      for (let i = start; i < end; i++) buf[len++] = src[i];
+      this.len = len;
+      return;
+    }
     this.buf.set(src.subarray(start, end), this.len);
     this.len += n;
   }
