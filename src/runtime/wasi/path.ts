@@ -264,7 +264,12 @@ export function pathFunctions(ctx: WasiContext) {
           return EPERM;
         }
 
-        const write = (base & WRITE_RIGHTS) !== 0 || (oflags & OFLAG_TRUNC) !== 0 || info === null;
+        // Never a writable host handle under a read-only preopen: create, truncate and fd_write were
+        // refused above, and the other write rights (Go asks for fd_filestat_set_size even on O_RDONLY)
+        // answer EPERM per call there, while opening for write would need a write permission the sandbox
+        // Worker does not have (NotCapable, i.e. every Go plugin failing to open a file it may read).
+        const write = !d.readOnly &&
+          ((base & WRITE_RIGHTS) !== 0 || (oflags & OFLAG_TRUNC) !== 0 || info === null);
         const read = (base & (RIGHT_FD_READ | RIGHT_FD_READDIR)) !== 0 || !write;
         if (info === null) entriesChanged();
         const file = Deno.openSync(r1.host, {
