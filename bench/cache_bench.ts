@@ -8,7 +8,10 @@
  * `examples/go-guide-wasm/build/plugin.wasm` (built by `examples/go-guide-wasm/build.sh` with Go; its
  * groups are skipped with a note when the file is missing).
  *
- * Run: `deno bench --allow-all --unstable-worker-options bench/cache_bench.ts`.
+ * Run: `deno bench --allow-all --unstable-worker-options bench/cache_bench.ts`; or
+ * `deno run --allow-all --unstable-worker-options bench/cache_bench.ts --report [ROUNDS]` for a table of
+ * medians, miss and hit side by side with their ratio (the rounds interleave miss and hit, so drift on a
+ * shared machine hits both alike).
  */
 
 import wabtInit from "wabt";
@@ -151,3 +154,50 @@ for (const { name, bytes } of plugins) {
 
 // Warm the cache once so the first "hit" iteration after set-up is one (warm-up runs also do this).
 for (const { name } of plugins) await samuel(project, runHome, ["run", name, "health"]);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+if (Deno.args[0] === "--report") {
+  const rounds = Number(Deno.args[1] ?? 15);
+  const empty = `${project}/empty.ts`;
+  await Deno.writeTextFile(empty, "// intentionally empty\n");
+  const bare: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    bare.push(await timed(() => new Deno.Command(Deno.execPath(), { args: ["run", "-q", empty] }).output()));
+  }
+  console.log(`${rounds} rounds, medians (deno run empty.ts: ${median(bare).toFixed(1)} ms)`);
+  console.log("plugin                 size      measure                     miss        hit    miss/hit");
+  for (const { name, bytes } of plugins) {
+    const whole = { miss: [] as number[], hit: [] as number[] };
+    const load = { miss: [] as number[], hit: [] as number[] };
+    for (let i = 0; i < rounds; i++) {
+      await evict(name);
+      whole.miss.push(await timed(() => samuel(project, runHome, ["run", name, "health"])));
+      whole.hit.push(await timed(() => samuel(project, runHome, ["run", name, "health"])));
+      await evict(name);
+      load.miss.push(await timed(() => loadRunnable(project, entryOf(name), config)));
+      load.hit.push(await timed(() => loadRunnable(project, entryOf(name), config)));
+    }
+    const row = (what: string, r: { miss: number[]; hit: number[] }) => {
+      const miss = median(r.miss), hit = median(r.hit);
+      console.log(
+        `${name.padEnd(22)} ${`${Math.round(bytes / 1024)} KiB`.padStart(8)}  ${what.padEnd(26)}` +
+          `${miss.toFixed(2).padStart(8)} ms ${hit.toFixed(2).padStart(8)} ms ${
+            (miss / hit).toFixed(2).padStart(7)
+          }x`,
+      );
+    };
+    row("samuel run health (proc)", whole);
+    row("loadRunnable (in-process)", load);
+  }
+}
