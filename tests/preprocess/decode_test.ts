@@ -8,7 +8,13 @@
 import { assert, assertEquals, assertMatch, assertThrows } from "../support/assert.ts";
 import { wat2wasm } from "../support/wat.ts";
 import type { SamuelError } from "../../src/errors.ts";
-import { inspectModule, preprocess, PREPROCESSOR_VERSION } from "../../src/runtime/preprocess/mod.ts";
+import {
+  inspectModule,
+  missingExports,
+  preprocess,
+  PREPROCESSOR_VERSION,
+  unknownImports,
+} from "../../src/runtime/preprocess/mod.ts";
 import { Reader } from "../../src/runtime/preprocess/reader.ts";
 import { Writer } from "../../src/runtime/preprocess/writer.ts";
 import { assemble, splitSections } from "../../src/runtime/preprocess/sections.ts";
@@ -262,6 +268,12 @@ Deno.test("inspect: imports, exports, memories, start, names and custom sections
   assertEquals(info.functionNames[1], "main");
   assertEquals(info.customSections.map((c) => c.name), ["name"]);
   assertEquals([info.importedFunctions, info.definedFunctions], [1, 2]);
+  assertEquals(missingExports(info, ["lint", "health", "oops"]), ["health", "oops"]);
+  assertEquals(unknownImports(info, (m, n) => m === "wasi_snapshot_preview1" && n === "fd_write"), [
+    "env.mem",
+    "env.t",
+    "env.g",
+  ]);
 });
 
 function code(e: unknown): string {

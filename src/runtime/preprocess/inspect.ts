@@ -319,3 +319,20 @@ export function describe(m: ParsedModule): ModuleInfo {
 export function inspectModule(bytes: Uint8Array): ModuleInfo {
   return describe(parseModule(bytes));
 }
+
+/** Declared exports (by name) the module does not export as a function; report them before running. */
+export function missingExports(info: ModuleInfo, declared: string[]): string[] {
+  const have = new Set(info.exports.filter((e) => e.kind === "function").map((e) => e.name));
+  return declared.filter((name) => !have.has(name));
+}
+
+/**
+ * Imports the host does not provide, as `module.name` strings, in import order. `provided` answers for
+ * one import; the meter's own import (`samuel:meter`) should be counted as provided by the runtime.
+ */
+export function unknownImports(
+  info: ModuleInfo,
+  provided: (module: string, name: string) => boolean,
+): string[] {
+  return info.imports.filter((i) => !provided(i.module, i.name)).map((i) => `${i.module}.${i.name}`);
+}

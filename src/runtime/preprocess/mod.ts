@@ -23,7 +23,7 @@ export type {
   MemoryInfo,
   ModuleInfo,
 } from "./inspect.ts";
-export { inspectModule } from "./inspect.ts";
+export { inspectModule, missingExports, unknownImports } from "./inspect.ts";
 export { METER_FIELD, METER_MODULE } from "./meter_probes.ts";
 export { capPagesFor, PAGE } from "./memory_cap.ts";
 
