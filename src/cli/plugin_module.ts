@@ -204,8 +204,8 @@ export function checkModuleAgainstManifest(
       protocol = evaluateProtocolVersion(bytes, info);
       if (protocol === undefined) {
         notes.push(
-          `${PROTOCOL_EXPORT}() needs the host to answer (e.g. a Go runtime that must initialise first); ` +
-            "install leaves it to the runtime, which checks it on every run",
+          `${PROTOCOL_EXPORT}() cannot be evaluated without the host (e.g. a Go runtime that must ` +
+            "initialise first), so its value was not checked (install does not check it either)",
         );
       } else if (protocol !== PROTOCOL) {
         problems.push(problem(
