@@ -15,7 +15,8 @@
  *   what `samuel run` does per invocation.
  *
  * "Cold" means the module: every iteration compiles a module V8 has never seen (a nonce'd copy, see
- * `withNonce`), and every hit loads its own entry, pre-built outside the timing. The host's own
+ * `withNonce`), and every hit loads its own entry, built outside the timing; each iteration's entry is
+ * dropped after it, so the cache holds about one entry (its LRU scan on store grows with the entry count). The host's own
  * JavaScript is warm here; a fresh process is measured by bench/gate.ts and the whole-process rows.
  * The goal: samuel's cache hit within 1.5x of the floor. Run: `deno bench -A bench/suite/cold_start_bench.ts`.
  */
@@ -41,27 +42,18 @@ function counts(f: Fixture): { n: number; warmup: number } {
   return f.id === "go" ? { n: 12, warmup: 2 } : { n: 40, warmup: 5 };
 }
 
-/** Nonce'd copies, one per iteration (wrapping around if deno bench ever asks for more). */
+/**
+ * A fresh nonce'd copy per call (made outside the timed part). Deno treats `n` as a suggestion for fast
+ * benches and may run more iterations, so copies are made on demand rather than from a fixed pool.
+ */
 function copies(f: Fixture, salt: number): () => Uint8Array {
-  const { n, warmup } = counts(f);
-  const all = Array.from({ length: n + warmup + 2 }, (_, i) => withNonce(f.bytes, salt + i));
   let next = 0;
-  return () => all[next++ % all.length];
+  return () => withNonce(f.bytes, salt + next++);
 }
 
-/** Cache entries built ahead, one per iteration, so each hit is a module V8 has not compiled yet. */
-async function prebuilt(f: Fixture, salt: number): Promise<() => { sha: string }> {
-  const variant = cacheVariant(f.maxMemoryMiB);
-  const shas: string[] = [];
-  const next = copies(f, salt);
-  const { n, warmup } = counts(f);
-  for (let i = 0; i < n + warmup + 2; i++) {
-    const source = next();
-    const r = await cache.getOrBuild(source, variant, buildForCache(f.maxMemoryMiB));
-    shas.push(r.meta.sourceSha256);
-  }
-  let i = 0;
-  return () => ({ sha: shas[i++ % shas.length] });
+/** The cache entry of one iteration, dropped after it so the cache stays one entry small throughout. */
+function dropEntry(f: Fixture, sha: string): void {
+  Deno.removeSync(cache.entryDir(sha, cacheVariant(f.maxMemoryMiB)), { recursive: true });
 }
 
 function spec(f: Fixture) {
@@ -92,8 +84,13 @@ for (const f of await loadFixtures()) {
   const floorNext = copies(f, 1_000_000);
   const nodeNext = copies(f, 2_000_000);
   const missNext = copies(f, 3_000_000);
-  const hitNext = await prebuilt(f, 4_000_000);
-  const wallNext = await prebuilt(f, 5_000_000);
+  const hitNext = copies(f, 4_000_000);
+  const wallNext = copies(f, 5_000_000);
+  const variant = cacheVariant(f.maxMemoryMiB);
+  const build = buildForCache(f.maxMemoryMiB);
+  /** Fills the cache with a module V8 has not compiled yet (outside the timing), returning its key. */
+  const fill = async (next: () => Uint8Array) =>
+    (await cache.getOrBuild(next(), variant, build)).meta.sourceSha256;
 
   Deno.bench(
     { name: `${f.id}: bare V8 compile+instantiate+call (floor)`, group, baseline: true, n, warmup },
@@ -130,22 +127,24 @@ for (const f of await loadFixtures()) {
   });
 
   Deno.bench({ name: `${f.id}: samuel invoke, cache hit`, group, n, warmup }, async (b) => {
-    const { sha } = hitNext();
+    const sha = await fill(hitNext);
     b.start();
     const { bytes, info } = await loadHit(f, sha);
     const module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
     const r = await invoke(module, info, { spec: spec(f), exportName: "health", input });
     b.end();
+    dropEntry(f, sha);
     check(r.outcome, r.message);
   });
 
   Deno.bench({ name: `${f.id}: samuel sandbox Worker, cache hit`, group, n, warmup }, async (b) => {
-    const { sha } = wallNext();
+    const sha = await fill(wallNext);
     b.start();
     const { bytes, info } = await loadHit(f, sha);
     const module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
     const r = await runInSandbox(module, info, { spec: spec(f), exportName: "health", input });
     b.end();
+    dropEntry(f, sha);
     check(r.outcome, r.message);
   });
 }

@@ -1,0 +1,470 @@
+/**
+ * `deno task bench`: runs the whole benchmark suite and writes the results (issue 8).
+ *
+ * Every `bench/*_bench.ts` and `bench/suite/*_bench.ts` runs in its own `deno bench --json` subprocess
+ * with a time cap; a file that is missing, fails to load, times out or has failing benches is reported with
+ * a note and the rest goes on. Medians come from the samples the preload wrapper records
+ * (bench/suite/samples_preload.ts: the last `n` calls, `n` being deno's measured iterations); for a bench
+ * faster than 20 µs per call, or when no samples came back, deno's own average stands in (marked `~`).
+ * Ratios are against the `baseline: true` bench of the same file and group, measured in the same process
+ * minutes apart, which is what survives a noisy shared machine.
+ *
+ * Writes `bench/out/results.json` (everything, machine and versions included) and the generated part of
+ * `bench/RESULTS.md` (between the `generated` markers; the hand-written analysis around it is kept).
+ *
+ *   deno run -A bench/report.ts [--only FILE_SUBSTRING] [--budget SECONDS]
+ */
+
+const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
+const OUT_DIR = `${ROOT}/bench/out`;
+const RESULTS_MD = `${ROOT}/bench/RESULTS.md`;
+const PRELOAD = `${ROOT}/bench/suite/samples_preload.ts`;
+const START = "<!-- generated:start (bench/report.ts replaces this part) -->";
+const END = "<!-- generated:end -->";
+
+/** Per-call time below which deno's average is more trustworthy than the wrapper's samples. */
+const SAMPLE_FLOOR_MS = 0.02;
+
+/** A bench file of the suite: which issue row it serves, its time cap, and the goals of its benches. */
+interface FileSpec {
+  path: string;
+  row: number;
+  owner: "suite" | "peer";
+  capSeconds: number;
+  /** Passed to `deno bench --filter`, to keep a file within the suite's time budget. */
+  filter?: string;
+}
+
+/** A goal on a bench's ratio to its group baseline, or on a derived per-plugin time. */
+interface Goal {
+  /** Which benches it applies to (file substring and name pattern). */
+  file: string;
+  name: RegExp;
+  text: string;
+  ratioMax?: number;
+  perPluginMaxMs?: number;
+}
+
+/** The files of the suite, in the order they run (rows 1 to 6, then the rest). */
+export const FILES: FileSpec[] = [
+  { path: "bench/suite/cold_start_bench.ts", row: 1, owner: "suite", capSeconds: 75 },
+  { path: "bench/runtime_bench.ts", row: 1, owner: "peer", capSeconds: 45 },
+  { path: "bench/cache_bench.ts", row: 1, owner: "peer", capSeconds: 30 },
+  { path: "bench/suite/run_all_bench.ts", row: 2, owner: "suite", capSeconds: 60 },
+  { path: "bench/suite/process_bench.ts", row: 3, owner: "suite", capSeconds: 45 },
+  { path: "bench/startup_bench.ts", row: 3, owner: "peer", capSeconds: 20 },
+  { path: "bench/wasi_io_bench.ts", row: 4, owner: "peer", capSeconds: 40 },
+  { path: "bench/limits_bench.ts", row: 5, owner: "peer", capSeconds: 30 },
+  { path: "bench/verify_bench.ts", row: 6, owner: "peer", capSeconds: 30 },
+  { path: "bench/install_bench.ts", row: 6, owner: "peer", capSeconds: 30 },
+  { path: "bench/host_bench.ts", row: 7, owner: "peer", capSeconds: 20 },
+];
+
+export const ROWS: Record<number, string> = {
+  1: "Cold start per invocation (cache miss and hit) against bare V8 and node:wasi",
+  2: "Warm invocation in a `samuel run --all` loop of 20 plugins",
+  3: "Whole process: `samuel run <plugin> health` against `deno run empty.ts` and Node 20",
+  4: "WASI throughput against node:wasi",
+  5: "Overhead of the time limits on a compute-heavy guest",
+  6: "Verify and install",
+  7: "Other benches",
+};
+
+export const GOALS: Goal[] = [
+  { file: "suite/cold_start", name: /samuel invoke, cache hit/, text: "≤ 1.5x floor", ratioMax: 1.5 },
+  { file: "suite/run_all", name: /samuel/, text: "≤ 5 ms per plugin", perPluginMaxMs: 5 },
+  { file: "suite/process", name: /samuel run/, text: "≤ 2x deno run", ratioMax: 2 },
+  { file: "startup_bench", name: /samuel/, text: "≤ 1.3x deno run (issue 2)", ratioMax: 1.3 },
+  { file: "wasi_io_bench", name: /^samuel/, text: "≤ 1.0x node:wasi", ratioMax: 1.0 },
+  { file: "limits_bench", name: /.*/, text: "≤ 1.15x unlimited", ratioMax: 1.15 },
+];
+
+export interface BenchResult {
+  file: string;
+  row: number;
+  group: string | null;
+  name: string;
+  baseline: boolean;
+  n: number;
+  medianMs: number;
+  /** "samples" (median of the recorded calls) or "avg" (deno's average stands in). */
+  medianSource: "samples" | "avg";
+  avgMs: number;
+  minMs: number;
+  p75Ms: number;
+  p99Ms: number;
+  ratio: number | null;
+  /** Derived per-plugin time (row 2). */
+  perPluginMs?: number;
+  goal?: string;
+  pass?: boolean;
+}
+
+export interface FileRun {
+  file: string;
+  row: number;
+  status: "ok" | "partial" | "missing" | "failed" | "timeout";
+  seconds: number;
+  note?: string;
+}
+
+/** Median of a list of numbers (mean of the two middle ones for an even count). */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+// deno-lint-ignore no-explicit-any
+type Json = any;
+
+/** Extracts deno's JSON report from stdout (a bench may print before it). */
+export function parseBenchJson(stdout: string): Json | undefined {
+  const at = stdout.indexOf('{\n  "version"');
+  if (at < 0) return undefined;
+  try {
+    return JSON.parse(stdout.slice(at));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Turns one file's deno report and recorded samples into results (ratios and goals not yet set). */
+export function collect(
+  spec: FileSpec,
+  report: Json,
+  samples: Record<string, number[]>,
+): { results: BenchResult[]; failures: string[] } {
+  const results: BenchResult[] = [];
+  const failures: string[] = [];
+  for (const b of report.benches ?? []) {
+    const r = b.results?.[0];
+    if (!r?.ok) {
+      if (r?.failed) failures.push(`${b.name}: ${r.failed.message ?? r.failed.exceptionMessage ?? "failed"}`);
+      continue;
+    }
+    const ok = r.ok;
+    const ns = (v: number) => v / 1e6;
+    const recorded = samples[b.name] ?? [];
+    const useSamples = recorded.length >= ok.n && ns(ok.avg) >= SAMPLE_FLOOR_MS;
+    results.push({
+      file: spec.path,
+      row: spec.row,
+      group: b.group ?? null,
+      name: b.name,
+      baseline: b.baseline === true,
+      n: ok.n,
+      medianMs: useSamples ? median(recorded.slice(-ok.n)) : ns(ok.avg),
+      medianSource: useSamples ? "samples" : "avg",
+      avgMs: ns(ok.avg),
+      minMs: ns(ok.min),
+      p75Ms: ns(ok.p75),
+      p99Ms: ns(ok.p99),
+      ratio: null,
+    });
+  }
+  return { results, failures };
+}
+
+/** Sets ratios against each (file, group) baseline, row 2's per-plugin times, and goals. */
+export function annotate(results: BenchResult[]): void {
+  const key = (r: BenchResult) => `${r.file}\u0000${r.group ?? ""}`;
+  const baselines = new Map<string, BenchResult>();
+  for (const r of results) if (r.baseline) baselines.set(key(r), r);
+  for (const r of results) {
+    const base = baselines.get(key(r));
+    if (base && base.medianMs > 0) r.ratio = r.medianMs / base.medianMs;
+    if (r.file.endsWith("run_all_bench.ts")) {
+      if (/x20/.test(r.name)) r.perPluginMs = r.medianMs / 20;
+      if (/20 plugins/.test(r.name) && base) r.perPluginMs = (r.medianMs - base.medianMs) / 19;
+    }
+    const goal = GOALS.find((g) => r.file.includes(g.file) && g.name.test(r.name));
+    if (!goal || r.baseline) continue;
+    if (goal.ratioMax !== undefined && r.ratio !== null) {
+      r.goal = goal.text;
+      r.pass = r.ratio <= goal.ratioMax;
+    } else if (goal.perPluginMaxMs !== undefined && r.perPluginMs !== undefined) {
+      r.goal = goal.text;
+      r.pass = r.perPluginMs <= goal.perPluginMaxMs;
+    }
+  }
+}
+
+async function capture(cmd: string, args: string[]): Promise<string> {
+  try {
+    const o = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
+    return new TextDecoder().decode(o.stdout).trim() || new TextDecoder().decode(o.stderr).trim();
+  } catch {
+    return "not found";
+  }
+}
+
+/** The machine and tool versions the numbers were taken on. */
+export async function machine(): Promise<Record<string, unknown>> {
+  let cpu = "unknown";
+  try {
+    cpu = Deno.readTextFileSync("/proc/cpuinfo").match(/^model name\s*:\s*(.+)$/m)?.[1] ?? cpu;
+  } catch { /* not Linux */ }
+  let os = `${Deno.build.os} ${Deno.osRelease()}`;
+  try {
+    const pretty = Deno.readTextFileSync("/etc/os-release").match(/^PRETTY_NAME="?([^"\n]+)"?$/m)?.[1];
+    if (pretty) os = `${pretty} (kernel ${Deno.osRelease()})`;
+  } catch { /* keep the kernel only */ }
+  return {
+    date: new Date().toISOString(),
+    cores: navigator.hardwareConcurrency,
+    memory_gib: Math.round(Deno.systemMemoryInfo().total / 1024 ** 3 * 10) / 10,
+    os,
+    arch: Deno.build.arch,
+    cpu,
+    loadavg_at_start: Deno.loadavg(),
+    deno: Deno.version.deno,
+    v8: Deno.version.v8,
+    typescript: Deno.version.typescript,
+    node: await capture(Deno.env.get("NODE_BIN") ?? "node", ["--version"]),
+    go: (await capture(Deno.env.get("GO_BIN") ?? "/usr/local/go/bin/go", ["version"])).replace(
+      /^go version /,
+      "",
+    ),
+    clang: (await capture("clang", ["--version"])).split("\n")[0],
+  };
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Bench files present on disk that FILES does not list yet (run them too, as "other"). */
+function unlisted(): FileSpec[] {
+  const listed = new Set(FILES.map((f) => f.path));
+  const found: FileSpec[] = [];
+  for (const dir of ["bench", "bench/suite"]) {
+    for (const e of Deno.readDirSync(`${ROOT}/${dir}`)) {
+      const path = `${dir}/${e.name}`;
+      if (e.isFile && /_bench\.ts$/.test(e.name) && !listed.has(path)) {
+        found.push({ path, row: 7, owner: "peer", capSeconds: 20 });
+      }
+    }
+  }
+  return found.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/** Runs one bench file under its cap; never throws. */
+async function runFile(
+  spec: FileSpec,
+  capSeconds: number,
+): Promise<{ run: FileRun; results: BenchResult[] }> {
+  const t0 = performance.now();
+  const seconds = () => Math.round((performance.now() - t0) / 100) / 10;
+  if (!exists(`${ROOT}/${spec.path}`)) {
+    return {
+      run: { file: spec.path, row: spec.row, status: "missing", seconds: 0, note: "file not present (yet)" },
+      results: [],
+    };
+  }
+  const samplesFile = Deno.makeTempFileSync({ prefix: "samuel-bench-samples-", suffix: ".json" });
+  const args = ["bench", "--allow-all", "--json", "--preload", PRELOAD];
+  if (spec.filter) args.push("--filter", spec.filter);
+  args.push(spec.path);
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: ROOT,
+    env: { SAMUEL_BENCH_SAMPLES: samplesFile, NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already gone */ }
+  }, capSeconds * 1000);
+  const out = await child.output();
+  clearTimeout(timer);
+  const stdout = new TextDecoder().decode(out.stdout);
+  const stderr = new TextDecoder().decode(out.stderr);
+  let samples: Record<string, number[]> = {};
+  try {
+    samples = JSON.parse(Deno.readTextFileSync(samplesFile) || "{}");
+  } catch { /* the process died before writing them */ }
+  Deno.removeSync(samplesFile);
+  if (timedOut) {
+    return {
+      run: {
+        file: spec.path,
+        row: spec.row,
+        status: "timeout",
+        seconds: seconds(),
+        note: `stopped at its ${capSeconds} s cap; its results are lost (lower its n or add a filter)`,
+      },
+      results: [],
+    };
+  }
+  const report = parseBenchJson(stdout);
+  if (!report) {
+    const why = stderr.split("\n").map((l) => l.trim()).filter(Boolean).slice(-3).join(" | ");
+    return {
+      run: {
+        file: spec.path,
+        row: spec.row,
+        status: "failed",
+        seconds: seconds(),
+        note: `no results: ${why}`,
+      },
+      results: [],
+    };
+  }
+  const { results, failures } = collect(spec, report, samples);
+  const ignored = (report.benches ?? []).length === 0 ? "no benches registered (all ignored?)" : "";
+  const note = [failures.length ? `failed: ${failures.join("; ")}` : "", ignored].filter(Boolean).join("; ");
+  return {
+    run: {
+      file: spec.path,
+      row: spec.row,
+      status: failures.length ? "partial" : "ok",
+      seconds: seconds(),
+      note: note || undefined,
+    },
+    results,
+  };
+}
+
+const fmtMs = (ms: number) =>
+  ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms >= 0.1 ? ms.toFixed(2) : ms.toFixed(4);
+
+/** The generated Markdown: machine, one table per row, file statuses. */
+export function renderMarkdown(
+  info: Record<string, unknown>,
+  runs: FileRun[],
+  results: BenchResult[],
+  totalSeconds: number,
+): string {
+  const lines: string[] = [];
+  lines.push(
+    `Generated by \`deno task bench\` (bench/report.ts) on ${info.date}; the whole suite took ` +
+      `${totalSeconds.toFixed(0)} s. Raw numbers: \`bench/out/results.json\`.`,
+    "",
+    `Machine: ${info.cores} cores, ${info.memory_gib} GiB, ${info.cpu}, ${info.os} (${info.arch}); load ` +
+      `average at start ${(info.loadavg_at_start as number[]).map((x) => x.toFixed(2)).join(" ")}` +
+      (info.loadavg_at_end
+        ? `, at end ${(info.loadavg_at_end as number[]).map((x) => x.toFixed(2)).join(" ")}`
+        : "") +
+      ".",
+    `Versions: Deno ${info.deno}, V8 ${info.v8}, TypeScript ${info.typescript}, Node ${info.node}, ${info.go}, ` +
+      `${info.clang}.`,
+    "",
+    "Median per iteration (`~` = deno's average where no samples apply); ratio = median / the group's " +
+      "baseline (marked **base**), same process, same run.",
+  );
+  for (const row of Object.keys(ROWS).map(Number)) {
+    const rowResults = results.filter((r) => r.row === row);
+    const rowRuns = runs.filter((r) => r.row === row);
+    if (rowRuns.length === 0) continue;
+    lines.push("", `### ${row}. ${ROWS[row]}`, "");
+    if (rowResults.length) {
+      const perPlugin = rowResults.some((r) => r.perPluginMs !== undefined);
+      lines.push(
+        `| file | group | bench | median ms | ratio |${perPlugin ? " per plugin ms |" : ""} goal | pass |`,
+        `|---|---|---|---:|---:|${perPlugin ? "---:|" : ""}---|---|`,
+      );
+      for (const r of rowResults) {
+        const file = r.file.replace(/^bench\//, "");
+        const med = `${r.medianSource === "avg" ? "~" : ""}${fmtMs(r.medianMs)}`;
+        const ratio = r.baseline ? "**base**" : r.ratio === null ? "" : `${r.ratio.toFixed(2)}x`;
+        const pp = perPlugin ? ` ${r.perPluginMs === undefined ? "" : fmtMs(r.perPluginMs)} |` : "";
+        const pass = r.pass === undefined ? "" : r.pass ? "pass" : "**FAIL**";
+        lines.push(
+          `| ${file} | ${r.group ?? ""} | ${r.name} | ${med} | ${ratio} |${pp} ${r.goal ?? ""} | ${pass} |`,
+        );
+      }
+    }
+    for (const run of rowRuns.filter((r) => r.status !== "ok")) {
+      lines.push("", `- \`${run.file}\`: ${run.status}${run.note ? ` (${run.note})` : ""}`);
+    }
+  }
+  lines.push("", "Files run:", "", "| file | row | status | seconds | note |", "|---|---:|---|---:|---|");
+  for (const r of runs) {
+    lines.push(
+      `| ${r.file} | ${r.row} | ${r.status} | ${r.seconds} | ${(r.note ?? "").replaceAll("|", "\\|")} |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+const TEMPLATE = `# Benchmark results
+
+${START}
+${END}
+
+## Reading these numbers
+
+(Written by hand: why we are behind where we are, and what would close it.)
+`;
+
+/** Replaces the generated block of RESULTS.md, keeping the hand-written text around it. */
+export function spliceResults(existing: string | undefined, generated: string): string {
+  const text = existing && existing.includes(START) && existing.includes(END) ? existing : TEMPLATE;
+  const a = text.indexOf(START) + START.length;
+  const b = text.indexOf(END);
+  return `${text.slice(0, a)}\n${generated}\n${text.slice(b)}`;
+}
+
+function flag(name: string): string | undefined {
+  const i = Deno.args.indexOf(name);
+  return i >= 0 ? Deno.args[i + 1] : undefined;
+}
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  const budget = Number(flag("--budget") ?? 285);
+  const only = flag("--only");
+  const info = await machine();
+  const files = [...FILES, ...unlisted()].filter((f) => !only || f.path.includes(only));
+  const runs: FileRun[] = [];
+  const results: BenchResult[] = [];
+  for (const spec of files) {
+    const left = budget - (performance.now() - t0) / 1000;
+    if (left < 10) {
+      runs.push({
+        file: spec.path,
+        row: spec.row,
+        status: "timeout",
+        seconds: 0,
+        note: "suite budget spent",
+      });
+      continue;
+    }
+    console.error(`bench: ${spec.path} (cap ${Math.min(spec.capSeconds, Math.floor(left))} s)`);
+    const r = await runFile(spec, Math.min(spec.capSeconds, Math.floor(left)));
+    console.error(
+      `bench: ${spec.path}: ${r.run.status} in ${r.run.seconds} s${r.run.note ? ` (${r.run.note})` : ""}`,
+    );
+    runs.push(r.run);
+    results.push(...r.results);
+  }
+  annotate(results);
+  info.loadavg_at_end = Deno.loadavg();
+  const totalSeconds = (performance.now() - t0) / 1000;
+  Deno.mkdirSync(OUT_DIR, { recursive: true });
+  Deno.writeTextFileSync(
+    `${OUT_DIR}/results.json`,
+    JSON.stringify({ machine: info, total_seconds: totalSeconds, files: runs, results }, null, 2) + "\n",
+  );
+  const md = renderMarkdown(info, runs, results, totalSeconds);
+  let existing: string | undefined;
+  try {
+    existing = Deno.readTextFileSync(RESULTS_MD);
+  } catch { /* first run */ }
+  Deno.writeTextFileSync(RESULTS_MD, spliceResults(existing, md));
+  console.log(md);
+  console.error(`bench: wrote bench/out/results.json and bench/RESULTS.md in ${totalSeconds.toFixed(0)} s`);
+}
+
+if (import.meta.main) await main();
