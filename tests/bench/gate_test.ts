@@ -1,0 +1,150 @@
+/**
+ * The cold-start CI gate's decision (bench/gate.ts `evaluateGate`): median of odd and even sample counts,
+ * a median exactly at the threshold passes, one above fails with a message that names the median, the
+ * threshold and how to reproduce, and a broken measurement (no samples, NaN, infinite, negative) is an
+ * error rather than a pass. Also the report's own median and ratio bookkeeping (bench/report.ts).
+ */
+
+import { DEFAULT_RUNS, DEFAULT_THRESHOLD_MS, evaluateGate, GateError } from "../../bench/gate.ts";
+import {
+  annotate,
+  type BenchResult,
+  collect,
+  median,
+  parseBenchJson,
+  spliceResults,
+} from "../../bench/report.ts";
+import { assert, assertEquals, assertStringIncludes, assertThrows } from "../support/assert.ts";
+
+Deno.test("gate: the issue's numbers: 10 runs, 150 ms (3x the seed's 50 ms)", () => {
+  assertEquals(DEFAULT_RUNS, 10);
+  assertEquals(DEFAULT_THRESHOLD_MS, 150);
+});
+
+Deno.test("gate: median of an odd count is the middle sample, whatever the order", () => {
+  const v = evaluateGate([90, 10, 200, 40, 60], 150);
+  assertEquals(v.medianMs, 60);
+  assert(v.ok);
+});
+
+Deno.test("gate: median of an even count is the mean of the two middle samples", () => {
+  // Sorted: 10 40 | 60 200 -> (40 + 60) / 2; one slow outlier does not fail the gate.
+  const v = evaluateGate([200, 60, 10, 40], 150);
+  assertEquals(v.medianMs, 50);
+  assert(v.ok);
+  // Sorted: 100 140 | 170 400 -> 155: above.
+  const w = evaluateGate([400, 100, 170, 140], 150);
+  assertEquals(w.medianMs, 155);
+  assert(!w.ok);
+});
+
+Deno.test("gate: a median exactly at the threshold passes (the gate fails when the median passes it)", () => {
+  const v = evaluateGate([150, 150, 149, 151, 150], 150);
+  assertEquals(v.medianMs, 150);
+  assert(v.ok);
+  assertStringIncludes(v.message, "passed");
+  // Even count landing exactly on it.
+  assert(evaluateGate([140, 160], 150).ok);
+});
+
+Deno.test("gate: a median just above fails with a message naming median, threshold and how to reproduce", () => {
+  const v = evaluateGate([150.2, 150.1, 151, 10, 300, 150.3, 149, 150.1, 150.2, 150.4], 150);
+  assert(!v.ok);
+  assertEquals(v.medianMs, 150.2);
+  assertStringIncludes(v.message, "FAILED");
+  assertStringIncludes(v.message, "median 150.2 ms");
+  assertStringIncludes(v.message, "threshold 150 ms");
+  assertStringIncludes(v.message, "10 runs");
+  assertStringIncludes(v.message, "deno run -A bench/gate.ts");
+});
+
+Deno.test("gate: one sample is its own median", () => {
+  assertEquals(evaluateGate([151], 150).ok, false);
+  assertEquals(evaluateGate([0], 150).ok, true);
+});
+
+Deno.test("gate: no samples, NaN, infinite or negative samples are an error, never a pass", () => {
+  for (const samples of [[], [NaN], [10, NaN, 20], [Infinity], [10, -1, 20]]) {
+    assertThrows(() => evaluateGate(samples, 150), (e) => assert(e instanceof GateError, String(e)));
+  }
+  assertThrows(() => evaluateGate([10], NaN), (e) => assert(e instanceof GateError));
+  assertThrows(() => evaluateGate([10], 0), (e) => assert(e instanceof GateError));
+});
+
+Deno.test("gate: the input samples are not reordered", () => {
+  const samples = [3, 1, 2];
+  evaluateGate(samples, 150);
+  assertEquals(samples, [3, 1, 2]);
+});
+
+Deno.test("report: median, JSON after noise, samples vs average, ratios and per-plugin times", () => {
+  assertEquals(median([3, 1, 2]), 2);
+  assertEquals(median([4, 1, 3, 2]), 2.5);
+  assert(Number.isNaN(median([])));
+
+  const ok = (avgNs: number, n: number) => ({
+    ok: { n, min: avgNs, max: avgNs, avg: avgNs, p75: avgNs, p99: avgNs },
+  });
+  const stdout = "a bench printed this\n" + JSON.stringify(
+    {
+      version: 1,
+      benches: [
+        { name: "floor", group: "g", baseline: true, results: [ok(2e6, 3)] },
+        { name: "ours", group: "g", baseline: false, results: [ok(5e6, 3)] },
+        { name: "fast", group: null, baseline: false, results: [ok(1e3, 1000)] },
+        { name: "broken", group: null, baseline: false, results: [{ failed: { message: "boom" } }] },
+      ],
+    },
+    null,
+    2,
+  );
+  const report = parseBenchJson(stdout);
+  assert(report);
+  const spec = { path: "bench/suite/cold_start_bench.ts", row: 1, owner: "suite" as const, capSeconds: 10 };
+  // Warm-up samples come first and are dropped: only the last n count.
+  const { results, failures } = collect(spec, report, {
+    floor: [50, 1, 2, 3],
+    ours: [90, 3, 3, 30],
+    fast: [0.001],
+  });
+  assertEquals(failures, ["broken: boom"]);
+  const byName = (n: string) => results.find((r) => r.name === n) as BenchResult;
+  assertEquals(byName("floor").medianMs, 2);
+  assertEquals(byName("floor").medianSource, "samples");
+  assertEquals(byName("ours").medianMs, 3);
+  // Too fast for the wrapper's clock: deno's average stands in.
+  assertEquals(byName("fast").medianSource, "avg");
+  assertEquals(byName("fast").medianMs, 0.001);
+  annotate(results);
+  assertEquals(byName("ours").ratio, 1.5);
+  assertEquals(byName("floor").ratio, 1);
+  assertEquals(byName("fast").ratio, null);
+
+  const loop = { path: "bench/suite/run_all_bench.ts", row: 2, owner: "suite" as const, capSeconds: 10 };
+  const r2 = collect(
+    loop,
+    {
+      benches: [
+        { name: "samuel one (1 plugin)", group: "w", baseline: true, results: [ok(100e6, 2)] },
+        { name: "samuel all (20 plugins)", group: "w", baseline: false, results: [ok(290e6, 2)] },
+        { name: "samuel loop x20", group: "l", baseline: false, results: [ok(60e6, 2)] },
+      ],
+    },
+    {},
+  ).results;
+  annotate(r2);
+  assertEquals(r2[1].perPluginMs, 10);
+  assertEquals(r2[1].pass, false);
+  assertEquals(r2[2].perPluginMs, 3);
+  assertEquals(r2[2].pass, true);
+});
+
+Deno.test("report: RESULTS.md keeps the hand-written text around the generated block", () => {
+  const first = spliceResults(undefined, "TABLE 1");
+  assertStringIncludes(first, "TABLE 1");
+  const edited = first.replace("(Written by hand", "Our analysis.\n(Written by hand");
+  const second = spliceResults(edited, "TABLE 2");
+  assertStringIncludes(second, "TABLE 2");
+  assertStringIncludes(second, "Our analysis.");
+  assert(!second.includes("TABLE 1"));
+});
