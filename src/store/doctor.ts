@@ -171,9 +171,11 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   }
 
   let plugins: LockedPlugin[] = [];
+  let lockRead = false;
   try {
     const lock = await readLockfileIfExists(root);
     plugins = lock?.plugins ?? [];
+    lockRead = true;
     add({
       id: "project.lockfile",
       status: "ok",
@@ -196,7 +198,8 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
           fix: `create it with the two lines \`*\` and \`!.gitignore\` (what \`samuel init\` writes)`,
         },
     );
-    add(consistency(config, plugins));
+    // Against a lock that did not parse, every requested plugin would look "not installed".
+    if (lockRead) add(consistency(config, plugins));
   }
 
   if (hasPendingTransaction(root)) {

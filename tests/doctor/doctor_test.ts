@@ -235,3 +235,38 @@ Deno.test("doctor outside a project: samuel.toml missing fails with exit 2 and s
   assertEquals(check(r.json, "runtime.deno").status, "ok");
   assertEquals(check(r.json, "cache.budget").status, "ok");
 });
+
+Deno.test("doctor: a skill's entry file is checked; a broken samuel.lock fails with exit 2", async () => {
+  const p = await project();
+  const src = await Deno.makeTempDir();
+  await Deno.writeTextFile(
+    `${src}/samuel-plugin.toml`,
+    'name = "notes"\nversion = "0.1.0"\nkind = "skill"\nsummary = "team notes"\n',
+  );
+  await Deno.writeTextFile(`${src}/SKILL.md`, "# notes\n");
+  await p.install(src);
+  const healthy = await p.cli(["doctor", "--json"]);
+  assertEquals(healthy.code, 0, healthy.stdout);
+  assertEquals(check(healthy.json, "plugin.notes.skill").status, "ok");
+  assertEquals(healthy.json.data.plugins, [{
+    name: "notes",
+    version: "0.1.0",
+    kind: "skill",
+    status: "ok",
+    health: null,
+  }]);
+
+  await Deno.remove(`${p.root}/.samuel/plugins/notes/SKILL.md`);
+  const missing = await p.cli(["doctor", "--json"]);
+  assertEquals(missing.code, 2);
+  assertMatch(check(missing.json, "plugin.notes.skill").message, /SKILL\.md is missing/);
+
+  await Deno.writeTextFile(`${p.root}/samuel.lock`, "not [valid toml\n", { append: true });
+  const broken = await p.cli(["doctor", "--json"]);
+  assertEquals(broken.code, 2);
+  const lock = check(broken.json, "project.lockfile");
+  assertEquals([lock.status, lock.exit], ["fail", 2]);
+  assertMatch(lock.message, /samuel\.lock:\d+ is not valid TOML/);
+  // No misleading "not installed" warning against a lock that could not be read.
+  assert(!broken.json.data.checks.some((c: Json) => c.id === "project.plugins"));
+});
