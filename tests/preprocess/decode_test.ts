@@ -328,3 +328,22 @@ Deno.test("refusals: not wasm, truncated, components, memory64, GC, unknown opco
   ]);
   expect(broken, "SAM-PREPROCESS-001", /not valid WebAssembly: .*type/i);
 });
+
+Deno.test("renumbering: ref.func in a table initialiser expression (0x40 0x00 table form)", async () => {
+  // wabt cannot write this form, so the module is assembled by hand: f0 returns 42, f1 (exported "call")
+  // does call_indirect on slot 1, which the table initialiser fills with ref.func f0.
+  const section = (id: number, payload: number[]) => [id, payload.length, ...payload];
+  // deno-fmt-ignore
+  const bytes = new Uint8Array([
+    0, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
+    ...section(1, [1, 0x60, 0, 1, 0x7f]),
+    ...section(3, [2, 0, 0]),
+    ...section(4, [1, 0x40, 0x00, 0x70, 0x00, 2, 0xd2, 0x00, 0x0b]),
+    ...section(7, [1, 4, 0x63, 0x61, 0x6c, 0x6c, 0x00, 1]),
+    ...section(10, [2, 4, 0, 0x41, 42, 0x0b, 7, 0, 0x41, 1, 0x11, 0, 0, 0x0b]),
+  ]);
+  assert(WebAssembly.validate(bytes), "hand-assembled module is valid");
+  const orig = (await WebAssembly.instantiate(compile(bytes))).exports as Record<string, () => number>;
+  const { exports } = await instantiateMetered(rewrite(bytes));
+  assertEquals([exports.call(), orig.call()], [42, 42]);
+});
