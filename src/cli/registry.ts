@@ -189,6 +189,17 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
     load: () => import("./commands/plugin_bench.ts"),
   },
+  {
+    path: ["completions"],
+    summary: "print a shell completion script (bash, zsh or fish)",
+    usage: "completions bash|zsh|fish",
+    description: "Generated from this command table. Install: `samuel completions bash > " +
+      '~/.local/share/bash-completion/completions/samuel`, `samuel completions zsh > "${fpath[1]}/_samuel"`, ' +
+      "`samuel completions fish > ~/.config/fish/completions/samuel.fish`.",
+    examples: ["samuel completions bash", "source <(samuel completions bash)"],
+    flags: [],
+    load: () => import("./commands/completions.ts"),
+  },
 ];
 
 /** Top-level words, for "did you mean" on an unknown command. */
