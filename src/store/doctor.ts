@@ -32,7 +32,7 @@
 
 import { Exit, type ExitCode, isSamuelError } from "../errors.ts";
 import { formatProblem, parseManifest, type Problem } from "../manifest/mod.ts";
-import { loadConfig, type ProjectConfig } from "../project/config.ts";
+import { DEFAULT_CACHE_BUDGET, formatByteSize, loadConfig, type ProjectConfig } from "../project/config.ts";
 import { type LockedPlugin, readLockfileIfExists } from "../project/lockfile.ts";
 import { homePaths, join, pluginDir, projectPaths } from "../project/paths.ts";
 import { DENO_PIN } from "../version.ts";
@@ -211,7 +211,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
     });
   }
 
-  const budget = config?.wasm.cacheBudget ?? (await import("../project/config.ts")).DEFAULT_CACHE_BUDGET;
+  const budget = config?.wasm.cacheBudget ?? DEFAULT_CACHE_BUDGET;
   const cache = new ModuleCache(homePaths(opts.home).wasmCache, budget);
 
   // Verified before the plugins' health() runs, which would otherwise quietly rebuild a corrupt entry
@@ -263,7 +263,6 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   }
 
   const stats = cache.stats();
-  const { formatByteSize } = await import("../project/config.ts");
   add(
     stats.used_bytes <= stats.budget_bytes
       ? {
