@@ -1,5 +1,5 @@
 /**
- * Real toolchain output: C (freestanding clang, SIMD, wasi-libc) and Go (wasip1 command and
+ * Real toolchain output: C (freestanding clang, SIMD, wasi-libc), Rust (wasm32-wasip1) and Go (wasip1 command and
  * -buildmode=c-shared reactor). Every rewritten module validates; freestanding kernels return exactly what
  * the originals return; WASI modules produce the same stdout, stderr and exit code through samuel's WASI
  * host (src/runtime/wasi); a spinning Go export is stopped and the process carries on. Fixtures come from
@@ -65,12 +65,12 @@ interface Captured {
 /** Runs a WASI command or reactor export through samuel's WASI host. */
 function runWasi(
   bytes: Uint8Array,
-  opts: { metered: boolean; exportName?: string; ms?: number },
+  opts: { metered: boolean; exportName?: string; ms?: number; args?: string[] },
 ): Captured & { stopped: string | null } {
   const dec = new TextDecoder();
   let stdout = "", stderr = "";
   const host = new WasiHost({
-    args: ["plugin.wasm", opts.exportName ?? "_start"],
+    args: ["plugin.wasm", opts.exportName ?? "_start", ...(opts.args ?? [])],
     env: [],
     preopens: [],
     stdin: { read: () => 0 },
@@ -103,6 +103,7 @@ function runWasi(
 const WASI_CASES: [string, string | undefined][] = [
   ["hello_wasi.wasm", undefined],
   ["gohello.wasm", undefined],
+  ["rusthello.wasm", undefined],
   ["goreactor.wasm", "lint"],
   ["goreactor.wasm", "health"],
 ];
@@ -132,6 +133,10 @@ for (const [name, exportName] of WASI_CASES) {
       assertMatch(before.stdout, /brown=1 dog=1 end=1 fox=1/);
       assertMatch(before.stdout, /recovered: runtime error: index out of range/);
     }
+    if (name === "rusthello.wasm") {
+      assertEquals([before.code, before.stderr], [4, "rust stderr line\n"]);
+      assertMatch(before.stdout, /counts: \{"a": 3, "is": 2, "rose": 3\}/);
+    }
     if (exportName === "lint") assertEquals([before.code, before.stdout], [0, "lint total 3500000\n"]);
   });
 }
@@ -160,4 +165,12 @@ Deno.test({
     assert(ms < 100 * 3, `${name}: ${ms.toFixed(1)} ms`);
     assert(out.bytes.length < bytes.length * 1.1, "code grows by less than 10%");
   }
+});
+
+Deno.test({
+  name: "toolchains: a spinning Rust command is stopped at the deadline",
+  ignore: !fixture("rusthello.wasm"),
+}, () => {
+  const spun = runWasi(fixture("rusthello.wasm")!, { metered: true, ms: 100, args: ["spin"] });
+  assertEquals([spun.code, spun.stopped, spun.stdout], ["trap: unreachable", "timeout", ""]);
 });
