@@ -116,6 +116,12 @@ export class Project implements AsyncDisposable {
     return await this.cli(["install", `file://${src}`, "--allow-unsigned", "--yes"]);
   }
 
+  /** Installs a plugin from an existing source folder, failing the test when it does not succeed. */
+  async installDir(dir: string): Promise<void> {
+    const r = await this.cli(["install", `file://${dir}`, "--allow-unsigned", "--yes"]);
+    assertEquals(r.code, 0, `install ${dir} failed (${r.code}): ${r.stderr}${r.stdout}`);
+  }
+
   /** Like `install`, failing the test when it does not succeed. */
   async installOk(wasm: Uint8Array, o: PluginOptions): Promise<void> {
     const r = await this.install(wasm, o);

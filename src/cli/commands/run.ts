@@ -125,6 +125,9 @@ async function runAll(ctx: RunContext, exportName: string): Promise<CommandResul
         exit: err.exit,
       };
     }
+    // The single-plugin path leaves the error to main.ts; here each plugin's failure is shown as it
+    // happens (the envelope carries it per result).
+    if (r.error && r.data.outcome !== "error") ctx.inv.out.error(r.error);
     results.push({ ...r.data, error: r.error ?? null });
     if (r.exit === Exit.ok) summary.ok++;
     else if (r.exit === Exit.timeout) summary.timed_out++;
