@@ -71,7 +71,8 @@ Deno.test("an unknown flag exits 2 with a hint; a missing value is named", async
 });
 
 Deno.test("verbs of later issues say not implemented yet with exit 1", async () => {
-  for (const args of [["search", "x"], ["info", "x"], ["plugin", "bench"]]) {
+  // Only verbs still wired to not_implemented.ts (info and plugin bench have landed).
+  for (const args of [["search", "x"]]) {
     const r = await runCli([...args, "--json"]);
     assertEquals(r.code, 1, args.join(" "));
     assertEquals(r.json.error.code, "SAM-CLI-010");
