@@ -83,6 +83,7 @@ export function unsignedReason(opts: PrepareOptions): string | undefined {
 
 /** Fetches `source` and runs every check; throws the first failure. */
 export async function preparePlugin(source: string, opts: PrepareOptions): Promise<PreparedPlugin> {
+  const started = performance.now();
   const temp = await Deno.makeTempDir({ prefix: "samuel-install-" });
   const cleanup = async () => {
     try {
@@ -98,6 +99,7 @@ export async function preparePlugin(source: string, opts: PrepareOptions): Promi
       warn: (m) => opts.out.warn(m),
       ...opts.fetch,
     });
+    opts.out.debug?.(`fetch: ${(performance.now() - started).toFixed(1)} ms`);
     return { ...await checkFetched(fetched, opts), cleanup };
   } catch (e) {
     await cleanup();
@@ -111,6 +113,12 @@ export async function checkFetched(
   opts: PrepareOptions,
 ): Promise<Omit<PreparedPlugin, "cleanup">> {
   const out = opts.out;
+  let mark = performance.now();
+  const lap = (what: string) => {
+    const now = performance.now();
+    out.debug?.(`${what}: ${(now - mark).toFixed(1)} ms`);
+    mark = now;
+  };
   const parsed = await parseManifest(fetched.manifestText, {
     file: fetched.manifestName,
     strict: opts.strict,
@@ -123,6 +131,7 @@ export async function checkFetched(
     `${p.file}${p.line ? `:${p.line}` : ""}: ${p.key ? p.key + ": " : ""}${p.message}`
   );
   for (const w of warnings) out.warn(w);
+  lap("manifest");
 
   const moduleBytes = fetched.module ?? await folderDigestInput(fetched.skillDir!);
   const sha256: Sha256Digests = {
@@ -172,6 +181,7 @@ export async function checkFetched(
     if (result.integratedTime) verificationDetail.integrated_time = result.integratedTime;
     sha256.bundle = result.bundleSha256;
   }
+  lap(verification.method === "sigstore" ? "verify" : "digests");
 
   // The module itself, and the files to stage.
   const files: StagedFile[] = [{ path: "samuel-plugin.toml", bytes: encoder.encode(fetched.manifestText) }];
@@ -181,6 +191,7 @@ export async function checkFetched(
     const check = await import("./module_check.ts");
     const result = check.checkModule(bytes, manifest, fetched.moduleName);
     for (const w of result.warnings) out.warn(w);
+    lap("module checks");
     const max = manifest.runtime.maxMemoryMiB;
     if (opts.dryRun) {
       check.buildForCache(max)(bytes);
@@ -196,6 +207,7 @@ export async function checkFetched(
       );
       cache = { hit: hit.hit, stored: true };
     }
+    lap(cache.hit ? "module cache (hit)" : "pre-process and cache fill");
     files.push({ path: manifest.wasm.module, bytes });
     if (verification.method === "sigstore" && fetched.bundleText !== undefined) {
       files.push({ path: `${manifest.wasm.module}.bundle`, bytes: encoder.encode(fetched.bundleText) });

@@ -27,6 +27,8 @@ export interface Reporter {
   note(text: string): void;
   warn(text: string): void;
   line(text?: string): void;
+  /** Detail for `--verbose` (phase timings). */
+  debug?(text: string): void;
   style(text: string, style: "red" | "green" | "yellow" | "dim" | "bold"): string;
 }
 
