@@ -108,6 +108,25 @@ for (
   });
 }
 
+// A call tree that is finite but exponential: 40 levels, each calling the next twice, no loops, no
+// recursion. Only the call-graph work bound puts probes in it.
+const DAG_LEVELS = 40;
+const DAG = await wat2wasm(`(module
+  (func $f0 (result i32) (i32.const 1))
+  ${
+  Array.from({ length: DAG_LEVELS }, (_, k) =>
+    `(func $f${k + 1} ${k + 1 === DAG_LEVELS ? `(export "top")` : ""} (result i32)
+      (i32.add (call $f${k}) (call $f${k})))`).join("\n")
+}
+  (func (export "small") (result i32) (call $f10)))`);
+
+Deno.test("stop: an exponential call tree without loops or recursion is stopped", async () => {
+  const { exports, meter, deadline } = await instantiateMetered(rewrite(DAG), { ms: DEADLINE });
+  assertEquals(exports.small(), 1024);
+  expectStop(() => exports.top(), meter);
+  assert(performance.now() - deadline < SLACK);
+});
+
 Deno.test("stop: unbounded recursion ends (stack overflow or stop), and the next call still works", async () => {
   const { exports, meter } = await instantiateMetered(rewritten, { ms: DEADLINE, imports });
   assertThrows(() => exports.recurse());

@@ -27,8 +27,9 @@
 
 import { unsupported } from "./errors.ts";
 import type { ParsedModule } from "./inspect.ts";
+import { type CallInfo, entryProbes } from "./call_graph.ts";
 import { readBlockType, skipInstruction, skipValType } from "./instructions.ts";
-import { Reader } from "./reader.ts";
+import { Reader, u32At } from "./reader.ts";
 import { findSection, putSection, SectionId } from "./sections.ts";
 import { Writer } from "./writer.ts";
 
@@ -333,22 +334,31 @@ function rewriteCode(src: Uint8Array, funcTypes: number[], ctx: Ctx): Uint8Array
   const body = new Writer(1 << 16);
   const stack = new Int32Array(1024);
   const scratch: Scratch = { events: new Int32Array(4096) };
+  // Phase 1: decode every body once; phase 2 (after the call graph says which entries need probes) emits.
+  const scans: BodyScan[] = [];
   for (let i = 0; i < n; i++) {
     const size = r.u32();
     const start = r.pos;
     const end = start + size;
     if (end > src.length) throw unsupported("function body runs past the code section", start);
+    const type = ctx.types[funcTypes[i]];
+    if (!type) throw unsupported(`function type ${funcTypes[i]} is missing`, start);
+    scans.push(scanBody(src, start, end, type.params.length, ctx.nImp, scratch));
+    r.pos = end;
+  }
+  const probeEntry = entryProbes(scans);
+  for (let i = 0; i < n; i++) {
+    const scan = scans[i];
     body.len = 0;
     const hints = ctx.branchHints ? [] : undefined;
-    if (rewriteBody(src, start, end, funcTypes[i], ctx, body, stack, hints, scratch)) {
+    if (emitBody(src, scan, ctx.types[funcTypes[i]], probeEntry[i] === 1, ctx, body, stack, hints)) {
       if (hints?.length) ctx.branchHints!.push({ func: ctx.nImp + 1 + i, offsets: hints });
       out.u32(body.len);
       out.bytes(body.buf, 0, body.len);
     } else {
-      out.u32(size);
-      out.bytes(src, start, end);
+      out.u32(scan.end - scan.start);
+      out.bytes(src, scan.start, scan.end);
     }
-    r.pos = end;
   }
   return out.finish();
 }
@@ -377,51 +387,62 @@ const BULK = new Set([
   0xfc << 12 | 17,
 ]);
 
+/** What pass 1 learned about one body. */
+interface BodyScan extends CallInfo {
+  start: number;
+  end: number;
+  nDecl: number;
+  declStart: number;
+  codeStart: number;
+  /** Params plus declared locals: the index of the first added local. */
+  nLocals: number;
+  hasLoop: boolean;
+  hasBulk: boolean;
+  hasFuncIdx: boolean;
+  /** Offsets of the instructions pass 2 must look at. */
+  events: Int32Array;
+}
+
 /**
- * Rewrites one body into `out`; returns false (and writes nothing useful) when the body needs no change.
- * `stack` holds, per open control frame, the number of labels added around it and its enclosing frames,
- * so a branch's new depth is `d + stack[top] - stack[top - d]`.
+ * Pass 1: decodes a body once, recording the offsets of the instructions pass 2 must look at (structure,
+ * branches, calls, function indices, throws, bulk operations), what it contains and whom it calls.
  */
-function rewriteBody(
+function scanBody(
   buf: Uint8Array,
   start: number,
   end: number,
-  typeIndex: number,
-  ctx: Ctx,
-  out: Writer,
-  stackIn: Int32Array,
-  hints: number[] | undefined,
+  nParams: number,
+  nImp: number,
   scratch: Scratch,
-): boolean {
-  const type = ctx.types[typeIndex];
-  if (!type) throw unsupported(`function type ${typeIndex} is missing`, start);
+): BodyScan {
   const r = new Reader(buf, start, end);
   const nDecl = r.u32();
   const declStart = r.pos;
-  let nLocals = type.params.length;
+  let nLocals = nParams;
   for (let j = 0; j < nDecl; j++) {
     nLocals += r.u32();
     skipValType(r);
   }
   const codeStart = r.pos;
-
-  // Pass 1: decode once, recording the offsets of the instructions pass 2 must look at (structure,
-  // branches, calls, function indices, throws, bulk operations) and what the body contains.
-  let hasCall = false, hasLoop = false, hasBulk = false, hasFuncIdx = false;
+  let hasLoop = false, hasBulk = false, hasFuncIdx = false, opaqueCalls = false;
+  const callees: number[] = [];
   let events = scratch.events;
   let nEvents = 0;
   while (r.pos < end) {
     const at = r.pos;
     const op = skipInstruction(r);
-    let kind: number;
     if (op < 0x100) {
-      kind = EVENT[op];
+      const kind = EVENT[op];
       if (kind === 0) continue;
       if (kind === EV_LOOP) hasLoop = true;
-      else if (kind === EV_CALL) hasCall = true;
+      else if (kind === EV_CALL) opaqueCalls = true;
       else if (kind === EV_FUNC_IDX) {
         hasFuncIdx = true;
-        if (op !== 0xd2) hasCall = true;
+        if (op !== 0xd2) {
+          const f = u32At(buf, at + 1);
+          if (f < nImp) opaqueCalls = true;
+          else callees.push(f - nImp);
+        }
       }
     } else if (BULK.has(op)) {
       hasBulk = true;
@@ -433,8 +454,43 @@ function rewriteBody(
     }
     events[nEvents++] = at;
   }
-  const metered = hasCall || hasLoop || hasBulk;
+  return {
+    start,
+    end,
+    nDecl,
+    declStart,
+    codeStart,
+    nLocals,
+    hasLoop,
+    hasBulk,
+    hasFuncIdx,
+    callees,
+    opaqueCalls,
+    events: events.slice(0, nEvents),
+  };
+}
+
+/**
+ * Pass 2: rewrites one body into `out`; returns false (and writes nothing useful) when the body needs no
+ * change. `stack` holds, per open control frame, the number of labels added around it and its enclosing
+ * frames, so a branch's new depth is `d + stack[top] - stack[top - d]`.
+ */
+function emitBody(
+  buf: Uint8Array,
+  scan: BodyScan,
+  type: ParsedModule["types"][number],
+  probeEntry: boolean,
+  ctx: Ctx,
+  out: Writer,
+  stackIn: Int32Array,
+  hints: number[] | undefined,
+): boolean {
+  const { end, nDecl, declStart, codeStart, nLocals, hasLoop, hasBulk, hasFuncIdx, events } = scan;
+  const nEvents = events.length;
+  const metered = probeEntry || hasLoop || hasBulk;
   if (!metered && !hasFuncIdx) return false;
+  const r = new Reader(buf, codeStart, end);
+  // Functions with loops keep the counter in a local (and sync it around calls).
   const local = hasLoop;
   const F = nLocals, T = nLocals + 1;
   const G = ctx.counter, R = ctx.refill, nImp = ctx.nImp;
@@ -485,12 +541,12 @@ function rewriteBody(
   };
 
   if (!local) {
-    if (hasCall) {
+    if (probeEntry) {
       decrementBy1();
       refillInto();
     }
   } else {
-    if (hasCall) {
+    if (probeEntry) {
       out.u8(0x23), out.u32(G), out.u8(0x41), out.u8(1), out.u8(0x6b), out.u8(0x22), out.u32(F);
       refillInto();
     } else {

@@ -103,3 +103,14 @@ export class Reader {
     }
   }
 }
+
+/** Unsigned LEB128 at `pos` of bytes already known to be well-formed (e.g. just skipped by the decoder). */
+export function u32At(buf: Uint8Array, pos: number): number {
+  let result = 0;
+  for (let shift = 0; shift < 35; shift += 7) {
+    const b = buf[pos++];
+    result |= (b & 0x7f) << shift;
+    if (b < 0x80) break;
+  }
+  return result >>> 0;
+}
