@@ -13,15 +13,29 @@ export interface CallInfo {
   callees: number[];
   /** Calls an import, or calls indirectly (`call_indirect`, `call_ref`, their tail forms). */
   opaqueCalls: boolean;
+  /** Has probes of its own besides an entry probe (loops, bulk operations). */
+  hasProbes: boolean;
+}
+
+export interface ProbePlan {
+  /** Per defined function: 1 when it needs an entry probe. */
+  entry: Uint8Array;
+  /**
+   * Per defined function: 1 when a call to it may read or write the counter (it or anything it calls has
+   * a probe). Callers that keep the counter in a local must store it before such calls and reload after;
+   * calls to the others need no sync.
+   */
+  touches: Uint8Array;
 }
 
 /** Largest call tree, in function entries, left without an entry probe. */
 export const ENTRY_WORK_LIMIT = 32;
 
-/** Returns, per defined function, whether it needs an entry probe. */
-export function entryProbes(funcs: CallInfo[], limit = ENTRY_WORK_LIMIT): Uint8Array {
+/** Decides entry probes and which calls need the counter synced. */
+export function planProbes(funcs: CallInfo[], limit = ENTRY_WORK_LIMIT): ProbePlan {
   const n = funcs.length;
   const probe = new Uint8Array(n);
+  const touches = new Uint8Array(n);
   const work = new Float64Array(n);
   // Tarjan's strongly connected components, iterative (Go modules have deep call chains). Components
   // come out callees-first, which is the order the work sums need.
@@ -70,18 +84,24 @@ export function entryProbes(funcs: CallInfo[], limit = ENTRY_WORK_LIMIT): Uint8A
       for (const v of component) {
         if (cyclic || funcs[v].opaqueCalls) {
           probe[v] = 1;
+          touches[v] = 1;
           work[v] = 1;
           continue;
         }
         let sum = 1;
-        for (const c of funcs[v].callees) sum += probe[c] ? 1 : work[c];
+        let touch = funcs[v].hasProbes;
+        for (const c of funcs[v].callees) {
+          sum += probe[c] ? 1 : work[c];
+          if (touches[c]) touch = true;
+        }
         if (sum > limit) {
           probe[v] = 1;
           sum = 1;
         }
         work[v] = sum;
+        touches[v] = touch || probe[v] ? 1 : 0;
       }
     }
   }
-  return probe;
+  return { entry: probe, touches };
 }

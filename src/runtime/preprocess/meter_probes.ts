@@ -18,8 +18,9 @@
  *   Only one label is added per loop, and branch depths that cross it are renumbered.
  * - Functions with loops keep the counter in a local, loaded at entry and stored back at every exit (the
  *   body is wrapped in a block, `return` becomes a branch to it, `throw`/`rethrow`/`throw_ref` store
- *   first) and around calls (store before, reload after), so their loops run on a register. Functions
- *   without loops use the global directly.
+ *   first) and around calls that may use the counter (store before, reload after; calls to helpers with
+ *   no probes anywhere below them need neither), so their loops run on a register. Functions without
+ *   loops use the global directly.
  * - A branch-hint section marks the probes' branches unlikely, so V8 lays the slow paths out of line.
  *
  * The added import shifts every defined function index by one; `call`, `return_call`, `ref.func` (in code,
@@ -29,7 +30,7 @@
 
 import { unsupported } from "./errors.ts";
 import type { ParsedModule } from "./inspect.ts";
-import { type CallInfo, entryProbes } from "./call_graph.ts";
+import { type CallInfo, planProbes } from "./call_graph.ts";
 import { readBlockType, skipInstruction, skipValType } from "./instructions.ts";
 import { Reader, u32At } from "./reader.ts";
 import { findSection, putSection, SectionId } from "./sections.ts";
@@ -48,6 +49,8 @@ interface Ctx {
   /** Global index of the counter. */
   counter: number;
   types: ParsedModule["types"];
+  /** Per defined function: calls to it may touch the counter (call_graph.ts). */
+  touches?: Uint8Array;
   /** Offsets of the probes' branches per function, for the branch-hint section (all "unlikely"). */
   branchHints?: { func: number; offsets: number[] }[];
   typeIndexFor(paramsRaw: Uint8Array, resultsRaw: Uint8Array): number;
@@ -348,12 +351,13 @@ function rewriteCode(src: Uint8Array, funcTypes: number[], ctx: Ctx): Uint8Array
     scans.push(scanBody(src, start, end, type.params.length, ctx.nImp, scratch));
     r.pos = end;
   }
-  const probeEntry = entryProbes(scans);
+  const plan = planProbes(scans);
+  ctx.touches = plan.touches;
   for (let i = 0; i < n; i++) {
     const scan = scans[i];
     body.len = 0;
     const hints = ctx.branchHints ? [] : undefined;
-    if (emitBody(src, scan, ctx.types[funcTypes[i]], probeEntry[i] === 1, ctx, body, stack, hints)) {
+    if (emitBody(src, scan, ctx.types[funcTypes[i]], plan.entry[i] === 1, ctx, body, stack, hints)) {
       if (hints?.length) ctx.branchHints!.push({ func: ctx.nImp + 1 + i, offsets: hints });
       out.u32(body.len);
       out.bytes(body.buf, 0, body.len);
@@ -468,6 +472,7 @@ function scanBody(
     hasFuncIdx,
     callees,
     opaqueCalls,
+    hasProbes: hasLoop || hasBulk,
     events: events.slice(0, nEvents),
   };
 }
@@ -496,6 +501,7 @@ function emitBody(
   const local = hasLoop;
   const F = nLocals, T = nLocals + 1;
   const G = ctx.counter, R = ctx.refill, nImp = ctx.nImp;
+  const touches = ctx.touches!;
 
   out.u32(nDecl + (metered ? 1 : 0));
   out.bytes(buf, declStart, codeStart);
@@ -687,8 +693,9 @@ function emitBody(
       case 0xd2: { // ref.func
         r.pos++;
         const f = r.u32();
-        // In local mode the callee must see (and may consume) the counter: store before, reload after.
-        const sync = local && op !== 0xd2;
+        // In local mode a callee that uses the counter must see it: store before, reload after. A tail
+        // call leaves this frame, so it always stores.
+        const sync = local && op !== 0xd2 && (op === 0x12 || f < nImp || touches[f - nImp] === 1);
         if (f >= nImp || sync) {
           out.bytes(buf, span, at);
           if (sync) writeBack();
