@@ -13,50 +13,6 @@
 import { malformed, unsupported } from "./errors.ts";
 import type { Reader } from "./reader.ts";
 
-export const Op = {
-  unreachable: 0x00,
-  block: 0x02,
-  loop: 0x03,
-  if: 0x04,
-  else: 0x05,
-  try: 0x06,
-  catch: 0x07,
-  throw: 0x08,
-  rethrow: 0x09,
-  throwRef: 0x0a,
-  end: 0x0b,
-  br: 0x0c,
-  brIf: 0x0d,
-  brTable: 0x0e,
-  return: 0x0f,
-  call: 0x10,
-  callIndirect: 0x11,
-  returnCall: 0x12,
-  returnCallIndirect: 0x13,
-  callRef: 0x14,
-  returnCallRef: 0x15,
-  delegate: 0x18,
-  catchAll: 0x19,
-  tryTable: 0x1f,
-  localGet: 0x20,
-  localSet: 0x21,
-  localTee: 0x22,
-  globalGet: 0x23,
-  globalSet: 0x24,
-  i32Const: 0x41,
-  i32Eqz: 0x45,
-  i32LtS: 0x48,
-  i32Sub: 0x6b,
-  i32ShrU: 0x76,
-  refFunc: 0xd2,
-  memoryInit: 0xfc << 12 | 8,
-  memoryCopy: 0xfc << 12 | 10,
-  memoryFill: 0xfc << 12 | 11,
-  tableInit: 0xfc << 12 | 12,
-  tableCopy: 0xfc << 12 | 14,
-  tableFill: 0xfc << 12 | 17,
-} as const;
-
 /** Immediate layouts of one-byte opcodes (plain constants: they are compared in the hot loop). */
 const IMM_NONE = 0;
 const IMM_BLOCKTYPE = 1;

@@ -7,12 +7,11 @@
  * `src/runtime/host/meter.ts`.
  */
 
-import { rewriteBroke } from "./errors.ts";
+import { malformed, rewriteBroke } from "./errors.ts";
 import { describe, type ModuleInfo, parseModule } from "./inspect.ts";
 import { applyMemoryCap, capPagesFor } from "./memory_cap.ts";
 import { insertMeter } from "./meter_probes.ts";
 import { assemble } from "./sections.ts";
-import { malformed } from "./errors.ts";
 
 export type {
   ExportInfo,
@@ -28,7 +27,7 @@ export { METER_FIELD, METER_MODULE } from "./meter_probes.ts";
 export { capPagesFor, PAGE } from "./memory_cap.ts";
 
 /** Bump whenever the output for a given input can change; cached modules are keyed on it. */
-export const PREPROCESSOR_VERSION = "1";
+export const PREPROCESSOR_VERSION = "2";
 
 export interface PreprocessOptions {
   /** Memory cap in bytes (rounded down to 64 KiB pages). */
