@@ -8,6 +8,10 @@
  * through `checkModule`, which stops at the first class of problem. Each problem keeps the code install
  * would fail with (`SAM-INSTALL-003/004/005`, `SAM-PREPROCESS-001/002/003`), so what `plugin validate`
  * reports is exactly what `samuel install` would refuse.
+ *
+ * One check goes further than install: `samuel_protocol_version` of a reactor whose value cannot be
+ * computed without its runtime (any Go module) is called for real, in a sandbox with no grants, when the
+ * caller asks for it (`sandbox: true`; `plugin validate` does).
  */
 
 import { isSamuelError } from "../errors.ts";
@@ -22,9 +26,13 @@ import {
   unsupportedImports,
 } from "../store/module_check.ts";
 import { InstallCode } from "../store/errors.ts";
+import { runInSandbox } from "../runtime/sandbox.ts";
+import { sandboxFromGrants } from "../runtime/sandbox_spec.ts";
 import { PROTOCOL } from "../version.ts";
 
 const MiB = 1024 * 1024;
+/** Soft and hard limit of the protocol probe: set-up and one constant, nothing more. */
+const PROBE_TIMEOUT_MS = 5_000;
 
 /** What `--json` shows of a module under `data.module`. */
 export interface ModuleSummary {
@@ -130,11 +138,11 @@ export function summarize(
  * manifest's display name (problems point at its keys, with lines from `locate` when given), `path` the
  * module's display path.
  */
-export function checkModuleAgainstManifest(
+export async function checkModuleAgainstManifest(
   bytes: Uint8Array,
   manifest: WasmManifest,
-  opts: { file: string; path: string; locate?: KeyLocator },
-): ModuleCheckResult {
+  opts: { file: string; path: string; locate?: KeyLocator; sandbox?: boolean },
+): Promise<ModuleCheckResult> {
   const problems: Problem[] = [];
   const notes: string[] = [];
   const problem = (
@@ -191,6 +199,7 @@ export function checkModuleAgainstManifest(
   }
 
   let protocol: number | undefined;
+  let evaluateLater = false;
   if (info.exports.some((e) => e.name === PROTOCOL_EXPORT)) {
     const bad = exportProblems(info, [PROTOCOL_EXPORT]);
     if (bad.length > 0) {
@@ -202,27 +211,14 @@ export function checkModuleAgainstManifest(
       ));
     } else {
       protocol = evaluateProtocolVersion(bytes, info);
-      if (protocol === undefined) {
-        notes.push(
-          `${PROTOCOL_EXPORT}() cannot be evaluated without the host (e.g. a Go runtime that must ` +
-            "initialise first), so its value was not checked (install does not check it either)",
-        );
-      } else if (protocol !== PROTOCOL) {
-        problems.push(problem(
-          InstallCode.protocolMismatch,
-          ["samuel", "protocol"],
-          `${opts.path}: ${PROTOCOL_EXPORT}() returned ${protocol}; this samuel speaks protocol ${PROTOCOL}`,
-          protocol > PROTOCOL
-            ? "upgrade samuel to a release that speaks the plugin's protocol"
-            : `build the plugin against protocol ${PROTOCOL} (the SDK this samuel scaffolds)`,
-        ));
-      }
+      evaluateLater = protocol === undefined;
     }
   }
 
   // The memory cap and the rewriter, exactly as install fills the module cache.
+  let built: { bytes: Uint8Array; info: ModuleInfo } | undefined;
   try {
-    buildForCache(manifest.runtime.maxMemoryMiB)(bytes);
+    built = buildForCache(manifest.runtime.maxMemoryMiB)(bytes);
   } catch (e) {
     const code = isSamuelError(e) ? e.code : "";
     problems.push(
@@ -230,5 +226,65 @@ export function checkModuleAgainstManifest(
     );
   }
 
+  const reactor = info.exports.some((e) => e.name === "_initialize" && e.kind === "function");
+  if (evaluateLater && opts.sandbox && reactor && built && problems.length === 0) {
+    // A Go reactor's export needs its runtime initialised: ask the real thing, in a sandbox with no grants.
+    const asked = await protocolFromSandbox(built, manifest);
+    protocol = asked.value;
+    if (protocol === undefined) notes.push(`${PROTOCOL_EXPORT}() could not be called: ${asked.why}`);
+  } else if (evaluateLater) {
+    notes.push(
+      `${PROTOCOL_EXPORT}() cannot be evaluated without the host (e.g. a Go runtime that must ` +
+        "initialise first), so its value was not checked (install does not check it either)",
+    );
+  }
+  if (protocol !== undefined && protocol !== PROTOCOL) {
+    problems.push(problem(
+      InstallCode.protocolMismatch,
+      ["samuel", "protocol"],
+      `${opts.path}: ${PROTOCOL_EXPORT}() returned ${protocol}; this samuel speaks protocol ${PROTOCOL}`,
+      protocol > PROTOCOL
+        ? "upgrade samuel to a release that speaks the plugin's protocol"
+        : `build the plugin against protocol ${PROTOCOL} (the SDK this samuel scaffolds)`,
+    ));
+  }
+
   return { summary: summarize(opts.path, bytes, info, manifest, protocol), problems, notes };
+}
+
+/**
+ * Calls `samuel_protocol_version` the way `samuel run` would call an export (`_initialize` first), in a
+ * sandbox without any grant (no preopen, no env, no host) and with short limits. Only for reactors: a
+ * command's `_start` would run the plugin's `main`.
+ */
+async function protocolFromSandbox(
+  built: { bytes: Uint8Array; info: ModuleInfo },
+  manifest: WasmManifest,
+): Promise<{ value?: number; why?: string }> {
+  const spec = sandboxFromGrants({
+    pluginName: manifest.name,
+    exportName: PROTOCOL_EXPORT,
+    grants: {
+      env: [],
+      filesystem: { read: [], write: [] },
+      network: { hosts: [] },
+      maxMemory: manifest.runtime.maxMemoryMiB,
+      timeoutMs: PROBE_TIMEOUT_MS,
+      hardTimeoutMs: PROBE_TIMEOUT_MS,
+    },
+    projectRoot: "/workspace",
+    getEnv: () => undefined,
+  });
+  try {
+    const module = new WebAssembly.Module(built.bytes as Uint8Array<ArrayBuffer>);
+    const r = await runInSandbox(module, built.info, {
+      spec,
+      exportName: PROTOCOL_EXPORT,
+      input: new Uint8Array(),
+    });
+    if (r.returnCode !== undefined) return { value: r.returnCode };
+    return { why: r.message ?? r.outcome };
+  } catch (e) {
+    return { why: e instanceof Error ? e.message : String(e) };
+  }
 }

@@ -28,6 +28,7 @@ Deno.test({
       assertEquals(validated.code, 0, validated.stdout + validated.stderr);
       const module = validated.json.data.module;
       assertEquals(module.lifecycle, "reactor");
+      assertEquals(module.protocol, 1, "the SDK's samuel_protocol_version, called in a sandbox");
       const exported = module.exports.map((e: { name: string; type?: string }) => `${e.name} ${e.type}`);
       for (const e of ["lint", "health", "probe"]) {
         assert(exported.includes(`${e} () -> i32`), exported.join());

@@ -221,6 +221,33 @@ Deno.test("validate: a protocol version other than 1 is SAM-INSTALL-005", async 
   });
 });
 
+/** A reactor whose samuel_protocol_version calls the host first, so only a real instance can answer. */
+const needsHost = (version: number) =>
+  GOOD
+    .replace(
+      `(import "samuel" "log" (func (param i32 i32 i32 i32)))`,
+      `(import "samuel" "log" (func (param i32 i32 i32 i32)))
+       (import "samuel" "deadline_ms" (func $deadline (result i64)))`,
+    )
+    .replace(
+      `(func (export "samuel_protocol_version") (result i32) (i32.const 1))`,
+      `(func (export "samuel_protocol_version") (result i32) (drop (call $deadline)) (i32.const ${version}))`,
+    );
+
+Deno.test("validate: a protocol export that needs the host is called in a sandbox (1 passes, 2 is SAM-INSTALL-005)", async () => {
+  await withPlugin(needsHost(1), async (dir) => {
+    const { codes, data } = await validate(dir);
+    assertEquals(codes, []);
+    assertEquals(data.module.protocol, 1);
+  });
+  await withPlugin(needsHost(2), async (dir) => {
+    const { problems, codes, data } = await validate(dir);
+    assertEquals(codes, ["SAM-INSTALL-005"]);
+    assertStringIncludes(problems[0].message, "returned 2; this samuel speaks protocol 1");
+    assertEquals(data.module.protocol, 2);
+  });
+});
+
 Deno.test("validate: every problem is reported at once", async () => {
   const many = GOOD
     .replace(`(func (export "health") (result i32) (i32.const 0))`, "")

@@ -243,7 +243,7 @@ export async function run(inv: Invocation): Promise<CommandResult> {
       `build it with ${await buildHint(pluginDir)}, then run samuel plugin bench again`,
     );
   }
-  const checked = checkModuleAgainstManifest(source, manifest, { file: loaded.file, path });
+  const checked = await checkModuleAgainstManifest(source, manifest, { file: loaded.file, path });
   const errors = checked.problems.filter((p) => p.severity === "error");
   if (errors.length > 0) {
     throw new SamuelError({

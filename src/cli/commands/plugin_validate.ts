@@ -146,10 +146,11 @@ async function checkArtifacts(
     );
     return { problems: [], module: null };
   }
-  const checked = checkModuleAgainstManifest(bytes, manifest, {
+  const checked = await checkModuleAgainstManifest(bytes, manifest, {
     file: ctx.file,
     path,
     locate: new KeyLocator(ctx.text),
+    sandbox: true,
   });
   if (checked.summary) printModule(out, checked.summary);
   for (const note of checked.notes) out.note(`note: ${note}`);
