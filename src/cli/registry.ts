@@ -6,9 +6,6 @@
 
 import type { CommandSpec } from "./command.ts";
 
-const notImplemented = (issue: string) => async () =>
-  (await import("./commands/not_implemented.ts")).forIssue(issue);
-
 export const COMMANDS: readonly CommandSpec[] = [
   {
     path: ["init"],
@@ -77,7 +74,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     usage: "search QUERY",
     examples: ["samuel search lint"],
     flags: [],
-    load: notImplemented("6"),
+    load: () => import("./commands/search.ts"),
   },
   {
     path: ["info"],
