@@ -1,38 +1,46 @@
 /**
- * The install transaction's door to `src/source/`: turns a SOURCE string into fetched bytes. It dispatches
- * on `parseSourceSpec` to the fetchers that exist (`file://`, GitHub releases); registry names go through
- * `src/source/registry.ts` once that lands (until then they fail with a clear message). Loaded lazily by
- * the commands, since downloads pull in the HTTP stack.
+ * The install transaction's door to `src/source/`: turns a SOURCE string (as typed, or as recorded in
+ * samuel.lock) into fetched bytes through `fetchPlugin`, and derives what verification and reinstalls need
+ * from what was fetched. Loaded lazily by the commands, since downloads pull in the HTTP stack.
  */
 
-import type { FetchContext, FetchedPlugin } from "../source/types.ts";
-import { Exit, SamuelError } from "../errors.ts";
+import type { RegistryEntry } from "../project/config.ts";
+import { isAbsolute, join } from "../project/paths.ts";
+import type { FetchContext, FetchedPlugin, RegistryRef } from "../source/types.ts";
 
 export type { FetchContext, FetchedPlugin };
 
-/** Fetches `raw` (a SOURCE as typed or as recorded in samuel.lock). */
-export async function fetchSource(raw: string, ctx: FetchContext): Promise<FetchedPlugin> {
-  const { parseSourceSpec } = await import("../source/spec.ts");
-  const spec = await parseSourceSpec(raw, ctx.cwd);
-  switch (spec.kind) {
-    case "file":
-      return await (await import("../source/local.ts")).fetchLocal(spec, ctx);
-    case "github":
-      return await (await import("../source/github.ts")).fetchGitHub(spec, ctx);
-    case "registry":
-      throw new SamuelError({
-        code: "SAM-SOURCE-012",
-        message: `cannot resolve ${JSON.stringify(raw)}: registry names are not supported by this build yet`,
-        exit: Exit.invalidInput,
-        fix: "install from a GitHub release (owner/repo@tag) or a local folder (file://DIR) instead",
-      });
-  }
+/**
+ * `[[registries]]` with relative `file://` URLs made absolute against the project root (samuel.toml's
+ * folder), so a fetch context's `cwd` can stay the user's folder for relative `file://` SOURCEs.
+ */
+export function registriesFor(registries: readonly RegistryEntry[], root: string): RegistryRef[] {
+  return registries.map((r) => {
+    const m = /^file:\/\/(.*)$/i.exec(r.url.trim());
+    if (!m || m[1] === "" || isAbsolute(m[1]) || /^\/?[A-Za-z]:[\\/]/.test(m[1])) return { ...r };
+    return { ...r, url: `file://${join(root, m[1])}` };
+  });
 }
 
-/** `owner/repo` when the fetched plugin came from a GitHub release (directly or through a registry). */
+/** Fetches `raw` (a SOURCE as typed or as recorded in samuel.lock). */
+export async function fetchSource(raw: string, ctx: FetchContext): Promise<FetchedPlugin> {
+  const { fetchPlugin, parseSourceSpec } = await import("../source/mod.ts");
+  return await fetchPlugin(await parseSourceSpec(raw, ctx.cwd), ctx);
+}
+
+const RELEASE_ASSET = /\/([^/]+)\/([^/]+)\/releases\/download\/(.+)\/[^/]+$/;
+
+/**
+ * `owner/repo` when the fetched plugin came from a GitHub release, directly (`pinned` is `owner/repo@tag`)
+ * or through a registry (`pinned` is `name@version`; the release is read from the asset URL), so its
+ * default signer is that repository's release workflow either way.
+ */
 export function githubRepoOf(fetched: FetchedPlugin): { owner: string; repo: string } | undefined {
   const m = /^([A-Za-z0-9-]+)\/([A-Za-z0-9._-]+)@/.exec(fetched.pinned);
-  return m ? { owner: m[1], repo: m[2] } : undefined;
+  if (m) return { owner: m[1], repo: m[2] };
+  if (fetched.tag === undefined) return undefined;
+  const a = RELEASE_ASSET.exec(new URL(fetched.resolvedUrl).pathname);
+  return a ? { owner: decodeURIComponent(a[1]), repo: decodeURIComponent(a[2]) } : undefined;
 }
 
 /**
@@ -41,7 +49,7 @@ export function githubRepoOf(fetched: FetchedPlugin): { owner: string; repo: str
  */
 export function pinnedSourceOf(entry: { source: string; resolvedUrl: string; version: string }): string {
   if (entry.source.startsWith("file://")) return entry.source;
-  const m = /\/([^/]+)\/([^/]+)\/releases\/download\/(.+)\/[^/]+$/.exec(new URL(entry.resolvedUrl).pathname);
+  const m = RELEASE_ASSET.exec(new URL(entry.resolvedUrl).pathname);
   if (m) return `${decodeURIComponent(m[1])}/${decodeURIComponent(m[2])}@${decodeURIComponent(m[3])}`;
   const name = entry.source.split("@")[0];
   return /^[a-z0-9][a-z0-9-]*$/.test(name) ? `${name}@${entry.version}` : entry.source;

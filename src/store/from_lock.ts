@@ -21,7 +21,7 @@ import { withProjectLock } from "../project/file_lock.ts";
 import { type LockedPlugin, readLockfileIfExists } from "../project/lockfile.ts";
 import { pluginDir } from "../project/paths.ts";
 import { Exit, InstallCode, installError } from "./errors.ts";
-import { fetchSource, pinnedSourceOf } from "./fetch.ts";
+import { fetchSource, pinnedSourceOf, registriesFor } from "./fetch.ts";
 import { grantsJson, sameGrants } from "./grants.ts";
 import {
   checkSigner,
@@ -91,7 +91,7 @@ async function reinstallOne(entry: LockedPlugin, opts: InstallOptions): Promise<
     const fetched = await fetchSource(source, {
       cwd: opts.cwd,
       stagingDir: temp,
-      registries: opts.config.registries,
+      registries: registriesFor(opts.config.registries, opts.root),
       json: out.json,
       warn: (m) => out.warn(m),
       ...opts.fetch,

@@ -13,7 +13,7 @@ import { absolute, homePaths, isAbsolute, join } from "../project/paths.ts";
 import type { FetchContext, FetchedPlugin } from "../source/types.ts";
 import { sha256Hex } from "./digest.ts";
 import { Exit, InstallCode, installError } from "./errors.ts";
-import { fetchSource, githubRepoOf } from "./fetch.ts";
+import { fetchSource, githubRepoOf, registriesFor } from "./fetch.ts";
 import { grantsOf } from "./grants.ts";
 import type { Reporter } from "./review.ts";
 
@@ -94,7 +94,7 @@ export async function preparePlugin(source: string, opts: PrepareOptions): Promi
     const fetched = await fetchSource(source, {
       cwd: opts.cwd,
       stagingDir: temp,
-      registries: opts.config.registries,
+      registries: registriesFor(opts.config.registries, opts.root),
       json: opts.out.json,
       warn: (m) => opts.out.warn(m),
       ...opts.fetch,

@@ -1,10 +1,11 @@
 /**
  * `samuel info NAME`: a plugin's manifest, source and verification. For an installed plugin it reads the
  * lock entry and the installed manifest copy; a name that is not installed is looked up in the
- * registries of `samuel.toml` (when this build has registry support).
+ * registries of `samuel.toml` (`SAM-REGISTRY-004`, exit 2, when none lists it).
  *
- * `--json` data: `{ name, installed: true, version, kind, summary, exports, source, resolved_url, status,
- * verification, capabilities, risky, sha256, installed_at, dir }`.
+ * `--json` data, installed: `{ name, installed: true, version, kind, summary, exports, source, resolved_url,
+ * status, verification, capabilities, risky, sha256, installed_at, dir }`; from a registry:
+ * `{ name, installed: false, description, source, versions, latest, kind, registry }`.
  */
 
 import type { CommandResult, Invocation } from "../command.ts";
@@ -20,14 +21,7 @@ export async function run(inv: Invocation): Promise<CommandResult> {
   const { listPlugins } = await import("../../store/list.ts");
   const { plugins } = await listPlugins(root, inv.out);
   const p = plugins.find((x) => x.name === name);
-  if (!p || !p.locked) {
-    throw invalidInput(
-      "SAM-INSTALL-009",
-      `${name} is not installed in ${root}`,
-      `install it with samuel install ${name}; samuel ls lists what is installed`,
-      "registry lookups of plugins that are not installed are not available in this build yet",
-    );
-  }
+  if (!p || !p.locked) return await registryInfo(inv, name, root);
   let summary = "";
   let exports: string[] = [];
   try {
@@ -70,4 +64,40 @@ export async function run(inv: Invocation): Promise<CommandResult> {
   for (const r of p.risky) out.line(`  ! ${r.capability} ${r.value}: ${r.reason}`);
   const { locked: _, ...rest } = p;
   return { data: { ...rest, installed: true, summary, exports, sha256: l.sha256 } };
+}
+
+async function registryInfo(inv: Invocation, name: string, root: string): Promise<CommandResult> {
+  const { loadConfig } = await import("../../project/config.ts");
+  const { registriesFor } = await import("../../store/fetch.ts");
+  const { info } = await import("../../source/mod.ts");
+  const config = await loadConfig(root, { optional: true });
+  const e = await info(name, registriesFor(config.registries, root), {
+    cwd: inv.cwd,
+    json: inv.global.json,
+    warn: (m) => inv.out.warn(m),
+  });
+  const semver = (await import("semver")).default;
+  const latest = semver.maxSatisfying(e.versions, "*") ?? e.versions[e.versions.length - 1] ?? null;
+  const out = inv.out;
+  out.line(
+    `${out.style(e.name, "bold")} ${latest ?? ""} (not installed)${
+      e.description ? `: ${e.description}` : ""
+    }`,
+  );
+  out.line(`  source     ${e.source}`);
+  out.line(`  versions   ${e.versions.join(", ")}`);
+  out.line(`  registry   ${e.registry}`);
+  out.line(`  install    samuel install ${e.name}`);
+  return {
+    data: {
+      name: e.name,
+      installed: false,
+      description: e.description ?? "",
+      source: e.source,
+      versions: e.versions,
+      latest,
+      kind: e.kind ?? null,
+      registry: e.registry,
+    },
+  };
 }

@@ -1,20 +1,48 @@
 /**
- * `samuel search QUERY`: searches the `index.toml` of the registries in `samuel.toml`. The registry client
- * belongs to `src/source/`; until it is part of this build the command says so (exit 2).
+ * `samuel search QUERY`: the plugins in the registries of `samuel.toml` whose name or description holds
+ * every word of QUERY (name matches first; an earlier registry shadows a later one). An unreachable
+ * registry is skipped with a warning. The index client is `src/source/registry.ts`.
+ *
+ * `--json` data: `{ query, results: [{ name, description, source, versions, latest, kind, registry,
+ * installed_version }] }` (`installed_version` null when not installed here).
  */
 
 import type { CommandResult, Invocation } from "../command.ts";
-import { Exit, SamuelError } from "../../errors.ts";
+import { columns } from "../output.ts";
+import { projectRoot } from "../../project/paths.ts";
 
-export function run(inv: Invocation): Promise<CommandResult> {
-  return Promise.reject(
-    new SamuelError({
-      code: "SAM-SOURCE-012",
-      message: `cannot search for ${
-        JSON.stringify(inv.args.join(" "))
-      }: registry search is not available in this build yet`,
-      exit: Exit.invalidInput,
-      fix: "browse the registry's index.toml directly, or install from owner/repo@tag",
-    }),
-  );
+export async function run(inv: Invocation): Promise<CommandResult> {
+  const query = inv.args.join(" ");
+  const root = projectRoot(inv.cwd);
+  const { loadConfig } = await import("../../project/config.ts");
+  const { readLockfile } = await import("../../project/lockfile.ts");
+  const { registriesFor } = await import("../../store/fetch.ts");
+  const { search } = await import("../../source/mod.ts");
+  const config = await loadConfig(root, { optional: true });
+  const lock = await readLockfile(root);
+  const entries = await search(query, registriesFor(config.registries, root), {
+    cwd: inv.cwd,
+    json: inv.global.json,
+    warn: (m) => inv.out.warn(m),
+  });
+  const semver = (await import("semver")).default;
+  const results = entries.map((e) => ({
+    name: e.name,
+    description: e.description ?? "",
+    source: e.source,
+    versions: e.versions,
+    latest: semver.maxSatisfying(e.versions, "*") ?? e.versions[e.versions.length - 1] ?? null,
+    kind: e.kind ?? null,
+    registry: e.registry,
+    installed_version: lock.plugins.find((p) => p.name === e.name)?.version ?? null,
+  }));
+  const out = inv.out;
+  if (results.length === 0) out.line(`no plugin matches ${JSON.stringify(query)}`);
+  else {
+    out.line(columns([
+      ["NAME", "LATEST", "DESCRIPTION", "INSTALLED"],
+      ...results.map((r) => [r.name, r.latest ?? "-", r.description || "-", r.installed_version ?? "-"]),
+    ]));
+  }
+  return { data: { query, results } };
 }
