@@ -37,11 +37,14 @@ read = ["/workspace"]
 
 /**
  * A reactor: `fast` returns 0, `fails` returns 3, `sees_workspace` returns 0 only when preopen fd 3 is
- * named `/workspace` (the grant bench gives it).
+ * named `/workspace` (the grant bench gives it) and holds the plugin's own samuel-plugin.toml.
  */
 const WAT = `(module
   (import "wasi_snapshot_preview1" "fd_prestat_dir_name" (func $dir_name (param i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "path_open"
+    (func $path_open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
   (memory (export "memory") 1)
+  (data (i32.const 200) "samuel-plugin.toml")
   (func (export "_initialize"))
   (func (export "fast") (result i32) (i32.const 0))
   (func (export "fails") (result i32) (i32.const 3))
@@ -51,6 +54,10 @@ const WAT = `(module
     (if (i32.ne (i32.load (i32.const 100)) (i32.const 0x726f772f)) (then (return (i32.const 11))))
     (if (i32.ne (i32.load (i32.const 104)) (i32.const 0x6170736b)) (then (return (i32.const 12))))
     (if (i32.ne (i32.load16_u (i32.const 108)) (i32.const 0x6563)) (then (return (i32.const 13))))
+    ;; ... and it is the plugin folder: its manifest opens for reading (rights: fd_read).
+    (if (call $path_open (i32.const 3) (i32.const 0) (i32.const 200) (i32.const 18) (i32.const 0)
+          (i64.const 2) (i64.const 0) (i32.const 0) (i32.const 300))
+      (then (return (i32.const 14))))
     (i32.const 0)))`;
 
 async function withPlugin(fn: (dir: string) => Promise<void>): Promise<void> {
