@@ -175,8 +175,9 @@ export const COMMANDS: readonly CommandSpec[] = [
     path: ["plugin", "bench"],
     summary: "measure a plugin's cold-start and warm invocation medians",
     usage: "plugin bench [DIR] [-n N] [--export E] [--input FILE]",
-    description: "Runs each declared export (or --export) N times cold (pre-process, compile, sandbox, " +
-      "instantiate, call) and N times warm (compiled module reused), with the manifest's grants and " +
+    description:
+      "Runs each declared export (or --export) N times cold (compile, sandbox, instantiate, call; " +
+      "nothing reused) and N times warm (compiled module reused), with the manifest's grants and " +
       "/workspace = the plugin folder, and prints medians and p95 against the 50 ms cold-start budget.",
     examples: ["samuel plugin bench", "samuel plugin bench ./my-plugin -n 20 --export lint --json"],
     flags: [
