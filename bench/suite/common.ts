@@ -99,11 +99,13 @@ export function floorImports(
   const known: Record<string, (...a: number[]) => number> = {
     args_sizes_get: (a, b) => (view().setUint32(a, 0, true), view().setUint32(b, 0, true), 0),
     environ_sizes_get: (a, b) => (view().setUint32(a, 0, true), view().setUint32(b, 0, true), 0),
-    clock_time_get: (
-      _id,
-      _precision,
-      out,
-    ) => (view().setBigUint64(out, BigInt(Date.now()) * 1_000_000n, true), 0),
+    // Nanoseconds at sub-millisecond resolution, as a real host gives (a millisecond clock would change how
+    // a guest runtime's timing code behaves).
+    clock_time_get: (_id, _precision, out) => {
+      const ns = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
+      view().setBigUint64(out, ns, true);
+      return 0;
+    },
     random_get: (p, n) => (crypto.getRandomValues(new Uint8Array(memory().buffer, p, n)), 0),
     fd_write: (_fd, iovs, count, out) => {
       const v = view();
