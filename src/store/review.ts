@@ -57,8 +57,8 @@ export interface ReviewOptions {
   dryRun: boolean;
   /** Whether a human can answer; default: stdin is a terminal and not `--json`. */
   interactive?: boolean;
-  /** Reads one answer line; default: from stdin. */
-  readLine?: () => Promise<string | null>;
+  /** Asks `question` and reads one answer line; default: the question on stderr, the answer from stdin. */
+  ask?: (question: string) => Promise<string | null>;
 }
 
 export function isInteractive(out: Reporter): boolean {
@@ -81,6 +81,11 @@ export async function readStdinLine(): Promise<string | null> {
     if (bytes.length > 4096) break;
   }
   return bytes.length ? new TextDecoder().decode(new Uint8Array(bytes)) : null;
+}
+
+async function askOnTerminal(question: string): Promise<string | null> {
+  await Deno.stderr.write(new TextEncoder().encode(question));
+  return await readStdinLine();
 }
 
 /** Human lines listing the grants (risky marked `!`), and what changed against `previous`. */
@@ -138,8 +143,8 @@ export async function reviewCapabilities(
   }
   out.note(`${plugin} asks for ${what}:`);
   for (const l of list) out.note(`  ${out.style("!", "yellow")} ${l}`);
-  await Deno.stderr.write(new TextEncoder().encode(`grant ${asked.length === 1 ? "it" : "them"}? [y/N] `));
-  const answer = (await (opts.readLine ?? readStdinLine)())?.trim().toLowerCase();
+  const question = `grant ${asked.length === 1 ? "it" : "them"}? [y/N] `;
+  const answer = (await (opts.ask ?? askOnTerminal)(question))?.trim().toLowerCase();
   if (answer === "y" || answer === "yes") return { decision: "prompt", asked, diff };
   throw installError(
     InstallCode.reviewDeclined,

@@ -138,7 +138,7 @@ Deno.test("reviewCapabilities: decisions without a terminal", async () => {
     yes: false,
     dryRun: false,
     interactive: true,
-    readLine: () => Promise.resolve(" Y "),
+    ask: (q) => Promise.resolve(q.includes("[y/N]") ? " Y " : ""),
   });
   assertEquals(asked.decision, "prompt");
 });
