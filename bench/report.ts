@@ -72,7 +72,13 @@ export const ROWS: Record<number, string> = {
 
 export const GOALS: Goal[] = [
   { file: "suite/cold_start", name: /samuel invoke, cache hit/, text: "≤ 1.5x floor", ratioMax: 1.5 },
-  { file: "suite/run_all", name: /samuel/, text: "≤ 5 ms per plugin", perPluginMaxMs: 5 },
+  // Only what `samuel run --all` really does (the loop without the Worker is shown for comparison).
+  {
+    file: "suite/run_all",
+    name: /as run --all|samuel run --all/,
+    text: "≤ 5 ms per plugin",
+    perPluginMaxMs: 5,
+  },
   { file: "suite/process", name: /samuel run/, text: "≤ 2x deno run", ratioMax: 2 },
   { file: "startup_bench", name: /samuel/, text: "≤ 1.3x deno run (issue 2)", ratioMax: 1.3 },
   { file: "wasi_io_bench", name: /^samuel/, text: "≤ 1.0x node:wasi", ratioMax: 1.0 },

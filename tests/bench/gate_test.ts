@@ -126,8 +126,8 @@ Deno.test("report: median, JSON after noise, samples vs average, ratios and per-
     {
       benches: [
         { name: "samuel one (1 plugin)", group: "w", baseline: true, results: [ok(100e6, 2)] },
-        { name: "samuel all (20 plugins)", group: "w", baseline: false, results: [ok(290e6, 2)] },
-        { name: "samuel loop x20", group: "l", baseline: false, results: [ok(60e6, 2)] },
+        { name: "samuel run --all (20 plugins)", group: "w", baseline: false, results: [ok(290e6, 2)] },
+        { name: "samuel loop x20 (as run --all)", group: "l", baseline: false, results: [ok(60e6, 2)] },
       ],
     },
     {},
@@ -137,6 +137,8 @@ Deno.test("report: median, JSON after noise, samples vs average, ratios and per-
   assertEquals(r2[1].pass, false);
   assertEquals(r2[2].perPluginMs, 3);
   assertEquals(r2[2].pass, true);
+  // The baseline and benches that are not `run --all` itself carry no goal.
+  assertEquals(r2[0].goal, undefined);
 });
 
 Deno.test("report: RESULTS.md keeps the hand-written text around the generated block", () => {
