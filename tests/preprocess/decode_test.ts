@@ -131,6 +131,28 @@ const FEATURES = {
         (br_if $l (i32.gt_s (local.get 0) (i32.const 0))))
       (block $b (param i32 i32) (result i32 i32) (br_if $b (i32.const 1)))
       (i32.sub)))`,
+  // Functions with loops keep the counter in a local: every way out (return, br/br_table to the function
+  // label, falling off the end, with one or two results) must still produce the right values.
+  loop_exits: `(module
+    (func $two (param i32) (result i32 i32) (local i32)
+      (loop $l
+        (local.set 1 (i32.add (local.get 1) (i32.const 3)))
+        (if (i32.gt_u (local.get 1) (i32.const 30)) (then (return (local.get 1) (local.get 0))))
+        (br_if 1 (local.get 1) (i32.const -1) (i32.eqz (local.get 0)))
+        (drop)
+        (drop)
+        (block $b (br_table $l $b (i32.and (local.get 1) (i32.const 1))))
+        (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+        (br $l))
+      (unreachable))
+    (func $one (param i32) (result i32) (local i32)
+      (loop $l
+        (local.set 1 (i32.add (local.get 1) (local.get 0)))
+        (br_if $l (i32.lt_u (local.get 1) (i32.const 100)))
+        (br_table 1 1 (local.get 1) (local.get 0)))
+      (i32.const -5))
+    (func (export "f") (param i32) (result i32)
+      (i32.add (i32.mul (call $two (local.get 0))) (call $one (i32.add (local.get 0) (i32.const 1))))))`,
   reference_types: `(module (table $a 2 funcref) (table $b 2 externref) (elem declare func $h)
     (func $h (result i32) (i32.const 3))
     (func (export "f") (param externref) (result i32)

@@ -178,3 +178,21 @@ Deno.test("meter: without a deadline pressure the metered guest computes the sam
   for (const n of [0, 1, 2, 10, 20]) assertEquals(exports.deep(n), orig.deep(n));
   assertEquals(exports.even(1001), orig.even(1001));
 });
+
+Deno.test("fuel: work in callees that keep the counter in a local is charged to the caller's budget", async () => {
+  // inner() loops n times with the counter in a local; outer() calls it 1000 times. If inner() did not
+  // store its count back, the 5 million iterations would cost almost no fuel.
+  const bytes = await wat2wasm(`(module
+    (func $inner (param i32) (result i32) (local i32)
+      (loop $l (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+        (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+      (local.get 1))
+    (func (export "outer") (result i32) (local i32 i32)
+      (loop $l (local.set 1 (i32.add (local.get 1) (call $inner (i32.const 5000))))
+        (br_if $l (i32.ne (local.tee 0 (i32.add (local.get 0) (i32.const 1))) (i32.const 1000))))
+      (local.get 1)))`);
+  const { exports, meter } = await instantiateMetered(rewrite(bytes), { fuel: 10_000 });
+  assertEquals(exports.outer(), 5_000_000);
+  // 5 001 000 units at 10 000 per refill.
+  assert(meter.refills >= 500 && meter.refills <= 502, `refills: ${meter.refills}`);
+});
