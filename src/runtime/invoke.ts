@@ -9,7 +9,7 @@
  * | `ok`             | the export returned 0                                                |
  * | `plugin_error`   | it returned non-zero, or called `proc_exit` with a non-zero code     |
  * | `trap`           | a wasm trap or an exception out of the guest                         |
- * | `timeout`        | the meter stopped it at the hard deadline                            |
+ * | `timeout`        | the meter stopped it at the hard deadline, or it ended past it       |
  * | `fuel_exhausted` | the meter stopped it at the `[runtime] fuel` budget                  |
  * | `output_limit`   | stdout or stderr passed its cap                                      |
  *
@@ -222,6 +222,14 @@ export async function invoke(
     else result.timings.instantiate_ms = lap();
     host.cancel();
     wasi.close();
+  }
+  // A guest blocked in a host call (a WASI sleep, a read) is not stopped by the meter: the host cuts the
+  // call short at the hard deadline and the guest may then return at once, with a result computed on a
+  // sleep that never happened. Past the hard deadline the invocation is a timeout however it ended.
+  if ((result.outcome === "ok" || result.outcome === "plugin_error") && mark >= hardDeadline) {
+    result.outcome = "timeout";
+    result.message =
+      `stopped at the hard timeout of ${spec.hardTimeoutMs} ms (it was waiting in a host call)`;
   }
 
   if (

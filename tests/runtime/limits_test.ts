@@ -115,6 +115,29 @@ Deno.test("spinning guests stop at the hard timeout with exit 7; the next run is
   assertEquals(next.code, 0, next.stdout);
 });
 
+Deno.test("a guest asleep in a host call at the hard timeout is a timeout too (exit 7)", async () => {
+  await using p = await Project.create();
+  // poll_oneoff on a one-hour clock subscription: the host cuts the wait at the hard deadline and the
+  // guest returns 0 at once, which must not pass for success.
+  await p.installOk(
+    await wat2wasm(`(module
+      (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
+      (memory (export "memory") 1)
+      (func (export "sleep") (result i32)
+        (i32.store8 (i32.const 8) (i32.const 0))
+        (i32.store (i32.const 16) (i32.const 1))
+        (i64.store (i32.const 24) (i64.const 3600000000000))
+        (drop (call $poll (i32.const 0) (i32.const 100) (i32.const 1) (i32.const 200)))
+        (i32.const 0)))`),
+    { name: "sleeper", exports: ["sleep"], timeout: "100ms", hardTimeout: `${HARD_MS}ms` },
+  );
+  const r = await p.run(["sleeper", "sleep"]);
+  assertEquals(r.code, 7, r.stdout);
+  assertEquals(r.json.data.outcome, "timeout");
+  assertStringIncludes(r.json.error.message, "waiting in a host call");
+  assert(r.json.data.timings.call_ms < HARD_MS + 150, JSON.stringify(r.json.data.timings));
+});
+
 Deno.test("memory cap: raw memory.grow gets -1 at 16 MiB and the guest goes on", async () => {
   await using p = await limitsProject();
   const r = await p.run(["limits", "grow_bomb"]);
