@@ -369,3 +369,33 @@ Deno.test("renumbering: ref.func in a table initialiser expression (0x40 0x00 ta
   const { exports } = await instantiateMetered(rewrite(bytes));
   assertEquals([exports.call(), orig.call()], [42, 42]);
 });
+
+Deno.test("refusals: an invalid module cannot reach the probes' local or the counter global", () => {
+  // Each body names index 0 of a space that is empty in the original; after a naive rewrite that index
+  // would be the probe's counter local or the counter global, and the guest could reset its own budget.
+  const module = (body: number[]) => {
+    const code = [0, ...body, 0x0b];
+    // deno-fmt-ignore
+    return new Uint8Array([
+      0, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
+      1, 4, 1, 0x60, 0, 0,
+      3, 2, 1, 0,
+      10, code.length + 2, 1, code.length, ...code,
+    ]);
+  };
+  const loop = [0x03, 0x40, 0x0c, 0x00, 0x0b]; // loop br 0 end: gives the function a counter local
+  for (
+    const body of [
+      [...loop, 0x41, 0x00, 0x21, 0x00], // i32.const 0; local.set 0
+      [...loop, 0x41, 0x00, 0x24, 0x00], // i32.const 0; global.set 0
+    ]
+  ) {
+    for (const validate of [true, false]) {
+      const e = assertThrows(() =>
+        preprocess(module(body), { maxMemoryBytes: 1 << 20, meter: true, validate })
+      );
+      assertEquals(code(e), "SAM-PREPROCESS-001");
+      assertMatch((e as Error).message, /(local|global) index 0 out of range|invalid (local|global) index/i);
+    }
+  }
+});

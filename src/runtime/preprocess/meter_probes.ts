@@ -28,7 +28,7 @@
  * name section are renumbered. Branch-hint sections (keyed by code offsets that move) are dropped.
  */
 
-import { unsupported } from "./errors.ts";
+import { malformed, unsupported } from "./errors.ts";
 import type { ParsedModule } from "./inspect.ts";
 import { type CallInfo, planProbes } from "./call_graph.ts";
 import { readBlockType, skipInstruction, skipValType } from "./instructions.ts";
@@ -348,7 +348,7 @@ function rewriteCode(src: Uint8Array, funcTypes: number[], ctx: Ctx): Uint8Array
     if (end > src.length) throw unsupported("function body runs past the code section", start);
     const type = ctx.types[funcTypes[i]];
     if (!type) throw unsupported(`function type ${funcTypes[i]} is missing`, start);
-    scans.push(scanBody(src, start, end, type.params.length, ctx.nImp, scratch));
+    scans.push(scanBody(src, start, end, type.params.length, ctx.nImp, ctx.counter, scratch));
     r.pos = end;
   }
   const plan = planProbes(scans);
@@ -369,7 +369,7 @@ function rewriteCode(src: Uint8Array, funcTypes: number[], ctx: Ctx): Uint8Array
   return out.finish();
 }
 
-const EV_STRUCT = 1, EV_LOOP = 2, EV_BRANCH = 3, EV_CALL = 4, EV_FUNC_IDX = 5, EV_OTHER = 6;
+const EV_STRUCT = 1, EV_LOOP = 2, EV_BRANCH = 3, EV_CALL = 4, EV_FUNC_IDX = 5, EV_OTHER = 6, EV_VAR = 7;
 /** Which one-byte opcodes pass 2 must see. */
 const EVENT = new Uint8Array(256);
 for (const op of [0x02, 0x04, 0x06, 0x0b, 0x18, 0x1f]) EVENT[op] = EV_STRUCT;
@@ -378,6 +378,12 @@ for (const op of [0x09, 0x0c, 0x0d, 0x0e]) EVENT[op] = EV_BRANCH;
 for (const op of [0x11, 0x13, 0x14, 0x15]) EVENT[op] = EV_CALL;
 for (const op of [0x10, 0x12, 0xd2]) EVENT[op] = EV_FUNC_IDX;
 for (const op of [0x08, 0x0a, 0x0f]) EVENT[op] = EV_OTHER;
+for (const op of [0x20, 0x21, 0x22, 0x23, 0x24]) EVENT[op] = EV_VAR;
+
+function outOfRange(op: number, idx: number, at: number): Error {
+  const what = op <= 0x22 ? "local" : "global";
+  return malformed(`${what} index ${idx} out of range`, at);
+}
 
 /** Buffers reused across function bodies. */
 interface Scratch {
@@ -419,6 +425,7 @@ function scanBody(
   end: number,
   nParams: number,
   nImp: number,
+  counter: number,
   scratch: Scratch,
 ): BodyScan {
   const r = new Reader(buf, start, end);
@@ -440,6 +447,14 @@ function scanBody(
     if (op < 0x100) {
       const kind = EVENT[op];
       if (kind === 0) continue;
+      if (kind === EV_VAR) {
+        // The probes' locals and the counter global must be out of the guest's reach: an index that is
+        // out of range in the original would name them after the rewrite. (Inputs are validated before
+        // rewriting; this keeps the guarantee even when a caller skips that.)
+        const idx = u32At(buf, at + 1);
+        if (op <= 0x22 ? idx >= nLocals : idx >= counter) throw outOfRange(op, idx, at);
+        continue;
+      }
       if (kind === EV_LOOP) hasLoop = true;
       else if (kind === EV_CALL) opaqueCalls = true;
       else if (kind === EV_FUNC_IDX) {

@@ -7,6 +7,7 @@
  * `src/runtime/host/meter.ts`.
  */
 
+import { isSamuelError } from "../../errors.ts";
 import { malformed, rewriteBroke } from "./errors.ts";
 import { describe, type ModuleInfo, parseModule } from "./inspect.ts";
 import { applyMemoryCap, capPagesFor } from "./memory_cap.ts";
@@ -34,7 +35,10 @@ export interface PreprocessOptions {
   maxMemoryBytes: number;
   /** Insert the time/fuel probes (import `samuel:meter` `refill`). */
   meter: boolean;
-  /** Validate the output with `WebAssembly.validate` (default true). */
+  /**
+   * Validate the input before rewriting and the output after (default true). Only pass false for bytes
+   * known to be valid (benchmarks): an invalid input could otherwise name the probes' own locals.
+   */
   validate?: boolean;
 }
 
@@ -52,22 +56,33 @@ export interface PreprocessResult {
  * 002 (unsupported feature), 003 (initial memory above the cap), 004 (rewriter bug, exit 1).
  */
 export function preprocess(bytes: Uint8Array, options: PreprocessOptions): PreprocessResult {
+  const validate = options.validate !== false;
   const m = parseModule(bytes);
+  // Validate the input first: the rewriter trusts index spaces (an out-of-range local or global index in
+  // an invalid module would name a probe's local or the counter once they exist). Decoding first gives
+  // our own clearer errors (components, memory64, GC) before V8's.
+  if (validate && !WebAssembly.validate(bytes as Uint8Array<ArrayBuffer>)) {
+    // Prefer the decoder's diagnosis when it has one (it names unsupported features); else V8's.
+    try {
+      insertMeter(parseModule(bytes));
+    } catch (e) {
+      if (isSamuelError(e)) throw e;
+    }
+    explainInvalid(bytes);
+  }
   applyMemoryCap(m, capPagesFor(options.maxMemoryBytes));
   if (options.meter) insertMeter(m);
   const out = assemble(m.sections);
-  if (options.validate !== false && !WebAssembly.validate(out)) {
-    explainInvalid(bytes);
-    throw rewriteBroke("the rewritten module does not validate");
-  }
+  if (validate && !WebAssembly.validate(out)) throw rewriteBroke("the rewritten module does not validate");
   return { bytes: out, info: describe(parseModule(out)), metered: options.meter };
 }
 
-/** Throws SAM-PREPROCESS-001 with V8's reason when the original module is itself invalid. */
-function explainInvalid(bytes: Uint8Array): void {
+/** Throws SAM-PREPROCESS-001 with V8's reason for an invalid module. */
+function explainInvalid(bytes: Uint8Array): never {
   try {
     new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
   } catch (e) {
     throw malformed(e instanceof Error ? e.message.replace(/^WebAssembly\.Module\(\): /, "") : String(e), 0);
   }
+  throw malformed("WebAssembly.validate refused the module", 0);
 }
