@@ -10,8 +10,8 @@
  * - every export declared in `[wasm].exports` exists as a function `() -> i32` (`SAM-INSTALL-004`);
  * - `samuel_protocol_version`, when exported, is `() -> i32` and returns a protocol this host speaks
  *   (`SAM-INSTALL-005`); it is evaluated in a throwaway instance whose imports all trap, so only a
- *   function that computes a constant can answer (anything else is reported as a warning and left to the
- *   runtime, which checks again);
+ *   function that computes a constant can answer here (`protocolPending` otherwise: install then asks
+ *   `protocol_probe.ts`, which runs it in a sandbox without grants);
  * - the memory cap: the pre-processor refuses a module whose initial memory exceeds `max_memory`
  *   (`SAM-PREPROCESS-003`), and its output is what the module cache stores.
  */
@@ -162,9 +162,12 @@ export function exportProblems(info: ModuleInfo, declared: readonly string[]): s
 
 /**
  * Evaluates `samuel_protocol_version()` in an instance whose imports all trap. Returns the value, or
- * undefined when it cannot be evaluated that way (it needs a host call or initialisation).
+ * undefined when it cannot be evaluated that way: it needs a host call, or the module is a reactor (its
+ * exports are only meaningful after `_initialize`, which a Go runtime needs; reading one before could
+ * return an uninitialised 0), which `protocol_probe.ts` runs properly.
  */
 export function evaluateProtocolVersion(bytes: Uint8Array, info: ModuleInfo): number | undefined {
+  if (info.exports.some((e) => e.name === "_initialize")) return undefined;
   try {
     const module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
     const imports: Record<string, Record<string, WebAssembly.ImportValue>> = {};
@@ -199,6 +202,8 @@ export interface ModuleCheck {
   info: ModuleInfo;
   /** The protocol the module reports, when it exports and could evaluate `samuel_protocol_version`. */
   protocol?: number;
+  /** It exports `samuel_protocol_version` but the value needs the module's runtime (`protocol_probe.ts`). */
+  protocolPending: boolean;
   warnings: string[];
 }
 
@@ -254,24 +259,24 @@ export function checkModule(bytes: Uint8Array, manifest: WasmManifest, origin: s
       );
     }
     protocol = evaluateProtocolVersion(bytes, info);
-    if (protocol === undefined) {
-      warnings.push(
-        `${PROTOCOL_EXPORT}() could not be evaluated at install (it needs the host); the runtime checks it`,
-      );
-    } else if (protocol !== PROTOCOL) {
-      throw installError(
-        InstallCode.protocolMismatch,
-        Exit.invalidInput,
-        `${origin} speaks plugin protocol ${protocol}; this samuel speaks protocol ${PROTOCOL}`,
-        protocol > PROTOCOL
-          ? "upgrade samuel to a release that speaks the plugin's protocol"
-          : "install a release of the plugin built for protocol 1",
-        `${PROTOCOL_EXPORT}() returned ${protocol}`,
-        { reported: protocol, supported: [PROTOCOL] },
-      );
-    }
+    if (protocol !== undefined) checkProtocolValue(protocol, origin);
   }
-  return { info, protocol, warnings };
+  return { info, protocol, warnings, protocolPending: probe !== undefined && protocol === undefined };
+}
+
+/** Throws `SAM-INSTALL-005` when `protocol` (what the module reported) is not this host's. */
+export function checkProtocolValue(protocol: number, origin: string): void {
+  if (protocol === PROTOCOL) return;
+  throw installError(
+    InstallCode.protocolMismatch,
+    Exit.invalidInput,
+    `${origin} speaks plugin protocol ${protocol}; this samuel speaks protocol ${PROTOCOL}`,
+    protocol > PROTOCOL
+      ? "upgrade samuel to a release that speaks the plugin's protocol"
+      : "install a release of the plugin built for protocol 1",
+    `${PROTOCOL_EXPORT}() returned ${protocol}`,
+    { reported: protocol, supported: [PROTOCOL] },
+  );
 }
 
 /** The pre-processor as the module cache's builder, for `manifest`'s memory cap. */

@@ -10,6 +10,7 @@ import { type Manifest, manifestError, parseManifest } from "../manifest/mod.ts"
 import type { ProjectConfig } from "../project/config.ts";
 import type { LockedCapabilities, LockedPlugin, Sha256Digests, Verification } from "../project/lockfile.ts";
 import { absolute, homePaths, isAbsolute, join } from "../project/paths.ts";
+import type { ModuleInfo } from "../runtime/preprocess/mod.ts";
 import type { FetchContext, FetchedPlugin } from "../source/types.ts";
 import { sha256Hex } from "./digest.ts";
 import { Exit, InstallCode, installError } from "./errors.ts";
@@ -193,8 +194,9 @@ export async function checkFetched(
     for (const w of result.warnings) out.warn(w);
     lap("module checks");
     const max = manifest.runtime.maxMemoryMiB;
+    let built: { bytes: Uint8Array; info: ModuleInfo };
     if (opts.dryRun) {
-      check.buildForCache(max)(bytes);
+      built = check.buildForCache(max)(bytes);
       cache = { hit: false, stored: false };
     } else {
       const { ModuleCache } = await import("./module_cache.ts");
@@ -205,9 +207,25 @@ export async function checkFetched(
         check.buildForCache(max),
         sha256.module,
       );
+      built = { bytes: hit.bytes, info: hit.meta.info as ModuleInfo };
       cache = { hit: hit.hit, stored: true };
     }
     lap(cache.hit ? "module cache (hit)" : "pre-process and cache fill");
+    if (result.protocolPending) {
+      const probe = await import("./protocol_probe.ts");
+      const asked = probe.probeable(result.info)
+        ? await probe.protocolFromSandbox(built, manifest)
+        : undefined;
+      if (asked?.value !== undefined) check.checkProtocolValue(asked.value, fetched.moduleName);
+      else {
+        out.warn(
+          `${check.PROTOCOL_EXPORT}() could not be evaluated at install (${
+            asked?.why ?? "a command module is not run at install"
+          }); samuel run checks it`,
+        );
+      }
+      lap("protocol probe");
+    }
     files.push({ path: manifest.wasm.module, bytes });
     if (verification.method === "sigstore" && fetched.bundleText !== undefined) {
       files.push({ path: `${manifest.wasm.module}.bundle`, bytes: encoder.encode(fetched.bundleText) });

@@ -99,9 +99,7 @@ Deno.test("install from samuel.lock", async (t) => {
     const bpath = FakeGitHub.assetPath("acme", "hello", "v0.1.0", "plugin.wasm.bundle");
     w.gh.file(
       bpath,
-      await w.sigstore.sign(pub.wasm, {
-        san: "https://github.com/acme/hello/.github/workflows/release.yml@refs/tags/v0.1.0",
-      }),
+      await w.sign(pub.wasm, "https://github.com/acme/hello/.github/workflows/release.yml@refs/tags/v0.1.0"),
     );
     root = await checkout();
     r = await w.cli(root, ["install", ...TR, "--json"]);

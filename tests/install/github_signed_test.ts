@@ -97,7 +97,7 @@ Deno.test("install from a GitHub release, signed with Sigstore", async (t) => {
       "samuel-plugin.toml": signed.manifest.replace('version = "0.1.0"', 'version = "1.0.1"'),
       "plugin.wasm": signed.wasm as Uint8Array<ArrayBuffer>,
       "plugin.wasm.bundle": toBundleV03(
-        await w.sigstore.sign(signed.wasm, { san: releaseSan("acme", "three", "v1.0.1") }),
+        await w.sign(signed.wasm, releaseSan("acme", "three", "v1.0.1")),
       ),
     });
     const root = await w.project();

@@ -136,3 +136,33 @@ Deno.test("capability review and module checks", async (t) => {
     await refusedModule("notwasm", new TextEncoder().encode("hello"), "SAM-PREPROCESS-001", []);
   });
 });
+
+Deno.test("samuel_protocol_version of a reactor is read after _initialize, in a sandbox", async (t) => {
+  await using w = await world();
+  const TR = ["--trusted-root", w.trustedRoot];
+  const reactor = (value: number) =>
+    wat2wasm(`(module
+      (memory (export "memory") 1)
+      (global $p (mut i32) (i32.const 0))
+      (func (export "_initialize") (global.set $p (i32.const ${value})))
+      (func (export "samuel_protocol_version") (result i32) (global.get $p))
+      (func (export "lint") (result i32) (i32.const 0)))`);
+
+  await t.step("protocol 1 after initialisation: installed", async () => {
+    await w.publish({ repo: "reactor1", wasm: await reactor(1) });
+    const root = await w.project();
+    const r = await w.cli(root, ["install", "acme/reactor1@v0.1.0", ...TR, "--json"]);
+    assertEquals(r.code, 0, r.stderr);
+    assertEquals(r.json.warnings, []);
+  });
+
+  await t.step("protocol 2 after initialisation: refused, nothing written", async () => {
+    await w.publish({ repo: "reactor2", wasm: await reactor(2) });
+    const root = await w.project();
+    const before = await snapshot(root);
+    const r = await w.cli(root, ["install", "acme/reactor2@v0.1.0", ...TR, "--json"]);
+    assertEquals(r.code, 2, r.stderr);
+    assertEquals(r.json.error.code, "SAM-INSTALL-005");
+    assertEquals(await snapshot(root), before);
+  });
+});

@@ -94,7 +94,7 @@ Deno.test("install sources: public bundles, file://, skills", async (t) => {
 
       // Signed by a workflow the project trusts explicitly (a local source has no default identity).
       const san = "https://github.com/acme/monorepo/.github/workflows/plugins.yml@refs/tags/local-v1";
-      await Deno.writeTextFile(`${dir}/plugin.wasm.bundle`, await w.sigstore.sign(bytes, { san }));
+      await Deno.writeTextFile(`${dir}/plugin.wasm.bundle`, await w.sign(bytes, san));
       root = await w.project();
       r = await w.cli(root, ["install", `file://${dir}`, "--trusted-root", w.trustedRoot, "--json"]);
       assertEquals(r.code, 4, "no identity pattern configured: refused");
@@ -135,9 +135,10 @@ Deno.test("install sources: public bundles, file://, skills", async (t) => {
       { name: "guide/samuel-plugin.toml", data: `name = "guide"\nversion = "0.2.0"\nkind = "skill"\n` },
       { name: "guide/SKILL.md", data: "# Guide\n" },
     ]));
-    const bundle = await w.sigstore.sign(archive, {
-      san: "https://github.com/acme/guide/.github/workflows/release.yml@refs/tags/v0.2.0",
-    });
+    const bundle = await w.sign(
+      archive,
+      "https://github.com/acme/guide/.github/workflows/release.yml@refs/tags/v0.2.0",
+    );
     w.gh.release("acme", "guide", "v0.2.0", {
       "samuel-plugin.toml": `name = "guide"\nversion = "0.2.0"\nkind = "skill"\n`,
       "guide.tar.gz": archive as Uint8Array<ArrayBuffer>,
