@@ -66,9 +66,12 @@ Deno.test({
       const san = `https://github.com/${OWNER}/${NAME}/.github/workflows/release.yml@refs/tags/${TAG}`;
       const files: Record<string, Uint8Array<ArrayBuffer> | string> = {
         [plan.signed]: wasm as Uint8Array<ArrayBuffer>,
-        [plan.bundle]: await sigstore.sign(wasm, { san }),
+        // Like the workflow's cosign call (no --timestamp-server-url): Fulcio certificate and Rekor entry,
+        // whose integrated time is the signing time; no RFC 3161 timestamp.
+        [plan.bundle]: await sigstore.sign(wasm, { san, timestamp: false }),
         "samuel-plugin.toml": manifest,
       };
+      assertEquals(JSON.parse(files[plan.bundle] as string).verificationMaterial.tlogEntries.length, 1);
       const assets = Object.fromEntries(plan.assets.map((a) => [a, files[a]]));
       gh.release(OWNER, NAME, TAG, assets, { latest: true });
       const trustedRoot = `${tmp}/trusted_root.json`;
