@@ -129,3 +129,11 @@ Deno.test({
     assertEquals((exports.memory as WebAssembly.Memory).buffer.byteLength <= mib * MiB, true);
   }
 });
+
+Deno.test("memory cap: a module with two memories is refused (the cap is one budget)", () => {
+  // Hand-assembled (multi-memory): a memory section with two memories of one page each.
+  const twoMemories = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 5, 5, 2, 0x00, 1, 0x00, 1]);
+  const e = assertThrows(() => rewrite(twoMemories)) as SamuelError;
+  assertEquals(e.code, "SAM-PREPROCESS-002");
+  assertMatch(e.message, /multiple memories/);
+});

@@ -2,10 +2,11 @@
  * The memory cap: every memory the module defines or imports gets a maximum of at most `capPages`
  * (64 KiB pages), so `memory.grow` past the cap returns -1 inside the guest and a JS-side `grow` throws.
  * A module whose initial size is above the cap is refused. Shared memories (threads) are capped the same
- * way (they always carry a maximum). A declared maximum already below the cap is kept.
+ * way (they always carry a maximum). A declared maximum already below the cap is kept. Modules with more
+ * than one memory (multi-memory) are refused: the cap is a budget for the module, not per memory.
  */
 
-import { memoryTooLarge } from "./errors.ts";
+import { memoryTooLarge, unsupported } from "./errors.ts";
 import { type Limits, type ParsedModule, readLimits, valTypeName } from "./inspect.ts";
 import { Reader } from "./reader.ts";
 import { putSection, SectionId } from "./sections.ts";
@@ -38,6 +39,10 @@ function writeLimits(w: Writer, l: Limits): void {
  * Throws SAM-PREPROCESS-003 when a memory starts above the cap.
  */
 export function applyMemoryCap(m: ParsedModule, capPages: number): void {
+  if (m.importedMemories + m.memories.length > 1) {
+    // Each memory would get the whole cap, so together they could exceed it.
+    throw unsupported("multiple memories (the memory cap applies to a single memory)", 0);
+  }
   if (m.importedMemories > 0) {
     const at = m.sections.findIndex((s) => s.id === SectionId.import);
     const src = m.sections[at].payload;
