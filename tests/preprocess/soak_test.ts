@@ -27,5 +27,5 @@ Deno.test({
   assert(grew < 128, `RSS grew by ${grew.toFixed(1)} MiB after GC: ${JSON.stringify(r)}`);
   assertEquals(r.next, { ok: true, value: 500500, stopped: null });
   // Each stop costs the 2 ms deadline plus instantiating and filling 16 MiB; nothing waits for a thread.
-  assert(r.elapsed / 200 < 100, `200 stops took ${r.elapsed} ms`);
+  assert(r.elapsed / 200 < 500, `200 stops took ${r.elapsed} ms`);
 });
