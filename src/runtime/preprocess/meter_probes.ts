@@ -23,15 +23,16 @@
  *   loops use the global directly.
  * - A branch-hint section marks the probes' branches unlikely, so V8 lays the slow paths out of line.
  *
- * The added import shifts every defined function index by one; `call`, `return_call`, `ref.func` (in code,
- * global and table initialisers and element segments of every form), exports, the start function and the
- * name section are renumbered. Branch-hint sections (keyed by code offsets that move) are dropped.
+ * The added import shifts every defined function index by one: this file renumbers `call`, `return_call`
+ * and `ref.func` in code; renumber.ts does the other sections. Branch-hint sections (keyed by code offsets
+ * that move) are dropped and replaced by ours.
  */
 
 import { malformed, unsupported } from "./errors.ts";
 import type { ParsedModule } from "./inspect.ts";
 import { type CallInfo, planProbes } from "./call_graph.ts";
 import { readBlockType, skipInstruction, skipValType } from "./instructions.ts";
+import { shiftFunctionIndices } from "./renumber.ts";
 import { Reader, u32At } from "./reader.ts";
 import { findSection, putSection, SectionId } from "./sections.ts";
 import { Writer } from "./writer.ts";
@@ -95,7 +96,6 @@ export function insertMeter(m: ParsedModule, options: MeterProbeOptions = {}): v
     },
   };
   const refillType = ctx.typeIndexFor(new Uint8Array([0]), new Uint8Array([1, 0x7f]));
-  const shift = (f: number) => f >= ctx.nImp ? f + 1 : f;
 
   const sections = m.sections;
   for (let i = sections.length - 1; i >= 0; i--) {
@@ -106,6 +106,9 @@ export function insertMeter(m: ParsedModule, options: MeterProbeOptions = {}): v
     const at = findSection(sections, id);
     return at >= 0 ? sections[at].payload : undefined;
   };
+
+  // The import added below takes index nImp: every defined function moves up by one.
+  shiftFunctionIndices(sections, m.start, ctx.nImp);
 
   const code = payloadOf(SectionId.code);
   if (code) {
@@ -149,60 +152,19 @@ export function insertMeter(m: ParsedModule, options: MeterProbeOptions = {}): v
     putSection(sections, SectionId.import, w.finish());
   }
 
-  // Globals: renumber ref.func in initialisers, append the counter `(mut i32) (i32.const 0)`.
+  // Globals: append the counter `(mut i32) (i32.const 0)` after the defined globals (no index moves).
   {
     const src = payloadOf(SectionId.global);
     const w = new Writer((src?.length ?? 0) + 16);
     if (src) {
       const r = new Reader(src);
-      const n = r.u32();
-      w.u32(n + 1);
-      for (let i = 0; i < n; i++) {
-        const at = r.pos;
-        skipValType(r);
-        r.u8();
-        w.bytes(src, at, r.pos);
-        copyConstExpr(r, w, shift);
-      }
+      w.u32(r.u32() + 1);
+      w.bytes(src, r.pos);
     } else {
       w.u32(1);
     }
     w.bytes(new Uint8Array([0x7f, 0x01, 0x41, 0x00, 0x0b]));
     putSection(sections, SectionId.global, w.finish());
-  }
-
-  const tables = payloadOf(SectionId.table);
-  if (tables) putSection(sections, SectionId.table, rewriteTables(tables, shift));
-
-  const exports = payloadOf(SectionId.export);
-  if (exports) {
-    const r = new Reader(exports);
-    const w = new Writer(exports.length + 16);
-    const n = r.u32();
-    w.u32(n);
-    for (let i = 0; i < n; i++) {
-      const at = r.pos;
-      r.name();
-      const kind = r.u8();
-      w.bytes(exports, at, r.pos);
-      const idx = r.u32();
-      w.u32(kind === 0 ? shift(idx) : idx);
-    }
-    putSection(sections, SectionId.export, w.finish());
-  }
-
-  if (m.start !== undefined) {
-    const w = new Writer(8);
-    w.u32(shift(m.start));
-    putSection(sections, SectionId.start, w.finish());
-  }
-
-  const elems = payloadOf(SectionId.element);
-  if (elems) putSection(sections, SectionId.element, rewriteElements(elems, shift));
-
-  const nameAt = findSection(sections, SectionId.custom, "name");
-  if (nameAt >= 0) {
-    sections[nameAt] = { ...sections[nameAt], payload: rewriteNames(sections[nameAt].payload, shift) };
   }
 
   if (added.length > 0) {
@@ -218,117 +180,6 @@ export function insertMeter(m: ParsedModule, options: MeterProbeOptions = {}): v
     for (const t of added) w.bytes(t);
     putSection(sections, SectionId.type, w.finish());
   }
-}
-
-/** Copies one constant expression, renumbering `ref.func`. */
-function copyConstExpr(r: Reader, w: Writer, shift: (f: number) => number): void {
-  for (;;) {
-    const at = r.pos;
-    if (r.buf[at] === 0xd2) {
-      r.pos++;
-      w.u8(0xd2);
-      w.u32(shift(r.u32()));
-      continue;
-    }
-    const op = skipInstruction(r);
-    w.bytes(r.buf, at, r.pos);
-    if (op === 0x0b) return;
-  }
-}
-
-function rewriteTables(src: Uint8Array, shift: (f: number) => number): Uint8Array {
-  const r = new Reader(src);
-  const w = new Writer(src.length + 16);
-  const n = r.u32();
-  w.u32(n);
-  for (let i = 0; i < n; i++) {
-    const at = r.pos;
-    const withInit = src[at] === 0x40;
-    if (withInit) r.pos += 2;
-    skipValType(r);
-    const flags = r.u8();
-    if (flags & 0x04) throw unsupported("table64", r.pos - 1);
-    r.u32();
-    if (flags & 1) r.u32();
-    w.bytes(src, at, r.pos);
-    if (withInit) copyConstExpr(r, w, shift);
-  }
-  return w.finish();
-}
-
-function rewriteElements(src: Uint8Array, shift: (f: number) => number): Uint8Array {
-  const r = new Reader(src);
-  const w = new Writer(src.length + 64);
-  const n = r.u32();
-  w.u32(n);
-  for (let i = 0; i < n; i++) {
-    const flags = r.u32();
-    w.u32(flags);
-    if (flags > 7) throw unsupported(`element segment form ${flags}`, r.pos);
-    if (flags === 2 || flags === 6) w.u32(r.u32()); // table index
-    if ((flags & 1) === 0) copyConstExpr(r, w, shift); // active: offset
-    if (flags & 3) {
-      // elemkind (indices) or reftype (expressions)
-      const at = r.pos;
-      if (flags & 4) skipValType(r);
-      else r.u8();
-      w.bytes(src, at, r.pos);
-    }
-    const count = r.u32();
-    w.u32(count);
-    if (flags & 4) {
-      for (let j = 0; j < count; j++) copyConstExpr(r, w, shift);
-    } else {
-      for (let j = 0; j < count; j++) w.u32(shift(r.u32()));
-    }
-  }
-  return w.finish();
-}
-
-/** Renumbers function indices in the name section's function, local and label name maps. */
-function rewriteNames(src: Uint8Array, shift: (f: number) => number): Uint8Array {
-  const r = new Reader(src);
-  const w = new Writer(src.length + 64);
-  try {
-    while (!r.atEnd()) {
-      const id = r.u8();
-      const size = r.u32();
-      const end = r.pos + size;
-      if (end > src.length) break;
-      if (id < 1 || id > 3) {
-        w.u8(id);
-        w.u32(size);
-        w.bytes(src, r.pos, end);
-      } else {
-        const sub = new Writer(size + 16);
-        const n = r.u32();
-        sub.u32(n);
-        for (let i = 0; i < n; i++) {
-          sub.u32(shift(r.u32()));
-          if (id === 1) {
-            const at = r.pos;
-            r.skip(r.u32());
-            sub.bytes(src, at, r.pos);
-          } else {
-            const at = r.pos;
-            const inner = r.u32();
-            for (let j = 0; j < inner; j++) {
-              r.u32();
-              r.skip(r.u32());
-            }
-            sub.bytes(src, at, r.pos);
-          }
-        }
-        w.u8(id);
-        w.u32(sub.len);
-        w.bytes(sub.buf, 0, sub.len);
-      }
-      r.pos = end;
-    }
-  } catch {
-    // A malformed name section is ignored by engines; drop what we could not parse rather than fail.
-  }
-  return w.finish();
 }
 
 function rewriteCode(src: Uint8Array, funcTypes: number[], ctx: Ctx): Uint8Array {
