@@ -158,3 +158,13 @@ Deno.test("uninstall, update, ls", async (t) => {
     assertEquals(r.json.error.code, "SAM-INSTALL-009");
   });
 });
+
+Deno.test("a hand-written project gets .samuel/.gitignore with its first install", async () => {
+  await using w = await world();
+  await w.publish({ repo: "gi" });
+  const root = await w.project();
+  assert(!(await exists(`${root}/.samuel/.gitignore`)));
+  const r = await w.cli(root, ["install", "acme/gi@v0.1.0", "--trusted-root", w.trustedRoot]);
+  assertEquals(r.code, 0, r.stderr);
+  assertStringIncludes(await Deno.readTextFile(`${root}/.samuel/.gitignore`), "*\n!.gitignore\n");
+});
