@@ -111,6 +111,8 @@ export interface FileRun {
   row: number;
   status: "ok" | "partial" | "missing" | "failed" | "timeout";
   seconds: number;
+  /** 1-minute load average when the file started and ended: how contended its numbers are. */
+  load?: [number, number];
   note?: string;
 }
 
@@ -395,11 +397,18 @@ export function renderMarkdown(
       lines.push("", `- \`${run.file}\`: ${run.status}${run.note ? ` (${run.note})` : ""}`);
     }
   }
-  lines.push("", "Files run:", "", "| file | row | status | seconds | note |", "|---|---:|---|---:|---|");
+  lines.push(
+    "",
+    "Files run (load: the 1-minute load average when the file started → ended; above ~2 on these 2 cores, " +
+      "other work competed with the benches):",
+    "",
+    "| file | row | status | seconds | load | note |",
+    "|---|---:|---|---:|---|---|",
+  );
   for (const r of runs) {
-    lines.push(
-      `| ${r.file} | ${r.row} | ${r.status} | ${r.seconds} | ${(r.note ?? "").replaceAll("|", "\\|")} |`,
-    );
+    const load = r.load ? `${r.load[0].toFixed(1)} → ${r.load[1].toFixed(1)}` : "";
+    const note = (r.note ?? "").replaceAll("|", "\\|");
+    lines.push(`| ${r.file} | ${r.row} | ${r.status} | ${r.seconds} | ${load} | ${note} |`);
   }
   return lines.join("\n");
 }
@@ -445,7 +454,7 @@ async function buildFixtures(): Promise<void> {
 async function main(): Promise<void> {
   const t0 = performance.now();
   await buildFixtures();
-  const budget = Number(flag("--budget") ?? 285);
+  const budget = Number(flag("--budget") ?? 280);
   const only = flag("--only");
   const info = await machine();
   const files = [...FILES, ...unlisted()].filter((f) => !only || f.path.includes(only));
@@ -464,7 +473,9 @@ async function main(): Promise<void> {
       continue;
     }
     console.error(`bench: ${spec.path} (cap ${Math.min(spec.capSeconds, Math.floor(left))} s)`);
+    const loadBefore = Deno.loadavg()[0];
     const r = await runFile(spec, Math.min(spec.capSeconds, Math.floor(left)));
+    r.run.load = [loadBefore, Deno.loadavg()[0]];
     console.error(
       `bench: ${spec.path}: ${r.run.status} in ${r.run.seconds} s${r.run.note ? ` (${r.run.note})` : ""}`,
     );

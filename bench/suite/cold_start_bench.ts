@@ -39,7 +39,7 @@ const input = new Uint8Array();
 
 /** Iterations per size: the Go reactor's start-up is ~100x the tiny one's, so it gets fewer. */
 function counts(f: Fixture): { n: number; warmup: number } {
-  return f.id === "go" ? { n: 20, warmup: 3 } : { n: 40, warmup: 5 };
+  return f.id === "go" ? { n: 15, warmup: 2 } : { n: 40, warmup: 5 };
 }
 
 /**

@@ -23,7 +23,7 @@ import {
   writePluginDir,
 } from "./common.ts";
 
-const N = 15;
+const N = 10;
 const WARMUP = 2;
 const deno = Deno.execPath();
 const empty = emptyScript();

@@ -89,7 +89,7 @@ Deno.bench(
   },
 );
 Deno.bench(
-  { name: "run-all: samuel loop x20 (Worker each, as run --all)", group: loop, n: 8, warmup: 1 },
+  { name: "run-all: samuel loop x20 (Worker each, as run --all)", group: loop, n: 5, warmup: 1 },
   async () => {
     await samuelLoop(true);
   },
@@ -108,7 +108,7 @@ Deno.bench({
   await cli(["run", "bench-01", "health"]);
 });
 Deno.bench(
-  { name: "run-all: samuel run --all health (20 plugins)", group: whole, n: 8, warmup: 1 },
+  { name: "run-all: samuel run --all health (20 plugins)", group: whole, n: 5, warmup: 1 },
   async () => {
     await cli(["run", "--all", "health"]);
   },
