@@ -50,6 +50,8 @@ interface Ctx {
   /** Global index of the counter. */
   counter: number;
   types: ParsedModule["types"];
+  /** The input was validated (no index checks needed). */
+  validated: boolean;
   /** Per defined function: calls to it may touch the counter (call_graph.ts). */
   touches?: Uint8Array;
   /** Offsets of the probes' branches per function, for the branch-hint section (all "unlikely"). */
@@ -60,6 +62,12 @@ interface Ctx {
 export interface MeterProbeOptions {
   /** Emit a branch-hint section marking the probes' slow paths unlikely (default true). */
   branchHints?: boolean;
+  /**
+   * The module was validated, so local and global indices are in range and need no check (default
+   * false: every local.get/set/tee and global.get/set index is checked, since an out-of-range index in an
+   * invalid module would name a probe's local or the counter after the rewrite).
+   */
+  validated?: boolean;
 }
 
 /** Rewrites `m.sections` in place to add the probes. */
@@ -79,6 +87,7 @@ export function insertMeter(m: ParsedModule, options: MeterProbeOptions = {}): v
     nImp: m.importedFunctions,
     refill: m.importedFunctions,
     counter: m.importedGlobals + m.definedGlobals,
+    validated: options.validated === true,
     types: m.types,
     typeIndexFor(paramsRaw, resultsRaw) {
       const key = `${paramsRaw.join(",")}|${resultsRaw.join(",")}`;
@@ -199,7 +208,7 @@ function rewriteCode(src: Uint8Array, funcTypes: number[], ctx: Ctx): Uint8Array
     if (end > src.length) throw unsupported("function body runs past the code section", start);
     const type = ctx.types[funcTypes[i]];
     if (!type) throw unsupported(`function type ${funcTypes[i]} is missing`, start);
-    scans.push(scanBody(src, start, end, type.params.length, ctx.nImp, ctx.counter, scratch));
+    scans.push(scanBody(src, start, end, type.params.length, ctx.nImp, ctx.counter, scratch, !ctx.validated));
     r.pos = end;
   }
   const plan = planProbes(scans);
@@ -222,14 +231,16 @@ function rewriteCode(src: Uint8Array, funcTypes: number[], ctx: Ctx): Uint8Array
 
 const EV_STRUCT = 1, EV_LOOP = 2, EV_BRANCH = 3, EV_CALL = 4, EV_FUNC_IDX = 5, EV_OTHER = 6, EV_VAR = 7;
 /** Which one-byte opcodes pass 2 must see. */
-const EVENT = new Uint8Array(256);
-for (const op of [0x02, 0x04, 0x06, 0x0b, 0x18, 0x1f]) EVENT[op] = EV_STRUCT;
-EVENT[0x03] = EV_LOOP;
-for (const op of [0x09, 0x0c, 0x0d, 0x0e]) EVENT[op] = EV_BRANCH;
-for (const op of [0x11, 0x13, 0x14, 0x15]) EVENT[op] = EV_CALL;
-for (const op of [0x10, 0x12, 0xd2]) EVENT[op] = EV_FUNC_IDX;
-for (const op of [0x08, 0x0a, 0x0f]) EVENT[op] = EV_OTHER;
-for (const op of [0x20, 0x21, 0x22, 0x23, 0x24]) EVENT[op] = EV_VAR;
+const EVENT_TRUSTED = new Uint8Array(256);
+for (const op of [0x02, 0x04, 0x06, 0x0b, 0x18, 0x1f]) EVENT_TRUSTED[op] = EV_STRUCT;
+EVENT_TRUSTED[0x03] = EV_LOOP;
+for (const op of [0x09, 0x0c, 0x0d, 0x0e]) EVENT_TRUSTED[op] = EV_BRANCH;
+for (const op of [0x11, 0x13, 0x14, 0x15]) EVENT_TRUSTED[op] = EV_CALL;
+for (const op of [0x10, 0x12, 0xd2]) EVENT_TRUSTED[op] = EV_FUNC_IDX;
+for (const op of [0x08, 0x0a, 0x0f]) EVENT_TRUSTED[op] = EV_OTHER;
+/** The same, plus the variable accesses whose indices are checked when the input was not validated. */
+const EVENT_CHECKED = EVENT_TRUSTED.slice();
+for (const op of [0x20, 0x21, 0x22, 0x23, 0x24]) EVENT_CHECKED[op] = EV_VAR;
 
 function outOfRange(op: number, idx: number, at: number): Error {
   const what = op <= 0x22 ? "local" : "global";
@@ -278,7 +289,9 @@ function scanBody(
   nImp: number,
   counter: number,
   scratch: Scratch,
+  checkIndices: boolean,
 ): BodyScan {
+  const eventKinds = checkIndices ? EVENT_CHECKED : EVENT_TRUSTED;
   const r = new Reader(buf, start, end);
   const nDecl = r.u32();
   const declStart = r.pos;
@@ -296,7 +309,7 @@ function scanBody(
     const at = r.pos;
     const op = skipInstruction(r);
     if (op < 0x100) {
-      const kind = EVENT[op];
+      const kind = eventKinds[op];
       if (kind === 0) continue;
       if (kind === EV_VAR) {
         // The probes' locals and the counter global must be out of the guest's reach: an index that is

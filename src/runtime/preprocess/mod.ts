@@ -71,7 +71,7 @@ export function preprocess(bytes: Uint8Array, options: PreprocessOptions): Prepr
     explainInvalid(bytes);
   }
   applyMemoryCap(m, capPagesFor(options.maxMemoryBytes));
-  if (options.meter) insertMeter(m);
+  if (options.meter) insertMeter(m, { validated: validate });
   const out = assemble(m.sections);
   if (validate && !WebAssembly.validate(out)) throw rewriteBroke("the rewritten module does not validate");
   return { bytes: out, info: describe(parseModule(out)), metered: options.meter };
