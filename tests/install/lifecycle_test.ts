@@ -168,3 +168,21 @@ Deno.test("a hand-written project gets .samuel/.gitignore with its first install
   assertEquals(r.code, 0, r.stderr);
   assertStringIncludes(await Deno.readTextFile(`${root}/.samuel/.gitignore`), "*\n!.gitignore\n");
 });
+
+Deno.test("uninstall --dry-run and update --dry-run change nothing", async () => {
+  await using w = await world();
+  const TR = ["--trusted-root", w.trustedRoot];
+  await w.publish({ repo: "dry", tag: "v0.1.0" });
+  const root = await w.project();
+  assertEquals((await w.cli(root, ["install", "acme/dry", ...TR])).code, 0);
+  await w.publish({ repo: "dry", tag: "v0.2.0", manifest: { version: "0.2.0", hosts: ["x.example.com"] } });
+  const before = await snapshot(root);
+  const un = await w.cli(root, ["uninstall", "dry", "--dry-run", "--json"]);
+  assertEquals(un.code, 0, un.stderr);
+  assertEquals(un.json.data.plugins[0].dry_run, true);
+  const up = await w.cli(root, ["update", ...TR, "--dry-run", "--json"]);
+  assertEquals(up.code, 0, up.stderr);
+  assertEquals(up.json.data.plugins[0].action, "would-update");
+  assertEquals(up.json.data.plugins[0].new_risky.map((g: { value: string }) => g.value), ["x.example.com"]);
+  assertEquals(await snapshot(root), before);
+});
