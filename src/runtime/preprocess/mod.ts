@@ -4,7 +4,19 @@
  * sha256 and `PREPROCESSOR_VERSION`), so its output must be a pure function of its inputs.
  *
  * The rewritten module imports `samuel:meter` `refill: () -> i32` when metered; the host side is
- * `src/runtime/host/meter.ts`.
+ * `src/runtime/host/meter.ts`. Files: reader.ts / writer.ts (bytes, LEB128), sections.ts (split and
+ * reassemble), instructions.ts (the opcode walker), inspect.ts (declarations, ModuleInfo), memory_cap.ts,
+ * meter_probes.ts (code rewriting), call_graph.ts (which entries need probes), renumber.ts (function index
+ * shift outside code), errors.ts (SAM-PREPROCESS-00N).
+ *
+ * ```ts
+ * const { bytes, info, metered } = preprocess(original, { maxMemoryBytes: 64 << 20, meter: true });
+ * const meter = createMeter({ hardDeadlineMs: performance.now() + 30_000 });
+ * const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
+ *   ...wasiImports,
+ *   [METER_MODULE]: { [METER_FIELD]: meter.imports.refill },
+ * });
+ * ```
  */
 
 import { isSamuelError } from "../../errors.ts";
@@ -36,8 +48,9 @@ export interface PreprocessOptions {
   /** Insert the time/fuel probes (import `samuel:meter` `refill`). */
   meter: boolean;
   /**
-   * Validate the input before rewriting and the output after (default true). Only pass false for bytes
-   * known to be valid (benchmarks): an invalid input could otherwise name the probes' own locals.
+   * Validate the input before rewriting and the output after (default true). With false, V8 is not
+   * asked; the rewriter then checks every local and global index itself (an invalid input could
+   * otherwise name the probes' own local or counter), and an invalid result surfaces at compile time.
    */
   validate?: boolean;
 }
