@@ -12,7 +12,7 @@
  * are the same workflow, hence the same signer) but with the issuer.
  */
 
-import { addOrReplacePlugin, type ProjectConfig } from "../project/config.ts";
+import { addOrReplacePlugin } from "../project/config.ts";
 import { makeStagingDir } from "../project/atomic.ts";
 import { withProjectLock } from "../project/file_lock.ts";
 import {
@@ -272,5 +272,3 @@ export async function installSource(
     await prepared.cleanup();
   }
 }
-
-export type { ProjectConfig };

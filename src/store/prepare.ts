@@ -58,7 +58,6 @@ export interface PrepareOptions {
   fetch?: Partial<FetchContext>;
 }
 
-const MiB = 1024 * 1024;
 const encoder = new TextEncoder();
 
 function envGet(key: string): string | undefined {
@@ -321,5 +320,3 @@ export async function writeStagedFiles(dir: string, files: readonly StagedFile[]
     else await Deno.copyFile(f.copyFrom!, target);
   }
 }
-
-export { MiB };
