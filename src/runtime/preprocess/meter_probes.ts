@@ -375,6 +375,10 @@ function emitBody(
   const nEvents = events.length;
   const metered = probeEntry || hasLoop || hasBulk;
   if (!metered && !hasFuncIdx) return false;
+  // V8 allows 50 000 locals per function; the probes add two.
+  if (metered && nLocals + 2 > 50_000) {
+    throw unsupported("a function with more than 49 998 locals", scan.start);
+  }
   const r = new Reader(buf, codeStart, end);
   // Functions with loops keep the counter in a local (and sync it around calls).
   const local = hasLoop;
