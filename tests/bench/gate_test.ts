@@ -150,3 +150,58 @@ Deno.test("report: RESULTS.md keeps the hand-written text around the generated b
   assertStringIncludes(second, "Our analysis.");
   assert(!second.includes("TABLE 1"));
 });
+
+/** Runs bench/gate.ts on the tiny bench module (fast), returning exit code and output. */
+async function runGate(args: string[]): Promise<{ code: number; out: string }> {
+  const { wat2wasm } = await import("../support/wat.ts");
+  const dir = await Deno.makeTempDir({ prefix: "samuel-gate-test-" });
+  try {
+    const wat = await Deno.readTextFile(new URL("../../bench/fixtures/tiny.wat", import.meta.url));
+    await Deno.writeFile(`${dir}/tiny.wasm`, await wat2wasm(wat));
+    const o = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-q",
+        "-A",
+        new URL("../../bench/gate.ts", import.meta.url).pathname,
+        "--module",
+        `${dir}/tiny.wasm`,
+        ...args,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const dec = new TextDecoder();
+    return { code: o.code, out: dec.decode(o.stdout) + dec.decode(o.stderr) };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("gate end to end: fresh-process runs, exit 0 under the threshold and 1 above it", async () => {
+  const pass = await runGate(["--runs", "3", "--threshold-ms", "100000"]);
+  assertEquals(pass.code, 0, pass.out);
+  assertStringIncludes(pass.out, "cold-start gate passed");
+  assertStringIncludes(pass.out, "over 3 runs");
+  const fail = await runGate(["--runs", "1", "--threshold-ms", "0.001"]);
+  assertEquals(fail.code, 1, fail.out);
+  assertStringIncludes(fail.out, "cold-start gate FAILED");
+  assertStringIncludes(fail.out, "threshold 0.001 ms");
+});
+
+Deno.test("gate end to end: a missing module is a measurement error (exit 2), not a pass", async () => {
+  const o = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-q",
+      "-A",
+      new URL("../../bench/gate.ts", import.meta.url).pathname,
+      "--module",
+      "/nonexistent.wasm",
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assertEquals(o.code, 2);
+  assertStringIncludes(new TextDecoder().decode(o.stderr), "is missing");
+});
