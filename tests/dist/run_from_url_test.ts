@@ -15,29 +15,26 @@ import { wat2wasm } from "../support/wat.ts";
 import { RUN_FLAGS } from "../../scripts/flags.ts";
 import { checkImports, classify, parseNpm, pinnedFor } from "../../scripts/check-imports.ts";
 import { pinText } from "../../scripts/pin-imports.ts";
+import { FakeGitHub } from "../support/fake_github.ts";
+import { startMockSigstore } from "../support/sigstore_mock.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 const URL_TEST = Deno.env.get("SAMUEL_URL_TEST") === "1";
 const decoder = new TextDecoder();
 
-const CONTENT_TYPES: Record<string, string> = {
-  ".ts": "application/typescript",
-  ".js": "application/javascript",
-  ".json": "application/json",
-  ".wasm": "application/wasm",
-};
-
-/** Serves `root` read-only over HTTP on 127.0.0.1 (a stand-in for raw.githubusercontent.com). */
+/**
+ * Serves `root` read-only over HTTP on 127.0.0.1, the way raw.githubusercontent.com serves a repository:
+ * every file as `text/plain` (Deno then goes by the file extension, for `.ts` and `.json` alike).
+ */
 function serve(root: string): Deno.HttpServer<Deno.NetAddr> & { base: string } {
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
     const path = decodeURIComponent(new URL(req.url).pathname);
     if (path.split("/").includes("..")) return new Response("bad path", { status: 400 });
     try {
       const body = await Deno.readFile(root + path);
-      const ext = path.slice(path.lastIndexOf("."));
-      return new Response(body, { headers: { "content-type": CONTENT_TYPES[ext] ?? "text/plain" } });
+      return new Response(body, { headers: { "content-type": "text/plain; charset=utf-8" } });
     } catch {
-      return new Response("not found", { status: 404 });
+      return new Response("404: Not Found", { status: 404 });
     }
   });
   return Object.assign(server, { base: `http://127.0.0.1:${server.addr.port}` });
@@ -120,6 +117,46 @@ async function exerciseFromUrl(base: string): Promise<void> {
     r = await runUrl(main, ["run", "fromurl", "lint", "--json"], project, env);
     assertEquals(r.code, 0, r.stdout + r.stderr);
     assertEquals(JSON.parse(r.stdout).ok, true);
+
+    // A signed install: the Sigstore npm packages and the node:crypto patch, loaded lazily from the URL.
+    await using gh = await FakeGitHub.start();
+    await using sigstore = await startMockSigstore();
+    const bytes = await wat2wasm(PLUGIN_WAT);
+    gh.release("acme", "fromurl", "v0.1.0", {
+      "samuel-plugin.toml": MANIFEST,
+      "plugin.wasm": bytes as Uint8Array<ArrayBuffer>,
+      "plugin.wasm.bundle": await sigstore.sign(bytes, {
+        san: "https://github.com/acme/fromurl/.github/workflows/release.yml@refs/tags/v0.1.0",
+      }),
+    });
+    await Deno.writeTextFile(`${tmp}/trusted_root.json`, JSON.stringify(sigstore.trustedRoot));
+    const signedProject = `${tmp}/signed`;
+    await Deno.mkdir(signedProject);
+    r = await runUrl(main, ["init"], signedProject, env);
+    assertEquals(r.code, 0, r.stderr);
+    r = await runUrl(
+      main,
+      ["install", "acme/fromurl@v0.1.0", "--yes", "--trusted-root", `${tmp}/trusted_root.json`],
+      signedProject,
+      { ...env, ...gh.env },
+    );
+    assertEquals(r.code, 0, r.stdout + r.stderr);
+    assertStringIncludes(await Deno.readTextFile(`${signedProject}/samuel.lock`), "sigstore");
+
+    // The embedded public-good trusted root is a JSON import, so it comes over HTTP as well.
+    const probe = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "eval",
+        "--no-config",
+        `const m = await import("${base}/src/verify/trust_root.ts");` +
+        "console.log((await m.embeddedTrustedRoot()).mediaType);",
+      ],
+      cwd: tmp,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assertEquals(probe.code, 0, decoder.decode(probe.stderr));
+    assertStringIncludes(decoder.decode(probe.stdout), "application/vnd.dev.sigstore.trustedroot");
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }
