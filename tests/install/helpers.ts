@@ -120,35 +120,9 @@ name = "other"   # installed by a colleague
 source = "other/tool@v2.0.0"
 `;
 
-/**
- * A mock Sigstore instance whose timestamps verify. About 1 instance in 40 of `@sigstore/mock` produces
- * RFC 3161 timestamps that never verify (SAM-VERIFY-012 on every bundle; reported): probe and replace it.
- */
-async function healthySigstore(): Promise<MockSigstore> {
-  const { verifyArtifact } = await import("../../src/verify/mod.ts");
-  for (let attempt = 1;; attempt++) {
-    const sigstore = await startMockSigstore();
-    const probe = new TextEncoder().encode("probe");
-    const san = releaseSan();
-    try {
-      await verifyArtifact({
-        artifact: probe,
-        bundleText: await sigstore.sign(probe, { san }),
-        bundleName: "probe.bundle",
-        policy: { issuer: "https://token.actions.githubusercontent.com", identityPatterns: [san] },
-        trustedRoot: sigstore.trustedRoot,
-      });
-      return sigstore;
-    } catch (e) {
-      await sigstore.close();
-      if (attempt >= 5) throw e;
-    }
-  }
-}
-
 export async function world(): Promise<World> {
   const gh = await FakeGitHub.start();
-  const sigstore = await healthySigstore();
+  const sigstore = await startMockSigstore();
   const tmp = await Deno.makeTempDir({ prefix: "samuel-install-test-" });
   const trustedRoot = `${tmp}/trusted_root.json`;
   await Deno.writeTextFile(trustedRoot, JSON.stringify(sigstore.trustedRoot));

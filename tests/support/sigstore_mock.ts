@@ -56,7 +56,7 @@ export interface MockSigstore extends AsyncDisposable {
 }
 
 export interface StartMockOptions {
-  /** The instance's clock; default now, rounded down to the second. */
+  /** The instance's clock; default a whole second 2 s ahead of now (see below). */
   clock?: Date;
 }
 
@@ -106,7 +106,11 @@ export async function startMockSigstore(options: StartMockOptions = {}): Promise
   const sign = await import("@sigstore/sign");
   const { bundleToJSON } = await import("@sigstore/bundle");
 
-  const clock = options.clock ?? new Date(Math.floor(Date.now() / 1000) * 1000);
+  // The mock's TSA certificates take the real time of their creation as notBefore (whole seconds), while
+  // its timestamps carry `clock`: a clock at or before "now" fails whenever the set-up crosses a second
+  // boundary (~1 instance in 40 under load). A whole second at least 2 s ahead keeps every timestamp
+  // inside the TSA certificates' validity.
+  const clock = options.clock ?? new Date((Math.floor(Date.now() / 1000) + 2) * 1000);
   const handlers = new Map<
     string,
     (body: string) => Promise<{ statusCode: number; response: unknown; contentType?: string }>
