@@ -26,13 +26,10 @@ import {
   unsupportedImports,
 } from "../store/module_check.ts";
 import { InstallCode } from "../store/errors.ts";
-import { runInSandbox } from "../runtime/sandbox.ts";
-import { sandboxFromGrants } from "../runtime/sandbox_spec.ts";
+import { protocolFromSandbox } from "../store/protocol_probe.ts";
 import { PROTOCOL } from "../version.ts";
 
 const MiB = 1024 * 1024;
-/** Soft and hard limit of the protocol probe: set-up and one constant, nothing more. */
-const PROBE_TIMEOUT_MS = 5_000;
 
 /** What `--json` shows of a module under `data.module`. */
 export interface ModuleSummary {
@@ -252,39 +249,3 @@ export async function checkModuleAgainstManifest(
   return { summary: summarize(opts.path, bytes, info, manifest, protocol), problems, notes };
 }
 
-/**
- * Calls `samuel_protocol_version` the way `samuel run` would call an export (`_initialize` first), in a
- * sandbox without any grant (no preopen, no env, no host) and with short limits. Only for reactors: a
- * command's `_start` would run the plugin's `main`.
- */
-async function protocolFromSandbox(
-  built: { bytes: Uint8Array; info: ModuleInfo },
-  manifest: WasmManifest,
-): Promise<{ value?: number; why?: string }> {
-  const spec = sandboxFromGrants({
-    pluginName: manifest.name,
-    exportName: PROTOCOL_EXPORT,
-    grants: {
-      env: [],
-      filesystem: { read: [], write: [] },
-      network: { hosts: [] },
-      maxMemory: manifest.runtime.maxMemoryMiB,
-      timeoutMs: PROBE_TIMEOUT_MS,
-      hardTimeoutMs: PROBE_TIMEOUT_MS,
-    },
-    projectRoot: "/workspace",
-    getEnv: () => undefined,
-  });
-  try {
-    const module = new WebAssembly.Module(built.bytes as Uint8Array<ArrayBuffer>);
-    const r = await runInSandbox(module, built.info, {
-      spec,
-      exportName: PROTOCOL_EXPORT,
-      input: new Uint8Array(),
-    });
-    if (r.returnCode !== undefined) return { value: r.returnCode };
-    return { why: r.message ?? r.outcome };
-  } catch (e) {
-    return { why: e instanceof Error ? e.message : String(e) };
-  }
-}
