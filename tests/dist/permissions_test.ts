@@ -30,6 +30,15 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 const MAIN = `${ROOT}main.ts`;
 const decoder = new TextDecoder();
 
+/**
+ * The Deno cache of this test process. Tests give samuel a private HOME; without this, Deno would look
+ * for its cache under that HOME and try to download the npm packages again (slow, or failing offline).
+ */
+const DENO_DIR = await (async () => {
+  const out = await new Deno.Command(Deno.execPath(), { args: ["info", "--json"], stdout: "piped" }).output();
+  return JSON.parse(new TextDecoder().decode(out.stdout)).denoDir as string;
+})();
+
 interface Run {
   code: number;
   stdout: string;
@@ -47,7 +56,7 @@ async function samuel(
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-q", "--no-config", ...lockArgs(), ...flags, MAIN, ...args],
     cwd: opts.cwd,
-    env: { NO_COLOR: "1", ...opts.env },
+    env: { NO_COLOR: "1", DENO_DIR, ...opts.env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -270,6 +279,7 @@ Deno.test("a signed install from a GitHub release verifies under exactly the shi
     // Negative control for --allow-net: the same install without it fails and writes no lock.
     r = await samuel(without("--allow-net"), install, { cwd: project, env });
     assert(r.code !== 0, "install from GitHub must fail without --allow-net");
+    assertStringIncludes(r.stdout + r.stderr, "--allow-net");
     await Deno.stat(`${project}/samuel.lock`).then(() => assert(false, "no lock may be written"), () => {});
     r = await samuel(RUN_FLAGS, [...install, "--json"], { cwd: project, env });
     assertEquals(r.code, 0, r.stdout + r.stderr);
@@ -290,6 +300,7 @@ Deno.test("negative controls: without one shipped flag, a command that needs it 
       await Deno.mkdir(project);
       const r = await samuel(without("--allow-write"), ["init"], { cwd: project, env });
       assert(r.code !== 0, "init must fail without --allow-write");
+      assertStringIncludes(r.stderr, "--allow-write");
       await Deno.stat(`${project}/samuel.toml`).then(
         () => assert(false, "samuel.toml must not exist"),
         () => {},
@@ -301,6 +312,7 @@ Deno.test("negative controls: without one shipped flag, a command that needs it 
     await t.step("--allow-read: plugin exec cannot read the module", async () => {
       const r = await samuel(without("--allow-read"), ["plugin", "exec", `${tmp}/hello.wasm`], { env });
       assert(r.code !== 0, "plugin exec must fail without --allow-read");
+      assertStringIncludes(r.stderr, "--allow-read");
     });
 
     await t.step("--unstable-worker-options: run cannot start the sandbox Worker", async () => {
@@ -323,6 +335,7 @@ Deno.test("negative controls: without one shipped flag, a command that needs it 
         env,
       });
       assert(r.code !== 0, "run must fail without --unstable-worker-options");
+      assertStringIncludes(r.stderr, "--unstable-worker-options");
     });
 
     await t.step("--allow-env: run cannot pass the granted HOME to the plugin", async () => {
@@ -331,6 +344,7 @@ Deno.test("negative controls: without one shipped flag, a command that needs it 
         env,
       });
       assert(r.code !== 0, "run must fail without --allow-env");
+      assertStringIncludes(r.stderr, "--allow-env");
     });
   } finally {
     await Deno.remove(tmp, { recursive: true });

@@ -23,6 +23,15 @@ const URL_TEST = Deno.env.get("SAMUEL_URL_TEST") === "1";
 const decoder = new TextDecoder();
 
 /**
+ * The Deno cache of this test process. Tests give samuel a private HOME; without this, Deno would look
+ * for its cache under that HOME and try to download the npm packages again (slow, or failing offline).
+ */
+const DENO_DIR = await (async () => {
+  const out = await new Deno.Command(Deno.execPath(), { args: ["info", "--json"], stdout: "piped" }).output();
+  return JSON.parse(new TextDecoder().decode(out.stdout)).denoDir as string;
+})();
+
+/**
  * Serves `root` read-only over HTTP on 127.0.0.1, the way raw.githubusercontent.com serves a repository:
  * every file as `text/plain` (Deno then goes by the file extension, for `.ts` and `.json` alike).
  */
@@ -51,7 +60,7 @@ async function runUrl(url: string, args: string[], cwd: string, env: Record<stri
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-q", "--no-config", ...RUN_FLAGS, url, ...args],
     cwd,
-    env: { NO_COLOR: "1", ...env },
+    env: { NO_COLOR: "1", DENO_DIR, ...env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
