@@ -134,8 +134,10 @@ const spawner = (worker: string) => {
   const path = `${dir}/spawn_${worker}`;
   Deno.writeTextFileSync(
     path,
-    `const w = new Worker(new URL("./${worker}", import.meta.url), { type: "module", deno: { permissions: ` +
-      `{ read: false, write: false, net: false, env: false, run: false, ffi: false, sys: false, import: false } } });\n` +
+    `const permissions = { read: false, write: false, net: false, env: false, run: false, ffi: false, ` +
+      `sys: false, import: false };\n` +
+      `const w = new Worker(new URL("./${worker}", import.meta.url), ` +
+      `{ type: "module", deno: { permissions } });\n` +
       `await new Promise((r) => { w.onmessage = r; w.postMessage(0); });\nw.terminate();\n`,
   );
   return path;

@@ -16,9 +16,10 @@
  *
  * "Cold" means the module: every iteration compiles a module V8 has never seen (a nonce'd copy, see
  * `withNonce`), and every hit loads its own entry, built outside the timing; each iteration's entry is
- * dropped after it, so the cache holds about one entry (its LRU scan on store grows with the entry count). The host's own
- * JavaScript is warm here; a fresh process is measured by bench/gate.ts and the whole-process rows.
- * The goal: samuel's cache hit within 1.5x of the floor. Run: `deno bench -A bench/suite/cold_start_bench.ts`.
+ * dropped after it, so the cache holds about one entry (its LRU scan on store grows with the entry
+ * count). The host's own JavaScript is warm here; a fresh process is measured by bench/gate.ts and the
+ * whole-process rows. The goal: samuel's cache hit within 1.5x of the floor.
+ * Run: `deno bench -A bench/suite/cold_start_bench.ts`.
  */
 
 import { ModuleCache } from "../../src/store/module_cache.ts";

@@ -7,8 +7,8 @@
  *   sandbox Worker (the outer wall's extra isolate), WASI, the call, output; goal at most 2x the baseline;
  * - Node 20 running the same module with `node:wasi` in one process (bench/suite/node_wasi_health.mjs).
  *
- * The plugins are installed through the CLI in setup (`samuel init`, `samuel install file://… --allow-unsigned
- * --yes`), which also fills the module cache, so each measured run is a cache hit.
+ * The plugins are installed through the CLI in setup (`samuel init`, `samuel install file://…
+ * --allow-unsigned --yes`), which also fills the module cache, so each measured run is a cache hit.
  * Run: `deno bench -A bench/suite/process_bench.ts`.
  */
 

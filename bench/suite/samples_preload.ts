@@ -9,15 +9,44 @@
  * so the report keeps the last `n` samples, `n` being the measured iterations deno reports. The wrapper
  * costs one `performance.now()` pair per call (well under a microsecond), so for benches faster than
  * ~20 µs the report prefers deno's own average (see bench/report.ts).
+ *
+ * The file is also rewritten (atomically) at most every 2 s while benches run, with each bench's group,
+ * baseline flag and warm-up count: when the report stops a file at its time cap, deno's own JSON is lost
+ * but the medians of the benches that ran can still be recovered from here.
  */
 
 type BenchFn = (b: Deno.BenchContext) => void | Promise<void>;
 
-const samples: Record<string, number[]> = {};
-const out = Deno.env.get("SAMUEL_BENCH_SAMPLES");
+/** What the report reads: per bench name, its definition's grouping and the recorded call times (ms). */
+export interface RecordedBench {
+  group: string | null;
+  baseline: boolean;
+  warmup: number | null;
+  samples: number[];
+}
 
-function wrap(name: string, fn: BenchFn): BenchFn {
-  const list = samples[name] ??= [];
+const recorded: Record<string, RecordedBench> = {};
+const out = Deno.env.get("SAMUEL_BENCH_SAMPLES");
+/** Micro-benches run hundreds of thousands of calls; their medians come from deno's average anyway. */
+const MAX_SAMPLES = 20_000;
+let lastFlush = performance.now();
+
+function flush(): void {
+  if (!out) return;
+  lastFlush = performance.now();
+  // Written whole to a temp name and renamed: a kill at the cap never leaves half a file.
+  Deno.writeTextFileSync(`${out}.tmp`, JSON.stringify(recorded));
+  Deno.renameSync(`${out}.tmp`, out);
+}
+
+function wrap(name: string, fn: BenchFn, def?: Partial<Deno.BenchDefinition>): BenchFn {
+  const entry = recorded[name] ??= {
+    group: def?.group ?? null,
+    baseline: def?.baseline === true,
+    warmup: def?.warmup ?? null,
+    samples: [],
+  };
+  const list = entry.samples;
   const timed = (b: Deno.BenchContext): void | Promise<void> => {
     let started = NaN;
     let explicit = NaN;
@@ -38,6 +67,8 @@ function wrap(name: string, fn: BenchFn): BenchFn {
     const t0 = performance.now();
     const record = () => {
       list.push(Number.isNaN(explicit) ? performance.now() - t0 : explicit);
+      if (list.length > MAX_SAMPLES) list.splice(0, list.length - MAX_SAMPLES);
+      if (performance.now() - lastFlush > 2000) flush();
     };
     const r = fn(ctx);
     if (r instanceof Promise) return r.then(record);
@@ -59,15 +90,13 @@ if (out) {
     const name = (args.find((a) => typeof a === "string") as string | undefined) ?? def?.name ??
       (args.find((a) => typeof a === "function") as BenchFn | undefined)?.name ?? "";
     const mapped = args.map((a) => {
-      if (typeof a === "function") return wrap(name, a);
+      if (typeof a === "function") return wrap(name, a, def);
       if (typeof a === "object" && a !== null && typeof a.fn === "function") {
-        return { ...a, fn: wrap(name, a.fn) };
+        return { ...a, fn: wrap(name, a.fn, def) };
       }
       return a;
     });
     return original(...(mapped as Parameters<typeof Deno.bench>));
   };
-  globalThis.addEventListener("unload", () => {
-    Deno.writeTextFileSync(out, JSON.stringify(samples));
-  });
+  globalThis.addEventListener("unload", flush);
 }

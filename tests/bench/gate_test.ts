@@ -12,6 +12,7 @@ import {
   collect,
   median,
   parseBenchJson,
+  salvage,
   spliceResults,
 } from "../../bench/report.ts";
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "../support/assert.ts";
@@ -47,7 +48,7 @@ Deno.test("gate: a median exactly at the threshold passes (the gate fails when t
   assert(evaluateGate([140, 160], 150).ok);
 });
 
-Deno.test("gate: a median just above fails with a message naming median, threshold and how to reproduce", () => {
+Deno.test("gate: a median just above fails; the message names median, threshold, how to reproduce", () => {
   const v = evaluateGate([150.2, 150.1, 151, 10, 300, 150.3, 149, 150.1, 150.2, 150.4], 150);
   assert(!v.ok);
   assertEquals(v.medianMs, 150.2);
@@ -204,4 +205,22 @@ Deno.test("gate end to end: a missing module is a measurement error (exit 2), no
   }).output();
   assertEquals(o.code, 2);
   assertStringIncludes(new TextDecoder().decode(o.stderr), "is missing");
+});
+
+Deno.test("report: a file stopped at its cap still yields medians from the recorded samples", () => {
+  const spec = { path: "bench/x_bench.ts", row: 5, owner: "peer" as const, capSeconds: 1 };
+  const results = salvage(spec, {
+    // Warm-up first (one by default, or the definition's count), then the measured calls.
+    base: { group: "k", baseline: true, warmup: null, samples: [99, 10, 10, 12, 11] },
+    probed: { group: "k", baseline: false, warmup: 2, samples: [99, 99, 11, 12, 13, 14, 15] },
+    cut: { group: "k", baseline: false, warmup: null, samples: [99, 5, 5] }, // too few after warm-up
+  });
+  assertEquals(results.map((r) => r.name), ["base", "probed"]);
+  assertEquals(results[0].medianMs, 10.5);
+  assertEquals(results[0].n, 4);
+  assertEquals(results[1].medianMs, 13);
+  annotate(results);
+  assertEquals(results[1].ratio, 13 / 10.5);
+  // limits_bench's goal applies by file name; this file has none.
+  assertEquals(results[1].goal, undefined);
 });
