@@ -99,3 +99,28 @@ Deno.test("a module whose imports the host does not provide fails to link, repor
   assertMatch(r.message ?? "", /cannot be linked/);
   assertMatch(r.message ?? "", /teleport/);
 });
+
+// The time probes cannot interrupt `memory.atomic.wait` and `Worker.terminate()` does not wake it either:
+// the blocked thread stays (idle) until the process exits, which `samuel` does with `Deno.exit`. What
+// must hold: the invocation ends as a timeout shortly after the grace period, and the process goes on.
+Deno.test("a guest blocked in memory.atomic.wait: the sandbox ends it as a timeout, the process goes on", async () => {
+  const built = await new Deno.Command("bash", {
+    args: [new URL("../fixtures/runtime/build.sh", import.meta.url).pathname],
+  })
+    .output();
+  const path = new URL("../fixtures/runtime/build/atomic_wait.wasm", import.meta.url).pathname;
+  const bytes = await Deno.readFile(path).catch(() => undefined);
+  if (!built.success || !bytes) return console.warn("skipped: clang missing");
+  const pre = preprocess(bytes, { maxMemoryBytes: 16 << 20, meter: true });
+  const module = new WebAssembly.Module(pre.bytes);
+  const t0 = performance.now();
+  const r = await new Sandbox(spec(100, "wait")).run(module, pre.info, request(100, "wait"), {
+    graceMs: 300,
+  });
+  const ms = performance.now() - t0;
+  assertEquals(r.outcome, "timeout");
+  assertMatch(r.message ?? "", /memory\.atomic\.wait/);
+  assert(ms < 1500, `took ${ms} ms`);
+  const next = await new Sandbox(spec(1000, "health")).run(module, pre.info, request(1000, "health"));
+  assertEquals(next.outcome, "ok");
+});
