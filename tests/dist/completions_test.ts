@@ -83,6 +83,9 @@ Deno.test("the bash script completes real command lines", async (t) => {
       assertEquals(await complete(["samuel", "install", "--js"]), ["--json"]);
       assertEquals(await complete(["samuel", "run", "--timeout", "2s", "--a"]), ["--all"]);
       assertEquals(await complete(["samuel", "new", "plugin", "--ki"]), ["--kind"]);
+      // plugin exec parses its own flags; its usage line is where they come from.
+      assertEquals(await complete(["samuel", "plugin", "exec", "--di"]), ["--dir", "--dir-ro"]);
+      assertEquals(await complete(["samuel", "plugin", "exec", "--dir-ro", "trus"]), ["trusted_root.json"]);
     });
     await t.step("files after a FILE flag, shells after completions", async () => {
       assertEquals(await complete(["samuel", "install", "--trusted-root", "trus"]), ["trusted_root.json"]);

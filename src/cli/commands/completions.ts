@@ -58,17 +58,40 @@ function spellings(flags: readonly FlagSpec[]): string[] {
 /** Flags whose value is a path (complete file names after them). */
 function takesPath(f: FlagSpec): boolean {
   return f.type !== "boolean" &&
-    (/FILE|DIR|PATH/.test(f.value ?? "") || /(^|-)(dir|file|path)$/.test(f.name));
+    (/FILE|DIR|PATH|HOST/.test(f.value ?? "") || /(^|-)(dir|file|path)$/.test(f.name));
 }
 
 function takesValue(f: FlagSpec): boolean {
   return f.type !== "boolean";
 }
 
-/** Flags of `spec` plus the global ones (without duplicates, the command's own first). */
+/**
+ * Flags of `spec` plus the global ones (without duplicates, the command's own first). A passthrough
+ * command (`plugin exec`) parses its own flags, so the table lists none: its usage line names them
+ * (`[--dir HOST[::GUEST]]...`), and that is where they are read from.
+ */
 function flagsOf(spec: CommandSpec): FlagSpec[] {
-  const seen = new Set(spec.flags.map((f) => f.name));
-  return [...spec.flags, ...GLOBAL_FLAGS.filter((f) => !seen.has(f.name))];
+  const own = ownFlags(spec);
+  const seen = new Set(own.map((f) => f.name));
+  return [...own, ...GLOBAL_FLAGS.filter((f) => !seen.has(f.name))];
+}
+
+function ownFlags(spec: CommandSpec): FlagSpec[] {
+  return spec.passthrough ? usageFlags(spec) : spec.flags;
+}
+
+/** `--name VALUE` pairs of a usage line, as value-taking flags (`--name` alone: boolean). */
+function usageFlags(spec: CommandSpec): FlagSpec[] {
+  const flags = new Map<string, FlagSpec>();
+  for (const m of spec.usage.matchAll(/--([a-z][a-z0-9-]*)(?:[ =]([A-Z][A-Z0-9_:=[\]|.-]*))?/g)) {
+    flags.set(m[1], {
+      name: m[1],
+      type: m[2] ? "string" : "boolean",
+      value: m[2],
+      description: `see \`samuel ${spec.path.join(" ")} --help\``,
+    });
+  }
+  return [...flags.values()];
 }
 
 /** `plugin exec` and any other passthrough command take a module path and free arguments. */
@@ -261,7 +284,7 @@ export function fishScript(commands: readonly CommandSpec[] = COMMANDS): string 
     const condition = spec.path.length > 1 && word !== spec.path[0]
       ? `__fish_seen_subcommand_from ${spec.path[0]}; and ${cond}`
       : cond;
-    for (const f of spec.flags) lines.push(flagLine(condition, f));
+    for (const f of ownFlags(spec)) lines.push(flagLine(condition, f));
     if (completesFiles(spec)) lines.push(`complete -c samuel -n ${fishQuote(condition)} -F`);
   }
   lines.push(
