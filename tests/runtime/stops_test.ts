@@ -124,3 +124,20 @@ Deno.test("a guest blocked in memory.atomic.wait: the sandbox ends it as a timeo
   const next = await new Sandbox(spec(1000, "health")).run(module, pre.info, request(1000, "health"));
   assertEquals(next.outcome, "ok");
 });
+
+Deno.test("a spin in _initialize times out too; a fuel budget stops with fuel_exhausted", async () => {
+  const { module, info } = await compile(`(module
+    (memory (export "memory") 1)
+    (func (export "_initialize") (loop $l (br $l)))
+    (func (export "health") (result i32) (i32.const 0)))`);
+  const r = await invoke(module, info, request(30, "health"));
+  assertEquals(r.outcome, "timeout");
+  assert(r.timings.init_ms >= 25, JSON.stringify(r.timings));
+
+  const spin = await compile(SPIN_WAT);
+  const req = request(5000, "spin");
+  req.spec.fuel = 5;
+  const f = await invoke(spin.module, spin.info, req);
+  assertEquals(f.outcome, "fuel_exhausted");
+  assertEquals(f.report.meter_refills, 5);
+});
