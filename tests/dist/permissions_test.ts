@@ -82,6 +82,14 @@ function lockArgs(): string[] {
   return ["--import-map", `${ROOT}deno.json`, "--lock", `${ROOT}deno.lock`];
 }
 
+/** Fails when a run reports a Deno permission or unstable-flag error (whatever its exit code). */
+function assertNoPermissionError(r: Run, args: string[]): void {
+  const text = r.stdout + r.stderr;
+  for (const sign of ["NotCapable", "run again with the --allow", "--unstable-", "Requires "]) {
+    assert(!text.includes(sign), `samuel ${args.join(" ")} hit a missing grant (${sign}):\n${text}`);
+  }
+}
+
 function without(flag: string): string[] {
   const rest = RUN_FLAGS.filter((f) => f !== flag);
   assertEquals(rest.length, RUN_FLAGS.length - 1, `${flag} is one of the shipped flags`);
@@ -245,6 +253,24 @@ Deno.test("real commands succeed under exactly the shipped flags (no -A, no deno
     assertEquals(r.code, 0, r.stdout + r.stderr);
     r = await samuel(RUN_FLAGS, ["run", "--all", "lint", "--json"], { cwd: project, env });
     assertEquals(r.code, 0, r.stdout + r.stderr);
+
+    // Every other command, as a user would run it: none may hit a Deno permission it was not granted.
+    // (`search` is left out: the default samuel.toml names a registry on the internet.)
+    const others: [string[], string][] = [
+      [["ls", "--json"], project],
+      [["info", "permcheck", "--json"], project],
+      [["doctor", "--json"], project],
+      [["plugin", "bench", plugin, "-n", "2", "--json"], tmp],
+      [["new", "plugin", "--kind=wasm", "--name=scaffolded", "--dir", `${tmp}/scaffolded`, "--json"], tmp],
+      [["completions", "bash"], tmp],
+      [["update", "--dry-run", "--yes", "--allow-unsigned", "--json"], project],
+      [["uninstall", "permcheck", "--json"], project],
+    ];
+    for (const [args, cwd] of others) {
+      r = await samuel(RUN_FLAGS, args, { cwd, env });
+      assertNoPermissionError(r, args);
+      assert(r.code === 0 || r.json?.ok === false, `${args.join(" ")}: ${r.stderr}`);
+    }
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }
