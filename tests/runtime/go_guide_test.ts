@@ -49,6 +49,18 @@ Deno.test({
       assertEquals(findingKeys(r.json.data.output.findings), wantedFindings(p.root));
       assertEquals(r.json.data.output.truncated, false);
       assertEquals(r.json.data.report.denials, []);
+      // The envelope's timings, per phase.
+      const t = r.json.data.timings;
+      assertEquals(Object.keys(t), [
+        "sandbox_ms",
+        "load_ms",
+        "instantiate_ms",
+        "init_ms",
+        "call_ms",
+        "total_ms",
+      ]);
+      for (const v of Object.values(t)) assertEquals(typeof v === "number" && v >= 0, true);
+      assertEquals(r.json.data.report.peak_memory_bytes > 0, true);
       const health = await p.run(["go-guide-wasm", "health"]);
       assertEquals(health.code, 0, health.stdout);
     }
