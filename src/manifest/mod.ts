@@ -10,7 +10,7 @@
  * network check imports `hosts.ts` directly, which has no dependencies.
  */
 
-import { parse, TomlError } from "smol-toml";
+import { parse, TomlError } from "npm:smol-toml@1.9.1";
 import { Exit, SamuelError } from "../errors.ts";
 import { PROTOCOL, VERSION } from "../version.ts";
 import { Code } from "./codes.ts";
@@ -54,7 +54,7 @@ export interface ParseOptions {
 let semverModule: Promise<SemverApi> | undefined;
 
 function loadSemver(): Promise<SemverApi> {
-  semverModule ??= import("semver").then((m) => (m.default ?? m) as SemverApi);
+  semverModule ??= import("npm:semver@7.8.6").then((m) => (m.default ?? m) as SemverApi);
   return semverModule;
 }
 

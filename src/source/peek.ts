@@ -17,7 +17,7 @@ export interface ManifestPeek {
 }
 
 export async function peekManifest(text: string, origin: string): Promise<ManifestPeek> {
-  const { parse } = await import("smol-toml");
+  const { parse } = await import("npm:smol-toml@1.9.1");
   let doc: Record<string, unknown>;
   try {
     doc = parse(text) as Record<string, unknown>;

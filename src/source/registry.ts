@@ -204,8 +204,8 @@ export async function parseIndex(
       `the registry index ${where} is not valid: ${why}`,
       "fix index.toml: each [[plugins]] needs name, source and versions (see `samuel help install`)",
     );
-  const { parse } = await import("smol-toml");
-  const semver = (await import("semver")).default;
+  const { parse } = await import("npm:smol-toml@1.9.1");
+  const semver = (await import("npm:semver@7.8.6")).default;
   let doc: Record<string, unknown>;
   try {
     doc = parse(text) as Record<string, unknown>;
@@ -288,7 +288,7 @@ export async function resolveName(
     all.push(...entries);
     const entry = entries.find((e) => e.name === name);
     if (!entry) continue;
-    const semver = (await import("semver")).default;
+    const semver = (await import("npm:semver@7.8.6")).default;
     const version = semver.maxSatisfying(entry.versions, range ?? "*");
     if (version === null) {
       const listed = [...entry.versions].sort(semver.rcompare).join(", ");

@@ -163,7 +163,7 @@ async function parseRegistry(name: string, range: string | undefined, raw: strin
     );
   }
   if (range === undefined || range === "latest") return { kind: "registry", name, raw };
-  const semver = (await import("semver")).default;
+  const semver = (await import("npm:semver@7.8.6")).default;
   if (range.trim() === "" || semver.validRange(range) === null) {
     throw sourceError(
       "SAM-SOURCE-004",

@@ -14,9 +14,9 @@ applyCryptoPatch();
 
 const [{ TrustedRoot }, { Verifier, toSignedEntity, toTrustMaterial }, { bundleFromJSON }] = await Promise
   .all([
-    import("@sigstore/protobuf-specs"),
-    import("@sigstore/verify"),
-    import("@sigstore/bundle"),
+    import("npm:@sigstore/protobuf-specs@0.5.2"),
+    import("npm:@sigstore/verify@4.1.3"),
+    import("npm:@sigstore/bundle@5.0.1"),
   ]);
 
 type TrustMaterial = ReturnType<typeof toTrustMaterial>;

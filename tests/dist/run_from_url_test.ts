@@ -6,8 +6,7 @@
  * - always: a copy of the tree after scripts/pin-imports.ts (proves the rewrite is sufficient and that
  *   the sandbox Worker, JSON imports and lazy command imports all load over HTTP), plus unit tests of the
  *   checker and the rewriter, plus a scan for source files read from next to the code;
- * - with `SAMUEL_URL_TEST=1`: the working tree itself, which fails until its bare specifiers are pinned
- *   (scripts/check-imports.ts lists them).
+ * - always: the working tree itself (scripts/check-imports.ts names any bare specifier that creeps in).
  */
 
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
@@ -19,7 +18,6 @@ import { FakeGitHub } from "../support/fake_github.ts";
 import { startMockSigstore } from "../support/sigstore_mock.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
-const URL_TEST = Deno.env.get("SAMUEL_URL_TEST") === "1";
 const decoder = new TextDecoder();
 
 /**
@@ -300,12 +298,8 @@ Deno.test("after pin-imports, a copy of the tree runs from a URL with the shippe
   }
 });
 
-Deno.test({
-  name: "the working tree runs from a URL: deno run --no-config http://…/main.ts (SAMUEL_URL_TEST=1)",
-  ignore: !URL_TEST,
-  async fn() {
-    assertEquals(await checkImports(ROOT, ["main.ts"]), []);
-    await using server = serve(ROOT);
-    await exerciseFromUrl(server.base);
-  },
+Deno.test("the working tree runs from a URL: deno run --no-config http://…/main.ts", async () => {
+  assertEquals(await checkImports(ROOT, ["main.ts"]), []);
+  await using server = serve(ROOT);
+  await exerciseFromUrl(server.base);
 });

@@ -76,7 +76,7 @@ async function registryInfo(inv: Invocation, name: string, root: string): Promis
     json: inv.global.json,
     warn: (m) => inv.out.warn(m),
   });
-  const semver = (await import("semver")).default;
+  const semver = (await import("npm:semver@7.8.6")).default;
   const latest = semver.maxSatisfying(e.versions, "*") ?? e.versions[e.versions.length - 1] ?? null;
   const out = inv.out;
   out.line(

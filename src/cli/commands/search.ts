@@ -25,7 +25,7 @@ export async function run(inv: Invocation): Promise<CommandResult> {
     json: inv.global.json,
     warn: (m) => inv.out.warn(m),
   });
-  const semver = (await import("semver")).default;
+  const semver = (await import("npm:semver@7.8.6")).default;
   const results = entries.map((e) => ({
     name: e.name,
     description: e.description ?? "",
