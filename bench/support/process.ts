@@ -19,7 +19,9 @@ export const SAMUEL_FLAGS = [
 export async function runToEnd(cmd: string, args: string[], cwd?: string): Promise<void> {
   const { code, stderr } = await new Deno.Command(cmd, { args, cwd, stdout: "null", stderr: "piped" })
     .output();
-  if (code !== 0) throw new Error(`${cmd} ${args.join(" ")} exited ${code}: ${new TextDecoder().decode(stderr)}`);
+  if (code !== 0) {
+    throw new Error(`${cmd} ${args.join(" ")} exited ${code}: ${new TextDecoder().decode(stderr)}`);
+  }
 }
 
 /** An empty script in a temp dir: the `deno run` floor every whole-process bench compares against. */
