@@ -24,6 +24,17 @@ import { createMeter } from "../src/runtime/host/meter.ts";
 import { emptyScript, MAIN, SAMUEL_FLAGS } from "./support/process.ts";
 
 const MiB = 1024 * 1024;
+
+/**
+ * Registers a benchmark with `deno bench`, and keeps it for the median mode: `deno run -A
+ * --unstable-worker-options bench/runtime_bench.ts --medians` runs each one `n` times itself and prints
+ * medians and ratios to each group's baseline (`deno bench` reports averages and percentiles).
+ */
+const registered: Deno.BenchDefinition[] = [];
+function bench(def: Deno.BenchDefinition): void {
+  registered.push(def);
+  Deno.bench(def);
+}
 const GO_WASM = new URL("../examples/go-guide-wasm/build/plugin.wasm", import.meta.url).pathname;
 const GO_DIR = new URL("../examples/go-guide-wasm/", import.meta.url).pathname;
 
@@ -125,7 +136,7 @@ else console.warn(`skipping go-guide-wasm: build it with ${GO_DIR}build.sh`);
 for (const s of subjects) {
   const big = s.original.length > MiB;
   const n = big ? 40 : 200;
-  Deno.bench({
+  bench({
     name: `bare V8: compile + instantiate + init + health (${s.name})`,
     group: `cold ${s.name}`,
     baseline: true,
@@ -134,7 +145,7 @@ for (const s of subjects) {
       if (bareRun(new WebAssembly.Module(s.original)) !== 0) throw new Error("health failed");
     },
   });
-  Deno.bench({
+  bench({
     name: `invoke in-process: compile + WASI/samuel host + instantiate + init + health (${s.name})`,
     group: `cold ${s.name}`,
     n,
@@ -142,7 +153,7 @@ for (const s of subjects) {
       await check(invoke(new WebAssembly.Module(s.bytes), s.info, request()));
     },
   });
-  Deno.bench({
+  bench({
     name: `Sandbox Worker started first, then compile + run (${s.name})`,
     group: `cold ${s.name}`,
     n: big ? 30 : 60,
@@ -153,7 +164,7 @@ for (const s of subjects) {
     },
   });
 
-  Deno.bench({
+  bench({
     name: `bare V8: instantiate + init + health (${s.name})`,
     group: `warm ${s.name}`,
     baseline: true,
@@ -162,7 +173,7 @@ for (const s of subjects) {
       if (bareRun(s.bare) !== 0) throw new Error("health failed");
     },
   });
-  Deno.bench({
+  bench({
     name: `invoke in-process, module compiled (${s.name})`,
     group: `warm ${s.name}`,
     n,
@@ -170,7 +181,7 @@ for (const s of subjects) {
       await check(invoke(s.compiled, s.info, request()));
     },
   });
-  Deno.bench({
+  bench({
     name: `Sandbox Worker + invoke, module compiled (${s.name})`,
     group: `warm ${s.name}`,
     n: big ? 30 : 60,
@@ -214,7 +225,7 @@ if (goBytes) {
 }
 const empty = emptyScript();
 
-Deno.bench({
+bench({
   name: "deno run empty.ts",
   group: "process",
   baseline: true,
@@ -225,7 +236,7 @@ Deno.bench({
     if (!out.success) throw new Error("deno run failed");
   },
 });
-Deno.bench({
+bench({
   name: "samuel run tiny health",
   group: "process",
   n: 30,
@@ -234,7 +245,7 @@ Deno.bench({
   },
 });
 if (goBytes) {
-  Deno.bench({
+  bench({
     name: "samuel run go-guide-wasm health",
     group: "process",
     n: 30,
@@ -262,7 +273,7 @@ const kernel = await wat2wasm(KERNEL_WAT);
 const plain = new WebAssembly.Instance(new WebAssembly.Module(kernel as Uint8Array<ArrayBuffer>));
 const meteredPre = preprocess(kernel, { maxMemoryBytes: 64 * MiB, meter: true });
 const meteredModule = new WebAssembly.Module(meteredPre.bytes);
-Deno.bench({
+bench({
   name: "compute kernel, no probes",
   group: "limits",
   baseline: true,
@@ -271,7 +282,7 @@ Deno.bench({
     (plain.exports.run as () => number)();
   },
 });
-Deno.bench({
+bench({
   name: "compute kernel, time probes + meter",
   group: "limits",
   n: 20,
@@ -283,3 +294,27 @@ Deno.bench({
     (inst.exports.run as () => number)();
   },
 });
+
+if (Deno.args.includes("--medians")) {
+  const groups = new Map<string, { name: string; median: number; baseline: boolean }[]>();
+  for (const def of registered) {
+    const times: number[] = [];
+    const n = def.n ?? 50;
+    for (let i = 0; i < n + 3; i++) {
+      const t = performance.now();
+      await def.fn!({} as Deno.BenchContext);
+      if (i >= 3) times.push(performance.now() - t);
+    }
+    times.sort((a, b) => a - b);
+    const row = { name: def.name!, median: times[times.length >> 1], baseline: def.baseline === true };
+    groups.set(def.group!, [...(groups.get(def.group!) ?? []), row]);
+  }
+  for (const [group, rows] of groups) {
+    const base = rows.find((r) => r.baseline)!;
+    console.log(`\n${group}`);
+    for (const r of rows) {
+      const ms = r.median < 1 ? `${(r.median * 1000).toFixed(0)} µs` : `${r.median.toFixed(2)} ms`;
+      console.log(`  ${ms.padStart(10)}  ${(r.median / base.median).toFixed(2).padStart(7)}x  ${r.name}`);
+    }
+  }
+}
