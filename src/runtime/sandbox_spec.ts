@@ -5,6 +5,8 @@
  * a manifest. Being plain data, it crosses into the sandbox Worker with `postMessage`.
  */
 
+import { invalidInput } from "../errors.ts";
+
 /** A host folder exposed to the guest at `guestPath`. */
 export interface Preopen {
   guestPath: string;
@@ -61,8 +63,14 @@ export function hostPathFor(guestPath: string, projectRoot: string): string {
 /**
  * Builds the sandbox for one invocation. Env values come from `getEnv` (the host's environment): a
  * granted key that is unset on the host is simply absent. A path granted both read and write is one
- * read-write preopen.
+ * read-write preopen. A grant path that is not absolute and normalised is refused (SAM-RUN-016).
  */
+/** Absolute, no empty, `.` or `..` segment, no trailing slash (the manifest's rule for grant paths). */
+function normalisedGuestPath(path: string): boolean {
+  if (!path.startsWith("/") || path.includes("\0")) return false;
+  return path === "/" || path.slice(1).split("/").every((seg) => seg !== "" && seg !== "." && seg !== "..");
+}
+
 export function sandboxFromGrants(opts: {
   pluginName: string;
   exportName: string;
@@ -73,6 +81,19 @@ export function sandboxFromGrants(opts: {
   outputCap?: number;
 }): SandboxSpec {
   const { grants, projectRoot } = opts;
+  // Install validated these paths, but samuel.lock is a committed text file: a hand-edited
+  // `/workspace/..` would map to the project's parent while reading like a path inside it.
+  for (const path of [...grants.filesystem.read, ...grants.filesystem.write]) {
+    if (!normalisedGuestPath(path)) {
+      throw invalidInput(
+        "SAM-RUN-016",
+        `samuel.lock grants ${opts.pluginName} the path ${
+          JSON.stringify(path)
+        }, which is not a normalised absolute path`,
+        "restore samuel.lock from version control, or reinstall the plugin to record its manifest's grants",
+      );
+    }
+  }
   const preopens = new Map<string, Preopen>();
   for (const guestPath of grants.filesystem.read) {
     preopens.set(guestPath, { guestPath, hostPath: hostPathFor(guestPath, projectRoot), readOnly: true });

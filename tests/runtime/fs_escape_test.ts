@@ -255,3 +255,20 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
   await walk(dir, "");
   return out;
 }
+
+Deno.test("a hand-edited samuel.lock granting /workspace/.. is refused before anything runs", async () => {
+  const probe = await probeWasm();
+  if (!probe) return console.warn("skipped: clang/wasi-libc missing");
+  await using p = await Project.create();
+  await p.installOk(probe, { name: "probe", exports: ["fs_read"], read: ["/workspace"] });
+  const lock = await Deno.readTextFile(`${p.root}/samuel.lock`);
+  assert(lock.includes('read = ["/workspace"]'), lock);
+  await Deno.writeTextFile(
+    `${p.root}/samuel.lock`,
+    lock.replace('read = ["/workspace"]', 'read = ["/workspace/.."]'),
+  );
+  const r = await p.run(["probe", "fs_read"], { stdin: "/workspace/../outside/secret.txt" });
+  assertEquals(r.code, 2, r.stdout);
+  assertEquals(r.json.error.code, "SAM-RUN-016");
+  assertNoLeak(r, p.secret);
+});
