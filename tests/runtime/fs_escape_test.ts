@@ -272,3 +272,74 @@ Deno.test("a hand-edited samuel.lock granting /workspace/.. is refused before an
   assertEquals(r.json.error.code, "SAM-RUN-016");
   assertNoLeak(r, p.secret);
 });
+
+/**
+ * Raw WASI, without libc's path resolution: the path from stdin goes to `path_open` on fd 3 (the
+ * /workspace preopen) exactly as given, with symlinks followed (dirflags 1) and only the fd_read right; the
+ * export returns the errno, or 0 after printing what it read.
+ */
+const RAW_WASI_WAT = `(module
+  (import "wasi_snapshot_preview1" "path_open"
+    (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+  ${WAT_IO}
+  (memory (export "memory") 4)
+  (func (export "open_read") (result i32) (local $len i32) (local $err i32) (local $n i32)
+    (local.set $len (call $read_stdin))
+    (local.set $err (call $open (i32.const 3) (i32.const 1) (i32.const 4096) (local.get $len)
+      (i32.const 0) (i64.const 2) (i64.const 2) (i32.const 0) (i32.const 32)))
+    (if (local.get $err) (then (return (local.get $err))))
+    (i32.store (i32.const 40) (i32.const 65536))
+    (i32.store (i32.const 44) (i32.const 65536))
+    (local.set $err (call $fd_read (i32.load (i32.const 32)) (i32.const 40) (i32.const 1) (i32.const 48)))
+    (if (local.get $err) (then (return (local.get $err))))
+    (drop (call $write_out (i32.const 1) (i32.const 65536) (i32.load (i32.const 48))))
+    (i32.const 0))
+  ;; O_CREAT|O_TRUNC (oflags 9) with write rights, then one write: on a read-only preopen this must fail.
+  (func (export "open_write") (result i32) (local $len i32) (local $err i32)
+    (local.set $len (call $read_stdin))
+    (local.set $err (call $open (i32.const 3) (i32.const 1) (i32.const 4096) (local.get $len)
+      (i32.const 9) (i64.const 0x1fffffff) (i64.const 0x1fffffff) (i32.const 0) (i32.const 32)))
+    (if (local.get $err) (then (return (local.get $err))))
+    (call $write_out (i32.load (i32.const 32)) (i32.const 4096) (local.get $len))))`;
+
+Deno.test("raw WASI path_open from the /workspace preopen cannot leave it", async () => {
+  await using p = await Project.create();
+  await setUp(p);
+  await p.installOk(await wat2wasm(RAW_WASI_WAT), {
+    name: "raw",
+    exports: ["open_read", "open_write"],
+    read: ["/workspace"],
+  });
+  const ok = await p.run(["raw", "open_read"], { stdin: "ro.txt" });
+  assertEquals(ok.code, 0, ok.stdout);
+  assertEquals(ok.json.data.stdout, RO_CONTENT);
+  const reads = [
+    "/etc/passwd",
+    `${p.outside}/secret.txt`,
+    "..",
+    "../outside/secret.txt",
+    "sub/../../outside/secret.txt",
+    "./../outside/secret.txt",
+    "link-secret",
+    "link-dir/secret.txt",
+    "sub/rel-link",
+    "link-passwd",
+    "out/link-secret",
+    "ro.txt/../../outside/secret.txt",
+  ];
+  for (const path of reads) {
+    const r = await p.run(["raw", "open_read"], { stdin: path });
+    assertEquals(r.code, 6, `${path}: ${r.stdout}`);
+    assert(r.json.data.return_code > 0, `${path}: errno ${r.json.data.return_code}`);
+    assertNoLeak(r, p.secret, PASSWD_MARK);
+  }
+  for (const path of ["ro.txt", "new.txt", "../escaped.txt", "out/link-secret", "link-dir/escaped.txt"]) {
+    const r = await p.run(["raw", "open_write"], { stdin: path });
+    assertEquals(r.code, 6, `${path}: ${r.stdout}`);
+  }
+  assertEquals(await Deno.readTextFile(`${p.root}/ro.txt`), RO_CONTENT);
+  assertEquals(await Deno.readTextFile(`${p.outside}/secret.txt`), p.secret + "\n");
+  for (const f of [`${p.root}/new.txt`, `${p.base}/escaped.txt`, `${p.outside}/escaped.txt`]) {
+    assert(!(await exists(f)), `${f} was created`);
+  }
+});
