@@ -35,6 +35,8 @@ export class SandboxError extends Error {
   constructor(message: string, readonly detail?: string) {
     super(message);
     this.name = "SandboxError";
+    // The Worker's own stack trace is the useful one (shown with --verbose).
+    if (detail) this.stack = detail;
   }
 }
 

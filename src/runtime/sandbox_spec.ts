@@ -124,6 +124,20 @@ export function sandboxFromGrants(opts: {
 }
 
 /**
+ * The preopens whose host folder is missing (or is not a folder). The WASI host cannot open them, so the
+ * runtime checks before starting a sandbox and names them instead of failing inside it.
+ */
+export function missingPreopens(spec: SandboxSpec): Preopen[] {
+  return spec.preopens.filter((p) => {
+    try {
+      return !Deno.statSync(p.hostPath).isDirectory;
+    } catch {
+      return true;
+    }
+  });
+}
+
+/**
  * The Deno permissions of the sandbox Worker: no wider than the grants (the outer wall, DESIGN.md
  * section 5). Read-only preopens are readable, read-write ones readable and writable; the network is
  * limited to the allowlisted hosts (Deno accepts `*.suffix` entries); nothing else. Path grants are

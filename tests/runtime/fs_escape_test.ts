@@ -343,3 +343,18 @@ Deno.test("raw WASI path_open from the /workspace preopen cannot leave it", asyn
     assert(!(await exists(f)), `${f} was created`);
   }
 });
+
+Deno.test("a granted folder that does not exist: exit 2 naming it, before any sandbox starts", async () => {
+  await using p = await Project.create();
+  await p.installOk(await wat2wasm(RAW_WASI_WAT), {
+    name: "raw",
+    exports: ["open_read", "open_write"],
+    read: ["/workspace"],
+    write: ["/workspace/out"],
+  });
+  const r = await p.run(["raw", "open_read"], { stdin: "x" });
+  assertEquals(r.code, 2, r.stdout);
+  assertEquals(r.json.error.code, "SAM-RUN-017");
+  assertStringIncludes(r.json.error.message, "/workspace/out");
+  assert(!(await exists(`${p.root}/out`)), "the folder was created");
+});

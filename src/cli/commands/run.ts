@@ -10,7 +10,9 @@
  * log lines, dropped log lines, network calls and peak memory. With `--all`: `{ export, results: [...],
  * summary: { ok, failed, timed_out } }`.
  *
- * Exit codes: 0 ok; 6 the plugin failed (non-zero return, trap, fuel, output cap); 7 it timed out. With
+ * Exit codes: 0 ok; 6 the plugin failed (non-zero return, trap, fuel, output cap); 7 it timed out; 2 it
+ * cannot run as installed (not installed, unknown export, a granted folder missing, a grant in samuel.lock
+ * that is not a normalised path); 4 its module no longer matches samuel.lock. With
  * `--all`, every plugin runs even when one fails; the exit code is 6 if any failed, else 7 if any timed
  * out, else 0.
  */
@@ -33,7 +35,7 @@ import type { LockedPlugin } from "../../project/lockfile.ts";
 import type { ProjectConfig } from "../../project/config.ts";
 import type { InvocationResult } from "../../runtime/invoke.ts";
 import { Sandbox, SandboxError } from "../../runtime/sandbox.ts";
-import { sandboxFromGrants } from "../../runtime/sandbox_spec.ts";
+import { missingPreopens, sandboxFromGrants } from "../../runtime/sandbox_spec.ts";
 import { formatLogLine } from "../../runtime/host/log.ts";
 
 const FailCode = {
@@ -43,6 +45,7 @@ const FailCode = {
   fuel: "SAM-RUN-013",
   output: "SAM-RUN-014",
   sandbox: "SAM-RUN-015",
+  grantMissing: "SAM-RUN-017",
   noneDeclares: "SAM-RUN-007",
 } as const;
 
@@ -163,6 +166,17 @@ async function runOne(ctx: RunContext, entry: LockedPlugin, exportArg?: string):
     getEnv: (k) => Deno.env.get(k),
     hardTimeoutMs: ctx.hardTimeoutMs,
   });
+  const missing = missingPreopens(spec);
+  if (missing.length > 0) {
+    const list = missing.map((p) => `${p.guestPath} (${p.hostPath})`).join(", ");
+    throw invalidInput(
+      FailCode.grantMissing,
+      `plugin ${entry.name} is granted ${list}, which ${
+        missing.length > 1 ? "are" : "is"
+      } not an existing folder`,
+      `create ${missing.length > 1 ? "them" : "it"} (e.g. \`mkdir -p ${missing[0].hostPath}\`) and run again`,
+    );
+  }
   const sandbox = new Sandbox(spec);
   // `new Worker` blocks this thread while the Worker's isolate is created: reported on its own, so
   // load_ms is the lock, manifest, cache and compile work only.
@@ -199,7 +213,8 @@ async function runOne(ctx: RunContext, entry: LockedPlugin, exportArg?: string):
       code: FailCode.sandbox,
       exit: Exit.unexpected,
       message: e.message,
-      cause: e.detail,
+      // The Worker's stack trace is for --verbose (via `inner`), not for every reader.
+      cause: e.detail?.split("\n")[0],
       fix: "re-run with --verbose; if it persists, report it with the plugin's name and version",
       inner: e,
     });
