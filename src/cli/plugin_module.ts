@@ -248,4 +248,3 @@ export async function checkModuleAgainstManifest(
 
   return { summary: summarize(opts.path, bytes, info, manifest, protocol), problems, notes };
 }
-

@@ -39,8 +39,7 @@ export function buildPolicy(input: PolicyInput = {}): VerificationPolicy {
       throw verifyInputError(VerifyCode.policyInvalid, {
         message: `invalid identity pattern: ${problem}`,
         cause: "[security].identity_patterns must hold anchored globs of signer identities",
-        fix:
-          'use full patterns such as "https://github.com/<owner>/<repo>/.github/workflows/*@refs/tags/**"',
+        fix: 'use full patterns such as "https://github.com/<owner>/<repo>/.github/workflows/*@refs/tags/**"',
       });
     }
   }
