@@ -56,9 +56,11 @@ export const COMPILE_TASK = "deno run --allow-read --allow-write --allow-env --a
 /**
  * Modules `deno compile` cannot find by itself. The sandbox Worker is started from
  * `new URL("./sandbox_worker.ts", import.meta.url)`, and Deno's compiler does not embed worker code
- * unless it is named with `--include` (its documentation, "Workers").
+ * unless it is named with `--include` (its documentation, "Workers"). Commands are imported with
+ * specifiers built at run time (src/cli/registry.ts: literal dynamic imports cost start-up), so their
+ * folder is included whole.
  */
-export const COMPILE_INCLUDES: readonly string[] = ["src/runtime/sandbox_worker.ts"];
+export const COMPILE_INCLUDES: readonly string[] = ["src/runtime/sandbox_worker.ts", "src/cli/commands/"];
 
 /** A release target: Deno's `--target` triple and the asset name users download. */
 export interface CompileTarget {

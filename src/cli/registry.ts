@@ -4,7 +4,17 @@
  * only when that command runs.
  */
 
-import type { CommandSpec } from "./command.ts";
+import type { CommandModule, CommandSpec } from "./command.ts";
+
+/**
+ * Loads `commands/<file>` on demand. The specifier is built at run time on purpose: Deno builds the module
+ * graph of every *literal* dynamic import at start-up, which made each start pay ~7 ms for all commands'
+ * dependencies (Sigstore, TOML, the runtime). `scripts/compile.ts` includes `src/cli/commands/` so the
+ * single binary still embeds them, and tests/cli/registry_test.ts checks every command file loads.
+ */
+function command(file: string): () => Promise<CommandModule> {
+  return () => import(new URL(`./commands/${file}`, import.meta.url).href);
+}
 
 export const COMMANDS: readonly CommandSpec[] = [
   {
@@ -15,7 +25,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       ".samuel/.gitignore. Refuses to overwrite an existing samuel.toml unless --force is given.",
     examples: ["samuel init", "samuel init --force --json"],
     flags: [{ name: "force", type: "boolean", description: "overwrite an existing samuel.toml" }],
-    load: () => import("./commands/init.ts"),
+    load: command("init.ts"),
   },
   {
     path: ["install"],
@@ -40,7 +50,7 @@ export const COMMANDS: readonly CommandSpec[] = [
         description: "accept a signer identity other than the one pinned in samuel.lock",
       },
     ],
-    load: () => import("./commands/install.ts"),
+    load: command("install.ts"),
   },
   {
     path: ["uninstall"],
@@ -48,7 +58,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     usage: "uninstall NAME [--dry-run]",
     examples: ["samuel uninstall go-guide-wasm"],
     flags: [{ name: "dry-run", type: "boolean", description: "show what would be removed, change nothing" }],
-    load: () => import("./commands/uninstall.ts"),
+    load: command("uninstall.ts"),
   },
   {
     path: ["update"],
@@ -66,7 +76,7 @@ export const COMMANDS: readonly CommandSpec[] = [
         description: "accept a signer identity other than the one pinned in samuel.lock",
       },
     ],
-    load: () => import("./commands/update.ts"),
+    load: command("update.ts"),
   },
   {
     path: ["search"],
@@ -74,7 +84,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     usage: "search QUERY",
     examples: ["samuel search lint"],
     flags: [],
-    load: () => import("./commands/search.ts"),
+    load: command("search.ts"),
   },
   {
     path: ["info"],
@@ -82,7 +92,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     usage: "info NAME",
     examples: ["samuel info go-guide-wasm"],
     flags: [],
-    load: () => import("./commands/info.ts"),
+    load: command("info.ts"),
   },
   {
     path: ["ls"],
@@ -91,7 +101,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     usage: "ls",
     examples: ["samuel ls", "samuel list --json"],
     flags: [],
-    load: () => import("./commands/ls.ts"),
+    load: command("ls.ts"),
   },
   {
     path: ["run"],
@@ -115,7 +125,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: "timeout", type: "string", value: "D", description: "override the hard timeout (e.g. 2s)" },
       { name: "all", type: "boolean", description: "run EXPORT of every installed plugin declaring it" },
     ],
-    load: () => import("./commands/run.ts"),
+    load: command("run.ts"),
   },
   {
     path: ["doctor"],
@@ -123,7 +133,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     usage: "doctor",
     examples: ["samuel doctor", "samuel doctor --json"],
     flags: [],
-    load: () => import("./commands/doctor.ts"),
+    load: command("doctor.ts"),
   },
   {
     path: ["version"],
@@ -131,7 +141,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     usage: "version",
     examples: ["samuel version", "samuel version --json"],
     flags: [],
-    load: () => import("./commands/version.ts"),
+    load: command("version.ts"),
   },
   {
     path: ["new", "plugin"],
@@ -145,7 +155,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: "lang", type: "string", value: "LANG", description: "go (default)" },
       { name: "force", type: "boolean", description: "write into an existing folder" },
     ],
-    load: () => import("./commands/new_plugin.ts"),
+    load: command("new_plugin.ts"),
   },
   {
     path: ["plugin", "validate"],
@@ -154,7 +164,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     description: "Reports every problem at once, each with file, key, line and a fix. Exit 2 when invalid.",
     examples: ["samuel plugin validate", "samuel plugin validate ./my-plugin --strict --json"],
     flags: [],
-    load: () => import("./commands/plugin_validate.ts"),
+    load: command("plugin_validate.ts"),
   },
   {
     path: ["plugin", "exec"],
@@ -169,7 +179,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
     flags: [],
     passthrough: true,
-    load: () => import("./commands/plugin_exec.ts"),
+    load: command("plugin_exec.ts"),
   },
   {
     path: ["plugin", "bench"],
@@ -185,7 +195,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: "export", type: "string", value: "E", description: "bench only this export" },
       { name: "input", type: "string", value: "FILE", description: "file given as stdin to every run" },
     ],
-    load: () => import("./commands/plugin_bench.ts"),
+    load: command("plugin_bench.ts"),
   },
   {
     path: ["completions"],
@@ -196,7 +206,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       "`samuel completions fish > ~/.config/fish/completions/samuel.fish`.",
     examples: ["samuel completions bash", "source <(samuel completions bash)"],
     flags: [],
-    load: () => import("./commands/completions.ts"),
+    load: command("completions.ts"),
   },
 ];
 
