@@ -224,3 +224,15 @@ Deno.test("an import the host does not provide is refused at install, with the l
   assertEquals(run.code, 2);
   assertEquals(run.json.error.code, "SAM-RUN-001");
 });
+
+Deno.test("memory cap: a module whose initial memory exceeds max_memory is refused at install", async () => {
+  await using p = await Project.create();
+  const wasm = await wat2wasm(
+    `(module (memory (export "memory") 512) (func (export "lint") (result i32) (i32.const 0)))`,
+  );
+  const r = await p.install(wasm, { name: "fat", exports: ["lint"], maxMemory: 16 });
+  assertEquals(r.code, 2, r.stderr);
+  assertStringIncludes(r.stderr, "SAM-PREPROCESS-003");
+  const ok = await p.install(wasm, { name: "fat", exports: ["lint"], maxMemory: 32 });
+  assertEquals(ok.code, 0, ok.stderr);
+});
