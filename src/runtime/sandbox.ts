@@ -43,55 +43,70 @@ export class SandboxError extends Error {
 /**
  * A sandbox Worker started ahead of time: its permissions depend only on the grants, so the caller can
  * start it first and load and compile the module while the Worker boots (the two overlap on 2 cores).
- * Each sandbox runs one invocation and is then terminated.
+ * By default a sandbox runs one invocation and is then terminated. A `reusable` one (see `SandboxPool`)
+ * runs invocations one after another, each with a fresh instance and fresh hosts, until it is closed or
+ * its Worker had to be terminated (watchdog, sandbox failure).
  */
 export class Sandbox {
   readonly #worker: Worker;
+  readonly #reusable: boolean;
   #used = false;
+  #busy = false;
+  #dead = false;
 
-  constructor(spec: SandboxSpec) {
+  constructor(spec: SandboxSpec, opts: { reusable?: boolean } = {}) {
+    this.#reusable = opts.reusable === true;
     this.#worker = new Worker(WORKER_URL, {
       type: "module",
-      name: `samuel-plugin-${spec.pluginName}`,
+      name: this.#reusable ? "samuel-sandbox" : `samuel-plugin-${spec.pluginName}`,
       deno: { permissions: workerPermissions(spec) },
     } as WorkerOptions);
   }
 
-  /** Runs one invocation; the Worker is terminated when it settles. */
+  /** False once the Worker was terminated: a pool then starts a new one. */
+  get alive(): boolean {
+    return !this.#dead;
+  }
+
+  /** Runs one invocation; a one-shot sandbox's Worker is terminated when it settles. */
   run(
     module: WebAssembly.Module,
     info: ModuleInfo,
     request: Omit<InvokeRequest, "logSink">,
     options: SandboxOptions = {},
   ): Promise<InvocationResult> {
-    if (this.#used) throw new Error("a Sandbox runs one invocation");
+    if (this.#dead) throw new Error("this sandbox was terminated");
+    if (this.#busy) throw new Error("a Sandbox runs one invocation at a time");
+    if (this.#used && !this.#reusable) throw new Error("a one-shot Sandbox runs one invocation");
     this.#used = true;
+    this.#busy = true;
     const worker = this.#worker;
     return new Promise<InvocationResult>((resolve, reject) => {
       const started = performance.now();
       const watchdog = setTimeout(() => {
-        worker.terminate();
+        this.close();
         resolve(stuckResult(request, performance.now() - started));
       }, request.spec.hardTimeoutMs + (options.graceMs ?? WORKER_GRACE_MS));
-      const done = () => {
+      const done = (failed: boolean) => {
         clearTimeout(watchdog);
-        worker.terminate();
+        this.#busy = false;
+        if (failed || !this.#reusable) this.close();
       };
       worker.onmessage = (event: MessageEvent<SandboxMessage>) => {
         const msg = event.data;
         if (msg.type === "log") {
           options.onLog?.(msg.line);
         } else if (msg.type === "result") {
-          done();
+          done(false);
           resolve(msg.result);
         } else {
-          done();
+          done(true);
           reject(new SandboxError(`the sandbox failed: ${msg.message}`, msg.stack));
         }
       };
       worker.onerror = (event: ErrorEvent) => {
         event.preventDefault();
-        done();
+        done(true);
         reject(new SandboxError(`the sandbox failed to start: ${event.message}`));
       };
       const message: SandboxRequest = { module, info, request, streamLogs: options.onLog !== undefined };
@@ -99,9 +114,43 @@ export class Sandbox {
     });
   }
 
-  /** Ends a sandbox that will not be used (e.g. loading the module failed). */
+  /** Ends the sandbox (e.g. loading the module failed, or a pool is done with it). */
   close(): void {
+    this.#dead = true;
     this.#worker.terminate();
+  }
+}
+
+/**
+ * Sandboxes for a sequence of invocations (`samuel run --all`): one reusable Worker per distinct set of
+ * Deno permissions, so plugins with identical grants share a Worker instead of paying ~20 ms each for a
+ * new one. The outer wall is unchanged (a Worker's permissions are exactly `workerPermissions(spec)` of
+ * every plugin it serves); what those plugins share is the Worker's JavaScript state (our host modules),
+ * never a wasm instance or a host object: each invocation gets fresh ones. A Worker that had to be
+ * terminated is replaced on the next request.
+ */
+export class SandboxPool {
+  readonly #sandboxes = new Map<string, Sandbox>();
+
+  /** The sandbox for `spec`'s permissions, started now if there is none (or it was terminated). */
+  sandbox(spec: SandboxSpec): Sandbox {
+    const key = JSON.stringify(workerPermissions(spec));
+    let sandbox = this.#sandboxes.get(key);
+    if (!sandbox?.alive) {
+      sandbox = new Sandbox(spec, { reusable: true });
+      this.#sandboxes.set(key, sandbox);
+    }
+    return sandbox;
+  }
+
+  /** How many Workers the pool holds (alive or not). */
+  get size(): number {
+    return this.#sandboxes.size;
+  }
+
+  close(): void {
+    for (const s of this.#sandboxes.values()) s.close();
+    this.#sandboxes.clear();
   }
 }
 

@@ -14,7 +14,8 @@
  * cannot run as installed (not installed, unknown export, a granted folder missing, a grant in samuel.lock
  * that is not a normalised path); 4 its module no longer matches samuel.lock. With
  * `--all`, every plugin runs even when one fails; the exit code is 6 if any failed, else 7 if any timed
- * out, else 0.
+ * out, else 0. `--all` runs plugins whose grants are identical in one shared sandbox Worker (a fresh
+ * instance and fresh hosts each time; sandbox.ts `SandboxPool`), which saves ~20 ms per plugin.
  */
 
 import type { CommandModule, CommandResult, Invocation } from "../command.ts";
@@ -34,7 +35,7 @@ import {
 import type { LockedPlugin } from "../../project/lockfile.ts";
 import type { ProjectConfig } from "../../project/config.ts";
 import type { InvocationResult } from "../../runtime/invoke.ts";
-import { Sandbox, SandboxError } from "../../runtime/sandbox.ts";
+import { Sandbox, SandboxError, SandboxPool } from "../../runtime/sandbox.ts";
 import { missingPreopens, sandboxFromGrants } from "../../runtime/sandbox_spec.ts";
 import { formatLogLine } from "../../runtime/host/log.ts";
 
@@ -57,6 +58,8 @@ interface RunContext {
   config: ProjectConfig;
   input: Uint8Array;
   hardTimeoutMs?: number;
+  /** `--all`: plugins with identical grants share a sandbox Worker (sandbox.ts, `SandboxPool`). */
+  pool?: SandboxPool;
 }
 
 interface PluginRun {
@@ -109,6 +112,37 @@ async function runAll(ctx: RunContext, exportName: string): Promise<CommandResul
   }
   const results: Record<string, unknown>[] = [];
   const summary = { ok: 0, failed: 0, timed_out: 0 };
+  ctx.pool = new SandboxPool();
+  try {
+    await runEach(ctx, targets, exportName, results, summary);
+  } finally {
+    ctx.pool.close();
+  }
+  const exit = summary.failed > 0 ? Exit.pluginFailed : summary.timed_out > 0 ? Exit.timeout : Exit.ok;
+  const data = { export: exportName, results, summary };
+  if (exit === Exit.ok) return { data };
+  return {
+    data,
+    exit,
+    error: {
+      code: exit === Exit.timeout ? FailCode.timeout : FailCode.failed,
+      message: `${
+        summary.failed + summary.timed_out
+      } of ${targets.length} plugins did not succeed on ${exportName}`,
+      cause: `${summary.failed} failed, ${summary.timed_out} timed out, ${summary.ok} ok`,
+      fix: "see each plugin's result above (or in data.results with --json)",
+    },
+  };
+}
+
+/** Runs every target in order, reporting each; one plugin's failure never stops the loop. */
+async function runEach(
+  ctx: RunContext,
+  targets: LockedPlugin[],
+  exportName: string,
+  results: Record<string, unknown>[],
+  summary: { ok: number; failed: number; timed_out: number },
+): Promise<void> {
   for (const entry of targets) {
     if (!ctx.inv.out.json) ctx.inv.out.note(ctx.inv.out.style(`== ${entry.name} ${exportName}`, "bold"));
     let r: PluginRun;
@@ -136,21 +170,6 @@ async function runAll(ctx: RunContext, exportName: string): Promise<CommandResul
     else if (r.exit === Exit.timeout) summary.timed_out++;
     else summary.failed++;
   }
-  const exit = summary.failed > 0 ? Exit.pluginFailed : summary.timed_out > 0 ? Exit.timeout : Exit.ok;
-  const data = { export: exportName, results, summary };
-  if (exit === Exit.ok) return { data };
-  return {
-    data,
-    exit,
-    error: {
-      code: exit === Exit.timeout ? FailCode.timeout : FailCode.failed,
-      message: `${
-        summary.failed + summary.timed_out
-      } of ${targets.length} plugins did not succeed on ${exportName}`,
-      cause: `${summary.failed} failed, ${summary.timed_out} timed out, ${summary.ok} ok`,
-      fix: "see each plugin's result above (or in data.results with --json)",
-    },
-  };
 }
 
 async function runOne(ctx: RunContext, entry: LockedPlugin, exportArg?: string): Promise<PluginRun> {
@@ -177,7 +196,7 @@ async function runOne(ctx: RunContext, entry: LockedPlugin, exportArg?: string):
       `create ${missing.length > 1 ? "them" : "it"} (e.g. \`mkdir -p ${missing[0].hostPath}\`) and run again`,
     );
   }
-  const sandbox = new Sandbox(spec);
+  const sandbox = ctx.pool ? ctx.pool.sandbox(spec) : new Sandbox(spec);
   // `new Worker` blocks this thread while the Worker's isolate is created: reported on its own, so
   // load_ms is the lock, manifest, cache and compile work only.
   const sandboxMs = performance.now() - t0;
@@ -207,7 +226,8 @@ async function runOne(ctx: RunContext, entry: LockedPlugin, exportArg?: string):
       },
     });
   } catch (e) {
-    sandbox.close();
+    // A pooled sandbox stays for the next plugin (a failed one is dead already and gets replaced).
+    if (!ctx.pool) sandbox.close();
     if (!(e instanceof SandboxError)) throw e;
     throw new SamuelError({
       code: FailCode.sandbox,
