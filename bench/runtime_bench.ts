@@ -7,7 +7,8 @@
  *   in-process, and the real thing: a `Sandbox` Worker started first (as run.ts does) + compile + run.
  *   Goal: in-process within 1.5x of the baseline.
  * - `warm <module>`: the module already compiled (a cache hit in a `samuel run` loop): instantiate + call,
- *   bare versus `invoke`, and `Sandbox` (a Worker per invocation is the outer wall's price).
+ *   bare versus `invoke`, `Sandbox` (a Worker per invocation is the outer wall's price), and a pooled
+ *   `Sandbox` as `samuel run --all` uses for plugins with identical grants (the Worker reused).
  * - `process`: whole-process `samuel run <plugin> health` against `deno run empty.ts`. Goal: within 2x.
  * - `limits`: a compute-heavy guest with and without the time probes (the meter). Goal: at most 15%.
  *
@@ -17,7 +18,7 @@
 
 import { wat2wasm } from "../tests/support/wat.ts";
 import { invoke, type InvokeRequest } from "../src/runtime/invoke.ts";
-import { Sandbox } from "../src/runtime/sandbox.ts";
+import { Sandbox, SandboxPool } from "../src/runtime/sandbox.ts";
 import { type ModuleInfo, preprocess } from "../src/runtime/preprocess/mod.ts";
 import { sandboxFromGrants } from "../src/runtime/sandbox_spec.ts";
 import { createMeter } from "../src/runtime/host/meter.ts";
@@ -133,6 +134,7 @@ const goBytes = await Deno.readFile(GO_WASM).catch(() => undefined);
 if (goBytes) subjects.push(subject("go-guide-wasm", goBytes as Uint8Array<ArrayBuffer>));
 else console.warn(`skipping go-guide-wasm: build it with ${GO_DIR}build.sh`);
 
+const pool = new SandboxPool();
 for (const s of subjects) {
   const big = s.original.length > MiB;
   const n = big ? 40 : 200;
@@ -188,6 +190,16 @@ for (const s of subjects) {
     async fn() {
       const req = request();
       await check(new Sandbox(req.spec).run(s.compiled, s.info, req));
+    },
+  });
+  // `samuel run --all`: plugins with identical grants share a Worker (one pool for the whole bench).
+  bench({
+    name: `pooled Sandbox Worker (run --all) + invoke, module compiled (${s.name})`,
+    group: `warm ${s.name}`,
+    n,
+    async fn() {
+      const req = request();
+      await check(pool.sandbox(req.spec).run(s.compiled, s.info, req));
     },
   });
 }
@@ -296,6 +308,7 @@ bench({
 });
 
 if (Deno.args.includes("--medians")) {
+  globalThis.addEventListener("unload", () => pool.close());
   const groups = new Map<string, { name: string; median: number; baseline: boolean }[]>();
   for (const def of registered) {
     const times: number[] = [];
