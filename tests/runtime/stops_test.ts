@@ -16,6 +16,7 @@ import { preprocess } from "../../src/runtime/preprocess/mod.ts";
 import { compile, request, spec, SPIN_WAT, type StopsReport, threads } from "./_stops_child.ts";
 
 const STOPS_CHILD = new URL("./_stops_child.ts", import.meta.url).pathname;
+const DENO_JSON = new URL("../../deno.json", import.meta.url).pathname;
 
 const COMMAND_WAT = (code: number) =>
   `(module
@@ -31,7 +32,7 @@ Deno.test("200 hard-timeout stops in one process: threads and RSS bounded, the n
   // say so (a sawtooth anywhere between ~100 and ~800 MiB here), so only a forced collection tells a
   // leak from garbage not yet collected.
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--v8-flags=--expose-gc", STOPS_CHILD, "200"],
+    args: ["run", "-A", "--config", DENO_JSON, "--v8-flags=--expose-gc", STOPS_CHILD, "200"],
     stdout: "piped",
     stderr: "piped",
   }).output();
