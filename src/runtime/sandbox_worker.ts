@@ -1,7 +1,8 @@
 /**
  * Entry point of the sandbox Worker: the outer wall (DESIGN.md section 5). The main thread starts this
  * Worker with Deno permissions no wider than the plugin's grants (`workerPermissions`), hands it the
- * compiled module, and this side runs `invoke` and posts the result back. A bug in our WASI host therefore
+ * compiled module, and this side runs `invoke` and posts the result back (one request at a time; a pooled
+ * Worker serves several, each with a fresh instance and fresh hosts). A bug in our WASI host therefore
  * still cannot read, write or connect beyond the grants: Deno refuses it here (`NotCapable`;
  * tests/runtime/outer_wall_test.ts calls the Deno APIs directly under these permissions).
  *
