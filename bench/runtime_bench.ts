@@ -2,7 +2,8 @@
  * The `samuel run` path, measured against bare V8 on the same bytes (DESIGN.md section 9, issue 4):
  *
  * - `cold <module>`: one invocation from pre-processed bytes: compile + host set-up + instantiate + WASI
- *   bootstrap (`_initialize`) + call `health`. Baseline: `new WebAssembly.Module` + `instantiate` + the
+ *   bootstrap (`_initialize`) + call `health`. Every compile sees bytes V8 has not seen (a nonce section),
+ *   so V8's in-process module cache cannot help. Baseline: `new WebAssembly.Module` + `instantiate` + the
  *   same calls with stub imports (a minimal WASI shim that lets `_initialize` succeed). Then `invoke`
  *   in-process, and the real thing: a `Sandbox` Worker started first (as run.ts does) + compile + run.
  *   Goal: in-process within 1.5x of the baseline.
@@ -52,6 +53,35 @@ interface Subject {
   info: ModuleInfo;
   bare: WebAssembly.Module;
   compiled: WebAssembly.Module;
+  /** `original` and `bytes` with a trailing nonce section, for cold compiles (see `fresh`). */
+  coldOriginal: Uint8Array<ArrayBuffer>;
+  coldBytes: Uint8Array<ArrayBuffer>;
+}
+
+const NONCE_DIGITS = 12;
+
+/** `bytes` plus a custom section `nonce` whose payload `fresh` rewrites before each cold compile. */
+function withNonceSection(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  const name = new TextEncoder().encode("nonce");
+  const out = new Uint8Array(bytes.length + 2 + 1 + name.length + NONCE_DIGITS);
+  out.set(bytes);
+  out[bytes.length] = 0; // custom section
+  out[bytes.length + 1] = 1 + name.length + NONCE_DIGITS; // size < 128: one LEB128 byte
+  out[bytes.length + 2] = name.length;
+  out.set(name, bytes.length + 3);
+  return out;
+}
+
+let nonce = 0;
+/**
+ * The same module under bytes V8 has never seen: V8 keeps compiled code per wire bytes inside a process,
+ * so compiling identical bytes again would measure a cache hit, not a cold compile. The Module copies the
+ * bytes when compiling, so rewriting the nonce in place afterwards is safe.
+ */
+function fresh(buf: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+  const digits = String(++nonce).padStart(NONCE_DIGITS, "0");
+  for (let i = 0; i < NONCE_DIGITS; i++) buf[buf.length - NONCE_DIGITS + i] = digits.charCodeAt(i);
+  return buf;
 }
 
 function subject(name: string, original: Uint8Array<ArrayBuffer>): Subject {
@@ -63,6 +93,8 @@ function subject(name: string, original: Uint8Array<ArrayBuffer>): Subject {
     info: pre.info,
     bare: new WebAssembly.Module(original),
     compiled: new WebAssembly.Module(pre.bytes),
+    coldOriginal: withNonceSection(original),
+    coldBytes: withNonceSection(pre.bytes),
   };
 }
 
@@ -144,7 +176,7 @@ for (const s of subjects) {
     baseline: true,
     n,
     fn() {
-      if (bareRun(new WebAssembly.Module(s.original)) !== 0) throw new Error("health failed");
+      if (bareRun(new WebAssembly.Module(fresh(s.coldOriginal))) !== 0) throw new Error("health failed");
     },
   });
   bench({
@@ -152,7 +184,7 @@ for (const s of subjects) {
     group: `cold ${s.name}`,
     n,
     async fn() {
-      await check(invoke(new WebAssembly.Module(s.bytes), s.info, request()));
+      await check(invoke(new WebAssembly.Module(fresh(s.coldBytes)), s.info, request()));
     },
   });
   bench({
@@ -162,7 +194,7 @@ for (const s of subjects) {
     async fn() {
       const req = request();
       const sandbox = new Sandbox(req.spec);
-      await check(sandbox.run(new WebAssembly.Module(s.bytes), s.info, req));
+      await check(sandbox.run(new WebAssembly.Module(fresh(s.coldBytes)), s.info, req));
     },
   });
 
