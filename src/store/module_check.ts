@@ -24,10 +24,8 @@ import {
   METER_MODULE,
   type ModuleInfo,
   preprocess,
-  PREPROCESSOR_VERSION,
 } from "../runtime/preprocess/mod.ts";
 import { PROTOCOL } from "../version.ts";
-import type { CacheVariant } from "./module_cache.ts";
 import { Exit, InstallCode, installError } from "./errors.ts";
 
 const MiB = 1024 * 1024;
@@ -85,14 +83,7 @@ export const WASI_PREVIEW1_FUNCTIONS: ReadonlySet<string> = new Set([
 export const WASI_MODULE = "wasi_snapshot_preview1";
 export const PROTOCOL_EXPORT = "samuel_protocol_version";
 
-/**
- * The cache variant the runtime loads for a plugin: current pre-processor, the manifest's memory cap,
- * with time/fuel probes (every plugin has a hard timeout). The runtime must use this same function so
- * the install-time fill is the entry it hits.
- */
-export function cacheVariant(maxMemoryMiB: number): CacheVariant {
-  return { preprocessor: PREPROCESSOR_VERSION, maxMemoryBytes: maxMemoryMiB * MiB, metered: true };
-}
+export { cacheVariant } from "./cache_variant.ts";
 
 /** One import the host cannot satisfy, in words. */
 export interface ImportProblem {

@@ -16,7 +16,7 @@ import type { ModuleInfo } from "../runtime/preprocess/mod.ts";
 import { Exit, SamuelError } from "../errors.ts";
 import { sha256Hex } from "./digest.ts";
 import { ModuleCache } from "./module_cache.ts";
-import { cacheVariant } from "./module_check.ts";
+import { cacheVariant } from "./cache_variant.ts";
 
 export interface RunnablePlugin {
   entry: LockedPlugin;

@@ -39,8 +39,7 @@ export { inspectModule, missingExports, unknownImports } from "./inspect.ts";
 export { METER_FIELD, METER_MODULE } from "./meter_probes.ts";
 export { capPagesFor, PAGE } from "./memory_cap.ts";
 
-/** Bump whenever the output for a given input can change; cached modules are keyed on it. */
-export const PREPROCESSOR_VERSION = "2";
+export { PREPROCESSOR_VERSION } from "./version.ts";
 
 export interface PreprocessOptions {
   /** Memory cap in bytes (rounded down to 64 KiB pages). */
