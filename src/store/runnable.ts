@@ -5,10 +5,11 @@
  *   pins and verifies its own bytes, so what runs is what was verified at install;
  * - on a miss the installed module is hashed and must equal samuel.lock's digest before it is
  *   pre-processed and cached (otherwise a swapped file would be cached under the trusted digest);
- * - the manifest is parsed `trusted` (no semver, no range checks: install did them).
+ * - the manifest copy is read for its module path and exports only (src/manifest/installed.ts): install
+ *   validated it, and grants and limits come from samuel.lock.
  */
 
-import { parseManifest, type WasmManifest } from "../manifest/mod.ts";
+import { type InstalledWasm, readInstalledWasm } from "../manifest/installed.ts";
 import type { ProjectConfig } from "../project/config.ts";
 import { findLockedPlugin, type LockedPlugin, readLockfile } from "../project/lockfile.ts";
 import { homePaths, join, pluginDir } from "../project/paths.ts";
@@ -20,7 +21,7 @@ import { cacheVariant } from "./cache_variant.ts";
 
 export interface RunnablePlugin {
   entry: LockedPlugin;
-  manifest: WasmManifest;
+  manifest: InstalledWasm;
   /** Pre-processed module bytes (memory cap and probes applied). */
   bytes: Uint8Array;
   info: ModuleInfo;
@@ -38,8 +39,8 @@ export const RunCode = {
   manifestMissing: "SAM-RUN-006",
 } as const;
 
-/** Reads the installed manifest copy (trusted: its digest is in samuel.lock). */
-export async function installedManifest(root: string, entry: LockedPlugin): Promise<WasmManifest> {
+/** Reads the installed manifest copy (trusted: install validated it; see src/manifest/installed.ts). */
+export async function installedManifest(root: string, entry: LockedPlugin): Promise<InstalledWasm> {
   const file = join(pluginDir(root, entry.name), "samuel-plugin.toml");
   let text: string;
   try {
@@ -53,18 +54,18 @@ export async function installedManifest(root: string, entry: LockedPlugin): Prom
       fix: "run `samuel install` to install exactly what samuel.lock records",
     });
   }
-  const parsed = await parseManifest(text, { file, trusted: true });
-  if (!parsed.manifest || parsed.manifest.kind !== "wasm") {
+  const manifest = readInstalledWasm(text);
+  if (!manifest || manifest.kind !== "wasm") {
     throw new SamuelError({
       code: RunCode.notWasm,
       exit: Exit.invalidInput,
-      message: `plugin ${entry.name} is a ${parsed.manifest?.kind ?? "broken"} plugin, not a wasm plugin`,
+      message: `plugin ${entry.name} is a ${manifest?.kind || "broken"} plugin, not a wasm plugin`,
       fix: entry.kind === "skill"
         ? "skill plugins are read, not run: see their SKILL.md under .samuel/plugins/"
         : "reinstall it with `samuel install`",
     });
   }
-  return parsed.manifest;
+  return manifest;
 }
 
 /** The lock entry of an installed plugin, or a clear error naming what is installed. */
@@ -105,7 +106,7 @@ export async function loadRunnable(
     };
   }
   cache.record(found.corrupt ? "c" : "m");
-  const file = join(pluginDir(root, entry.name), manifest.wasm.module);
+  const file = join(pluginDir(root, entry.name), manifest.module);
   let source: Uint8Array;
   try {
     source = await Deno.readFile(file);

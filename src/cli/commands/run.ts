@@ -101,7 +101,7 @@ async function runAll(ctx: RunContext, exportName: string): Promise<CommandResul
     if (entry.kind !== "wasm") continue;
     const manifest = await installedManifest(ctx.root, entry).catch(() => undefined);
     // A plugin whose files are missing is still attempted, so its failure is reported, not skipped.
-    if (!manifest || manifest.wasm.exports.includes(exportName)) targets.push(entry);
+    if (!manifest || manifest.exports.includes(exportName)) targets.push(entry);
   }
   if (targets.length === 0) {
     throw invalidInput(
@@ -206,7 +206,7 @@ async function runOne(ctx: RunContext, entry: LockedPlugin, exportArg?: string):
   let loadMs: number;
   try {
     plugin = await loadRunnable(ctx.root, entry, ctx.config);
-    const exports = plugin.manifest.wasm.exports;
+    const exports = plugin.manifest.exports;
     exportName = exportArg ?? exports[0];
     if (!exports.includes(exportName)) {
       throw invalidInput(
