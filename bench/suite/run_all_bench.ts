@@ -52,7 +52,7 @@ async function samuelLoop(wall: boolean): Promise<void> {
   const targets = [];
   for (const entry of lock.plugins) {
     const manifest = await installedManifest(root, entry);
-    if (manifest.wasm.exports.includes("health")) targets.push(entry);
+    if (manifest.exports.includes("health")) targets.push(entry);
   }
   if (targets.length !== PLUGINS) throw new Error(`expected ${PLUGINS} plugins, found ${targets.length}`);
   for (const entry of targets) {
