@@ -7,12 +7,13 @@
  * Worker (measured: ~0.3 ms per invocation on a reused Worker against ~20 ms for a new one, most of it
  * `new Worker()` itself, which blocks the calling thread ~10 ms while the isolate is created).
  *
- * Stopping: a guest running wasm code stops itself at the hard deadline (the meter makes it trap), and
- * host calls are bounded by the deadlines, so the Worker answers. What the meter cannot interrupt is a
- * guest blocked in `memory.atomic.wait` with no timeout on a shared memory: if the Worker does not answer
- * within a grace period after the hard deadline, it is terminated and the invocation is reported as a
- * `timeout` like any other (exit 7; a note in the report says why). Deno cannot reclaim a thread blocked
- * that way, so this last resort may leave it until the process exits (tests/runtime/stops_test.ts).
+ * Stopping: a guest running wasm code stops itself at the hard deadline (the meter makes it trap, and
+ * `memory.atomic.wait` is rewritten to wait in slices the meter can end), and host calls are bounded by
+ * the deadlines, so the Worker answers. Should it still not answer within a grace period after the hard
+ * deadline (a bug in a host, say), it is terminated and the invocation is reported as a `timeout` like
+ * any other (exit 7; a note in the report says why). A thread blocked in something `Worker.terminate()`
+ * cannot interrupt (an unmetered `memory.atomic.wait`) would stay until the process exits, which is why
+ * waits are metered (tests/runtime/stops_test.ts).
  */
 
 import type { InvocationResult, InvokeRequest } from "./invoke.ts";
@@ -164,7 +165,7 @@ function stuckResult(request: Omit<InvokeRequest, "logSink">, elapsedMs: number)
     outcome: "timeout",
     export: request.exportName,
     message: `did not stop at the hard timeout of ${spec.hardTimeoutMs} ms: it was blocked where the time ` +
-      `limit cannot reach (e.g. memory.atomic.wait without a timeout), so its sandbox was terminated ` +
+      `limit cannot reach (a host call stuck past every bound), so its sandbox was terminated ` +
       `after ${Math.round(elapsedMs)} ms`,
     stdout: new Uint8Array(),
     stderr: new Uint8Array(),

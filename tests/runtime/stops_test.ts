@@ -5,7 +5,8 @@
  * RSS stays bounded, and the next invocation runs normally. The same through `Sandbox` (one Worker per
  * invocation): the Workers end, their threads are gone. Also: `_start` with `proc_exit(0)` is a clean end,
  * a non-zero `proc_exit` is a plugin error, a guest catching everything cannot swallow the stop, and a
- * module missing an import reports a link error instead of crashing.
+ * module missing an import reports a link error instead of crashing; a guest blocked in
+ * `memory.atomic.wait` is stopped by the meter as well.
  */
 
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
@@ -101,10 +102,12 @@ Deno.test("a module whose imports the host does not provide fails to link, repor
   assertMatch(r.message ?? "", /teleport/);
 });
 
-// The time probes cannot interrupt `memory.atomic.wait` and `Worker.terminate()` does not wake it either:
-// the blocked thread stays (idle) until the process exits, which `samuel` does with `Deno.exit`. What
-// must hold: the invocation ends as a timeout shortly after the grace period, and the process goes on.
-Deno.test("a guest blocked in memory.atomic.wait: the sandbox ends it as a timeout, the process goes on", async () => {
+// A probe cannot interrupt `memory.atomic.wait` and `Worker.terminate()` does not wake it either (a
+// thread blocked there stayed until the process exited), so the rewriter replaces each wait with one
+// that waits in slices and asks the meter between them (meter_probes.ts). The fixture waits forever,
+// once, with no loop around it: the meter must stop it like any spinning guest, well before the
+// watchdog's grace period, and its Worker's thread must not be left behind.
+Deno.test("a guest blocked in memory.atomic.wait: the meter stops it at the hard timeout, no thread is left", async () => {
   const built = await new Deno.Command("bash", {
     args: [new URL("../fixtures/runtime/build.sh", import.meta.url).pathname],
   })
@@ -114,14 +117,24 @@ Deno.test("a guest blocked in memory.atomic.wait: the sandbox ends it as a timeo
   if (!built.success || !bytes) return console.warn("skipped: clang missing");
   const pre = preprocess(bytes, { maxMemoryBytes: 16 << 20, meter: true });
   const module = new WebAssembly.Module(pre.bytes);
+  const warm = await new Sandbox(spec(1000, "health")).run(module, pre.info, request(1000, "health"));
+  assertEquals(warm.outcome, "ok");
+  await settle();
+  const threads0 = threads();
   const t0 = performance.now();
   const r = await new Sandbox(spec(100, "wait")).run(module, pre.info, request(100, "wait"), {
-    graceMs: 300,
+    graceMs: 2_000,
   });
   const ms = performance.now() - t0;
+  // A clean timeout from the meter (exit 7), not the watchdog's: no termination note, and in time.
   assertEquals(r.outcome, "timeout");
-  assertMatch(r.message ?? "", /memory\.atomic\.wait/);
-  assert(ms < 1500, `took ${ms} ms`);
+  assertEquals(r.message, "stopped at the hard timeout of 100 ms");
+  assert(!r.report.notes.some((n) => /terminated/.test(n)), JSON.stringify(r.report.notes));
+  assert(r.report.meter_refills > 0, `refills: ${r.report.meter_refills}`);
+  assert(ms < 1000, `took ${ms} ms`);
+  await settle();
+  const threads1 = threads();
+  assert(threads1 <= threads0 + 2, `threads ${threads0} -> ${threads1}`);
   const next = await new Sandbox(spec(1000, "health")).run(module, pre.info, request(1000, "health"));
   assertEquals(next.outcome, "ok");
 });

@@ -15,10 +15,13 @@
  * - Fuel (`fuel` set): the budget per refill is fixed, so the number of refills for a given input is the
  *   same on every run; the guest stops with `stopped = "fuel"` once it asks for more than `fuel` refills.
  *   The hard deadline still applies.
+ * - `memory.atomic.wait32/64` runs in slices of at most 10 ms with a refill between slices (the rewriter
+ *   wraps each wait), so a guest waiting forever stops within one slice of the hard deadline. In fuel
+ *   mode a wait costs one refill per elapsed slice of its own timeout (not of the clock), so it stays
+ *   deterministic; an infinite wait runs out of fuel.
  * What it cannot interrupt (the host must bound these itself): a blocking host import (WASI reads,
- * `net_outbound`: bound them with the soft deadline), `memory.atomic.wait` (give it a timeout),
- * `memory.grow` (bounded by the memory cap) and a single huge bulk operation (bounded by the memory cap:
- * at most one pass over max_memory).
+ * `net_outbound`: bound them with the soft deadline), `memory.grow` (bounded by the memory cap) and a
+ * single huge bulk operation (bounded by the memory cap: at most one pass over max_memory).
  */
 
 /** Budget per refill in fuel mode, and the adaptive mode's starting budget. */

@@ -23,6 +23,20 @@
  *   loops use the global directly.
  * - A branch-hint section marks the probes' branches unlikely, so V8 lays the slow paths out of line.
  *
+ * Waits: no probe can interrupt `memory.atomic.wait32/64`, and a guest waiting with no timeout on a shared
+ * memory (nothing can notify it: a sandbox runs one thread) blocked its Worker thread past the hard
+ * deadline, which `Worker.terminate()` does not reclaim. Each wait is replaced by a call to a wrapper
+ * (see `emitWaitWrapper`) that performs the same wait in slices of at most WAIT_SLICE_NS (10 ms) and
+ * calls `refill` between slices, so the guest traps at most one slice after its deadline. We chose a
+ * wrapper that keeps waiting over merely clamping the timeout (`min_u(timeout, 10 ms)` before the
+ * instruction) because the wasm threads spec has no spurious wake-ups: a clamped infinite wait would
+ * return 2 ("timed-out"), which an infinite wait never does, and a 1 s sleep built on a wait would last
+ * 10 ms. With the wrapper the results are unchanged: 0 or 1 as returned, 2 only once the guest's own
+ * timeout has elapsed. (A notify landing between two slices is missed, but the re-wait then sees the
+ * changed value and returns 1, as a futex protocol expects; and no other thread exists to notify.) One
+ * wrapper per distinct wait (opcode and memarg) is appended after the defined functions, so no existing
+ * function index moves; modules without waits get none and are rewritten exactly as before.
+ *
  * The added import shifts every defined function index by one: this file renumbers `call`, `return_call`
  * and `ref.func` in code; renumber.ts does the other sections. Branch-hint sections (keyed by code offsets
  * that move) are dropped and replaced by ours.
@@ -31,10 +45,10 @@
 import { malformed, unsupported } from "./errors.ts";
 import type { ParsedModule } from "./inspect.ts";
 import { type CallInfo, planProbes } from "./call_graph.ts";
-import { readBlockType, skipInstruction, skipValType } from "./instructions.ts";
+import { readBlockType, skipInstruction, skipMemArg, skipValType } from "./instructions.ts";
 import { shiftFunctionIndices } from "./renumber.ts";
 import { Reader, u32At } from "./reader.ts";
-import { findSection, putSection, SectionId } from "./sections.ts";
+import { findSection, lebSize, putSection, SectionId } from "./sections.ts";
 import { Writer } from "./writer.ts";
 
 export const METER_MODULE = "samuel:meter";
@@ -42,6 +56,11 @@ export const METER_FIELD = "refill";
 
 /** Units charged per byte (or element) of a bulk operation: `length >>> BULK_SHIFT`, one per 64. */
 export const BULK_SHIFT = 6;
+
+/** Longest slice of a `memory.atomic.wait` between two meter checks: 10 ms, in nanoseconds. */
+export const WAIT_SLICE_NS = 10_000_000n;
+
+const WAIT32 = 0xfe << 12 | 1, WAIT64 = 0xfe << 12 | 2;
 
 interface Ctx {
   nImp: number;
@@ -57,6 +76,11 @@ interface Ctx {
   /** Offsets of the probes' branches per function, for the branch-hint section (all "unlikely"). */
   branchHints?: { func: number; offsets: number[] }[];
   typeIndexFor(paramsRaw: Uint8Array, resultsRaw: Uint8Array): number;
+  /** Defined functions of the input: the first wait wrapper's index is `nImp + 1 + nDefined`. */
+  nDefined: number;
+  /** One wait wrapper per distinct wait instruction (opcode and memarg), in order of first use. */
+  waits: { sub: number; memarg: Uint8Array }[];
+  waitIndex: Map<string, number>;
 }
 
 export interface MeterProbeOptions {
@@ -103,6 +127,9 @@ export function insertMeter(m: ParsedModule, options: MeterProbeOptions = {}): v
       }
       return idx;
     },
+    nDefined: m.funcTypes.length,
+    waits: [],
+    waitIndex: new Map(),
   };
   const refillType = ctx.typeIndexFor(new Uint8Array([0]), new Uint8Array([1, 0x7f]));
 
@@ -123,6 +150,23 @@ export function insertMeter(m: ParsedModule, options: MeterProbeOptions = {}): v
   if (code) {
     ctx.branchHints = options.branchHints === false ? undefined : [];
     putSection(sections, SectionId.code, rewriteCode(code, m.funcTypes, ctx));
+    if (ctx.waits.length > 0) {
+      // The wait wrappers' types, after the defined functions (so no function index moves).
+      const src = payloadOf(SectionId.function)!;
+      const r = new Reader(src);
+      const w = new Writer(src.length + ctx.waits.length * 2 + 8);
+      w.u32(r.u32() + ctx.waits.length);
+      w.bytes(src, r.pos);
+      for (const { sub } of ctx.waits) {
+        w.u32(
+          ctx.typeIndexFor(
+            new Uint8Array([3, 0x7f, sub === 1 ? 0x7f : 0x7e, 0x7e]),
+            new Uint8Array([1, 0x7f]),
+          ),
+        );
+      }
+      putSection(sections, SectionId.function, w.finish());
+    }
     if (ctx.branchHints?.length) {
       // Branch hints (metadata.code.branch_hint) tell V8 the probes' slow paths are cold; they must come
       // before the code section. Offsets are relative to the start of each body (its locals vector).
@@ -226,7 +270,76 @@ function rewriteCode(src: Uint8Array, funcTypes: number[], ctx: Ctx): Uint8Array
       out.bytes(src, scan.start, scan.end);
     }
   }
-  return out.finish();
+  if (ctx.waits.length === 0) return out.finish();
+  const all = new Writer(out.len + ctx.waits.length * 64 + 8);
+  all.u32(n + ctx.waits.length);
+  all.bytes(out.buf, lebSize(n), out.len);
+  for (const { sub, memarg } of ctx.waits) {
+    body.len = 0;
+    emitWaitWrapper(body, sub, memarg, ctx.refill);
+    all.u32(body.len);
+    all.bytes(body.buf, 0, body.len);
+  }
+  return all.finish();
+}
+
+/**
+ * The body of `(func (param $addr i32) (param $expected i32|i64) (param $timeout i64) (result i32))`,
+ * which stands in for one `memory.atomic.wait32/64` (same memarg): it waits in slices of at most
+ * WAIT_SLICE_NS and asks the meter between slices, trapping like any probe when told to stop.
+ *
+ *   loop $slice
+ *     $r = wait($addr, $expected, min_u($timeout, SLICE))      ;; infinite (negative) is huge unsigned
+ *     if ($r != 2) return $r                                    ;; woken, or not equal
+ *     if ($timeout <=u SLICE) return 2                          ;; the guest's own timeout has elapsed
+ *     if ($timeout > 0) $timeout -= SLICE                       ;; finite: the slice counts; infinite stays
+ *     if (refill() == 0) unreachable
+ *     br $slice
+ *   end
+ *   unreachable
+ *
+ * The remaining timeout goes down by one slice per timed-out slice, not by the clock, so the number of
+ * refills a wait costs depends only on its timeout (fuel stays deterministic), and the total time waited
+ * is never shorter than asked.
+ */
+function emitWaitWrapper(out: Writer, sub: number, memarg: Uint8Array, refill: number): void {
+  const slice = () => {
+    out.u8(0x42);
+    writeS64(out, WAIT_SLICE_NS);
+  };
+  out.u32(1), out.u32(1), out.u8(0x7f); // (local $r i32)
+  out.u8(0x03), out.u8(0x40);
+  out.u8(0x20), out.u8(0), out.u8(0x20), out.u8(1);
+  out.u8(0x20), out.u8(2), slice(), out.u8(0x20), out.u8(2), slice(), out.u8(0x54), out.u8(0x1b); // lt_u; select
+  out.u8(0xfe), out.u32(sub), out.bytes(memarg);
+  out.u8(0x22), out.u8(3), out.u8(0x41), out.u8(2), out.u8(0x47); // local.tee $r; i32.const 2; i32.ne
+  out.u8(0x04), out.u8(0x40), out.u8(0x20), out.u8(3), out.u8(0x0f), out.u8(0x0b);
+  out.u8(0x20), out.u8(2), slice(), out.u8(0x58); // i64.le_u
+  out.u8(0x04), out.u8(0x40), out.u8(0x41), out.u8(2), out.u8(0x0f), out.u8(0x0b);
+  out.u8(0x20), out.u8(2), out.u8(0x42), out.u8(0), out.u8(0x55); // i64.gt_s
+  out.u8(0x04),
+    out.u8(0x40),
+    out.u8(0x20),
+    out.u8(2),
+    slice(),
+    out.u8(0x7d),
+    out.u8(0x21),
+    out.u8(2),
+    out.u8(0x0b);
+  out.u8(0x10), out.u32(refill), out.u8(0x45);
+  out.u8(0x04), out.u8(0x40), out.u8(0x00), out.u8(0x0b);
+  out.u8(0x0c), out.u8(0);
+  out.u8(0x0b), out.u8(0x00), out.u8(0x0b);
+}
+
+/** Signed LEB128 of a non-negative bigint below 2^63. */
+function writeS64(out: Writer, v: bigint): void {
+  for (;;) {
+    const b = Number(v & 0x7fn);
+    v >>= 7n;
+    if (v === 0n && (b & 0x40) === 0) return out.u8(b);
+    out.u8(b | 0x80);
+  }
 }
 
 const EV_STRUCT = 1, EV_LOOP = 2, EV_BRANCH = 3, EV_CALL = 4, EV_FUNC_IDX = 5, EV_OTHER = 6, EV_VAR = 7;
@@ -273,6 +386,8 @@ interface BodyScan extends CallInfo {
   hasLoop: boolean;
   hasBulk: boolean;
   hasFuncIdx: boolean;
+  /** Contains `memory.atomic.wait32/64`, which pass 2 replaces with a call to a wrapper. */
+  hasWait: boolean;
   /** Offsets of the instructions pass 2 must look at. */
   events: Int32Array;
 }
@@ -301,7 +416,7 @@ function scanBody(
     skipValType(r);
   }
   const codeStart = r.pos;
-  let hasLoop = false, hasBulk = false, hasFuncIdx = false, opaqueCalls = false;
+  let hasLoop = false, hasBulk = false, hasFuncIdx = false, hasWait = false, opaqueCalls = false;
   const callees: number[] = [];
   let events = scratch.events;
   let nEvents = 0;
@@ -331,6 +446,8 @@ function scanBody(
       }
     } else if (BULK.has(op)) {
       hasBulk = true;
+    } else if (op === WAIT32 || op === WAIT64) {
+      hasWait = true;
     } else continue;
     if (nEvents === events.length) {
       const bigger = new Int32Array(events.length * 2);
@@ -349,6 +466,7 @@ function scanBody(
     hasLoop,
     hasBulk,
     hasFuncIdx,
+    hasWait,
     callees,
     opaqueCalls,
     hasProbes: hasLoop || hasBulk,
@@ -371,10 +489,10 @@ function emitBody(
   stackIn: Int32Array,
   hints: number[] | undefined,
 ): boolean {
-  const { end, nDecl, declStart, codeStart, nLocals, hasLoop, hasBulk, hasFuncIdx, events } = scan;
+  const { end, nDecl, declStart, codeStart, nLocals, hasLoop, hasBulk, hasFuncIdx, hasWait, events } = scan;
   const nEvents = events.length;
   const metered = probeEntry || hasLoop || hasBulk;
-  if (!metered && !hasFuncIdx) return false;
+  if (!metered && !hasFuncIdx && !hasWait) return false;
   // V8 allows 50 000 locals per function; the probes add two.
   if (metered && nLocals + 2 > 50_000) {
     throw unsupported("a function with more than 49 998 locals", scan.start);
@@ -616,6 +734,25 @@ function emitBody(
         chargeBulk(local);
         span = at;
         break;
+      case 0xfe: { // memory.atomic.wait32/64 (the only 0xFE events): call its wrapper instead
+        r.pos++;
+        const sub = r.u32();
+        const mStart = r.pos;
+        skipMemArg(r);
+        const memarg = buf.subarray(mStart, r.pos);
+        const key = `${sub}:${memarg.join(",")}`;
+        let k = ctx.waitIndex.get(key);
+        if (k === undefined) {
+          k = ctx.waits.length;
+          ctx.waits.push({ sub, memarg });
+          ctx.waitIndex.set(key, k);
+        }
+        // The wrapper uses neither the counter nor its local (it asks `refill` itself): no sync needed.
+        out.bytes(buf, span, at);
+        out.u8(0x10), out.u32(nImp + 1 + ctx.nDefined + k);
+        span = r.pos;
+        break;
+      }
     }
   }
   out.bytes(buf, span, end);
