@@ -13,6 +13,7 @@
  */
 
 import { basename, dirname, join } from "./paths.ts";
+import { exists } from "./fs.ts";
 
 /** Writes the content through an open file; lets callers stream large data (and tests inject failures). */
 export type FileWriter = (file: Deno.FsFile) => Promise<void>;
@@ -233,16 +234,6 @@ export interface DirSwap {
   commit(): Promise<void>;
   /** Puts the previous folder back (removing the new one). Safe to call once; no-op after commit. */
   rollback(): Promise<void>;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
 }
 
 /**

@@ -19,6 +19,7 @@
 
 import { Exit, invalidInput, SamuelError } from "../errors.ts";
 import { projectPaths } from "./paths.ts";
+import { envGet } from "../env.ts";
 
 /** Default bounded wait before giving up with exit code 5. */
 export const DEFAULT_LOCK_WAIT_MS = 10_000;
@@ -53,14 +54,6 @@ export interface LockOptions {
 }
 
 const encoder = new TextEncoder();
-
-function envGet(key: string): string | undefined {
-  try {
-    return Deno.env.get(key);
-  } catch {
-    return undefined;
-  }
-}
 
 /** The effective wait: explicit option, else `SAMUEL_LOCK_WAIT_MS`, else the default. */
 export function lockWaitMs(explicit?: number, env: (key: string) => string | undefined = envGet): number {

@@ -15,16 +15,12 @@
  * | `SAMUEL_HOME`                | `~/.samuel`                          | read through `src/project/paths.ts`      |
  */
 
+import { envGet } from "../env.ts";
+
 /** Reads one variable; a missing `--allow-env` permission reads as unset. */
 export type EnvGetter = (key: string) => string | undefined;
 
-export function envGet(key: string): string | undefined {
-  try {
-    return Deno.env.get(key);
-  } catch {
-    return undefined;
-  }
-}
+export { envGet };
 
 export const DEFAULT_GITHUB_API_URL = "https://api.github.com";
 export const DEFAULT_GITHUB_DOWNLOAD_URL = "https://github.com";

@@ -41,6 +41,7 @@ import { type CacheStats, ModuleCache } from "./module_cache.ts";
 import { buildForCache, cacheVariant } from "./module_check.ts";
 import { hasPendingTransaction } from "./transaction.ts";
 import type { ModuleInfo } from "../runtime/preprocess/mod.ts";
+import { existsQuiet } from "../project/fs.ts";
 
 export type CheckStatus = "ok" | "warn" | "fail";
 
@@ -130,15 +131,6 @@ function rel(root: string, path: string): string {
   return path.startsWith(root + "/") ? path.slice(root.length + 1) : path;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Runs every check; never throws for a broken project (that is what it reports). */
 export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   const { root } = opts;
@@ -189,7 +181,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
 
   if (config?.exists) {
     add(
-      await exists(paths.stateGitignore)
+      await existsQuiet(paths.stateGitignore)
         ? { id: "project.gitignore", status: "ok", message: ".samuel/.gitignore is present" }
         : {
           id: "project.gitignore",
@@ -346,7 +338,7 @@ async function checkPlugin(
   const id = (what: string) => `plugin.${name}.${what}`;
   const reinstall = "run `samuel install` to restore exactly what samuel.lock records";
 
-  if (!(await exists(dir))) {
+  if (!(await existsQuiet(dir))) {
     add({
       id: id("files"),
       status: "fail",
@@ -417,7 +409,7 @@ async function checkPlugin(
   if (manifest.kind === "skill") {
     const skillEntry = join(dir, manifest.skill.entry);
     add(
-      await exists(skillEntry)
+      await existsQuiet(skillEntry)
         ? { id: id("skill"), status: "ok", plugin: name, message: `${rel(root, skillEntry)} is present` }
         : {
           id: id("skill"),

@@ -14,6 +14,7 @@ import { grantsJson } from "./grants.ts";
 import { installedIntact, verificationJson } from "./install.ts";
 import type { Reporter } from "./review.ts";
 import { repairIfNeeded } from "./transaction.ts";
+import { existsQuiet } from "../project/fs.ts";
 
 export type PluginStatus = "ok" | "files-missing" | "files-changed" | "not-installed";
 
@@ -30,15 +31,6 @@ export interface ListedPlugin {
   installed_at: string | null;
   dir: string;
   locked: LockedPlugin | null;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Repairs a killed process's leftovers when the lock is free; true when a change is in flight. */
@@ -83,7 +75,7 @@ export async function listPlugins(
     }
     const status: PluginStatus = (await installedIntact(root, locked))
       ? "ok"
-      : (await exists(dir))
+      : (await existsQuiet(dir))
       ? "files-changed"
       : "files-missing";
     plugins.push({

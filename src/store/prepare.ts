@@ -17,6 +17,7 @@ import { Exit, InstallCode, installError } from "./errors.ts";
 import { fetchSource, githubRepoOf, registriesFor } from "./fetch.ts";
 import { grantsOf } from "./grants.ts";
 import type { Reporter } from "./review.ts";
+import { envGet } from "../env.ts";
 
 /** One file to place in the plugin folder: bytes, or a file to copy. */
 export interface StagedFile {
@@ -59,14 +60,6 @@ export interface PrepareOptions {
 }
 
 const encoder = new TextEncoder();
-
-function envGet(key: string): string | undefined {
-  try {
-    return Deno.env.get(key);
-  } catch {
-    return undefined;
-  }
-}
 
 /** Why verification is skipped, or undefined when it must run. */
 export function unsignedReason(opts: PrepareOptions): string | undefined {

@@ -13,6 +13,7 @@ import { pluginDir } from "../project/paths.ts";
 import { Exit, InstallCode, installError } from "./errors.ts";
 import type { Reporter } from "./review.ts";
 import { applyChange, recoverInterrupted } from "./transaction.ts";
+import { existsQuiet } from "../project/fs.ts";
 
 export interface UninstallReport {
   name: string;
@@ -20,15 +21,6 @@ export interface UninstallReport {
   removed: { files: boolean; config_entry: boolean; lock_entry: boolean };
   dir: string;
   dry_run: boolean;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export async function uninstallPlugin(
@@ -45,7 +37,7 @@ export async function uninstallPlugin(
     const locked = findLockedPlugin(lock, name);
     const inConfig = config.plugins.some((p) => p.name === name);
     const dir = pluginDir(root, name);
-    const hasDir = await exists(dir);
+    const hasDir = await existsQuiet(dir);
     if (!locked && !inConfig && !hasDir) {
       const known = [...new Set([...lock.plugins.map((p) => p.name), ...config.plugins.map((p) => p.name)])];
       throw installError(
