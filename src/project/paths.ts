@@ -95,6 +95,20 @@ export function absolute(path: string, base?: string): string {
   return isAbsolute(path) ? path : join(base ?? Deno.cwd(), path);
 }
 
+/**
+ * `given` made absolute against `cwd` and normalised lexically: no `.` or `..` segments (`..` at the root
+ * stays at the root), no trailing slash. Links are not followed: this names what the user typed.
+ */
+export function resolvePath(cwd: string, given: string): string {
+  const parts: string[] = [];
+  for (const part of (given.startsWith("/") ? given : `${cwd}/${given}`).split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") parts.pop();
+    else parts.push(part);
+  }
+  return "/" + parts.join("/");
+}
+
 function isFile(path: string): boolean {
   try {
     return Deno.statSync(path).isFile;

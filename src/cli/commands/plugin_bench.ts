@@ -33,6 +33,7 @@ import { sandboxFromGrants } from "../../runtime/sandbox_spec.ts";
 import { grantsOf } from "../../store/grants.ts";
 import { buildForCache } from "../../store/module_check.ts";
 import { buildHint, checkModuleAgainstManifest, modulePath, readModule } from "../plugin_module.ts";
+import { resolvePath } from "../../project/paths.ts";
 
 /** The cold-start budget of one invocation (DESIGN.md section 9: "well under the seed's 50 ms"). */
 export const BUDGET_MS = 50;
@@ -210,7 +211,7 @@ export async function run(inv: Invocation): Promise<CommandResult> {
     );
   }
   const runs = runsFlag(inv.flags["runs"]);
-  const dir = absolute(inv.cwd, inv.args[0] ?? ".");
+  const dir = resolvePath(inv.cwd, inv.args[0] ?? ".");
   const loaded = await loadManifest(dir);
   const manifest = loaded.manifest;
   const pluginDir = loaded.file.slice(0, loaded.file.lastIndexOf("/") + 1);
@@ -330,7 +331,7 @@ function runsFlag(value: unknown): number {
 async function readInput(value: unknown, cwd: string): Promise<Uint8Array> {
   if (typeof value !== "string") return new Uint8Array();
   try {
-    return await Deno.readFile(absolute(cwd, value));
+    return await Deno.readFile(resolvePath(cwd, value));
   } catch (e) {
     throw invalidInput(
       BenchCode.input,
@@ -338,15 +339,4 @@ async function readInput(value: unknown, cwd: string): Promise<Uint8Array> {
       "pass an existing file with --input (the same input is given to every run)",
     );
   }
-}
-
-/** `given` made absolute against `cwd`, without `.`/`..` segments. */
-function absolute(cwd: string, given: string): string {
-  const parts: string[] = [];
-  for (const part of (given.startsWith("/") ? given : `${cwd}/${given}`).split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") parts.pop();
-    else parts.push(part);
-  }
-  return "/" + parts.join("/");
 }

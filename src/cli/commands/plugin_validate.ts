@@ -36,6 +36,7 @@ import {
   type ModuleSummary,
   readModule,
 } from "../plugin_module.ts";
+import { resolvePath } from "../../project/paths.ts";
 
 export async function run(inv: Invocation): Promise<CommandResult> {
   if (inv.args.length > 1) {
@@ -46,7 +47,7 @@ export async function run(inv: Invocation): Promise<CommandResult> {
     );
   }
   const given = inv.args[0] ?? ".";
-  const path = await manifestPath(resolve(inv.cwd, given));
+  const path = await manifestPath(resolvePath(inv.cwd, given));
   const file = displayPath(path, inv.cwd);
 
   const read = await readManifestText(path);
@@ -197,17 +198,6 @@ function report(out: Output, problems: readonly Problem[]): void {
     out.line(`${formatProblem(p)} [${label} ${p.code}]`);
     out.line(`  fix: ${p.fix}`);
   }
-}
-
-/** `given` made absolute against `cwd`, without `.`/`..` segments or a trailing slash. */
-function resolve(cwd: string, given: string): string {
-  const parts: string[] = [];
-  for (const part of (given.startsWith("/") ? given : `${cwd}/${given}`).split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") parts.pop();
-    else parts.push(part);
-  }
-  return "/" + parts.join("/");
 }
 
 /** `path` relative to `cwd` when it is inside it, so problems read `samuel-plugin.toml:3`. */
