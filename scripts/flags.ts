@@ -2,8 +2,9 @@
  * The single source of truth for the Deno flags `samuel` runs with: the `samuel` task, `deno compile`
  * (the shipped binary carries exactly these), the test harness (`RUN_FLAGS` in tests/support/cli.ts),
  * the benches (`SAMUEL_FLAGS` in bench/support/process.ts), the release workflow and the documented
- * `deno run https://…/main.ts` line. Those places hold literal copies (a task string in deno.json cannot
- * import anything); tests/dist/permissions_test.ts asserts that every copy equals this file and runs real
+ * `deno run https://…/main.ts` line. The TypeScript users import from here; the deno.json task, the
+ * workflows and the docs hold literal copies (they cannot import anything); tests/dist/permissions_test.ts
+ * asserts that every copy equals this file and runs real
  * commands under exactly these flags, so a missing grant fails a test here instead of a user's binary.
  *
  * Why each flag (read from the code, then proven by the permission test):

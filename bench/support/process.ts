@@ -3,17 +3,12 @@
  * bench measures what a user's shell measures, start-up included.
  */
 
+import { RUN_FLAGS } from "../../scripts/flags.ts";
+
 export const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
-export const SAMUEL_FLAGS = [
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-net",
-  "--allow-sys=hostname",
-  "--no-prompt",
-  "--unstable-worker-options",
-];
+/** The flags samuel ships with (scripts/flags.ts is their single source). */
+export const SAMUEL_FLAGS: readonly string[] = RUN_FLAGS;
 
 /** Runs a command to completion, failing loudly when it does not exit 0 (a broken bench is no bench). */
 export async function runToEnd(cmd: string, args: string[], cwd?: string): Promise<void> {

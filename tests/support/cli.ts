@@ -4,18 +4,12 @@
  * parsed `--json` envelope when there is one.
  */
 
+import { RUN_FLAGS } from "../../scripts/flags.ts";
+
 export const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
-/** The flags samuel ships with: a copy of scripts/flags.ts (tests/dist/permissions_test.ts checks it). */
-export const RUN_FLAGS = [
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-net",
-  "--allow-sys=hostname",
-  "--no-prompt",
-  "--unstable-worker-options",
-];
+/** The flags samuel ships with (scripts/flags.ts is their single source). */
+export { RUN_FLAGS };
 
 export interface CliResult {
   code: number;
