@@ -70,20 +70,6 @@ Deno.test("an unknown flag exits 2 with a hint; a missing value is named", async
   assertStringIncludes(missing.json.error.message, "--timeout");
 });
 
-Deno.test("a verb not built yet says not implemented yet with exit 1", async () => {
-  const { forIssue } = await import("../../src/cli/commands/not_implemented.ts");
-  const { Output } = await import("../../src/cli/output.ts");
-  const out = new Output({ json: true, color: false, verbose: false });
-  const global = { json: true, verbose: false, color: false, strict: false, yes: false };
-  try {
-    await forIssue("9").run({ args: ["x"], flags: {}, raw: ["x"], global, out, cwd: Deno.cwd() });
-    assert(false, "expected a rejection");
-  } catch (e) {
-    const err = e as { code: string; exit: number; message: string };
-    assertEquals([err.code, err.exit, err.message], ["SAM-CLI-010", 1, "not implemented yet"]);
-  }
-});
-
 Deno.test("user errors show no stack trace unless --verbose", async () => {
   const plain = await runCli(["instal"]);
   assert(!plain.stderr.includes("    at "), plain.stderr);
