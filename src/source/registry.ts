@@ -336,14 +336,8 @@ export async function search(
   const hits: Array<{ e: IndexEntry; score: number }> = [];
   const names = new Set<string>();
   for (const ref of registries) {
-    let entries: IndexEntry[];
-    try {
-      entries = await loadIndex(ref, ctx);
-    } catch (e) {
-      if (!(e instanceof SamuelError) || e.code === "SAM-REGISTRY-003") throw e;
-      ctx.warn?.(`skipped registry ${ref.url}: ${e.message}`);
-      continue;
-    }
+    const entries = await loadIndexOrSkip(ref, ctx);
+    if (entries === undefined) continue;
     for (const e of entries) {
       if (names.has(e.name)) continue; // an earlier registry shadows it, as in resolution
       const name = e.name.toLowerCase();
@@ -354,6 +348,21 @@ export async function search(
     }
   }
   return hits.sort((a, b) => a.score - b.score || a.e.name.localeCompare(b.e.name)).map((h) => h.e);
+}
+
+/**
+ * A registry's entries for the read-only lookups (search, info): an unreachable or broken registry is
+ * skipped with a warning (undefined), except an invalid index (SAM-REGISTRY-003), which is the
+ * registry owner's bug and reported.
+ */
+async function loadIndexOrSkip(ref: RegistryRef, ctx: FetchContext): Promise<IndexEntry[] | undefined> {
+  try {
+    return await loadIndex(ref, ctx);
+  } catch (e) {
+    if (!(e instanceof SamuelError) || e.code === "SAM-REGISTRY-003") throw e;
+    ctx.warn?.(`skipped registry ${ref.url}: ${e.message}`);
+    return undefined;
+  }
 }
 
 /**
@@ -368,12 +377,8 @@ export async function info(
   if (registries.length === 0) throw noRegistries();
   const skipped: string[] = [];
   for (const ref of registries) {
-    let entries: IndexEntry[];
-    try {
-      entries = await loadIndex(ref, ctx);
-    } catch (e) {
-      if (!(e instanceof SamuelError) || e.code === "SAM-REGISTRY-003") throw e;
-      ctx.warn?.(`skipped registry ${ref.url}: ${e.message}`);
+    const entries = await loadIndexOrSkip(ref, ctx);
+    if (entries === undefined) {
       skipped.push(ref.url);
       continue;
     }
