@@ -8,9 +8,14 @@
  * commands under exactly these flags, so a missing grant fails a test here instead of a user's binary.
  *
  * Why each flag (read from the code, then proven by the permission test):
- * - `--allow-read`, `--allow-write`: the project (anywhere the user runs it), `$SAMUEL_HOME` (anywhere
+ * - `--allow-read=/`, `--allow-write=/`: the project (anywhere the user runs it), `$SAMUEL_HOME` (anywhere
  *   the user points it), temp folders for downloads and atomic writes, and the plugin grants, which name
- *   arbitrary absolute host paths. None of these is known when the binary is built, so no path list.
+ *   arbitrary absolute host paths. None of these is known when the binary is built, so no path list. Both
+ *   are spelled as an explicit root entry rather than the bare global flag because only an entry can be
+ *   revoked: a one-shot `samuel run` narrows its own process to the plugin's grants before running the
+ *   guest (src/runtime/wall.ts, the outer wall). Under the bare `--allow-read` it cannot, and falls back
+ *   to a Worker. Windows has no single root (`/` names only the current drive), so the Windows binary keeps
+ *   the bare flags and always uses the Worker wall (`permissionFlagsFor`).
  * - `--allow-env`: samuel's own keys (`HOME`, `USERPROFILE`, `SAMUEL_*`, `GITHUB_TOKEN`, `NO_COLOR`,
  *   `TMPDIR`...), the `debug` package inside the Sigstore libraries, and any key a plugin was granted
  *   (`[capabilities] env`), which is arbitrary: unrestricted.
@@ -34,13 +39,24 @@
 
 /** Permission flags, in the order every copy spells them. */
 export const PERMISSION_FLAGS: readonly string[] = [
-  "--allow-read",
-  "--allow-write",
+  "--allow-read=/",
+  "--allow-write=/",
   "--allow-env",
   "--allow-net",
   "--allow-sys=hostname",
   "--no-prompt",
 ];
+
+/**
+ * The permission flags for a target OS. Windows paths have no common root to narrow from, so its binary
+ * holds the global read/write grants and runs every guest behind the Worker wall (README, "Security").
+ */
+export function permissionFlagsFor(os: CompileTarget["os"]): readonly string[] {
+  if (os !== "windows") return PERMISSION_FLAGS;
+  return PERMISSION_FLAGS.map((f) =>
+    f === "--allow-read=/" ? "--allow-read" : f === "--allow-write=/" ? "--allow-write" : f
+  );
+}
 
 /** Unstable features samuel uses. */
 export const UNSTABLE_FLAGS: readonly string[] = ["--unstable-worker-options"];
@@ -86,7 +102,8 @@ export function compileArgs(target: CompileTarget, outDir = "dist"): string[] {
   return [
     "compile",
     "--frozen",
-    ...RUN_FLAGS,
+    ...permissionFlagsFor(target.os),
+    ...UNSTABLE_FLAGS,
     ...COMPILE_INCLUDES.flatMap((path) => ["--include", path]),
     "--target",
     target.triple,

@@ -19,7 +19,7 @@
 import type { InvocationResult, InvokeRequest } from "./invoke.ts";
 import type { ModuleInfo } from "./preprocess/mod.ts";
 import type { LogLine } from "./host/report.ts";
-import { type SandboxSpec, workerPermissions } from "./sandbox_spec.ts";
+import { type SandboxSpec, type WallGrants, workerPermissions } from "./sandbox_spec.ts";
 import type { SandboxMessage, SandboxRequest } from "./sandbox_worker.ts";
 
 /** Extra time after the hard deadline before the Worker itself is given up on. */
@@ -58,12 +58,13 @@ export class Sandbox {
   #busy = false;
   #dead = false;
 
-  constructor(spec: SandboxSpec, opts: { reusable?: boolean } = {}) {
+  /** `grants`: the host paths to allow, when the caller computed them already (`wallGrants(spec)`). */
+  constructor(spec: SandboxSpec, opts: { reusable?: boolean; grants?: WallGrants } = {}) {
     this.#reusable = opts.reusable === true;
     this.#worker = new Worker(WORKER_URL, {
       type: "module",
       name: this.#reusable ? "samuel-sandbox" : `samuel-plugin-${spec.pluginName}`,
-      deno: { permissions: workerPermissions(spec) },
+      deno: { permissions: workerPermissions(spec, opts.grants) },
     } as WorkerOptions);
   }
 
@@ -137,11 +138,11 @@ export class SandboxPool {
   readonly #sandboxes = new Map<string, Sandbox>();
 
   /** The sandbox for `spec`'s permissions, started now if there is none (or it was terminated). */
-  sandbox(spec: SandboxSpec): Sandbox {
-    const key = JSON.stringify(workerPermissions(spec));
+  sandbox(spec: SandboxSpec, grants?: WallGrants): Sandbox {
+    const key = JSON.stringify(workerPermissions(spec, grants));
     let sandbox = this.#sandboxes.get(key);
     if (!sandbox?.alive) {
-      sandbox = new Sandbox(spec, { reusable: true });
+      sandbox = new Sandbox(spec, { reusable: true, grants });
       this.#sandboxes.set(key, sandbox);
     }
     return sandbox;

@@ -137,18 +137,47 @@ export function missingPreopens(spec: SandboxSpec): Preopen[] {
   });
 }
 
+/** The host paths a sandbox may read and write: what either wall grants (wall.ts). */
+export interface WallGrants {
+  read: string[];
+  write: string[];
+}
+
+/**
+ * The host paths to grant for `spec`'s preopens: each host path, and its real path where a link makes
+ * them differ (the WASI host resolves guest paths against the real folder, and Deno compares path
+ * strings without resolving links). Call it where the paths are still readable (before narrowing).
+ */
+export function wallGrants(spec: Pick<SandboxSpec, "preopens">): WallGrants {
+  const read = new Set<string>();
+  const write = new Set<string>();
+  for (const p of spec.preopens) {
+    const paths = [p.hostPath];
+    try {
+      const real = Deno.realPathSync(p.hostPath);
+      if (real !== p.hostPath) paths.push(real);
+    } catch { /* a missing folder is reported by the caller (missingPreopens) */ }
+    for (const path of paths) {
+      read.add(path);
+      if (!p.readOnly) write.add(path);
+    }
+  }
+  return { read: [...read], write: [...write] };
+}
+
 /**
  * The Deno permissions of the sandbox Worker: no wider than the grants (the outer wall, DESIGN.md
  * section 5). Read-only preopens are readable, read-write ones readable and writable; the network is
  * limited to the allowlisted hosts (Deno accepts `*.suffix` entries); nothing else. Path grants are
  * compared as strings: Deno does not resolve a symbolic link inside a grant (see sandbox_worker.ts).
  */
-export function workerPermissions(spec: SandboxSpec): Deno.PermissionOptionsObject {
-  const read = spec.preopens.map((p) => p.hostPath);
-  const write = spec.preopens.filter((p) => !p.readOnly).map((p) => p.hostPath);
+export function workerPermissions(
+  spec: SandboxSpec,
+  grants: WallGrants = wallGrants(spec),
+): Deno.PermissionOptionsObject {
   return {
-    read: read.length ? read : false,
-    write: write.length ? write : false,
+    read: grants.read.length ? [...grants.read] : false,
+    write: grants.write.length ? [...grants.write] : false,
     net: spec.hosts.length ? [...spec.hosts] : false,
     env: false,
     run: false,

@@ -7,7 +7,13 @@
  *
  * Guarantees:
  * - Integrity: every load re-hashes the bytes against the metadata; a mismatch, a truncated file or a
- *   missing/garbled `meta.json` discards the entry (it is rebuilt, never executed).
+ *   missing/garbled `meta.json` discards the entry (it is rebuilt, never executed). An entry must also
+ *   belong where it is stored: its metadata's source digest must equal the key it is stored under and its
+ *   variant the variant folder it sits in, so a complete entry copied under another plugin's digest is
+ *   discarded, not run. Anything that is not an entry folder where one belongs (a plain file, say) is a
+ *   corrupt entry too, never an error.
+ * - Callers that want to overlap the re-hash with compiling use `read` (structural checks only, sync)
+ *   and `verify` (the hash, async: WebCrypto hashes off the main thread) instead of `load`.
  * - Concurrency: an entry is built in a private temp folder and renamed into place; two processes filling
  *   the same entry race harmlessly (the loser's rename fails on the non-empty target and is discarded).
  * - Budget: after each insert, least recently used entries (by `meta.json` mtime, touched on every hit)
@@ -65,7 +71,8 @@ const STATS_LOG = "stats.log";
 const STATS_JSON = "stats.json";
 const COMPACT_AT = 4096;
 
-function variantName(v: CacheVariant): string {
+/** The folder name of a variant (also the key run stamps record rewrites under). */
+export function variantName(v: CacheVariant): string {
   return `p${v.preprocessor}-m${v.maxMemoryBytes}-${v.metered ? "metered" : "plain"}`;
 }
 
@@ -123,17 +130,37 @@ export class ModuleCache {
     variant: CacheVariant,
     opts: { touch?: boolean } = {},
   ): Promise<{ entry?: { bytes: Uint8Array; meta: CacheMeta }; corrupt?: string }> {
+    const found = this.read(sourceSha256, variant, { touch: false });
+    if (!found.entry) return found;
+    if (!await this.verify(found.entry)) return this.discard(sourceSha256, variant, "digest mismatch");
+    if (opts.touch !== false) this.#touch(this.entryDir(sourceSha256, variant));
+    return found;
+  }
+
+  /**
+   * Reads an entry and checks everything but its bytes' hash: the metadata parses, the size matches, the
+   * entry belongs under this key and variant. Follow with `verify` before running the bytes (or use
+   * `load`). A corrupt entry is deleted and reported; a use marks it recently used unless `touch: false`.
+   */
+  read(
+    sourceSha256: string,
+    variant: CacheVariant,
+    opts: { touch?: boolean } = {},
+  ): { entry?: { bytes: Uint8Array; meta: CacheMeta }; corrupt?: string } {
     const dir = this.entryDir(sourceSha256, variant);
     let metaText: string;
     try {
       metaText = Deno.readTextFileSync(`${dir}/${META_FILE}`);
     } catch (e) {
-      if (e instanceof Deno.errors.NotFound) {
-        // A folder without metadata is an interrupted or damaged entry, not a miss.
-        if (exists(dir)) return this.#discard(dir, "metadata missing");
-        return {};
+      // A plain file standing where the entry's source folder belongs is a damaged entry, not an error.
+      const parent = `${this.#modules}/${sourceSha256}`;
+      if (existsNotDir(parent)) return this.#discard(parent, "not an entry folder");
+      if (!(e instanceof Deno.errors.NotFound)) {
+        return this.#discard(dir, `unreadable entry (${errorName(e)})`);
       }
-      throw e;
+      // A folder without metadata is an interrupted or damaged entry, not a miss.
+      if (exists(dir)) return this.#discard(dir, "metadata missing");
+      return {};
     }
     let meta: CacheMeta;
     let bytes: Uint8Array;
@@ -143,10 +170,29 @@ export class ModuleCache {
     } catch {
       return this.#discard(dir, "metadata unreadable or module missing");
     }
+    if (typeof meta !== "object" || meta === null) return this.#discard(dir, "metadata is not an object");
+    if (meta.sourceSha256 !== sourceSha256) {
+      return this.#discard(
+        dir,
+        `entry of another module (${String(meta.sourceSha256)}) stored under this key`,
+      );
+    }
+    if (!meta.variant || variantName(meta.variant) !== variantName(variant)) {
+      return this.#discard(dir, "entry of another variant stored under this variant");
+    }
     if (bytes.length !== meta.size) return this.#discard(dir, `size ${bytes.length} != ${meta.size}`);
-    if (await sha256Hex(bytes) !== meta.processedSha256) return this.#discard(dir, "digest mismatch");
     if (opts.touch !== false) this.#touch(dir);
     return { entry: { bytes, meta } };
+  }
+
+  /** Whether an entry's bytes hash to the digest its metadata records. */
+  async verify(entry: { bytes: Uint8Array; meta: CacheMeta }): Promise<boolean> {
+    return await sha256Hex(entry.bytes) === entry.meta.processedSha256;
+  }
+
+  /** Deletes an entry found wanting (e.g. `verify` failed, or it is not the rewrite the caller expected). */
+  discard(sourceSha256: string, variant: CacheVariant, reason: string): { corrupt: string } {
+    return this.#discard(this.entryDir(sourceSha256, variant), reason);
   }
 
   /** Stores a rewrite atomically, then evicts down to the budget (never this entry). */
@@ -158,6 +204,7 @@ export class ModuleCache {
   ): Promise<CacheMeta> {
     const dir = this.entryDir(sourceSha256, variant);
     const parent = `${this.#modules}/${sourceSha256}`;
+    if (existsNotDir(parent)) tryRemove(parent); // a plain file where the entry's folder belongs
     Deno.mkdirSync(parent, { recursive: true });
     const meta: CacheMeta = {
       sourceSha256,
@@ -221,6 +268,13 @@ export class ModuleCache {
       }
       const r = await this.load(sha, variant, { touch: false });
       if (r.corrupt) corrupt.push(e.dir);
+    }
+    // Plain files where entry folders belong are damage too (`#entries` lists folders only).
+    for (const source of readDirQuiet(this.#modules)) {
+      if (source.isDirectory || source.name.startsWith(".")) continue;
+      const path = `${this.#modules}/${source.name}`;
+      tryRemove(path);
+      corrupt.push(path);
     }
     return corrupt;
   }
@@ -314,6 +368,19 @@ export class ModuleCache {
     Deno.renameSync(temp, `${this.#root}/${STATS_JSON}`);
     Deno.truncateSync(`${this.#root}/${STATS_LOG}`, 0);
   }
+}
+
+/** True when something other than a folder stands at `path`. */
+function existsNotDir(path: string): boolean {
+  try {
+    return !Deno.lstatSync(path).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+function errorName(e: unknown): string {
+  return e instanceof Error ? e.name : String(e);
 }
 
 function exists(path: string): boolean {

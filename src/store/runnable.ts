@@ -1,23 +1,28 @@
 /**
  * Loads an installed wasm plugin for running: its samuel.lock entry (the grants), its manifest copy (the
- * exports), and its pre-processed module from the module cache. This is the `samuel run` hot path, so:
- * - a cache hit never reads the installed module: the cache entry is keyed by the digest samuel.lock
- *   pins and verifies its own bytes, so what runs is what was verified at install;
- * - on a miss the installed module is hashed and must equal samuel.lock's digest before it is
- *   pre-processed and cached (otherwise a swapped file would be cached under the trusted digest);
- * - the manifest copy is read for its module path and exports only (src/manifest/installed.ts): install
- *   validated it, and grants and limits come from samuel.lock.
+ * exports), and its pre-processed module from the module cache. What a run verifies before it executes
+ * anything (README, "What a run verifies"):
+ * - the manifest copy hashes to samuel.lock's manifest digest (it is small: hashed every run);
+ * - the installed module hashes to samuel.lock's module digest: hashed in full when the run stamp
+ *   (run_stamp.ts) does not vouch for the file's identity, else the stamp's digest stands in for it;
+ * - the cache entry is the one stored under the lock's digest, belongs there (its metadata names that
+ *   digest and variant), is the rewrite the stamp recorded for this module when it has one, and its bytes
+ *   hash to its metadata (`confirmRunnable`, which callers overlap with compiling).
+ * Anything that fails the module checks is exit 4 (the lock and the installed files disagree: a
+ * reinstall restores them); a cache entry that fails its checks is discarded and rebuilt from the
+ * verified installed module. This is the `samuel run` hot path: on a hit with a good stamp it reads the
+ * lock, the manifest, the stamp and the cache entry, and stats the module.
  */
 
 import { type InstalledWasm, readInstalledWasm } from "../manifest/installed.ts";
-import type { ProjectConfig } from "../project/config.ts";
 import { findLockedPlugin, type LockedPlugin, readLockfile } from "../project/lockfile.ts";
 import { homePaths, join, pluginDir } from "../project/paths.ts";
 import type { ModuleInfo } from "../runtime/preprocess/mod.ts";
 import { Exit, SamuelError } from "../errors.ts";
 import { sha256Hex } from "./digest.ts";
-import { ModuleCache } from "./module_cache.ts";
+import { type CacheMeta, ModuleCache, variantName } from "./module_cache.ts";
 import { cacheVariant } from "./cache_variant.ts";
+import { identityOf, readStamp, type RunStamp, sameIdentity, writeStamp } from "./run_stamp.ts";
 
 export interface RunnablePlugin {
   entry: LockedPlugin;
@@ -28,6 +33,16 @@ export interface RunnablePlugin {
   cacheHit: boolean;
   /** Set when a corrupt cache entry was found and rebuilt. */
   rebuilt?: string;
+  /** Whether the installed module was hashed in full by this load (no usable run stamp). */
+  hashed: boolean;
+  /** A cache hit's pending integrity check: pass the plugin to `confirmRunnable` before running it. */
+  pending?: { entry: { bytes: Uint8Array; meta: CacheMeta }; verified: Promise<boolean> };
+}
+
+/** What loading needs besides the lock entry. */
+export interface LoadOptions {
+  /** `[wasm].cache_budget` in bytes; only asked for on a miss (reading samuel.toml costs start-up). */
+  cacheBudget: () => Promise<number>;
 }
 
 export const RunCode = {
@@ -37,10 +52,15 @@ export const RunCode = {
   moduleMissing: "SAM-RUN-004",
   digestMismatch: "SAM-RUN-005",
   manifestMissing: "SAM-RUN-006",
+  manifestMismatch: "SAM-RUN-018",
 } as const;
 
 /** Reads the installed manifest copy (trusted: install validated it; see src/manifest/installed.ts). */
-export async function installedManifest(root: string, entry: LockedPlugin): Promise<InstalledWasm> {
+export async function installedManifest(
+  root: string,
+  entry: LockedPlugin,
+  opts: { verify?: boolean } = {},
+): Promise<InstalledWasm> {
   const file = join(pluginDir(root, entry.name), "samuel-plugin.toml");
   let text: string;
   try {
@@ -53,6 +73,19 @@ export async function installedManifest(root: string, entry: LockedPlugin): Prom
       cause: ".samuel/plugins/ is not committed; it is rebuilt from samuel.lock",
       fix: "run `samuel install` to install exactly what samuel.lock records",
     });
+  }
+  if (opts.verify) {
+    const actual = await sha256Hex(text);
+    if (actual !== entry.sha256.manifest) {
+      throw new SamuelError({
+        code: RunCode.manifestMismatch,
+        exit: Exit.verification,
+        message: `the manifest of plugin ${entry.name} does not match samuel.lock`,
+        cause: `${file} has sha256 ${actual}; samuel.lock pins ${entry.sha256.manifest}`,
+        fix: "the installed file or samuel.lock was changed after install: restore samuel.lock from " +
+          "version control and run `samuel install` to restore the locked manifest",
+      });
+    }
   }
   const manifest = readInstalledWasm(text);
   if (!manifest || manifest.kind !== "wasm") {
@@ -85,58 +118,177 @@ export async function lockedPlugin(root: string, name: string): Promise<LockedPl
   return entry;
 }
 
-/** Loads a locked wasm plugin's pre-processed module through the cache. */
+/** Loads a locked wasm plugin's pre-processed module through the cache, verifying as described above. */
 export async function loadRunnable(
   root: string,
   entry: LockedPlugin,
-  config: ProjectConfig,
+  options: LoadOptions,
 ): Promise<RunnablePlugin> {
-  const manifest = await installedManifest(root, entry);
-  const cache = new ModuleCache(homePaths().wasmCache, config.wasm.cacheBudget);
+  const manifest = await installedManifest(root, entry, { verify: true });
+  const dir = pluginDir(root, entry.name);
+  const installed = await verifyInstalledModule(dir, entry, manifest);
   const variant = cacheVariant(entry.capabilities.maxMemory);
-  const found = await cache.load(entry.sha256.module, variant);
+  const vname = variantName(variant);
+  const home = homePaths().wasmCache;
+  const reader = new ModuleCache(home, Infinity);
+  const found = reader.read(entry.sha256.module, variant);
+  let corrupt = found.corrupt;
   if (found.entry) {
+    const expected = installed.stamp.processed[vname];
+    if (expected === undefined || expected === found.entry.meta.processedSha256) {
+      // Counted as a hit by `confirmRunnable`, once the bytes are known to be good.
+      return {
+        entry,
+        manifest,
+        bytes: found.entry.bytes,
+        info: found.entry.meta.info as ModuleInfo,
+        cacheHit: true,
+        hashed: installed.hashed,
+        pending: { entry: found.entry, verified: reader.verify(found.entry) },
+      };
+    }
+    corrupt = reader.discard(entry.sha256.module, variant, "not the rewrite of this plugin's module").corrupt;
+  }
+  return await rebuild(root, entry, manifest, installed, options, corrupt);
+}
+
+/**
+ * Waits for a cache hit's integrity check; when the bytes turn out not to match their metadata, the
+ * entry is discarded and rebuilt from the installed module, and the rebuilt plugin is returned (compile
+ * it again). Returns `plugin` itself when there was nothing to wait for or the check passed.
+ */
+export async function confirmRunnable(
+  root: string,
+  plugin: RunnablePlugin,
+  options: LoadOptions,
+): Promise<RunnablePlugin> {
+  if (!plugin.pending) return plugin;
+  const cache = new ModuleCache(homePaths().wasmCache, Infinity);
+  if (await plugin.pending.verified) {
     cache.record("h");
-    return {
-      entry,
-      manifest,
-      bytes: found.entry.bytes,
-      info: found.entry.meta.info as ModuleInfo,
-      cacheHit: true,
-    };
+    return plugin;
   }
-  cache.record(found.corrupt ? "c" : "m");
-  const file = join(pluginDir(root, entry.name), manifest.module);
-  let source: Uint8Array;
+  const variant = cacheVariant(plugin.entry.capabilities.maxMemory);
+  const { corrupt } = cache.discard(plugin.entry.sha256.module, variant, "digest mismatch");
+  const dir = pluginDir(root, plugin.entry.name);
+  const installed = await verifyInstalledModule(dir, plugin.entry, plugin.manifest);
+  return await rebuild(root, plugin.entry, plugin.manifest, installed, options, corrupt);
+}
+
+interface InstalledModule {
+  /** The path of the installed module. */
+  file: string;
+  stamp: RunStamp;
+  hashed: boolean;
+  /** The module's bytes, when this check had to read them. */
+  bytes?: Uint8Array;
+}
+
+/**
+ * Checks the installed module against samuel.lock (exit 4 on a mismatch), through the run stamp when it
+ * vouches for the file, else by hashing it (and then writes a fresh stamp).
+ */
+async function verifyInstalledModule(
+  dir: string,
+  entry: LockedPlugin,
+  manifest: InstalledWasm,
+): Promise<InstalledModule> {
+  const file = join(dir, manifest.module);
+  let info: Deno.FileInfo;
   try {
-    source = await Deno.readFile(file);
+    info = Deno.statSync(file);
   } catch {
-    throw new SamuelError({
-      code: RunCode.moduleMissing,
-      exit: Exit.invalidInput,
-      message: `the module of plugin ${entry.name} is missing: ${file}`,
-      fix: "run `samuel install` to restore it from samuel.lock",
-    });
+    throw moduleMissing(entry, file);
   }
-  const actual = await sha256Hex(source);
-  if (actual !== entry.sha256.module) {
-    throw new SamuelError({
-      code: RunCode.digestMismatch,
-      exit: Exit.verification,
-      message: `the module of plugin ${entry.name} does not match samuel.lock`,
-      cause: `${file} has sha256 ${actual}; samuel.lock pins ${entry.sha256.module}`,
-      fix: "the installed file was changed after install: run `samuel install` to restore the locked module",
-    });
+  const identity = identityOf(info);
+  const stamp = readStamp(dir);
+  if (
+    stamp && identity && stamp.module === manifest.module && stamp.sha256 === entry.sha256.module &&
+    sameIdentity(stamp.identity, identity)
+  ) {
+    return { file, stamp, hashed: false };
   }
-  const { buildForCache } = await import("./module_check.ts");
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(file);
+  } catch {
+    throw moduleMissing(entry, file);
+  }
+  checkModuleDigest(entry, file, await sha256Hex(bytes));
+  const fresh: RunStamp = {
+    version: 1,
+    module: manifest.module,
+    sha256: entry.sha256.module,
+    // The identity of the bytes just hashed: stat again so a write racing the read is not vouched for.
+    identity: identityOf(Deno.statSync(file)) ?? { size: -1, mtimeMs: -1, ctimeMs: -1, ino: -1, dev: -1 },
+    processed: stamp?.sha256 === entry.sha256.module ? stamp.processed : {},
+  };
+  if (identity && sameIdentity(fresh.identity, identity)) writeStamp(dir, fresh);
+  return { file, stamp: fresh, hashed: true, bytes };
+}
+
+function checkModuleDigest(entry: LockedPlugin, file: string, actual: string): void {
+  if (actual === entry.sha256.module) return;
+  throw new SamuelError({
+    code: RunCode.digestMismatch,
+    exit: Exit.verification,
+    message: `the module of plugin ${entry.name} does not match samuel.lock`,
+    cause: `${file} has sha256 ${actual}; samuel.lock pins ${entry.sha256.module}`,
+    fix: "the installed file or samuel.lock was changed after install: restore samuel.lock from version " +
+      "control and run `samuel install` to restore the locked module",
+  });
+}
+
+function moduleMissing(entry: LockedPlugin, file: string): SamuelError {
+  return new SamuelError({
+    code: RunCode.moduleMissing,
+    exit: Exit.invalidInput,
+    message: `the module of plugin ${entry.name} is missing: ${file}`,
+    fix: "run `samuel install` to restore it from samuel.lock",
+  });
+}
+
+/** A miss (or a discarded entry): pre-process the verified installed module, cache it, stamp it. */
+async function rebuild(
+  root: string,
+  entry: LockedPlugin,
+  manifest: InstalledWasm,
+  installed: InstalledModule,
+  options: LoadOptions,
+  corrupt: string | undefined,
+): Promise<RunnablePlugin> {
+  const variant = cacheVariant(entry.capabilities.maxMemory);
+  const cache = new ModuleCache(homePaths().wasmCache, await options.cacheBudget());
+  cache.record(corrupt ? "c" : "m");
+  let source = installed.bytes;
+  if (!source) {
+    try {
+      source = await Deno.readFile(installed.file);
+    } catch {
+      throw moduleMissing(entry, installed.file);
+    }
+    // The stamp vouched for the file, but these are the bytes that get built and cached: hash them.
+    checkModuleDigest(entry, installed.file, await sha256Hex(source));
+  }
+  // A run-time specifier: Deno pre-builds the graph of a literal dynamic import (the whole rewriter)
+  // at start-up, which every cache hit would pay for.
+  const { buildForCache } = await import(
+    new URL("./module_check.ts", import.meta.url).href
+  ) as typeof import("./module_check.ts");
   const built = buildForCache(entry.capabilities.maxMemory)(source);
-  await cache.store(entry.sha256.module, variant, built.bytes, built.info);
+  const meta = await cache.store(entry.sha256.module, variant, built.bytes, built.info);
+  const stamp = {
+    ...installed.stamp,
+    processed: { ...installed.stamp.processed, [variantName(variant)]: meta.processedSha256 },
+  };
+  if (stamp.identity.ino !== -1) writeStamp(pluginDir(root, entry.name), stamp);
   return {
     entry,
     manifest,
     bytes: built.bytes,
     info: built.info as ModuleInfo,
     cacheHit: false,
-    rebuilt: found.corrupt,
+    rebuilt: corrupt,
+    hashed: installed.hashed,
   };
 }

@@ -54,12 +54,18 @@ Deno.test({
       assertEquals(Object.keys(t), [
         "sandbox_ms",
         "load_ms",
+        "narrow_ms",
         "instantiate_ms",
         "init_ms",
         "call_ms",
         "total_ms",
+        "wall",
       ]);
-      for (const v of Object.values(t)) assertEquals(typeof v === "number" && v >= 0, true);
+      // No network grant and the shipped flags: the process narrowed itself, no Worker was started.
+      assertEquals(t.wall, "process");
+      for (const [k, v] of Object.entries(t)) {
+        if (k !== "wall") assertEquals(typeof v === "number" && v >= 0, true, k);
+      }
       assertEquals(r.json.data.report.peak_memory_bytes > 0, true);
       const health = await p.run(["go-guide-wasm", "health"]);
       assertEquals(health.code, 0, health.stdout);

@@ -1,0 +1,503 @@
+/**
+ * The `run` use case (DESIGN.md sections 4 and 5): run installed plugins' exports behind both walls,
+ * with plain options in and results out; `src/cli/commands/run.ts` maps argv to these options and renders
+ * what comes back.
+ *
+ * One plugin (`runPlugin`), in this order, because the process narrows itself and cannot widen again:
+ * 1. everything samuel itself needs: the lock entry, the sandbox spec (granted environment values are
+ *    read here, once), the installed manifest and module checked against samuel.lock, the module-cache
+ *    entry, the compiled module and its integrity check (store/runnable.ts);
+ * 2. the outer wall: the process narrows itself to the grants (runtime/wall.ts) and the guest runs in this
+ *    isolate; a plugin granted network hosts, or a process that cannot narrow (started with `-A` or the
+ *    bare `--allow-read`), gets a sandbox Worker instead, started before step 1 so it boots meanwhile;
+ * 3. the invocation and its report (runtime/invoke.ts), classified into an exit code and a coded error.
+ * Every module the steps after narrowing use is imported statically here, so no lazy `import()` runs in
+ * a narrowed process.
+ *
+ * Several plugins (`runAll`, `samuel run --all EXPORT`): when every target has the same filesystem
+ * grants and no network, all are loaded first and then run in this process narrowed once; otherwise each
+ * runs in a pooled Worker per distinct permission set (runtime/sandbox.ts `SandboxPool`). One plugin's
+ * failure never stops the others.
+ */
+
+import { type ErrorInfo, Exit, invalidInput, SamuelError } from "../errors.ts";
+import { type LockedPlugin, readLockfile } from "../project/lockfile.ts";
+import {
+  confirmRunnable,
+  installedManifest,
+  type LoadOptions,
+  loadRunnable,
+  lockedPlugin,
+  RunCode,
+  type RunnablePlugin,
+} from "../store/runnable.ts";
+import { type InvocationResult, invoke } from "../runtime/invoke.ts";
+import type { LogLine } from "../runtime/host/report.ts";
+import { Sandbox, SandboxError, SandboxPool } from "../runtime/sandbox.ts";
+import {
+  missingPreopens,
+  sandboxFromGrants,
+  type SandboxSpec,
+  type WallGrants,
+  wallGrants,
+} from "../runtime/sandbox_spec.ts";
+import { cannotNarrow, chooseWall, narrowProcess, type Wall, WallError } from "../runtime/wall.ts";
+
+/** Codes of `run` failures that are the plugin's doing or the sandbox's (the rest are in runnable.ts). */
+export const RunFailCode = {
+  failed: "SAM-RUN-010",
+  trap: "SAM-RUN-011",
+  timeout: "SAM-RUN-012",
+  fuel: "SAM-RUN-013",
+  output: "SAM-RUN-014",
+  sandbox: "SAM-RUN-015",
+  grantMissing: "SAM-RUN-017",
+  noneDeclares: "SAM-RUN-007",
+  wall: "SAM-RUN-019",
+} as const;
+
+export interface RunOptions extends LoadOptions {
+  root: string;
+  /** The guest's stdin. */
+  input: Uint8Array;
+  /** `--timeout`: overrides the plugin's hard timeout. */
+  hardTimeoutMs?: number;
+  /** The host environment (granted keys are copied from it before narrowing). */
+  getEnv: (key: string) => string | undefined;
+  /** Guest log lines, as they happen. */
+  onLog?: (plugin: string, line: LogLine) => void;
+  /** Detail for `--verbose` (which wall, and why). */
+  onDebug?: (text: string) => void;
+}
+
+export interface RunTimings {
+  /** Creating the sandbox Worker (`new Worker` blocks the thread while its isolate is made); 0 without. */
+  sandbox_ms: number;
+  /** Lock, manifest, module checks, cache and compile (everything before the wall but the Worker). */
+  load_ms: number;
+  /** Narrowing the process (0 behind a Worker). */
+  narrow_ms: number;
+  instantiate_ms: number;
+  init_ms: number;
+  call_ms: number;
+  total_ms: number;
+  /** Which outer wall the guest ran behind. */
+  wall: Wall["kind"];
+}
+
+/** One plugin's run: what happened, and how it maps to an exit code and a coded error. */
+export interface PluginRun {
+  entry: LockedPlugin;
+  exportName: string;
+  result: InvocationResult;
+  cache: { hit: boolean; rebuilt: string | null };
+  wall: Wall;
+  timings: RunTimings;
+  error?: ErrorInfo;
+  exit: number;
+}
+
+/** A plugin of `--all` that could not even start (broken install, bad grant, ...). */
+export interface PluginRunFailure {
+  entry: LockedPlugin;
+  exportName: string;
+  error: SamuelError;
+}
+
+export interface AllRun {
+  exportName: string;
+  results: (PluginRun | PluginRunFailure)[];
+  summary: { ok: number; failed: number; timed_out: number };
+  exit: number;
+  error?: ErrorInfo;
+  wall: Wall;
+}
+
+/** A plugin loaded and compiled, ready to run behind a wall. */
+interface Prepared {
+  entry: LockedPlugin;
+  spec: SandboxSpec;
+  grants: WallGrants;
+  plugin: RunnablePlugin;
+  module: WebAssembly.Module;
+  exportName: string;
+  t0: number;
+  sandboxMs: number;
+  loadMs: number;
+}
+
+/** Runs one export of one installed plugin (default: its first declared export). */
+export async function runPlugin(opts: RunOptions, name: string, exportArg?: string): Promise<PluginRun> {
+  const t0 = performance.now();
+  const entry = await lockedPlugin(opts.root, name);
+  const spec = specFor(opts, entry, exportArg);
+  const wall = chooseWall(spec);
+  const grants = wallGrants(spec);
+  opts.onDebug?.(describeWall(wall, grants));
+  // A Worker's permissions depend only on the grants: start it first, so it boots while the module is
+  // loaded and compiled here.
+  const tSandbox = performance.now();
+  const sandbox = wall.kind === "worker" ? new Sandbox(spec, { grants }) : undefined;
+  const sandboxMs = performance.now() - tSandbox;
+  let prepared: Prepared;
+  try {
+    prepared = await prepare(opts, entry, spec, grants, exportArg, t0, sandboxMs);
+  } catch (e) {
+    sandbox?.close();
+    throw e;
+  }
+  if (wall.kind === "process") return await inProcess(opts, prepared, wall, true);
+  return await inWorker(opts, prepared, wall, sandbox!);
+}
+
+/** Runs `exportName` of every installed wasm plugin that declares it, one after another. */
+export async function runAll(
+  opts: RunOptions,
+  exportName: string,
+  hooks: { onStart?: (entry: LockedPlugin) => void; onDone?: (run: PluginRun | PluginRunFailure) => void } =
+    {},
+): Promise<AllRun> {
+  const targets = await allTargets(opts.root, exportName);
+  const specs = targets.map((entry) => {
+    try {
+      return specFor(opts, entry, exportName);
+    } catch (e) {
+      return asFailure(entry, exportName, e);
+    }
+  });
+  const wall = sharedWall(specs);
+  opts.onDebug?.(
+    wall.kind === "process"
+      ? `outer wall: this process, narrowed once for all ${targets.length} plugins (identical grants)`
+      : `outer wall: pooled sandbox Workers, one per distinct permission set (${wall.reason})`,
+  );
+  const results: (PluginRun | PluginRunFailure)[] = [];
+  const summary = { ok: 0, failed: 0, timed_out: 0 };
+  const record = (r: PluginRun | PluginRunFailure) => {
+    results.push(r);
+    const exit = "result" in r ? r.exit : r.error.exit;
+    if (exit === Exit.ok) summary.ok++;
+    else if (exit === Exit.timeout) summary.timed_out++;
+    else summary.failed++;
+    hooks.onDone?.(r);
+  };
+  if (wall.kind === "process") {
+    // Everything is loaded before the one narrowing: after it, $SAMUEL_HOME and the lock are out of reach.
+    const ready: (Prepared | PluginRunFailure)[] = [];
+    for (let i = 0; i < targets.length; i++) {
+      const spec = specs[i];
+      if ("error" in spec) {
+        ready.push(spec);
+        continue;
+      }
+      const t0 = performance.now();
+      ready.push(
+        await prepare(opts, targets[i], spec, wallGrants(spec), exportName, t0, 0).catch((e) =>
+          asFailure(targets[i], exportName, e)
+        ),
+      );
+    }
+    let narrowed = false;
+    for (const item of ready) {
+      hooks.onStart?.(item.entry);
+      if ("error" in item) {
+        record(item);
+        continue;
+      }
+      const first = !narrowed;
+      narrowed = true;
+      try {
+        record(await inProcess(opts, item, wall, first));
+      } catch (e) {
+        record(asFailure(item.entry, exportName, e));
+        // A wall that did not take stops everything: nothing may run wider than its grants.
+        if (e instanceof SamuelError && e.code === RunFailCode.wall) break;
+      }
+    }
+  } else {
+    const pool = new SandboxPool();
+    try {
+      for (let i = 0; i < targets.length; i++) {
+        hooks.onStart?.(targets[i]);
+        const spec = specs[i];
+        if ("error" in spec) {
+          record(spec);
+          continue;
+        }
+        record(
+          await pooled(opts, pool, targets[i], spec, exportName).catch((e) =>
+            asFailure(targets[i], exportName, e)
+          ),
+        );
+      }
+    } finally {
+      pool.close();
+    }
+  }
+  const exit = summary.failed > 0 ? Exit.pluginFailed : summary.timed_out > 0 ? Exit.timeout : Exit.ok;
+  const out: AllRun = { exportName, results, summary, exit, wall };
+  if (exit !== Exit.ok) {
+    out.error = {
+      code: exit === Exit.timeout ? RunFailCode.timeout : RunFailCode.failed,
+      message: `${
+        summary.failed + summary.timed_out
+      } of ${targets.length} plugins did not succeed on ${exportName}`,
+      cause: `${summary.failed} failed, ${summary.timed_out} timed out, ${summary.ok} ok`,
+      fix: "see each plugin's result above (or in data.results with --json)",
+    };
+  }
+  return out;
+}
+
+/** The lock's wasm plugins declaring `exportName` (a plugin whose files are missing is kept: it fails). */
+async function allTargets(root: string, exportName: string): Promise<LockedPlugin[]> {
+  const lock = await readLockfile(root);
+  const targets: LockedPlugin[] = [];
+  for (const entry of lock.plugins) {
+    if (entry.kind !== "wasm") continue;
+    const manifest = await installedManifest(root, entry).catch(() => undefined);
+    if (!manifest || manifest.exports.includes(exportName)) targets.push(entry);
+  }
+  if (targets.length === 0) {
+    throw invalidInput(
+      RunFailCode.noneDeclares,
+      `no installed plugin declares the export ${exportName}`,
+      "check the exports with `samuel ls`, or install a plugin that provides it",
+    );
+  }
+  return targets;
+}
+
+/** The process wall for `--all` when every target can share it, else the Worker pool. */
+function sharedWall(specs: (SandboxSpec | PluginRunFailure)[]): Wall {
+  const good = specs.filter((s): s is SandboxSpec => !("error" in s));
+  if (good.some((s) => s.hosts.length > 0)) {
+    return { kind: "worker", reason: "a plugin is granted network hosts" };
+  }
+  const keys = new Set(good.map((s) => JSON.stringify(wallGrants(s))));
+  if (keys.size > 1) return { kind: "worker", reason: "the plugins have different filesystem grants" };
+  const why = cannotNarrow();
+  return why === undefined ? { kind: "process" } : { kind: "worker", reason: why };
+}
+
+/** The sandbox for one plugin's grants; refuses a granted folder that does not exist. */
+function specFor(opts: RunOptions, entry: LockedPlugin, exportArg?: string): SandboxSpec {
+  const spec = sandboxFromGrants({
+    pluginName: entry.name,
+    exportName: exportArg ?? "",
+    grants: entry.capabilities,
+    projectRoot: opts.root,
+    getEnv: opts.getEnv,
+    hardTimeoutMs: opts.hardTimeoutMs,
+  });
+  const missing = missingPreopens(spec);
+  if (missing.length > 0) {
+    const list = missing.map((p) => `${p.guestPath} (${p.hostPath})`).join(", ");
+    throw invalidInput(
+      RunFailCode.grantMissing,
+      `plugin ${entry.name} is granted ${list}, which ${
+        missing.length > 1 ? "are" : "is"
+      } not an existing folder`,
+      `create ${missing.length > 1 ? "them" : "it"} (e.g. \`mkdir -p ${missing[0].hostPath}\`) and run again`,
+    );
+  }
+  return spec;
+}
+
+/** Loads, checks and compiles the plugin's module (everything before the wall). */
+async function prepare(
+  opts: RunOptions,
+  entry: LockedPlugin,
+  spec: SandboxSpec,
+  grants: WallGrants,
+  exportArg: string | undefined,
+  t0: number,
+  sandboxMs: number,
+): Promise<Prepared> {
+  let plugin = await loadRunnable(opts.root, entry, opts);
+  const exports = plugin.manifest.exports;
+  const exportName = exportArg ?? exports[0];
+  if (!exports.includes(exportName)) {
+    throw invalidInput(
+      RunCode.unknownExport,
+      `plugin ${entry.name} does not declare an export named ${exportName}`,
+      `use one of: ${exports.join(", ")}`,
+    );
+  }
+  spec.args = [entry.name, exportName];
+  // The cache entry's hash runs off-thread while V8 compiles; nothing runs before it is confirmed.
+  let module = new WebAssembly.Module(plugin.bytes as Uint8Array<ArrayBuffer>);
+  const confirmed = await confirmRunnable(opts.root, plugin, opts);
+  if (confirmed !== plugin) {
+    plugin = confirmed;
+    module = new WebAssembly.Module(plugin.bytes as Uint8Array<ArrayBuffer>);
+  }
+  return {
+    entry,
+    spec,
+    grants,
+    plugin,
+    module,
+    exportName,
+    t0,
+    sandboxMs,
+    loadMs: performance.now() - t0 - sandboxMs,
+  };
+}
+
+/** Narrows the process (the first time) and runs the guest in this isolate. */
+async function inProcess(opts: RunOptions, p: Prepared, wall: Wall, narrow: boolean): Promise<PluginRun> {
+  const before = performance.now();
+  if (narrow) {
+    try {
+      narrowProcess(p.grants);
+    } catch (e) {
+      if (!(e instanceof WallError)) throw e;
+      throw new SamuelError({
+        code: RunFailCode.wall,
+        exit: Exit.unexpected,
+        message: `the outer wall could not be put in place: ${e.message}`,
+        cause: "samuel narrows its own process to the plugin's grants before running it, and did not " +
+          "manage to; the plugin was not run",
+        fix:
+          "run samuel with the flags it ships with (scripts/flags.ts: --allow-read=/ --allow-write=/ ...); " +
+          "report this with `samuel version` if it persists",
+        inner: e,
+      });
+    }
+  }
+  const narrowMs = performance.now() - before;
+  const result = await invoke(p.module, p.plugin.info, {
+    spec: p.spec,
+    exportName: p.exportName,
+    input: opts.input,
+    logSink: opts.onLog ? (line) => opts.onLog!(p.entry.name, line) : undefined,
+  });
+  return finish(p, result, wall, narrowMs);
+}
+
+/** Runs the guest in a sandbox Worker (one-shot: closed when it settles). */
+async function inWorker(opts: RunOptions, p: Prepared, wall: Wall, sandbox: Sandbox): Promise<PluginRun> {
+  return finish(p, await sandboxRun(opts, p, sandbox), wall, 0);
+}
+
+/** `--all` behind Workers: the pool's Worker for this plugin's permissions. */
+async function pooled(
+  opts: RunOptions,
+  pool: SandboxPool,
+  entry: LockedPlugin,
+  spec: SandboxSpec,
+  exportName: string,
+): Promise<PluginRun> {
+  const t0 = performance.now();
+  const grants = wallGrants(spec);
+  const sandbox = pool.sandbox(spec, grants);
+  const p = await prepare(opts, entry, spec, grants, exportName, t0, performance.now() - t0);
+  // (The pool's Worker exists already for a repeated permission set: then sandbox_ms is ~0.)
+  return finish(p, await sandboxRun(opts, p, sandbox), { kind: "worker", reason: "run --all" }, 0);
+}
+
+async function sandboxRun(opts: RunOptions, p: Prepared, sandbox: Sandbox): Promise<InvocationResult> {
+  try {
+    return await sandbox.run(p.module, p.plugin.info, {
+      spec: p.spec,
+      exportName: p.exportName,
+      input: opts.input,
+    }, { onLog: opts.onLog ? (line) => opts.onLog!(p.entry.name, line) : undefined });
+  } catch (e) {
+    if (!(e instanceof SandboxError)) throw e;
+    throw new SamuelError({
+      code: RunFailCode.sandbox,
+      exit: Exit.unexpected,
+      message: e.message,
+      // The Worker's stack trace is for --verbose (via `inner`), not for every reader.
+      cause: e.detail?.split("\n")[0],
+      fix: "re-run with --verbose; if it persists, report it with the plugin's name and version",
+      inner: e,
+    });
+  }
+}
+
+function finish(p: Prepared, result: InvocationResult, wall: Wall, narrowMs: number): PluginRun {
+  const round = (ms: number) => Math.round(ms * 100) / 100;
+  const error = failure(p.entry.name, p.exportName, result);
+  return {
+    entry: p.entry,
+    exportName: p.exportName,
+    result,
+    cache: { hit: p.plugin.cacheHit, rebuilt: p.plugin.rebuilt ?? null },
+    wall,
+    timings: {
+      sandbox_ms: round(p.sandboxMs),
+      load_ms: round(p.loadMs),
+      narrow_ms: round(narrowMs),
+      ...result.timings,
+      total_ms: round(performance.now() - p.t0),
+      wall: wall.kind,
+    },
+    error,
+    exit: error ? (result.outcome === "timeout" ? Exit.timeout : Exit.pluginFailed) : Exit.ok,
+  };
+}
+
+function asFailure(entry: LockedPlugin, exportName: string, e: unknown): PluginRunFailure {
+  const error = e instanceof SamuelError ? e : new SamuelError({
+    code: RunFailCode.sandbox,
+    exit: Exit.unexpected,
+    message: String(e),
+    inner: e,
+  });
+  return { entry, exportName, error };
+}
+
+function describeWall(wall: Wall, grants: WallGrants): string {
+  if (wall.kind === "worker") return `outer wall: a sandbox Worker (${wall.reason})`;
+  const list = (paths: string[]) => paths.length ? paths.join(", ") : "nothing";
+  return `outer wall: this process, narrowed to read ${list(grants.read)}; write ${list(grants.write)}; ` +
+    "no env, net, sys, run, ffi or import";
+}
+
+/** The coded error for an invocation that did not succeed (undefined when it did). */
+function failure(name: string, exportName: string, r: InvocationResult): ErrorInfo | undefined {
+  switch (r.outcome) {
+    case "ok":
+      return undefined;
+    case "plugin_error":
+      return {
+        code: RunFailCode.failed,
+        message: `${name} ${exportName} failed: ${r.message}`,
+        cause: "the plugin reported a failure (its own code; see its output and stderr)",
+        fix: "read the plugin's output above; the return code is the plugin's own",
+      };
+    case "trap":
+      return {
+        code: RunFailCode.trap,
+        message: `${name} ${exportName} trapped: ${r.trap?.message ?? r.message}`,
+        cause: r.trap?.backtrace.length
+          ? `wasm backtrace:\n    ${r.trap.backtrace.join("\n    ")}`
+          : r.message,
+        fix: "this is a bug in the plugin: report it to its author with the backtrace",
+      };
+    case "timeout":
+      return {
+        code: RunFailCode.timeout,
+        message: `${name} ${exportName} timed out: ${r.message}`,
+        cause: "the plugin kept running past its hard timeout and was stopped",
+        fix: "raise [runtime] hard_timeout in the plugin's manifest, or pass --timeout for this run",
+      };
+    case "fuel_exhausted":
+      return {
+        code: RunFailCode.fuel,
+        message: `${name} ${exportName} ran out of fuel: ${r.message}`,
+        cause: "the plugin used its whole deterministic [runtime] fuel budget",
+        fix: "raise [runtime] fuel in the plugin's manifest",
+      };
+    case "output_limit":
+      return {
+        code: RunFailCode.output,
+        message: `${name} ${exportName} wrote too much: ${r.message}`,
+        cause: "captured output is capped so a runaway plugin cannot exhaust memory",
+        fix: "make the plugin write less, or write large results to a granted file instead",
+      };
+  }
+}
