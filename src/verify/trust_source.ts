@@ -14,8 +14,6 @@
  * A refused repository (bad signature, expired, rolled back) is a warning: it is either an attack or a
  * broken mirror, and the user should hear of it; an unreachable one is only a `--verbose` line, since
  * being offline is ordinary and the fallback is the designed behaviour.
- *
- * `offlineTrustRoot` is the same choice without any network, for `samuel doctor`.
  */
 
 import { readCachedRoot, writeCachedRoot } from "./root_cache.ts";
@@ -90,10 +88,9 @@ export class TrustRootSession {
     if (file !== undefined) {
       const root = await readTrustedRootFile(file);
       log.debug?.(`trust root: file ${file} (no TUF refresh)`);
-      return { root, origin: file, info: info("file", { file }) };
+      return { root, origin: file, info: trustInfo("file", { file }) };
     }
     const settings = this.request.settings ?? tufSettings();
-    let refreshError: string | null = null;
     if (settings.mirror !== null) {
       const mirror = settings.mirror;
       const started = performance.now();
@@ -117,10 +114,10 @@ export class TrustRootSession {
         return {
           root: fresh.root,
           origin: `trusted root from TUF mirror ${mirror}`,
-          info: info("tuf", record),
+          info: trustInfo("tuf", record),
         };
       } catch (e) {
-        refreshError = message(e);
+        const refreshError = message(e);
         const kind = (e as { kind?: string }).kind;
         const fallback = await offlineChoice(settings, sigstoreDir, log);
         const text = `the TUF refresh from ${mirror} failed after ${ms(started)} (${refreshError}); ` +
@@ -134,23 +131,8 @@ export class TrustRootSession {
     log.debug?.(
       `trust root: ${chosen.info.source} (SAMUEL_TUF_MIRROR=off: no refresh), ${describe(chosen.info)}`,
     );
-    return withError(chosen, null, refreshError);
+    return chosen;
   }
-}
-
-/**
- * The root an install would use with no network (`samuel doctor`): the file when one is configured,
- * else the unexpired cached root of the mirror, else the embedded one. Throws for an unusable file or
- * `SAMUEL_TUF_MIRROR`, as an install would.
- */
-export async function offlineTrustRoot(
-  o: { file?: string; sigstoreDir: string; settings?: TufSettings },
-): Promise<ResolvedTrustRoot> {
-  if (o.file !== undefined) {
-    return { root: await readTrustedRootFile(o.file), origin: o.file, info: info("file", { file: o.file }) };
-  }
-  const settings = o.settings ?? tufSettings();
-  return withError(await offlineChoice(settings, o.sigstoreDir), settings.mirror, null);
 }
 
 /** The cached root of `settings.cacheMirror` when it has not expired, else the embedded one. */
@@ -165,7 +147,7 @@ async function offlineChoice(
     return {
       root: r.trusted_root,
       origin: `cached trusted root from TUF mirror ${r.mirror} (fetched ${r.fetched_at})`,
-      info: info("cache", { fetched_at: r.fetched_at, expires: r.expires, mirror: r.mirror }),
+      info: trustInfo("cache", { fetched_at: r.fetched_at, expires: r.expires, mirror: r.mirror }),
     };
   }
   const why = cached.status === "expired"
@@ -174,14 +156,15 @@ async function offlineChoice(
     ? cached.problem
     : `no root from ${settings.cacheMirror} is cached yet`;
   log?.debug?.(`trust root: ${why}`);
-  return { root: await embeddedTrustedRoot(), origin: EMBEDDED_ORIGIN, info: info("embedded", {}) };
+  return { root: await embeddedTrustedRoot(), origin: EMBEDDED_ORIGIN, info: trustInfo("embedded", {}) };
 }
 
 function withError(r: ResolvedTrustRoot, mirror: string | null, error: string | null): ResolvedTrustRoot {
   return { ...r, info: { ...r.info, mirror: r.info.mirror ?? mirror, refresh_error: error } };
 }
 
-function info(source: TrustRootSourceKind, fields: Partial<TrustRootInfo>): TrustRootInfo {
+/** A `TrustRootInfo` with every field not given null. */
+export function trustInfo(source: TrustRootSourceKind, fields: Partial<TrustRootInfo>): TrustRootInfo {
   return {
     source,
     fetched_at: null,

@@ -62,19 +62,11 @@ export async function refreshTrustedRoot(o: RefreshOptions): Promise<Refreshed> 
   } catch (e) {
     throw new TufRefreshError("local", `the TUF cache ${dir} cannot be prepared: ${chain(e)}`, { cause: e });
   }
-  const [tuf, { TrustedRoot }] = await Promise.all([
-    import("npm:@sigstore/tuf@5.0.1"),
-    import("npm:@sigstore/protobuf-specs@0.5.2"),
-  ]);
+  const tuf = await import("npm:@sigstore/tuf@5.0.1");
   let json: unknown;
   try {
-    const root = await tuf.getTrustedRoot({
-      mirrorURL: o.mirror,
-      cachePath,
-      retry: false,
-      timeout: o.timeoutMs,
-    });
-    json = TrustedRoot.toJSON(root);
+    const client = await tuf.initTUF({ mirrorURL: o.mirror, cachePath, retry: false, timeout: o.timeoutMs });
+    json = JSON.parse(await client.getTarget(TRUSTED_ROOT_TARGET));
   } catch (e) {
     throw new TufRefreshError(classify(e), chain(e), { cause: e });
   }
