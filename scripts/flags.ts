@@ -12,7 +12,8 @@
  *   the user points it), temp folders for downloads and atomic writes, and the plugin grants, which name
  *   arbitrary absolute host paths. None of these is known when the binary is built, so no path list.
  * - `--allow-env`: samuel's own keys (`HOME`, `USERPROFILE`, `SAMUEL_*`, `GITHUB_TOKEN`, `NO_COLOR`,
- *   `TMPDIR`...), the `debug` package inside the Sigstore libraries, and any key a plugin was granted
+ *   `TMPDIR`...), the `debug` package inside the Sigstore libraries (and `minimatch`, which `@sigstore/tuf`
+ *   loads: both read the environment as they load), and any key a plugin was granted
  *   (`[capabilities] env`), which is arbitrary: unrestricted.
  * - `--allow-net`: GitHub releases and API, registry indexes at any URL, and the hosts plugins are allowed
  *   to reach through `net_outbound` (any host a user grants): unrestricted. The sandbox Worker's `net` is
