@@ -153,7 +153,15 @@ export function startTufRepo(options: StartTufRepoOptions = {}): Promise<TufRepo
       const signer = o.signer ?? own;
       for (const path of [...files.keys()]) if (path !== "/1.root.json") files.delete(path);
 
-      const targets = new Metadata(new Targets({ version, specVersion: "1.0.31", expires }));
+      /** Signs `meta`, serves it at `path`, returns its bytes (what the next role's hashes cover). */
+      const serve = (path: string, meta: Metadata<Targets | Snapshot | Timestamp>): string => {
+        meta.sign((data) => signer.sign(data));
+        const json = JSON.stringify(meta.toJSON());
+        files.set(path, json);
+        return json;
+      };
+      const common = { version, specVersion: "1.0.31", expires };
+      const targets = new Metadata(new Targets(common));
       for (const [name, content] of Object.entries(o.targets)) {
         const digest = nodeCrypto.createHash("sha256").update(content).digest("hex");
         targets.signed.addTarget(
@@ -161,32 +169,11 @@ export function startTufRepo(options: StartTufRepoOptions = {}): Promise<TufRepo
         );
         files.set(`/targets/${digest}.${name}`, content);
       }
-      targets.sign((data) => signer.sign(data));
-      const targetsJson = JSON.stringify(targets.toJSON());
-      files.set(`/${version}.targets.json`, targetsJson);
-
-      const snapshot = new Metadata(
-        new Snapshot({
-          version,
-          specVersion: "1.0.31",
-          expires,
-          meta: { "targets.json": metaFile(targetsJson, version) },
-        }),
-      );
-      snapshot.sign((data) => signer.sign(data));
-      const snapshotJson = JSON.stringify(snapshot.toJSON());
-      files.set(`/${version}.snapshot.json`, snapshotJson);
-
-      const timestamp = new Metadata(
-        new Timestamp({
-          version,
-          specVersion: "1.0.31",
-          expires,
-          snapshotMeta: metaFile(snapshotJson, version),
-        }),
-      );
-      timestamp.sign((data) => signer.sign(data));
-      files.set("/timestamp.json", JSON.stringify(timestamp.toJSON()));
+      const targetsJson = serve(`/${version}.targets.json`, targets);
+      const snapshot = new Snapshot({ ...common, meta: { "targets.json": metaFile(targetsJson, version) } });
+      const snapshotJson = serve(`/${version}.snapshot.json`, new Metadata(snapshot));
+      const timestamp = new Timestamp({ ...common, snapshotMeta: metaFile(snapshotJson, version) });
+      serve("/timestamp.json", new Metadata(timestamp));
       return version;
     },
     down() {
