@@ -34,7 +34,12 @@ export async function installOptions(inv: CommandInput): Promise<InstallOptions>
     out: inv.out,
     strict: inv.global.strict,
     allowUnsignedFlag: inv.flags["allow-unsigned"] === true,
-    trust: new TrustRootSession({ file, sigstoreDir: homePaths().sigstore, log: inv.out }),
+    trust: new TrustRootSession({
+      file,
+      sigstoreDir: homePaths().sigstore,
+      log: inv.out,
+      dryRun: inv.flags["dry-run"] === true,
+    }),
     dryRun: inv.flags["dry-run"] === true,
     yes: inv.global.yes || inv.flags["yes"] === true,
     acceptNewSigner: inv.flags["accept-new-signer"] === true,

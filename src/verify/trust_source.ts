@@ -11,6 +11,8 @@
  * (an install of unsigned plugins, or of plugins already installed as locked, never contacts the mirror)
  * and at most once, so a command installing ten plugins refreshes once and an unreachable mirror costs
  * one timeout. What was used is `info` (`trust_root` in the `--json` envelope, and `--verbose` lines).
+ * Under `--dry-run` the refresh still runs (so the verdict is the real one) but writes nothing: not the
+ * TUF metadata, not the cached root.
  * A refused repository (bad signature, expired, rolled back) is a warning: it is either an attack or a
  * broken mirror, and the user should hear of it; an unreachable one is only a `--verbose` line, since
  * being offline is ordinary and the fallback is the designed behaviour.
@@ -58,6 +60,8 @@ export interface TrustRootRequest {
   log: TrustLog;
   /** Settings (default: from the environment, read on first use). */
   settings?: TufSettings;
+  /** `--dry-run`: refresh without writing anything under `$SAMUEL_HOME`. */
+  dryRun?: boolean;
 }
 
 export const EMBEDDED_ORIGIN = "embedded public-good root";
@@ -101,10 +105,13 @@ export class TrustRootSession {
           sigstoreDir,
           timeoutMs: settings.timeoutMs,
           initialRoot: settings.testRoot,
+          persist: !this.request.dryRun,
         });
         const record = { mirror, fetched_at: new Date().toISOString(), expires: fresh.expires };
         try {
-          await writeCachedRoot(sigstoreDir, { ...record, trusted_root: fresh.root });
+          if (!this.request.dryRun) {
+            await writeCachedRoot(sigstoreDir, { ...record, trusted_root: fresh.root });
+          }
         } catch (e) {
           log.debug?.(`trust root: could not cache the refreshed root (${message(e)})`);
         }

@@ -27,6 +27,11 @@ export interface RefreshOptions {
   timeoutMs: number;
   /** The initial root.json file for a mirror with no TUF cache yet (test hook); default the public seed. */
   initialRoot?: string;
+  /**
+   * False for `--dry-run`: the refresh runs on a temporary copy of the mirror's TUF folder (so rollback
+   * protection still applies) and leaves `$SAMUEL_HOME` as it was.
+   */
+  persist?: boolean;
 }
 
 export interface Refreshed {
@@ -55,7 +60,19 @@ const TRUSTED_ROOT_TARGET = "trusted_root.json";
 
 /** Refreshes from `mirror` and returns the verified trusted root; throws `TufRefreshError`. */
 export async function refreshTrustedRoot(o: RefreshOptions): Promise<Refreshed> {
-  const cachePath = tufCacheDir(o.sigstoreDir);
+  if (o.persist !== false) return await refreshIn(tufCacheDir(o.sigstoreDir), o);
+  const scratch = await Deno.makeTempDir({ prefix: "samuel-tuf-" });
+  try {
+    const key = mirrorKey(o.mirror);
+    await copyTree(join(tufCacheDir(o.sigstoreDir), key), join(scratch, key));
+    return await refreshIn(scratch, o);
+  } finally {
+    await Deno.remove(scratch, { recursive: true }).catch(() => {});
+  }
+}
+
+/** The refresh with `cachePath` as `@sigstore/tuf`'s cache folder. */
+async function refreshIn(cachePath: string, o: RefreshOptions): Promise<Refreshed> {
   const dir = join(cachePath, mirrorKey(o.mirror));
   try {
     await seedRoot(dir, o.initialRoot);
@@ -99,6 +116,22 @@ async function seedRoot(dir: string, initialRoot: string | undefined): Promise<v
   const bytes = initialRoot !== undefined ? await Deno.readFile(initialRoot) : await publicGoodSeed();
   await Deno.mkdir(join(dir, "targets"), { recursive: true });
   await Deno.writeFile(target, bytes);
+}
+
+/** Copies the files of `from` (and its sub-folders) to `to`; a missing `from` copies nothing. */
+async function copyTree(from: string, to: string): Promise<void> {
+  let entries: Deno.DirEntry[];
+  try {
+    entries = await Array.fromAsync(Deno.readDir(from));
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return;
+    throw e;
+  }
+  await Deno.mkdir(to, { recursive: true });
+  for (const e of entries) {
+    if (e.isDirectory) await copyTree(join(from, e.name), join(to, e.name));
+    else if (e.isFile) await Deno.copyFile(join(from, e.name), join(to, e.name));
+  }
 }
 
 /** The public-good repository's root.json, as `@sigstore/tuf` ships it. */

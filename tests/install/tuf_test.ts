@@ -4,15 +4,15 @@
  * `trusted_root.json` target of a TUF repository served on 127.0.0.1, tests/support/tuf_repo.ts). The
  * refresh is used and cached; with the mirror down the cached copy is used; with the cache expired or
  * missing and the mirror down the embedded root is, and the plugin is refused; a hostile mirror warns and
- * changes nothing; `--trusted-root` and unsigned installs never contact the mirror; `update` refreshes
- * too; a refresh happens at most once per command. `--json` (`data.trust_root`) and `--verbose` say which
+ * changes nothing; `--trusted-root` and unsigned installs never contact the mirror; `--dry-run` refreshes
+ * without writing; `update` refreshes too; a refresh happens at most once per command. `--json` (`data.trust_root`) and `--verbose` say which
  * root was used.
  */
 
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../support/assert.ts";
 import { startTufRepo } from "../support/tuf_repo.ts";
 import { cachedRootPath } from "../../src/verify/root_cache.ts";
-import { readLock, snapshot, world } from "./helpers.ts";
+import { exists, readLock, snapshot, world } from "./helpers.ts";
 
 /** Whole seconds: TUF metadata dates carry no milliseconds. */
 const wholeSecond = (d: Date) => new Date(Math.floor(d.getTime() / 1000) * 1000).toISOString();
@@ -71,6 +71,22 @@ Deno.test("install refreshes the trusted root through TUF, caches it, and falls 
     assertMatch(r.stderr, /trust root: tuf, refreshed from http:\/\/127\.0\.0\.1:\d+ in \d+ ms \(expires /);
     assertMatch(r.stderr, /trust root: [\d.]+ ms/);
   });
+
+  await t.step(
+    "--dry-run refreshes (the verdict is the real one) but writes nothing under $SAMUEL_HOME",
+    async () => {
+      const dryHome = `${w.tmp}/dry-home`;
+      const before = repo.requests.length;
+      const r = await w.cli(await w.project(), ["install", "acme/hello@v0.1.0", "--dry-run", "--json"], {
+        env: tuf(dryHome),
+      });
+      assertEquals(r.code, 0, r.stdout + r.stderr);
+      assertEquals(r.json.data.plugins[0].action, "would-install");
+      assertEquals(r.json.data.trust_root.source, "tuf");
+      assert(repo.requests.length > before, "the mirror was asked");
+      assertEquals(await exists(`${dryHome}/cache/sigstore`), false);
+    },
+  );
 
   await t.step("an unsigned install and a --trusted-root install never contact the mirror", async () => {
     const before = repo.requests.length;
