@@ -406,26 +406,20 @@ Deno.test("TUF: a dry run refreshes on a scratch copy: the new root is used, not
   const before = [await Deno.readTextFile(timestampFile), await Deno.readTextFile(recordFile)];
 
   e.repo.publish({ targets: { "trusted_root.json": JSON.stringify(rootNamed("v4")) } });
-  const l = log();
-  const dry = new TrustRootSession({
-    sigstoreDir: e.sigstoreDir,
-    log: l.sink,
-    settings: e.settings(),
-    dryRun: true,
-  });
-  const r = await dry.resolve();
+  const dryRun = () =>
+    new TrustRootSession({
+      sigstoreDir: e.sigstoreDir,
+      log: log().sink,
+      settings: e.settings(),
+      dryRun: true,
+    });
+  const r = await dryRun().resolve();
   assertEquals(r.info.source, "tuf");
   assertEquals(logIdOf(r.root), logIdOf(rootNamed("v4")));
   assertEquals([await Deno.readTextFile(timestampFile), await Deno.readTextFile(recordFile)], before);
   // The scratch copy starts from the cached metadata, so rollback protection holds in a dry run too.
   e.repo.publish({ targets: { "trusted_root.json": JSON.stringify(rootNamed("old")) }, version: 2 });
-  const rolledBack = new TrustRootSession({
-    sigstoreDir: e.sigstoreDir,
-    log: l.sink,
-    settings: e.settings(),
-    dryRun: true,
-  });
-  const refused = await rolledBack.resolve();
+  const refused = await dryRun().resolve();
   assertEquals(refused.info.source, "cache");
   assertEquals(logIdOf(refused.root), logIdOf(rootNamed("v3")));
   assertMatch(refused.info.refresh_error ?? "", /version 2 is less than current version 3/);
