@@ -18,6 +18,7 @@ import wabtInit from "wabt";
 import { loadConfig } from "../src/project/config.ts";
 import { readLockfile } from "../src/project/lockfile.ts";
 import { loadRunnable } from "../src/store/runnable.ts";
+import { HERMETIC_ENV } from "./support/process.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const MAIN = `${ROOT}main.ts`;
@@ -38,7 +39,7 @@ async function samuel(cwd: string, home: string, args: string[]): Promise<void> 
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-q", ...FLAGS, MAIN, ...args],
     cwd,
-    env: { SAMUEL_HOME: home, NO_COLOR: "1" },
+    env: { ...HERMETIC_ENV, SAMUEL_HOME: home, NO_COLOR: "1" },
     stdout: "piped",
     stderr: "piped",
   }).output();

@@ -16,7 +16,7 @@ import { FakeGitHub } from "../tests/support/fake_github.ts";
 import { startMockSigstore } from "../tests/support/sigstore_mock.ts";
 import { wat2wasm } from "../tests/support/wat.ts";
 import { defaultConfigText } from "../src/project/config.ts";
-import { emptyScript, MAIN, runToEnd, SAMUEL_FLAGS } from "./support/process.ts";
+import { emptyScript, HERMETIC_ENV, MAIN, runToEnd, SAMUEL_FLAGS } from "./support/process.ts";
 
 const TARGET_BYTES = 2 * 1024 * 1024;
 const SAN = "https://github.com/acme/big/.github/workflows/release.yml@refs/tags/v1.0.0";
@@ -116,7 +116,7 @@ async function install(s: Setup, home: string): Promise<void> {
   const project = `${s.dir}/p${counter++}`;
   await Deno.mkdir(project);
   await Deno.writeTextFile(`${project}/samuel.toml`, defaultConfigText());
-  const env = { ...s.gh.env, SAMUEL_HOME: home, NO_COLOR: "1" };
+  const env = { ...s.gh.env, ...HERMETIC_ENV, SAMUEL_HOME: home, NO_COLOR: "1" };
   const { code, stderr } = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-q", ...SAMUEL_FLAGS, MAIN, "install", "acme/big@v1.0.0", "--trusted-root", s.trustedRoot],
     cwd: project,

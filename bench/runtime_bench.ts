@@ -23,7 +23,7 @@ import { Sandbox, SandboxPool } from "../src/runtime/sandbox.ts";
 import { type ModuleInfo, preprocess } from "../src/runtime/preprocess/mod.ts";
 import { sandboxFromGrants } from "../src/runtime/sandbox_spec.ts";
 import { createMeter } from "../src/runtime/host/meter.ts";
-import { emptyScript, MAIN, SAMUEL_FLAGS } from "./support/process.ts";
+import { emptyScript, HERMETIC_ENV, MAIN, SAMUEL_FLAGS } from "./support/process.ts";
 
 const MiB = 1024 * 1024;
 
@@ -238,7 +238,7 @@ for (const s of subjects) {
 
 // Whole process: a project with both plugins installed, its own SAMUEL_HOME (the cache warmed by install).
 const project = await Deno.makeTempDir({ prefix: "samuel-bench-run-" });
-const env = { SAMUEL_HOME: `${project}/.home`, NO_COLOR: "1" };
+const env = { ...HERMETIC_ENV, SAMUEL_HOME: `${project}/.home`, NO_COLOR: "1" };
 async function samuel(args: string[]): Promise<void> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-q", ...SAMUEL_FLAGS, MAIN, ...args],

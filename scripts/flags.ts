@@ -17,7 +17,8 @@
  *   to a Worker. Windows has no single root (`/` names only the current drive), so the Windows binary keeps
  *   the bare flags and always uses the Worker wall (`permissionFlagsFor`).
  * - `--allow-env`: samuel's own keys (`HOME`, `USERPROFILE`, `SAMUEL_*`, `GITHUB_TOKEN`, `NO_COLOR`,
- *   `TMPDIR`...), the `debug` package inside the Sigstore libraries, and any key a plugin was granted
+ *   `TMPDIR`...), the `debug` package inside the Sigstore libraries (and `minimatch`, which `@sigstore/tuf`
+ *   loads: both read the environment as they load), and any key a plugin was granted
  *   (`[capabilities] env`), which is arbitrary: unrestricted.
  * - `--allow-net`: GitHub releases and API, registry indexes at any URL, and the hosts plugins are allowed
  *   to reach through `net_outbound` (any host a user grants): unrestricted. The sandbox Worker's `net` is

@@ -10,7 +10,7 @@
 import { WASI as NodeWASI } from "node:wasi";
 import { closeSync, openSync } from "node:fs";
 import { wat2wasm } from "../../tests/support/wat.ts";
-import { MAIN, runToEnd, SAMUEL_FLAGS } from "../support/process.ts";
+import { HERMETIC_ENV, MAIN, runToEnd, SAMUEL_FLAGS } from "../support/process.ts";
 import type { Grants } from "../../src/runtime/sandbox_spec.ts";
 
 const here = (p: string) => new URL(p, import.meta.url).pathname;
@@ -253,7 +253,7 @@ export async function makeProject(prefix: string): Promise<BenchProject> {
       Deno.removeSync(base, { recursive: true });
     } catch { /* best effort */ }
   });
-  const env = { SAMUEL_HOME: home, NO_COLOR: "1" };
+  const env = { ...HERMETIC_ENV, SAMUEL_HOME: home, NO_COLOR: "1" };
   const samuel = (args: string[]) =>
     runWithEnv(Deno.execPath(), ["run", "-q", ...SAMUEL_FLAGS, MAIN, ...args], root, env);
   const project: BenchProject = {

@@ -4,11 +4,15 @@
  */
 
 import { RUN_FLAGS } from "../../scripts/flags.ts";
+import { HERMETIC_ENV } from "../../tests/support/cli.ts";
 
 export const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
 /** The flags samuel ships with (scripts/flags.ts is their single source). */
 export const SAMUEL_FLAGS: readonly string[] = RUN_FLAGS;
+
+/** `SAMUEL_TUF_MIRROR=off` for every samuel a bench spawns: no bench reaches Sigstore's TUF mirror. */
+export { HERMETIC_ENV };
 
 /** Runs a command to completion, failing loudly when it does not exit 0 (a broken bench is no bench). */
 export async function runToEnd(cmd: string, args: string[], cwd?: string): Promise<void> {

@@ -15,6 +15,7 @@
  *   present), `.health` (wasm: `health()` run in the real sandbox with the plugin's granted capabilities
  *   and limits; a plugin that declares no `health` export is ok);
  * - `runtime.deno`: Deno 2.9.x (warn otherwise: samuel is built and measured on 2.9);
+ * - `trust.root`: the trusted root installs verify against offline (`doctor_trust.ts`; also `trust_root`);
  * - `cache.integrity`: every module cache entry re-hashed (`verifyAll`); corrupt entries are removed and
  *   reported as a warning (they are rebuilt on next use, never executed);
  * - `cache.budget`: bytes used against `[wasm].cache_budget` (warn when over: one module larger than the
@@ -42,6 +43,8 @@ import { buildForCache, cacheVariant } from "./module_check.ts";
 import { hasPendingTransaction } from "./transaction.ts";
 import type { ModuleInfo } from "../runtime/preprocess/mod.ts";
 import { existsQuiet } from "../project/fs.ts";
+import type { TrustRootInfo } from "../verify/trust_source.ts";
+import { trustRootCheck } from "./doctor_trust.ts";
 
 export type CheckStatus = "ok" | "warn" | "fail";
 
@@ -83,6 +86,8 @@ export interface DoctorReport {
   checks: Check[];
   plugins: PluginSummary[];
   wasm_cache_stats: CacheStats;
+  /** The trusted root an install would use offline: `{ source, fetched_at, expires, ... }` (null: none). */
+  trust_root: TrustRootInfo | null;
   summary: { ok: number; warn: number; fail: number };
 }
 
@@ -236,6 +241,9 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
       },
   );
 
+  const trust = await trustRootCheck(root, config, opts.home);
+  add(trust.check);
+
   if (corrupt) {
     add(
       corrupt.length === 0
@@ -276,7 +284,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
 
   const summary = { ok: 0, warn: 0, fail: 0 };
   for (const c of checks) summary[c.status]++;
-  return { root, checks, plugins: summaries, wasm_cache_stats: stats, summary };
+  return { root, checks, plugins: summaries, wasm_cache_stats: stats, trust_root: trust.trustRoot, summary };
 }
 
 /** A failing check from a thrown error (a SamuelError keeps its message, fix and exit class). */

@@ -9,9 +9,10 @@
 import { type Manifest, manifestError, parseManifest } from "../manifest/mod.ts";
 import type { ProjectConfig } from "../project/config.ts";
 import type { LockedCapabilities, LockedPlugin, Sha256Digests, Verification } from "../project/lockfile.ts";
-import { absolute, homePaths, isAbsolute, join } from "../project/paths.ts";
+import { homePaths, join } from "../project/paths.ts";
 import type { ModuleInfo } from "../runtime/preprocess/mod.ts";
 import type { FetchContext, FetchedPlugin } from "../source/types.ts";
+import type { TrustRootSession } from "../verify/trust_source.ts";
 import { sha256Hex } from "./digest.ts";
 import { Exit, InstallCode, installError } from "./errors.ts";
 import { fetchSource, githubRepoOf, registriesFor } from "./fetch.ts";
@@ -52,8 +53,8 @@ export interface PrepareOptions {
   strict: boolean;
   /** `--allow-unsigned`. */
   allowUnsignedFlag: boolean;
-  /** `--trusted-root FILE` (relative to cwd). */
-  trustedRootFlag?: string;
+  /** The command's trusted root: resolved (at most once) on the first signature to verify. */
+  trust: TrustRootSession;
   dryRun: boolean;
   /** Extra context for fetchers (tests: timeouts). */
   fetch?: Partial<FetchContext>;
@@ -153,21 +154,15 @@ export async function checkFetched(
       identityMode: opts.config.security.identityMode,
       issuer: opts.config.security.issuer,
     });
-    const rootFile = opts.trustedRootFlag !== undefined
-      ? absolute(opts.trustedRootFlag, opts.cwd)
-      : opts.config.security.trustedRoot !== undefined
-      ? (isAbsolute(opts.config.security.trustedRoot)
-        ? opts.config.security.trustedRoot
-        : join(opts.root, opts.config.security.trustedRoot))
-      : undefined;
-    const trustedRoot = rootFile ? await verify.readTrustedRootFile(rootFile) : undefined;
+    const trust = await opts.trust.resolve();
+    lap("trust root");
     const result = await verify.verifyArtifact({
       artifact: fetched.module,
       bundleText: fetched.bundleText,
       bundleName: fetched.bundleName,
       policy,
-      trustedRoot,
-      trustedRootOrigin: rootFile,
+      trustedRoot: trust.root,
+      trustedRootOrigin: trust.origin,
     });
     verification = { method: "sigstore", san: result.san, issuer: result.issuer, logIndex: result.logIndex };
     verificationDetail.media_type = result.mediaType;

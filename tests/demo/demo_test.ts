@@ -5,6 +5,7 @@
  */
 
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../support/assert.ts";
+import { HERMETIC_ENV } from "../support/cli.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -13,7 +14,7 @@ Deno.test("scripts/demo.sh installs, runs and checks the bundled sample plugin, 
   const { code, stdout, stderr } = await new Deno.Command("bash", {
     args: [`${ROOT}scripts/demo.sh`],
     cwd: ROOT,
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...HERMETIC_ENV },
     stdout: "piped",
     stderr: "piped",
   }).output();

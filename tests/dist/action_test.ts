@@ -11,7 +11,7 @@
 
 import { parse } from "yaml";
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
-import { runCli } from "../support/cli.ts";
+import { HERMETIC_ENV, runCli } from "../support/cli.ts";
 import { RUN_FLAGS } from "../../scripts/flags.ts";
 import { DENO_PIN, VERSION } from "../../src/version.ts";
 
@@ -284,6 +284,7 @@ Deno.test({
         GITHUB_WORKSPACE: workspace,
         SAMUEL_DOWNLOAD_URL: `http://127.0.0.1:${server.addr.port}`,
         NO_COLOR: "1",
+        ...HERMETIC_ENV,
       };
 
       await t.step("run: smoke lint → result is the JSON envelope, exit-code 0", async () => {

@@ -9,7 +9,7 @@
  */
 
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
-import { RUN_FLAGS as CLI_RUN_FLAGS } from "../support/cli.ts";
+import { HERMETIC_ENV, RUN_FLAGS as CLI_RUN_FLAGS } from "../support/cli.ts";
 import { SAMUEL_FLAGS } from "../../bench/support/process.ts";
 import { wat2wasm } from "../support/wat.ts";
 import { FakeGitHub } from "../support/fake_github.ts";
@@ -57,7 +57,7 @@ async function samuel(
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-q", "--no-config", ...lockArgs(), ...flags, MAIN, ...args],
     cwd: opts.cwd,
-    env: { NO_COLOR: "1", DENO_DIR, ...opts.env },
+    env: { NO_COLOR: "1", DENO_DIR, ...HERMETIC_ENV, ...opts.env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

@@ -11,6 +11,7 @@
 
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { wat2wasm } from "../support/wat.ts";
+import { HERMETIC_ENV } from "../support/cli.ts";
 import { RUN_FLAGS } from "../../scripts/flags.ts";
 import { checkImports, classify, parseNpm, pinnedFor } from "../../scripts/check-imports.ts";
 import { pinText } from "../../scripts/pin-imports.ts";
@@ -58,7 +59,7 @@ async function runUrl(url: string, args: string[], cwd: string, env: Record<stri
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-q", "--no-config", ...RUN_FLAGS, url, ...args],
     cwd,
-    env: { NO_COLOR: "1", DENO_DIR, ...env },
+    env: { NO_COLOR: "1", DENO_DIR, ...HERMETIC_ENV, ...env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

@@ -1,8 +1,8 @@
 /**
  * `samuel doctor` end to end: a healthy project, a module that no longer matches samuel.lock, a plugin
  * whose `health()` returns non-zero (and one that spins past its hard timeout), missing files, a corrupt
- * cache entry, a project without samuel.toml, `--strict`; with `--json` (every check with status and fix)
- * and for humans.
+ * cache entry, a project without samuel.toml, `--strict`, the trusted root installs would use offline
+ * (`trust.root`); with `--json` (every check with status and fix) and for humans.
  */
 
 import {
@@ -16,6 +16,9 @@ import { cacheEntries, helloWasmSource, lockedModuleSha, pluginSource, project }
 import { wat2wasm } from "../support/wat.ts";
 import { printerWat } from "../cache/helpers.ts";
 import { runCli } from "../support/cli.ts";
+import { startTufRepo } from "../support/tuf_repo.ts";
+import { TrustRootSession } from "../../src/verify/trust_source.ts";
+import { cachedRootPath, writeCachedRoot } from "../../src/verify/root_cache.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -269,4 +272,113 @@ Deno.test("doctor: a skill's entry file is checked; a broken samuel.lock fails w
   assertMatch(lock.message, /samuel\.lock:\d+ is not valid TOML/);
   // No misleading "not installed" warning against a lock that could not be read.
   assert(!broken.json.data.checks.some((c: Json) => c.id === "project.plugins"));
+});
+
+Deno.test("doctor: trust.root says which trusted root installs verify against offline", async (t) => {
+  const p = await project();
+  const home = p.runHome;
+  await using repo = await startTufRepo();
+  const trusted = JSON.parse(
+    await Deno.readTextFile(new URL("../../src/verify/trusted_root.public-good.json", import.meta.url)),
+  );
+  repo.publish({ targets: { "trusted_root.json": JSON.stringify(trusted) } });
+  const tufRoot = `${await Deno.makeTempDir({ prefix: "samuel-tuf-root-" })}/root.json`;
+  await Deno.writeTextFile(tufRoot, repo.rootJson);
+  const doctor = (env: Record<string, string> = {}) =>
+    runCli(["doctor", "--json"], { cwd: p.root, env: { SAMUEL_HOME: home, ...env } });
+
+  await t.step("nothing cached: the embedded root (ok)", async () => {
+    const r = await doctor();
+    assertEquals(r.code, 0, r.stdout + r.stderr);
+    const c = check(r.json, "trust.root");
+    assertEquals(c.status, "ok");
+    assertStringIncludes(c.message, "embedded in samuel (SAMUEL_TUF_MIRROR=off: never refreshed)");
+    assertEquals(r.json.data.trust_root.source, "embedded");
+    assertEquals([r.json.data.trust_root.fetched_at, r.json.data.trust_root.expires], [null, null]);
+  });
+
+  await t.step(
+    "after a refresh: the cached root with fetched_at and expires; doctor asks no mirror",
+    async () => {
+      const session = new TrustRootSession({
+        sigstoreDir: `${home}/cache/sigstore`,
+        log: { warn: () => {}, debug: () => {} },
+        settings: { mirror: repo.url, cacheMirror: repo.url, timeoutMs: 2000, testRoot: tufRoot },
+      });
+      const refreshed = await session.resolve();
+      assertEquals(refreshed.info.source, "tuf");
+      const before = repo.requests.length;
+      const r = await doctor({ SAMUEL_TUF_MIRROR: repo.url });
+      assertEquals(r.code, 0, r.stdout + r.stderr);
+      const tr = r.json.data.trust_root;
+      assertEquals(tr.source, "cache");
+      assertEquals([tr.fetched_at, tr.expires, tr.mirror], [
+        refreshed.info.fetched_at,
+        refreshed.info.expires,
+        repo.url,
+      ]);
+      assertStringIncludes(check(r.json, "trust.root").message, `usable offline until ${tr.expires}`);
+      assertEquals(repo.requests.length, before);
+      const human = await runCli(["doctor"], {
+        cwd: p.root,
+        env: { SAMUEL_HOME: home, SAMUEL_TUF_MIRROR: repo.url },
+      });
+      assertMatch(
+        human.stdout,
+        /ok +trust\.root +trusted root from the TUF mirror http:\/\/127\.0\.0\.1:\d+, fetched /,
+      );
+    },
+  );
+
+  await t.step("an expired cached root is a warning naming the fix; --strict fails on it", async () => {
+    const sigstoreDir = `${home}/cache/sigstore`;
+    const record = JSON.parse(await Deno.readTextFile(cachedRootPath(sigstoreDir, repo.url)));
+    await writeCachedRoot(sigstoreDir, { ...record, expires: "2026-01-01T00:00:00.000Z" });
+    const r = await doctor({ SAMUEL_TUF_MIRROR: repo.url });
+    assertEquals(r.code, 0, r.stdout + r.stderr);
+    const c = check(r.json, "trust.root");
+    assertEquals(c.status, "warn");
+    assertStringIncludes(c.message, "expired at 2026-01-01T00:00:00.000Z");
+    assertStringIncludes(c.fix, "samuel update");
+    assertEquals(r.json.data.trust_root.source, "embedded");
+    const strict = await runCli(["doctor", "--json", "--strict"], {
+      cwd: p.root,
+      env: { SAMUEL_HOME: home, SAMUEL_TUF_MIRROR: repo.url },
+    });
+    assertEquals(strict.code, 2);
+  });
+
+  await t.step("[security].trusted_root: that file, no TUF; an unusable one fails with exit 2", async () => {
+    const file = `${p.root}/my-root.json`;
+    await Deno.writeTextFile(file, JSON.stringify(trusted));
+    const config = `${p.root}/samuel.toml`;
+    const original = await Deno.readTextFile(config);
+    await Deno.writeTextFile(
+      config,
+      original.replace("# trusted_root = ", `trusted_root = "my-root.json"\n# was: `),
+    );
+    try {
+      const r = await doctor({ SAMUEL_TUF_MIRROR: repo.url });
+      assertEquals(r.code, 0, r.stdout + r.stderr);
+      assertEquals(r.json.data.trust_root.source, "file");
+      assertEquals(r.json.data.trust_root.file, file);
+      await Deno.writeTextFile(file, "not json");
+      const bad = await doctor();
+      assertEquals(bad.code, 2, bad.stdout + bad.stderr);
+      const c = check(bad.json, "trust.root");
+      assertEquals(c.status, "fail");
+      assertStringIncludes(c.message, "my-root.json cannot be used");
+      assertEquals(bad.json.data.trust_root, null);
+    } finally {
+      await Deno.writeTextFile(config, original);
+    }
+  });
+
+  await t.step("a malformed SAMUEL_TUF_MIRROR fails the check with exit 2", async () => {
+    const r = await doctor({ SAMUEL_TUF_MIRROR: "ftp://mirror.example" });
+    assertEquals(r.code, 2, r.stdout + r.stderr);
+    const c = check(r.json, "trust.root");
+    assertEquals(c.status, "fail");
+    assertStringIncludes(c.message, "SAMUEL_TUF_MIRROR is not a TUF mirror URL");
+  });
 });

@@ -7,7 +7,7 @@
  */
 
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
-import { MAIN, RUN_FLAGS } from "../support/cli.ts";
+import { HERMETIC_ENV, MAIN, RUN_FLAGS } from "../support/cli.ts";
 import { acquireProjectLock } from "../../src/project/file_lock.ts";
 import { parseConfig } from "../../src/project/config.ts";
 import { parseLockfile } from "../../src/project/lockfile.ts";
@@ -93,6 +93,7 @@ Deno.test("install transactions", async (t) => {
       cwd: root,
       env: {
         ...w.gh.env,
+        ...HERMETIC_ENV,
         NO_COLOR: "1",
         SAMUEL_HOME: `${w.tmp}/home`,
         SAMUEL_TEST_PAUSE_AT: "after-config",

@@ -2,6 +2,13 @@
  * Runs the real `samuel` CLI as a subprocess (`deno run <flags> main.ts ...`) with the same permission
  * flags as the `samuel` task, so tests see exactly what a user sees: exit code, stdout, stderr, and the
  * parsed `--json` envelope when there is one.
+ *
+ * Every run gets `HERMETIC_ENV` first (a test's own `env` may override it): `SAMUEL_TUF_MIRROR=off`, so no
+ * `install`/`update` in a test refreshes the trusted root from Sigstore's public TUF mirror. Verification
+ * then uses the root the test gives (`--trusted-root`) or the embedded snapshot, the same on every machine,
+ * and no test reaches beyond 127.0.0.1. The tests of the refresh itself point `SAMUEL_TUF_MIRROR` at a TUF
+ * repository they serve locally (tests/support/tuf_repo.ts). Every other place that spawns samuel
+ * (tests/dist/*, tests/install/transaction_test.ts, bench/) uses the same constant.
  */
 
 import { RUN_FLAGS } from "../../scripts/flags.ts";
@@ -10,6 +17,9 @@ export const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
 /** The flags samuel ships with (scripts/flags.ts is their single source). */
 export { RUN_FLAGS };
+
+/** The environment that keeps a spawned samuel off the public network (see the module doc). */
+export const HERMETIC_ENV: Readonly<Record<string, string>> = { SAMUEL_TUF_MIRROR: "off" };
 
 export interface CliResult {
   code: number;
@@ -29,7 +39,7 @@ export async function runCli(args: string[], opts: CliOptions = {}): Promise<Cli
   const cmd = new Deno.Command(Deno.execPath(), {
     args: ["run", "-q", ...RUN_FLAGS, MAIN, ...args],
     cwd: opts.cwd,
-    env: { NO_COLOR: "1", ...opts.env },
+    env: { NO_COLOR: "1", ...HERMETIC_ENV, ...opts.env },
     stdin: opts.stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",

@@ -7,6 +7,8 @@
  * `{ root, checks: [{ id, status: "ok"|"warn"|"fail", message, fix?, details?, plugin?, exit? }],
  *    plugins: [{ name, version, kind, status, health: { outcome, return_code, ms } | null }],
  *    wasm_cache_stats: { hits, misses, rebuilds, hit_rate, modules, budget_bytes, used_bytes },
+ *    trust_root: { source: "cache"|"embedded"|"file", fetched_at, expires, mirror, file, refresh_error }
+ *                | null,
  *    summary: { ok, warn, fail } }`.
  *
  * Exit codes: 0 when no check fails (warnings allowed; with `--strict` a warning counts as a failure of
@@ -68,6 +70,7 @@ export async function run(inv: Invocation): Promise<CommandResult> {
     checks: report.checks,
     plugins: report.plugins,
     wasm_cache_stats: report.wasm_cache_stats,
+    trust_root: report.trust_root,
     summary: report.summary,
   };
   if (failed.length === 0) return { data };

@@ -6,6 +6,8 @@
  * `--json` data:
  * ```
  * { dry_run: boolean, from_lock: boolean,
+ *   trust_root: { source: "tuf" | "cache" | "embedded" | "file", fetched_at, expires, mirror, file,
+ *                 refresh_error } | null   (null when no signature was verified),
  *   plugins: [{ name, version, previous_version, kind,
  *               action: "installed" | "updated" | "unchanged" | "would-install" | "would-update"
  *                       | "reinstalled" | "would-reinstall",
@@ -19,20 +21,28 @@
  *               cache: { hit, stored } | null, warnings: [] }] }
  * ```
  * (Entries reinstalled from the lock carry `fetched_from` instead of `previous_version`/`risky`/`review`.)
+ * A refusal after a trusted root was resolved (e.g. a signature that root does not trust) carries
+ * `data: { trust_root }` next to the error.
  */
 
 import type { CommandResult, Invocation } from "../command.ts";
 
 export async function run(inv: Invocation): Promise<CommandResult> {
-  const { installOptions } = await import("../../store/options.ts");
+  const { installOptions, failureWithTrustRoot } = await import("../../store/options.ts");
   const opts = await installOptions({ ...inv, command: ["samuel install", ...inv.args].join(" ") });
-  if (inv.args.length === 0) {
-    const { installFromLock } = await import("../../store/from_lock.ts");
-    const result = await installFromLock(opts);
-    return { data: { dry_run: opts.dryRun, from_lock: true, plugins: result.plugins } };
+  try {
+    if (inv.args.length === 0) {
+      const { installFromLock } = await import("../../store/from_lock.ts");
+      const { plugins } = await installFromLock(opts);
+      return {
+        data: { dry_run: opts.dryRun, from_lock: true, trust_root: opts.trust.info ?? null, plugins },
+      };
+    }
+    const { installSource } = await import("../../store/install.ts");
+    const plugins = [];
+    for (const source of inv.args) plugins.push(await installSource(source, opts));
+    return { data: { dry_run: opts.dryRun, from_lock: false, trust_root: opts.trust.info ?? null, plugins } };
+  } catch (e) {
+    return failureWithTrustRoot(e, opts);
   }
-  const { installSource } = await import("../../store/install.ts");
-  const plugins = [];
-  for (const source of inv.args) plugins.push(await installSource(source, opts));
-  return { data: { dry_run: opts.dryRun, from_lock: false, plugins } };
 }

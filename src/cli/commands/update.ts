@@ -3,8 +3,9 @@
  * only for new risky capabilities and refusing a changed signer without `--accept-new-signer`
  * (`src/store/update.ts`).
  *
- * `--json` data: `{ dry_run, plugins: [...] }` with the same plugin shape as `samuel install`; `action` is
- * `updated`, `unchanged` (up to date) or `would-update`.
+ * `--json` data: `{ dry_run, trust_root, plugins: [...] }` with the same `trust_root` and plugin shape as
+ * `samuel install`; `action` is `updated`, `unchanged` (up to date) or `would-update`. A refusal after a
+ * trusted root was resolved carries `data: { trust_root }` next to the error.
  */
 
 import type { CommandResult, Invocation } from "../command.ts";
@@ -18,9 +19,13 @@ export async function run(inv: Invocation): Promise<CommandResult> {
       "run `samuel update [NAME]`",
     );
   }
-  const { installOptions } = await import("../../store/options.ts");
+  const { installOptions, failureWithTrustRoot } = await import("../../store/options.ts");
   const opts = await installOptions({ ...inv, command: ["samuel update", ...inv.args].join(" ") });
-  const { updatePlugins } = await import("../../store/update.ts");
-  const plugins = await updatePlugins(inv.args[0], opts);
-  return { data: { dry_run: opts.dryRun, plugins } };
+  try {
+    const { updatePlugins } = await import("../../store/update.ts");
+    const plugins = await updatePlugins(inv.args[0], opts);
+    return { data: { dry_run: opts.dryRun, trust_root: opts.trust.info ?? null, plugins } };
+  } catch (e) {
+    return failureWithTrustRoot(e, opts);
+  }
 }
