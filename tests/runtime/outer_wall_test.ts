@@ -12,7 +12,7 @@
 import { assert, assertEquals } from "../support/assert.ts";
 import { type Grants, sandboxFromGrants, workerPermissions } from "../../src/runtime/sandbox_spec.ts";
 import { Sandbox } from "../../src/runtime/sandbox.ts";
-import type { WallAttempt, WallOutcome } from "./wall_worker.ts";
+import { isRefusal, type WallAttempt, type WallOutcome } from "./_wall_attempts.ts";
 
 const WALL_WORKER = new URL("./wall_worker.ts", import.meta.url);
 
@@ -103,9 +103,6 @@ Deno.test("outer wall: Deno APIs called directly inside the sandbox's permission
     assertEquals(byName["read granted"].result, "ok:original");
     assertEquals(byName["write granted"].result, "ok");
     const refused = results.filter((r) => !r.name.endsWith("granted"));
-    // Module loading reports the same refusal as a TypeError ("Requires read access to …").
-    const isRefusal = (r: WallOutcome) =>
-      r.result === "NotCapable" || (r.result === "TypeError" && /^Requires \w+ access/.test(r.detail ?? ""));
     const wrong = refused.filter((r) => !isRefusal(r));
     assertEquals(wrong, [], "every attempt must be NotCapable");
     for (const r of results) assert(!r.result.includes("SECRET"), `${r.name} leaked: ${r.result}`);
