@@ -14,6 +14,11 @@
  * | `output_limit`   | stdout or stderr passed its cap                                      |
  *
  * Every entry into the guest goes through JSPI's `promising`, because `net_outbound` suspends.
+ *
+ * A command run as a program (`samuel plugin exec`) is an invocation too: `exportName: "_start"` runs
+ * `_start` as the call itself (its `proc_exit` code is the result, 0 when it returns) and `stdio:
+ * "terminal"` gives the guest this process's stdin, stdout and stderr instead of captured buffers (the
+ * output caps do not apply then). Both walls run this same function, so exec and run share one path.
  */
 
 import { WasiExit, WasiHost } from "./wasi/mod.ts";
@@ -61,8 +66,12 @@ export interface InvocationResult {
 
 export interface InvokeRequest {
   spec: SandboxSpec;
+  /** The `() -> i32` export to call, or `_start` to run a command as a program (see above). */
   exportName: string;
+  /** The guest's stdin when `stdio` is `captured`. */
   input: Uint8Array;
+  /** `captured` (default): stdin from `input`, stdout/stderr captured under their caps; `terminal`: ours. */
+  stdio?: "captured" | "terminal";
   /** Where guest log lines go as they happen (the report keeps them too). */
   logSink?: LogSink;
   /** Upstream `config_get` values. */
@@ -121,9 +130,27 @@ export function wasmBacktrace(e: unknown): string[] {
     .map((l) => l.replace(/^at /, ""));
 }
 
+/** This process's stdio, synchronous, as the WASI host wants it (`samuel plugin exec`). */
+function terminalStdio() {
+  return {
+    stdin: {
+      read: (buf: Uint8Array) => Deno.stdin.readSync(buf) ?? 0,
+      isTerminal: () => Deno.stdin.isTerminal(),
+    },
+    stdout: {
+      write: (buf: Uint8Array) => Deno.stdout.writeSync(buf),
+      isTerminal: () => Deno.stdout.isTerminal(),
+    },
+    stderr: {
+      write: (buf: Uint8Array) => Deno.stderr.writeSync(buf),
+      isTerminal: () => Deno.stderr.isTerminal(),
+    },
+  };
+}
+
 export async function invoke(
   module: WebAssembly.Module,
-  info: ModuleInfo,
+  info: Pick<ModuleInfo, "imports">,
   req: InvokeRequest,
 ): Promise<InvocationResult> {
   const { spec } = req;
@@ -134,13 +161,14 @@ export async function invoke(
   const stderr = new OutputCapture(spec.stderrCap);
 
   let memory: WebAssembly.Memory | undefined;
+  const stdio = req.stdio === "terminal"
+    ? terminalStdio()
+    : { stdin: bufferStdin(req.input), stdout: captureSink(stdout), stderr: captureSink(stderr) };
   const wasi = new WasiHost({
     args: spec.args,
     env: spec.env,
     preopens: spec.preopens,
-    stdin: bufferStdin(req.input),
-    stdout: captureSink(stdout),
-    stderr: captureSink(stderr),
+    ...stdio,
     blockingDeadline: () => hardDeadline,
   });
   const host = createSamuelHost({
@@ -189,9 +217,10 @@ export async function invoke(
 
     phase = "init";
     const exports = instance.exports as Record<string, unknown>;
+    const program = req.exportName === "_start";
     if (typeof exports._initialize === "function") {
       await promising(exports._initialize as () => void)();
-    } else if (typeof exports._start === "function") {
+    } else if (!program && typeof exports._start === "function") {
       try {
         await promising(exports._start as () => void)();
       } catch (e) {
@@ -206,6 +235,10 @@ export async function invoke(
     if (typeof fn !== "function") {
       result.outcome = "plugin_error";
       result.message = `the module does not export a function named ${req.exportName}`;
+    } else if (program) {
+      // A program's result is its exit code: proc_exit's (classify), or 0 when _start returns.
+      await promising(fn as () => void)();
+      result.exitCode = 0;
     } else {
       const rc = Number(await promising(fn as () => number)());
       result.returnCode = rc;
