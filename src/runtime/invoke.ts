@@ -16,7 +16,7 @@
  * Every entry into the guest goes through JSPI's `promising`, because `net_outbound` suspends.
  */
 
-import { WasiExit, WasiHost } from "./wasi/mod.ts";
+import { instanceMemory, WasiExit, WasiHost } from "./wasi/mod.ts";
 import { createSamuelHost, type LogSink } from "./host/mod.ts";
 import type { ReportData } from "./host/report.ts";
 import { OutputCapture } from "./host/capture.ts";
@@ -181,9 +181,7 @@ export async function invoke(
   };
   try {
     const instance = await WebAssembly.instantiate(module, imports);
-    memory = instance.exports.memory instanceof WebAssembly.Memory
-      ? instance.exports.memory
-      : Object.values(provided).flatMap((m) => Object.values(m))[0];
+    memory = instanceMemory(instance.exports, Object.values(provided).flatMap((m) => Object.values(m))[0]);
     if (memory) wasi.bindMemory(memory);
     result.timings.instantiate_ms = lap();
 

@@ -88,6 +88,17 @@ fixtureTest(
 );
 
 fixtureTest(
+  "WAT no memory: proc_exit(2) in _start is exit 2; calls needing memory are EFAULT in the guest",
+  "no_memory_exit.wasm",
+  async () => {
+    assertEquals((await runCommand(fixturePath("no_memory_exit.wasm"))).code, 2);
+    const r = await runCommand(fixturePath("no_memory_calls.wasm"));
+    assertEquals(r.code, 0, `failed check #${r.code}`);
+    assertEquals(r.stdout + r.stderr, "");
+  },
+);
+
+fixtureTest(
   "WAT imported memory: the host writes through the memory the guest imports",
   "imported_memory.wasm",
   async () => {

@@ -64,12 +64,15 @@
  * ```
  * For modules that import their memory, create it from `memoryImport(bytes)` (module_info.ts: the
  * import's module, name and limits, which the JS API does not expose), add it to the imports and pass it
- * to `host.bindMemory(memory)` before running; `start`/`initialize` bind an exported memory themselves.
+ * to `host.bindMemory(memory)` before running; `start`/`initialize` bind an exported memory themselves
+ * (`instanceMemory` in memory_binding.ts: the pre-processor's reserved `samuel:memory` export, else
+ * `memory`). A module with no memory runs too: calls that need memory answer EFAULT in the guest.
  *
  * Files: errno.ts (errno values, the one host-error mapping), layout.ts (rights, flags, struct layouts),
- * memory.ts (cached views, strings), context.ts (shared state, WasiExit, error funnel), fd_table.ts,
- * paths.ts (containment resolver), stat.ts (filestat, times), dir_cache.ts (listing cache), and one file
- * per function group: args_env.ts, clock.ts, fd.ts, path.ts, poll.ts, random.ts, proc.ts, sock.ts.
+ * memory.ts (cached views, strings), memory_binding.ts (which memory the host uses), context.ts (shared
+ * state, WasiExit, error funnel), fd_table.ts, paths.ts (containment resolver), stat.ts (filestat, times),
+ * dir_cache.ts (listing cache), and one file per function group: args_env.ts, clock.ts, fd.ts, path.ts,
+ * poll.ts, random.ts, proc.ts, sock.ts.
  */
 
 import { WasiContext, WasiExit } from "./context.ts";
@@ -92,9 +95,11 @@ import { pollFunctions } from "./poll.ts";
 import { hostRandom, randomFunctions } from "./random.ts";
 import { procFunctions } from "./proc.ts";
 import { sockFunctions } from "./sock.ts";
+import { instanceMemory } from "./memory_binding.ts";
 
 export { WasiExit };
 export { type MemoryImport, memoryImport } from "./module_info.ts";
+export { instanceMemory, MEMORY_EXPORT } from "./memory_binding.ts";
 export type { OutputSink, PreopenSpec, StdinSource, WasiClock };
 
 /** The capability set a guest runs with. */
@@ -185,13 +190,13 @@ export class WasiHost {
     this.ctx.mem.bind(memory);
   }
 
-  /** Binds the instance's exported `memory`, if it has one and none was bound yet. */
+  /**
+   * Binds the memory the instance exports (`memory_binding.ts` decides which). A module without one keeps
+   * what `bindMemory` bound, or runs with none: its memory-using calls then answer EFAULT in the guest.
+   */
   private bindExported(instance: WebAssembly.Instance): void {
-    const m = instance.exports.memory;
-    if (m instanceof WebAssembly.Memory) this.ctx.mem.bind(m);
-    else if (this.ctx.mem.memory === null) {
-      throw new TypeError("wasi: module neither exports memory nor had one bound with bindMemory()");
-    }
+    const m = instanceMemory(instance.exports, this.ctx.mem.memory ?? undefined);
+    if (m !== undefined) this.ctx.mem.bind(m);
   }
 
   /**
