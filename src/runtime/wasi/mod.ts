@@ -15,9 +15,17 @@
  *   - Read-only preopens: every mutation (open for write, create, truncate, rename, link, symlink,
  *     unlink, remove directory, set times, set size, allocate, append) fails with EPERM, on the preopen
  *     and on everything opened beneath it. Reading, stat and readdir work.
- *   - WASI rights are tracked and enforced per descriptor (ENOTCAPABLE), can only be dropped
- *     (`fd_fdstat_set_rights`), and `path_open` hands down the intersection of what is requested and
- *     what the directory may pass on.
+ *   - **Rights are advisory, grants are the rule** (as in wasmtime and wazero; rights are deprecated in
+ *     WASI and older toolchains and hand-written modules pass 0). No call ever fails for a missing
+ *     right. What a descriptor may do follows from its kind (EISDIR, ENOTDIR, ESPIPE), its open mode and
+ *     the grant. `path_open` takes the open mode from the FD_READ / FD_WRITE rights asked for: read,
+ *     write or both; neither means read, plus write with creat or trunc (so rights 0/0 give a readable
+ *     descriptor). Reading a descriptor not open for reading, or writing, truncating or allocating one
+ *     not open for writing, is EBADF, as in POSIX. A read-only grant refuses every write with EPERM
+ *     whatever the rights say. Rights are still reported by `fd_fdstat_get` (the intersection of what
+ *     was asked and what the directory hands down, with FD_READ / FD_WRITE as the open mode says) and
+ *     can only be dropped (`fd_fdstat_set_rights`, ENOTCAPABLE for a raise), which restricts nothing.
+ *     ENOTCAPABLE (and EPERM) remain the answers of the containment rules above, never of rights.
  * - **Environment and args**: exactly the pairs given, in order; nothing from the host leaks in.
  * - **stdio**: pluggable synchronous sources and sinks (`StdinSource`, `OutputSink`).
  * - **Sockets**: never granted; `sock_*` return EBADF / ENOTSOCK.
@@ -149,10 +157,13 @@ export class WasiHost {
 
     const stdin = new FdEntry(KIND_STDIN, fileType(opts.stdin), RIGHTS_STDIN, 0);
     stdin.stdin = opts.stdin;
+    stdin.readable = true;
     const stdout = new FdEntry(KIND_STDOUT, fileType(opts.stdout), RIGHTS_STDOUT, 0);
     stdout.sink = opts.stdout;
+    stdout.writable = true;
     const stderr = new FdEntry(KIND_STDOUT, fileType(opts.stderr), RIGHTS_STDOUT, 0);
     stderr.sink = opts.stderr;
+    stderr.writable = true;
     ctx.fds.set(0, stdin);
     ctx.fds.set(1, stdout);
     ctx.fds.set(2, stderr);
