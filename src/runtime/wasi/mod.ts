@@ -7,11 +7,13 @@
  * - **Filesystem**: only the preopened directories exist for the guest. Each preopen maps a guest path
  *   (what `fd_prestat_dir_name` reports, e.g. `/workspace`) to a host directory, read-only or
  *   read-write. Descriptors 3.. are the preopens in the given order; 0, 1, 2 are stdio.
- *   - Containment (`paths.ts`): absolute guest paths are refused (ENOTCAPABLE); `..` cannot climb above
- *     the preopen (ENOTCAPABLE); symlinks are expanded component by component and refused when any step
- *     would leave the preopen, including links the guest created and links planted on the host; absolute
- *     symlink targets are never followed. Refusals are decided before any host call on an outside path,
- *     so they reveal nothing about what exists outside.
+ *   - Containment (`paths.ts`): a path is relative to the descriptor it is given, and every directory
+ *     descriptor (not only a preopen) is its own capability boundary for every `path_*` call. Absolute
+ *     guest paths are refused (ENOTCAPABLE); `..` cannot climb above the descriptor's directory
+ *     (ENOTCAPABLE, even when the place above is inside the preopen); symlinks are expanded component by
+ *     component and refused when any step would leave it, including links the guest created and links
+ *     planted on the host; absolute symlink targets are never followed. Refusals are decided before any
+ *     host call on an outside path, so they reveal nothing about what exists outside.
  *   - Read-only preopens: every mutation (open for write, create, truncate, rename, link, symlink,
  *     unlink, remove directory, set times, set size, allocate, append) fails with EPERM, on the preopen
  *     and on everything opened beneath it. Reading, stat and readdir work.
