@@ -9,8 +9,7 @@
 import { assertEquals } from "../support/assert.ts";
 import { invoke } from "../../src/runtime/invoke.ts";
 import { preprocess } from "../../src/runtime/preprocess/mod.ts";
-import { sandboxFromGrants } from "../../src/runtime/sandbox_spec.ts";
-import { Project, wat2wasm } from "./_helpers.ts";
+import { Project, ungrantedSpec, wat2wasm } from "./_helpers.ts";
 
 /** A fixture assembled from its committed WAT source. */
 async function fixture(name: string): Promise<Uint8Array> {
@@ -20,20 +19,7 @@ async function fixture(name: string): Promise<Uint8Array> {
 
 async function invokeFixture(name: string, exportName: string) {
   const pre = preprocess(await fixture(name), { maxMemoryBytes: 16 << 20, meter: true });
-  const spec = sandboxFromGrants({
-    pluginName: name,
-    exportName,
-    grants: {
-      env: [],
-      filesystem: { read: [], write: [] },
-      network: { hosts: [] },
-      maxMemory: 16,
-      timeoutMs: 2000,
-      hardTimeoutMs: 2000,
-    },
-    projectRoot: "/tmp",
-    getEnv: () => undefined,
-  });
+  const spec = ungrantedSpec(name, exportName, 2000);
   return await invoke(new WebAssembly.Module(pre.bytes), pre.info, {
     spec,
     exportName,
