@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs Deno (pinned, from npm) and the fixture
 # toolchains when missing, fetches the locked npm dependencies, rebuilds fixtures from source, runs every
-# test, and ends with one summary line `tests: N passed, N failed`.
+# test, and ends with one summary line `tests: N passed, N failed, N ignored` (an ignored test says why in
+# its name: tests/support/needs.ts).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -19,5 +20,6 @@ set -e
 summary="$(grep -E '^(ok|FAILED) \| [0-9]+ passed' "$log" | tail -n1)"
 passed="$(echo "$summary" | sed -E 's/.*\| ([0-9]+) passed.*/\1/')"
 failed="$(echo "$summary" | sed -E 's/.*\| ([0-9]+) failed.*/\1/')"
-echo "tests: ${passed:-0} passed, ${failed:-0} failed"
+ignored="$(echo "$summary" | grep -oE '[0-9]+ ignored' | grep -oE '[0-9]+' || true)"
+echo "tests: ${passed:-0} passed, ${failed:-0} failed, ${ignored:-0} ignored"
 exit "$status"

@@ -21,7 +21,7 @@
  * output caps do not apply then). Both walls run this same function, so exec and run share one path.
  */
 
-import { WasiExit, WasiHost } from "./wasi/mod.ts";
+import { instanceMemory, WasiExit, WasiHost } from "./wasi/mod.ts";
 import { createSamuelHost, type LogSink } from "./host/mod.ts";
 import type { ReportData } from "./host/report.ts";
 import { OutputCapture } from "./host/capture.ts";
@@ -209,9 +209,7 @@ export async function invoke(
   };
   try {
     const instance = await WebAssembly.instantiate(module, imports);
-    memory = instance.exports.memory instanceof WebAssembly.Memory
-      ? instance.exports.memory
-      : Object.values(provided).flatMap((m) => Object.values(m))[0];
+    memory = instanceMemory(instance.exports, Object.values(provided).flatMap((m) => Object.values(m))[0]);
     if (memory) wasi.bindMemory(memory);
     result.timings.instantiate_ms = lap();
 

@@ -12,12 +12,15 @@ import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts
 import { runCli } from "../support/cli.ts";
 import { CAN_BUILD, countingServer, project, scaffoldAndBuild } from "./e2e_support.ts";
 import { withTempDir } from "./helpers.ts";
+import { needs } from "../support/needs.ts";
 
 const NAME = "e2e-hello";
 
 Deno.test({
-  name: "e2e: scaffold, build with Go, validate, install file:// unsigned, run every export with stdin input",
-  ignore: !CAN_BUILD,
+  ...needs(
+    "e2e: scaffold, build with Go, validate, install file:// unsigned, run every export with stdin input",
+    !CAN_BUILD && "Go or make not installed",
+  ),
   fn: () =>
     withTempDir(async (tmp) => {
       const env = { SAMUEL_HOME: `${tmp}/home` };

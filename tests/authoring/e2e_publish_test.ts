@@ -18,6 +18,7 @@ import { GITHUB_ISSUER, startMockSigstore } from "../support/sigstore_mock.ts";
 import { parseLockfile } from "../../src/project/lockfile.ts";
 import { CAN_BUILD, countingServer, project, scaffoldAndBuild } from "./e2e_support.ts";
 import { withTempDir } from "./helpers.ts";
+import { needs } from "../support/needs.ts";
 
 const NAME = "e2e-pub";
 const OWNER = "acme";
@@ -41,8 +42,10 @@ function releasePlan(workflowText: string): { signed: string; bundle: string; as
 }
 
 Deno.test({
-  name: "e2e publish: sign as the release workflow would, serve as a GitHub release, install verified, run",
-  ignore: !CAN_BUILD,
+  ...needs(
+    "e2e publish: sign as the release workflow would, serve as a GitHub release, install verified, run",
+    !CAN_BUILD && "Go or make not installed",
+  ),
   fn: () =>
     withTempDir(async (tmp) => {
       await using gh = await FakeGitHub.start();

@@ -6,6 +6,7 @@
 
 import { parseManifest } from "../../src/manifest/mod.ts";
 import { runCli } from "../support/cli.ts";
+import { needs } from "../support/needs.ts";
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
 import {
   EXAMPLE,
@@ -15,7 +16,6 @@ import {
   GO,
   importModulesOf,
   PROJECTS,
-  REPO,
   runReactor,
   sh,
   wantedFindings,
@@ -44,7 +44,8 @@ interface Output {
   truncated: boolean;
 }
 
-const withGo = (name: string, fn: () => Promise<void>) => Deno.test({ name, ignore: GO === undefined, fn });
+const withGo = (name: string, fn: () => Promise<void>) =>
+  Deno.test({ ...needs(name, GO === undefined && "Go not installed"), fn });
 
 withGo("go-guide-wasm: go test ./... passes natively (rules, SDK)", async () => {
   const r = await sh(GO!, ["test", "./..."], { cwd: EXAMPLE });
@@ -151,19 +152,11 @@ withGo("go-guide-wasm (reactor): options from stdin, bad options, the soft deadl
   assertStringIncludes(blind.stderr, "cannot read /workspace");
 });
 
-/** `samuel plugin exec` exists once the WASI host engineer's command is in the tree. */
-const execAvailable = (() => {
-  try {
-    return Deno.statSync(`${REPO}/src/cli/commands/plugin_exec.ts`).isFile;
-  } catch {
-    return false;
-  }
-})();
-
 Deno.test({
-  name:
+  ...needs(
     "go-guide-wasm (command module) through samuel plugin exec: dirty exits 1 with the findings, clean exits 0",
-  ignore: GO === undefined || !execAvailable,
+    GO === undefined && "Go not installed",
+  ),
   fn: async () => {
     await ensureBuilt();
     assertEquals(importModulesOf(COMMAND), ["wasi_snapshot_preview1"]);

@@ -11,6 +11,7 @@ import { wat2wasm } from "../support/wat.ts";
 import { BUDGET_MS, run, stats, withTag } from "../../src/cli/commands/plugin_bench.ts";
 import { SamuelError } from "../../src/errors.ts";
 import { EXAMPLE, GO, invocation, sh } from "./helpers.ts";
+import { needs } from "../support/needs.ts";
 
 /** The SamuelError `fn` rejects with. */
 async function rejection(fn: () => Promise<unknown>): Promise<SamuelError> {
@@ -149,8 +150,10 @@ Deno.test("bench: a module that does not match its manifest is refused before an
 });
 
 Deno.test({
-  name: "bench (CLI): go-guide-wasm prints a table with the budget and --json data for lint and health",
-  ignore: GO === undefined,
+  ...needs(
+    "bench (CLI): go-guide-wasm prints a table with the budget and --json data for lint and health",
+    GO === undefined && "Go not installed",
+  ),
   async fn() {
     const env = { PATH: `${GO!.replace(/\/go$/, "")}:${Deno.env.get("PATH") ?? ""}` };
     const built = await sh("bash", [`${EXAMPLE}/build.sh`], { env });

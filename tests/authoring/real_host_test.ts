@@ -11,6 +11,7 @@ import { hasJspi, promising } from "../../src/runtime/host/jspi.ts";
 import { inspectModule } from "../../src/runtime/preprocess/inspect.ts";
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { EXAMPLE, GO, invocation, runReactor, sh, withTempDir } from "./helpers.ts";
+import { needs } from "../support/needs.ts";
 
 const PROBE = `// Command probe calls the SDK's host functions for samuel's tests.
 package main
@@ -46,8 +47,10 @@ func fetch() int32 {
 const allowed = ["127.0.0.1"];
 
 Deno.test({
-  name: "Go SDK imports match protocol 1 exactly (example reactor and a module using every import)",
-  ignore: GO === undefined,
+  ...needs(
+    "Go SDK imports match protocol 1 exactly (example reactor and a module using every import)",
+    GO === undefined && "Go not installed",
+  ),
   fn: () =>
     withTempDir(async (tmp) => {
       // Built here rather than with build.sh, so parallel test files never write the same output.
@@ -63,8 +66,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "Go SDK against the real samuel host: Fetch (small, large, denied), Log, DeadlineMs",
-  ignore: GO === undefined || !hasJspi(),
+  ...needs(
+    "Go SDK against the real samuel host: Fetch (small, large, denied), Log, DeadlineMs",
+    (GO === undefined || !hasJspi()) && "Go not installed, or no JSPI in this Deno",
+  ),
   fn: () =>
     withTempDir(async (cwd) => {
       await run(invocation(cwd, { name: "probe" }));

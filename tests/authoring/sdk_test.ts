@@ -7,6 +7,7 @@
 import { run } from "../../src/cli/commands/new_plugin.ts";
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { GO, invocation, runReactor, sh, withTempDir } from "./helpers.ts";
+import { needs } from "../support/needs.ts";
 
 const PROBE = `// Command probe exercises the SDK from inside wasm for samuel's tests.
 package main
@@ -71,8 +72,10 @@ func logs() int32 {
 `;
 
 Deno.test({
-  name: "Go SDK in wasm: Fetch (small, large via net_response, binary, errors), Log, DeadlineMs",
-  ignore: GO === undefined,
+  ...needs(
+    "Go SDK in wasm: Fetch (small, large via net_response, binary, errors), Log, DeadlineMs",
+    GO === undefined && "Go not installed",
+  ),
   fn: () =>
     withTempDir(async (cwd) => {
       await run(invocation(cwd, { name: "probe" }));

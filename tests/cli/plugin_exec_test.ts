@@ -150,6 +150,27 @@ cliTest("a module importing its memory runs", ["imported_memory.wasm"], async ()
   assertEquals(r.stdout, "imported\n");
 });
 
+cliTest(
+  "a module with no memory ends with its own code: proc_exit(2) exits 2, never an internal error",
+  ["no_memory_exit.wasm"],
+  async () => {
+    const r = await runCli(["plugin", "exec", fixturePath("no_memory_exit.wasm")]);
+    assertEquals(r.stderr, "");
+    assertEquals(r.stdout, "");
+    assertEquals(r.code, 2);
+  },
+);
+
+cliTest(
+  "a module with no memory: calls that need one get EFAULT in the guest, the others work",
+  ["no_memory_calls.wasm"],
+  async () => {
+    const r = await runCli(["plugin", "exec", fixturePath("no_memory_calls.wasm")]);
+    assertEquals(r.stderr, "");
+    assertEquals(r.code, 0, `failed check #${r.code}`);
+  },
+);
+
 Deno.test("usage and module errors are SAM-EXEC errors with exit 2", async () => {
   const dir = await Deno.makeTempDir({ prefix: "samuel-exec-" });
   try {

@@ -6,6 +6,7 @@
  */
 
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
+import { needs } from "../support/needs.ts";
 
 const SCRIPT = new URL("../../install.sh", import.meta.url).pathname;
 const decoder = new TextDecoder();
@@ -66,8 +67,10 @@ const ASSET = localAsset();
 const BIN = ASSET.endsWith(".exe") ? "samuel.exe" : "samuel";
 
 Deno.test({
-  name: "install.sh: downloads, verifies and installs; refuses mismatches and 404s with nothing placed",
-  ignore: Deno.build.os === "windows",
+  ...needs(
+    "install.sh: downloads, verifies and installs; refuses mismatches and 404s with nothing placed",
+    Deno.build.os === "windows" && "a POSIX shell script, not run on Windows",
+  ),
   async fn(t) {
     const sums = `${await sha256Hex(FAKE_BINARY)}  ${ASSET}\n${"0".repeat(64)}  samuel-other-x64\n`;
     await using server = releaseServer({
@@ -186,8 +189,7 @@ Deno.test({
 
       const dash = (await new Deno.Command("sh", { args: ["-c", "command -v dash"] }).output()).success;
       await t.step({
-        name: "runs under dash (strict POSIX)",
-        ignore: !dash,
+        ...needs("runs under dash (strict POSIX)", !dash && "dash not installed"),
         async fn() {
           const dir = `${tmp}/bin-dash`;
           const r = await install({ ...base, SAMUEL_INSTALL_DIR: dir, SAMUEL_VERSION: "v9.9.9" }, {

@@ -5,10 +5,13 @@
  */
 
 import { assert, assertEquals } from "../support/assert.ts";
+import { needs } from "../support/needs.ts";
 
 Deno.test({
-  name: "soak: 200 stops of a spinning guest with 16 MiB each leave no thread or memory behind",
-  ignore: Deno.build.os !== "linux",
+  ...needs(
+    "soak: 200 stops of a spinning guest with 16 MiB each leave no thread or memory behind",
+    Deno.build.os !== "linux" && "reads /proc, Linux only",
+  ),
 }, async () => {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--v8-flags=--expose-gc", new URL("soak_child.ts", import.meta.url).pathname, "200"],

@@ -10,6 +10,7 @@ import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { WasiExit, WasiHost } from "../../src/runtime/wasi/mod.ts";
 import { createMeter } from "../../src/runtime/host/meter.ts";
 import { compile, expectStop, type Exports, fixture, instantiateMetered, rewrite } from "./support.ts";
+import { needs } from "../support/needs.ts";
 
 const KERNEL_ARGS: Record<string, number[]> = {
   matmul: [1, 3],
@@ -28,7 +29,10 @@ const KERNEL_ARGS: Record<string, number[]> = {
 for (const name of ["kernels.wasm", "kernels_mvp.wasm", "simd.wasm"]) {
   const bytes = fixture(name);
   Deno.test(
-    { name: `toolchains: clang ${name} rewritten behaves exactly as the original`, ignore: !bytes },
+    needs(
+      `toolchains: clang ${name} rewritten behaves exactly as the original`,
+      !bytes && `${name} not built: clang missing`,
+    ),
     async () => {
       const out = rewrite(bytes!);
       assert(WebAssembly.validate(out.bytes));
@@ -46,8 +50,10 @@ for (const name of ["kernels.wasm", "kernels_mvp.wasm", "simd.wasm"]) {
 }
 
 Deno.test({
-  name: "toolchains: a clang kernel is stopped mid-computation and the instance's siblings keep working",
-  ignore: !fixture("kernels.wasm"),
+  ...needs(
+    "toolchains: a clang kernel is stopped mid-computation and the instance's siblings keep working",
+    !fixture("kernels.wasm") && "kernels.wasm not built: clang missing",
+  ),
 }, async () => {
   const out = rewrite(fixture("kernels.wasm")!);
   const { exports, meter } = await instantiateMetered(out, { ms: 20 });
@@ -100,6 +106,14 @@ function runWasi(
   return { code, stdout, stderr, stopped: meter.stopped };
 }
 
+/** What builds each WASI fixture (tests/fixtures/compute/build.sh), for the name of a skipped test. */
+const TOOLCHAIN: Record<string, string> = {
+  "hello_wasi.wasm": "clang with wasi-libc",
+  "gohello.wasm": "Go",
+  "rusthello.wasm": "rustc with the wasm32-wasip1 target",
+  "goreactor.wasm": "Go",
+};
+
 const WASI_CASES: [string, string | undefined][] = [
   ["hello_wasi.wasm", undefined],
   ["gohello.wasm", undefined],
@@ -111,10 +125,10 @@ const WASI_CASES: [string, string | undefined][] = [
 for (const [name, exportName] of WASI_CASES) {
   const bytes = fixture(name);
   Deno.test({
-    name: `toolchains: ${name} ${
-      exportName ?? "_start"
-    } through the WASI host: rewritten output equals original`,
-    ignore: !bytes,
+    ...needs(
+      `toolchains: ${name} ${exportName ?? "_start"} through the WASI host: rewritten output equals original`,
+      !bytes && `${name} not built: ${TOOLCHAIN[name]} missing`,
+    ),
   }, () => {
     const before = runWasi(bytes!, { metered: false, exportName });
     const after = runWasi(bytes!, { metered: true, exportName });
@@ -142,8 +156,10 @@ for (const [name, exportName] of WASI_CASES) {
 }
 
 Deno.test({
-  name: "toolchains: a spinning Go //go:wasmexport is stopped; the next Go invocation runs normally",
-  ignore: !fixture("goreactor.wasm"),
+  ...needs(
+    "toolchains: a spinning Go //go:wasmexport is stopped; the next Go invocation runs normally",
+    !fixture("goreactor.wasm") && "goreactor.wasm not built: Go missing",
+  ),
 }, () => {
   const bytes = fixture("goreactor.wasm")!;
   const spun = runWasi(bytes, { metered: true, exportName: "spin", ms: 100 });
@@ -153,8 +169,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "toolchains: Go modules (~2.6 MB) rewrite in tens of milliseconds and grow < 10%",
-  ignore: !fixture("gohello.wasm"),
+  ...needs(
+    "toolchains: Go modules (~2.6 MB) rewrite in tens of milliseconds and grow < 10%",
+    !fixture("gohello.wasm") && "gohello.wasm not built: Go missing",
+  ),
 }, () => {
   for (const name of ["gohello.wasm", "goreactor.wasm"]) {
     const bytes = fixture(name)!;
@@ -168,8 +186,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "toolchains: a spinning Rust command is stopped at the deadline",
-  ignore: !fixture("rusthello.wasm"),
+  ...needs(
+    "toolchains: a spinning Rust command is stopped at the deadline",
+    !fixture("rusthello.wasm") && "rusthello.wasm not built: rustc with the wasm32-wasip1 target missing",
+  ),
 }, () => {
   const spun = runWasi(fixture("rusthello.wasm")!, { metered: true, ms: 100, args: ["spin"] });
   assertEquals([spun.code, spun.stopped, spun.stdout], ["trap: unreachable", "timeout", ""]);

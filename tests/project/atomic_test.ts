@@ -6,6 +6,7 @@ import {
   writeFileAtomicSync,
 } from "../../src/project/atomic.ts";
 import { assert, assertEquals, assertRejects } from "../support/assert.ts";
+import { needs } from "../support/needs.ts";
 
 const SLOW_WRITER = new URL("./support/slow_writer.ts", import.meta.url).pathname;
 const names = (dir: string) => [...Deno.readDirSync(dir)].map((e) => e.name).sort();
@@ -34,8 +35,10 @@ Deno.test("writes a new file and replaces an existing one, leaving no temp file"
   }));
 
 Deno.test({
-  name: "keeps the replaced file's mode; an explicit mode wins",
-  ignore: Deno.build.os === "windows",
+  ...needs(
+    "keeps the replaced file's mode; an explicit mode wins",
+    Deno.build.os === "windows" && "POSIX file modes and symlinks, not run on Windows",
+  ),
   fn: () =>
     withTempDir(async (dir) => {
       const path = `${dir}/f`;
@@ -154,8 +157,10 @@ Deno.test("leftovers of a process killed mid-swap are repaired by the next stagi
   }));
 
 Deno.test({
-  name: "a symlinked file is replaced at its real location and the link is kept",
-  ignore: Deno.build.os === "windows",
+  ...needs(
+    "a symlinked file is replaced at its real location and the link is kept",
+    Deno.build.os === "windows" && "POSIX file modes and symlinks, not run on Windows",
+  ),
   fn: () =>
     withTempDir(async (dir) => {
       await Deno.mkdir(`${dir}/dotfiles`);

@@ -9,6 +9,7 @@
 import { type CliResult, runCli } from "../support/cli.ts";
 import { wat2wasm } from "../support/wat.ts";
 import { assertEquals } from "../support/assert.ts";
+import { sandboxFromGrants, type SandboxSpec } from "../../src/runtime/sandbox_spec.ts";
 
 export { wat2wasm };
 
@@ -171,3 +172,27 @@ export const WAT_IO = `
     (i32.store (i32.const 20) (local.get $len))
     (call $fd_write (local.get $fd) (i32.const 16) (i32.const 1) (i32.const 24)))
 `;
+
+/** A sandbox with no grants at all (16 MiB, `ms` for both deadlines), for invoking a module in-process. */
+export function ungrantedSpec(
+  pluginName: string,
+  exportName: string,
+  ms: number,
+  outputCap?: number,
+): SandboxSpec {
+  return sandboxFromGrants({
+    pluginName,
+    exportName,
+    grants: {
+      env: [],
+      filesystem: { read: [], write: [] },
+      network: { hosts: [] },
+      maxMemory: 16,
+      timeoutMs: ms,
+      hardTimeoutMs: ms,
+    },
+    projectRoot: "/tmp",
+    getEnv: () => undefined,
+    outputCap,
+  });
+}

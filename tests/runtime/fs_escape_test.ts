@@ -10,6 +10,11 @@
 
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { assertNoLeak, exists, probeWasm, Project, wat2wasm, WAT_IO } from "./_helpers.ts";
+import { needs } from "../support/needs.ts";
+
+/** The C probe (tests/fixtures/runtime/probe.c), built once; undefined without clang and wasi-libc. */
+const PROBE = await probeWasm();
+const withProbe = (name: string) => needs(name, !PROBE && "clang/wasi-libc missing");
 
 const RO_CONTENT = "read-only original\n";
 
@@ -28,9 +33,8 @@ async function setUp(p: Project): Promise<void> {
 const passwd = await Deno.readTextFile("/etc/passwd").catch(() => "root:x:0:0");
 const PASSWD_MARK = passwd.split("\n")[0];
 
-Deno.test("C guest: reads outside /workspace fail and leak nothing", async () => {
-  const probe = await probeWasm();
-  if (!probe) return console.warn("skipped: clang/wasi-libc missing");
+Deno.test(withProbe("C guest: reads outside /workspace fail and leak nothing"), async () => {
+  const probe = PROBE!;
   await using p = await Project.create();
   await setUp(p);
   await p.installOk(probe, {
@@ -71,9 +75,9 @@ Deno.test("C guest: reads outside /workspace fail and leak nothing", async () =>
   });
 });
 
-Deno.test("C guest: writes under a read-only grant and out of a writable one fail and change nothing", async () => {
-  const probe = await probeWasm();
-  if (!probe) return console.warn("skipped: clang/wasi-libc missing");
+const RO_WRITES = "C guest: writes under a read-only grant and out of a writable one fail and change nothing";
+Deno.test(withProbe(RO_WRITES), async () => {
+  const probe = PROBE!;
   await using p = await Project.create();
   await setUp(p);
   await p.installOk(probe, {
@@ -144,9 +148,8 @@ Deno.test("C guest: writes under a read-only grant and out of a writable one fai
   assertEquals(await Deno.readTextFile(`${p.root}/out/ok.txt`), "fine");
 });
 
-Deno.test("C guest: only granted env keys, and only when set", async () => {
-  const probe = await probeWasm();
-  if (!probe) return console.warn("skipped: clang/wasi-libc missing");
+Deno.test(withProbe("C guest: only granted env keys, and only when set"), async () => {
+  const probe = PROBE!;
   await using p = await Project.create();
   await p.installOk(probe, {
     name: "probe",
@@ -256,9 +259,9 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
   return out;
 }
 
-Deno.test("a hand-edited samuel.lock granting /workspace/.. is refused before anything runs", async () => {
-  const probe = await probeWasm();
-  if (!probe) return console.warn("skipped: clang/wasi-libc missing");
+const EDITED_LOCK = "a hand-edited samuel.lock granting /workspace/.. is refused before anything runs";
+Deno.test(withProbe(EDITED_LOCK), async () => {
+  const probe = PROBE!;
   await using p = await Project.create();
   await p.installOk(probe, { name: "probe", exports: ["fs_read"], read: ["/workspace"] });
   const lock = await Deno.readTextFile(`${p.root}/samuel.lock`);

@@ -9,6 +9,7 @@
 import { assertEquals } from "../support/assert.ts";
 import { findingKeys, GO, sh, wantedFindings } from "../authoring/helpers.ts";
 import { GO_GUIDE_WASM, GO_PROJECTS, Project } from "./_helpers.ts";
+import { needs } from "../support/needs.ts";
 
 const EXAMPLE = new URL("../../examples/go-guide-wasm/", import.meta.url).pathname;
 
@@ -36,9 +37,10 @@ async function goProject(fixture: "dirty" | "clean"): Promise<Project> {
 }
 
 Deno.test({
-  name:
+  ...needs(
     "go-guide-wasm via samuel run: findings on the dirty project (exit 6), none on the clean one (exit 0)",
-  ignore: GO === undefined,
+    GO === undefined && "Go not installed",
+  ),
   fn: async () => {
     {
       await using p = await goProject("dirty");

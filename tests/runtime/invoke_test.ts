@@ -8,7 +8,7 @@ import { assert, assertEquals } from "../support/assert.ts";
 import { wat2wasm } from "../support/wat.ts";
 import { invoke, METER_IMPORT } from "../../src/runtime/invoke.ts";
 import { METER_FIELD, METER_MODULE, preprocess } from "../../src/runtime/preprocess/mod.ts";
-import { sandboxFromGrants } from "../../src/runtime/sandbox_spec.ts";
+import { ungrantedSpec } from "./_helpers.ts";
 
 Deno.test("invoke provides exactly the meter import the pre-processor adds", () => {
   assertEquals(METER_IMPORT, { module: METER_MODULE, field: METER_FIELD });
@@ -48,21 +48,7 @@ Deno.test("timings per phase, and a stdout cap turns into output_limit", async (
     { maxMemoryBytes: 16 << 20, meter: true },
   );
   const module = new WebAssembly.Module(pre.bytes);
-  const spec = sandboxFromGrants({
-    pluginName: "t",
-    exportName: "say",
-    grants: {
-      env: [],
-      filesystem: { read: [], write: [] },
-      network: { hosts: [] },
-      maxMemory: 16,
-      timeoutMs: 1000,
-      hardTimeoutMs: 1000,
-    },
-    projectRoot: "/tmp",
-    getEnv: () => undefined,
-    outputCap: 100,
-  });
+  const spec = ungrantedSpec("t", "say", 1000, 100);
   const r = await invoke(module, pre.info, { spec, exportName: "say", input: new Uint8Array() });
   assertEquals(r.outcome, "output_limit");
   assertEquals(r.stdout.length, 100);

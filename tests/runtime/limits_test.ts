@@ -9,6 +9,11 @@
 
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../support/assert.ts";
 import { probeWasm, Project, wat2wasm } from "./_helpers.ts";
+import { needs } from "../support/needs.ts";
+
+/** The C probe (tests/fixtures/runtime/probe.c), built once; undefined without clang and wasi-libc. */
+const PROBE = await probeWasm();
+const withProbe = (name: string) => needs(name, !PROBE && "clang/wasi-libc missing");
 
 const MiB = 1024 * 1024;
 const HARD_MS = 300;
@@ -145,9 +150,8 @@ Deno.test("memory cap: raw memory.grow gets -1 at 16 MiB and the guest goes on",
   assertEquals(r.json.data.report.peak_memory_bytes, 16 * MiB);
 });
 
-Deno.test("memory cap: a C malloc loop sees NULL under a 16 MiB cap", async () => {
-  const probe = await probeWasm();
-  if (!probe) return console.warn("skipped: clang/wasi-libc missing");
+Deno.test(withProbe("memory cap: a C malloc loop sees NULL under a 16 MiB cap"), async () => {
+  const probe = PROBE!;
   await using p = await Project.create();
   await p.installOk(probe, { name: "probe", exports: ["malloc_bomb"], maxMemory: 16 });
   const r = await p.run(["probe", "malloc_bomb"]);

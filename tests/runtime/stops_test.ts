@@ -15,6 +15,7 @@ import { invoke } from "../../src/runtime/invoke.ts";
 import { Sandbox } from "../../src/runtime/sandbox.ts";
 import { preprocess } from "../../src/runtime/preprocess/mod.ts";
 import { compile, request, spec, SPIN_WAT, type StopsReport, threads } from "./_stops_child.ts";
+import { needs } from "../support/needs.ts";
 
 const STOPS_CHILD = new URL("./_stops_child.ts", import.meta.url).pathname;
 const DENO_JSON = new URL("../../deno.json", import.meta.url).pathname;
@@ -107,14 +108,18 @@ Deno.test("a module whose imports the host does not provide fails to link, repor
 // that waits in slices and asks the meter between them (meter_probes.ts). The fixture waits forever,
 // once, with no loop around it: the meter must stop it like any spinning guest, well before the
 // watchdog's grace period, and its Worker's thread must not be left behind.
-Deno.test("a guest blocked in memory.atomic.wait: the meter stops it at the hard timeout, no thread is left", async () => {
+const ATOMIC_WAIT = await (async () => {
   const built = await new Deno.Command("bash", {
     args: [new URL("../fixtures/runtime/build.sh", import.meta.url).pathname],
   })
     .output();
   const path = new URL("../fixtures/runtime/build/atomic_wait.wasm", import.meta.url).pathname;
-  const bytes = await Deno.readFile(path).catch(() => undefined);
-  if (!built.success || !bytes) return console.warn("skipped: clang missing");
+  return built.success ? await Deno.readFile(path).catch(() => undefined) : undefined;
+})();
+const WAIT_TEST =
+  "a guest blocked in memory.atomic.wait: the meter stops it at the hard timeout, no thread is left";
+Deno.test(needs(WAIT_TEST, !ATOMIC_WAIT && "atomic_wait.wasm not built: clang missing"), async () => {
+  const bytes = ATOMIC_WAIT!;
   const pre = preprocess(bytes, { maxMemoryBytes: 16 << 20, meter: true });
   const module = new WebAssembly.Module(pre.bytes);
   const warm = await new Sandbox(spec(1000, "health")).run(module, pre.info, request(1000, "health"));

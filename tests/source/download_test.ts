@@ -4,6 +4,7 @@ import { assert, assertEquals, assertMatch, assertRejects, assertStringIncludes 
 import { FakeGitHub } from "../support/fake_github.ts";
 import { download, downloadToFile, isTlsError, parseRetryAfter } from "../../src/source/download.ts";
 import { SamuelError } from "../../src/errors.ts";
+import { needs } from "../support/needs.ts";
 
 const FAST = { retryBaseMs: 1, timeoutMs: 5_000 };
 
@@ -255,8 +256,10 @@ function openssl(): boolean {
 }
 
 Deno.test({
-  name: "download: a self-signed certificate is reported as a TLS failure, not retried",
-  ignore: !openssl(),
+  ...needs(
+    "download: a self-signed certificate is reported as a TLS failure, not retried",
+    !openssl() && "openssl not installed",
+  ),
   async fn() {
     const dir = await Deno.makeTempDir();
     try {

@@ -5,6 +5,7 @@ import { fetchPlugin, parseSourceSpec } from "../../src/source/mod.ts";
 import type { FetchContext } from "../../src/source/types.ts";
 import { SamuelError } from "../../src/errors.ts";
 import { gzip, tar } from "./tar_helper.ts";
+import { needs } from "../support/needs.ts";
 
 const WASM = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
 
@@ -124,8 +125,7 @@ function hasTar(): boolean {
 }
 
 Deno.test({
-  name: "local: a skill archive made by the system tar unpacks",
-  ignore: !hasTar(),
+  ...needs("local: a skill archive made by the system tar unpacks", !hasTar() && "tar not installed"),
   async fn() {
     await withDir(async (dir) => {
       await Deno.mkdir(`${dir}/src/scripts`, { recursive: true });

@@ -5,7 +5,7 @@
  */
 
 import { assertEquals, assertStringIncludes } from "../support/assert.ts";
-import { fixturePath, hasFixture, runCommand } from "./helpers.ts";
+import { fixturePath, hasFixture, runCommand, snapshot } from "./helpers.ts";
 
 function fixtureTest(name: string, fixture: string, fn: () => Promise<void>) {
   Deno.test({
@@ -42,6 +42,28 @@ for (const program of ["paths", "fds"]) {
       }),
   );
 }
+
+fixtureTest(
+  "C rights.c: rights are advisory (0/0 reads, modes from FD_READ/FD_WRITE), the grant refuses writes",
+  "rights.wasm",
+  () =>
+    inTempDir(async (dir) => {
+      Deno.mkdirSync(`${dir}/rw`);
+      Deno.mkdirSync(`${dir}/ro/dir`, { recursive: true });
+      Deno.writeTextFileSync(`${dir}/ro/file.txt`, "READONLY");
+      const roBefore = await snapshot(`${dir}/ro`);
+      const r = await runCommand(fixturePath("rights.wasm"), {
+        preopens: [
+          { guestPath: "/rw", hostPath: `${dir}/rw`, readOnly: false },
+          { guestPath: "/ro", hostPath: `${dir}/ro`, readOnly: true },
+        ],
+      });
+      assertEquals(r.stderr, "");
+      assertEquals(r.code, 0);
+      assertEquals(await snapshot(`${dir}/ro`), roBefore);
+      assertEquals([...Deno.readDirSync(`${dir}/rw`)].map((e) => e.name), []);
+    }),
+);
 
 fixtureTest("C paths.c also passes under a named preopen", "paths.wasm", () =>
   inTempDir(async (dir) => {
@@ -84,6 +106,17 @@ fixtureTest(
     assertEquals((await runCommand(path, { args: ["x"] })).code, 0);
     assertEquals((await runCommand(path, { args: ["x", "a"] })).code, 0);
     assertEquals((await runCommand(path, { args: ["x", "a", "b"] })).code, 42);
+  },
+);
+
+fixtureTest(
+  "WAT no memory: proc_exit(2) in _start is exit 2; calls needing memory are EFAULT in the guest",
+  "no_memory_exit.wasm",
+  async () => {
+    assertEquals((await runCommand(fixturePath("no_memory_exit.wasm"))).code, 2);
+    const r = await runCommand(fixturePath("no_memory_calls.wasm"));
+    assertEquals(r.code, 0, `failed check #${r.code}`);
+    assertEquals(r.stdout + r.stderr, "");
   },
 );
 

@@ -58,6 +58,36 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: hasFixture("dirfd.wasm")
+    ? "dirfd.c: every directory descriptor is its own boundary for every path_* call, nothing changes"
+    : "dirfd.c (skipped: fixture not built)",
+  ignore: !hasFixture("dirfd.wasm"),
+  async fn() {
+    const base = await Deno.realPath(await Deno.makeTempDir({ prefix: "samuel-dirfd-" }));
+    try {
+      Deno.mkdirSync(`${base}/rw/a/victim`, { recursive: true });
+      Deno.mkdirSync(`${base}/rw/a/b/dir/nested`, { recursive: true });
+      Deno.writeTextFileSync(`${base}/rw/x.txt`, "ROOT-X");
+      Deno.writeTextFileSync(`${base}/rw/a/x.txt`, "A-X");
+      const before = await snapshot(`${base}/rw`);
+      const r = await runCommand(fixturePath("dirfd.wasm"), {
+        preopens: [{ guestPath: "/rw", hostPath: `${base}/rw`, readOnly: false }],
+      });
+      assertEquals(r.stderr, "");
+      assertEquals(r.code, 0);
+      // The guest works inside a/b (so its folders' times change); above a/b nothing may have changed.
+      const outsideB = (snap: Record<string, string>) =>
+        Object.fromEntries(Object.entries(snap).filter(([k]) => k !== "a/b" && !k.startsWith("a/b/")));
+      const after = await snapshot(`${base}/rw`);
+      assertEquals(outsideB(after), outsideB(before));
+      assertEquals(Object.keys(after).sort(), Object.keys(before).sort());
+    } finally {
+      await Deno.remove(base, { recursive: true });
+    }
+  },
+});
+
 Deno.test("resolver: escapes are ENOTCAPABLE whether or not the outside path exists", async () => {
   const base = await layout();
   try {
@@ -95,11 +125,20 @@ Deno.test("resolver: escapes are ENOTCAPABLE whether or not the outside path exi
     Deno.symlinkSync("a/b", `${base}/rw/ab`);
     assertEquals(resolvePath(dir, "ab/../b", false, r), 0);
     assertEquals(r.host, `${base}/rw/a/b`);
-    // From a subdirectory, `..` reaches the root and no further.
+    // A subdirectory descriptor is its own boundary: `..` may not climb above it, even to a place inside
+    // the preopen, whether that place exists or not; `..` that stays below it is fine.
     const sub = FdEntry.directory(`${base}/rw`, ["a", "b"], false, 0, 0);
-    assertEquals(resolvePath(sub, "../..", false, r), 0);
-    assertEquals(r.host, `${base}/rw`);
-    assertEquals(resolvePath(sub, "../../..", false, r), ENOTCAPABLE);
+    Deno.mkdirSync(`${base}/rw/a/b/c`);
+    for (const path of ["..", "../..", "../../..", "../b", "../../f", "../missing", "c/../..", "./.."]) {
+      assertEquals(resolvePath(sub, path, false, r), ENOTCAPABLE, path);
+    }
+    assertEquals(resolvePath(sub, "c/..", false, r), 0);
+    assertEquals(r.host, `${base}/rw/a/b`);
+    // ... and so may not a symlink met below it whose target climbs out of it.
+    Deno.symlinkSync("../../f", `${base}/rw/a/b/c/up`);
+    assertEquals(resolvePath(sub, "c/up", true, r), ENOTCAPABLE);
+    assertEquals(resolvePath(dir, "a/b/c/up", true, r), 0);
+    assertEquals(r.host, `${base}/rw/a/f`);
   } finally {
     await Deno.remove(base, { recursive: true });
   }

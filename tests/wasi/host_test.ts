@@ -8,6 +8,7 @@ import { assert, assertEquals, assertThrows } from "../support/assert.ts";
 import { wat2wasm } from "../support/wat.ts";
 import { fixturePath, hasFixture, MemorySink, MemorySource, runCommand } from "./helpers.ts";
 import { WasiExit, WasiHost, type WasiOptions, WasiSetupError } from "../../src/runtime/wasi/mod.ts";
+import { needs } from "../support/needs.ts";
 
 function instantiate(bytes: Uint8Array, imports: WebAssembly.Imports): WebAssembly.Instance {
   return new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), imports);
@@ -26,8 +27,10 @@ function options(over: Partial<WasiOptions> = {}): WasiOptions {
 }
 
 Deno.test({
-  name: "reactor: _initialize, exported calls using WASI, proc_exit surfacing as WasiExit",
-  ignore: !hasFixture("reactor.wasm"),
+  ...needs(
+    "reactor: _initialize, exported calls using WASI, proc_exit surfacing as WasiExit",
+    !hasFixture("reactor.wasm") && "reactor.wasm not built; run tests/fixtures/wasi/build.sh",
+  ),
   async fn() {
     const stdout = new MemorySink();
     const host = new WasiHost(options({ stdout }));
@@ -122,8 +125,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "stdin comes from the source, args and env exactly as given",
-  ignore: !hasFixture("echo.wasm"),
+  ...needs(
+    "stdin comes from the source, args and env exactly as given",
+    !hasFixture("echo.wasm") && "echo.wasm not built: clang with wasi-libc missing",
+  ),
   async fn() {
     const r = await runCommand(fixturePath("echo.wasm"), {
       args: ["echo.wasm", "a b", "ünï"],
@@ -209,8 +214,10 @@ Deno.test("host functions never throw into the guest (except proc_exit)", () => 
 });
 
 Deno.test({
-  name: "Go wasip1 reactor (c-shared): initialize, then exports that use the filesystem and stdout",
-  ignore: !hasFixture("reactor_go.wasm"),
+  ...needs(
+    "Go wasip1 reactor (c-shared): initialize, then exports that use the filesystem and stdout",
+    !hasFixture("reactor_go.wasm") && "reactor_go.wasm not built: Go missing",
+  ),
   async fn() {
     const dir = await Deno.makeTempDir();
     try {

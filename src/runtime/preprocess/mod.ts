@@ -4,10 +4,12 @@
  * sha256 and `PREPROCESSOR_VERSION`), so its output must be a pure function of its inputs.
  *
  * The rewritten module imports `samuel:meter` `refill: () -> i32` when metered; the host side is
- * `src/runtime/host/meter.ts`. Files: reader.ts / writer.ts (bytes, LEB128), sections.ts (split and
- * reassemble), instructions.ts (the opcode walker), inspect.ts (declarations, ModuleInfo), memory_cap.ts,
- * meter_probes.ts (code rewriting), call_graph.ts (which entries need probes), renumber.ts (function index
- * shift outside code), errors.ts (SAM-PREPROCESS-00N).
+ * `src/runtime/host/meter.ts`. A memory the module does not export as `memory` is exported under the
+ * reserved name `samuel:memory` so the host can reach it (memory_export.ts). Files: reader.ts / writer.ts
+ * (bytes, LEB128), sections.ts (split and reassemble), instructions.ts (the opcode walker), inspect.ts
+ * (declarations, ModuleInfo), memory_cap.ts, memory_export.ts, meter_probes.ts (code rewriting),
+ * call_graph.ts (which entries need probes), renumber.ts (function index shift outside code), errors.ts
+ * (SAM-PREPROCESS-00N).
  *
  * ```ts
  * const { bytes, info, metered } = preprocess(original, { maxMemoryBytes: 64 << 20, meter: true });
@@ -24,6 +26,7 @@ import { malformed, rewriteBroke } from "./errors.ts";
 import { describe, type ModuleInfo, parseModule } from "./inspect.ts";
 import { applyMemoryCap, capPagesFor } from "./memory_cap.ts";
 import { insertMeter } from "./meter_probes.ts";
+import { exportMemory } from "./memory_export.ts";
 import { assemble } from "./sections.ts";
 
 export type {
@@ -65,7 +68,8 @@ export interface PreprocessResult {
 
 /**
  * Rewrites `bytes` for the sandbox. Throws a SamuelError: SAM-PREPROCESS-001 (not a valid module),
- * 002 (unsupported feature), 003 (initial memory above the cap), 004 (rewriter bug, exit 1).
+ * 002 (unsupported feature, or a reserved name the module uses itself), 003 (initial memory above the
+ * cap), 004 (rewriter bug, exit 1).
  */
 export function preprocess(bytes: Uint8Array, options: PreprocessOptions): PreprocessResult {
   const validate = options.validate !== false;
@@ -84,6 +88,7 @@ export function preprocess(bytes: Uint8Array, options: PreprocessOptions): Prepr
   }
   applyMemoryCap(m, capPagesFor(options.maxMemoryBytes));
   if (options.meter) insertMeter(m, { validated: validate });
+  exportMemory(m);
   const out = assemble(m.sections);
   if (validate && !WebAssembly.validate(out)) throw rewriteBroke("the rewritten module does not validate");
   return { bytes: out, info: describe(parseModule(out)), metered: options.meter };

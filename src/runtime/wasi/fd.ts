@@ -1,9 +1,10 @@
 /**
  * The `fd_*` functions: reading, writing, seeking, metadata, flags, rights, directory listing and the
  * descriptor table operations (close, renumber, prestat). Each function checks, in this order: the
- * descriptor exists (EBADF), it holds the right the call needs (ENOTCAPABLE), the descriptor kind fits
- * the call (EISDIR / ESPIPE / EBADF / ENOTDIR as POSIX would say), the read-only preopen rule (EPERM), then
- * performs the host call, mapping host failures through `fail`.
+ * descriptor exists (EBADF), the descriptor kind fits the call (EISDIR / ESPIPE / EBADF / ENOTDIR as
+ * POSIX would say), the read-only preopen rule (EPERM), the open mode (EBADF for a read on a descriptor
+ * not open for reading, a write, truncation or allocation on one not open for writing), then performs the
+ * host call, mapping host failures through `fail`. Rights bits are reported, never checked (mod.ts).
  *
  * Hot paths (fd_read, fd_write, fd_seek) allocate nothing per call: iovecs are read straight from the
  * cached DataView and the byte views come from GuestMemory's reuse cache.
@@ -41,20 +42,6 @@ import {
   FILETYPE_REGULAR_FILE,
   FILETYPE_SYMBOLIC_LINK,
   FILETYPE_UNKNOWN,
-  RIGHT_FD_ADVISE,
-  RIGHT_FD_ALLOCATE,
-  RIGHT_FD_DATASYNC,
-  RIGHT_FD_FDSTAT_SET_FLAGS,
-  RIGHT_FD_FILESTAT_GET,
-  RIGHT_FD_FILESTAT_SET_SIZE,
-  RIGHT_FD_FILESTAT_SET_TIMES,
-  RIGHT_FD_READ,
-  RIGHT_FD_READDIR,
-  RIGHT_FD_SEEK,
-  RIGHT_FD_SYNC,
-  RIGHT_FD_TELL,
-  RIGHT_FD_WRITE,
-  WHENCE_CUR,
   WHENCE_END,
 } from "./layout.ts";
 import { encodeUtf8 } from "./memory.ts";
@@ -172,12 +159,11 @@ export function fdFunctions(ctx: WasiContext) {
   return {
     /**
      * fd_advise(fd, offset, len, advice): a hint only; accepted and ignored.
-     * EBADF no such fd; ENOTCAPABLE without fd_advise; EINVAL unknown advice; EISDIR/EBADF for non-files.
+     * EBADF no such fd; EINVAL unknown advice; EISDIR on directories; ESPIPE on streams.
      */
     fd_advise(fd: number, _offset: bigint, _len: bigint, advice: number): number {
       const e = fds.get(fd);
       if (e === undefined) return EBADF;
-      if ((e.rightsBase & RIGHT_FD_ADVISE) === 0) return ENOTCAPABLE;
       if (advice > ADVICE_MAX) return EINVAL;
       if (e.kind === KIND_DIR) return EISDIR;
       if (e.kind !== KIND_FILE) return ESPIPE;
@@ -186,16 +172,17 @@ export function fdFunctions(ctx: WasiContext) {
 
     /**
      * fd_allocate(fd, offset, len): makes the file at least offset+len bytes long (never shrinks).
-     * EBADF; ENOTCAPABLE without fd_allocate; EISDIR on directories; EPERM on a read-only preopen.
+     * EBADF; EISDIR on directories; ESPIPE on streams; EPERM on a read-only preopen; EBADF when not open
+     * for writing.
      */
     fd_allocate(fd: number, offset: bigint, len: bigint): number {
       try {
         const e = fds.get(fd);
         if (e === undefined) return EBADF;
-        if ((e.rightsBase & RIGHT_FD_ALLOCATE) === 0) return ENOTCAPABLE;
         if (e.kind === KIND_DIR) return EISDIR;
         if (e.kind !== KIND_FILE) return ESPIPE;
         if (e.readOnly) return EPERM;
+        if (!e.writable) return EBADF;
         const end = offset + len;
         if (end > 0x1fffffffffffffn) return EINVAL;
         const f = e.file!;
@@ -213,12 +200,11 @@ export function fdFunctions(ctx: WasiContext) {
       return ESUCCESS;
     },
 
-    /** fd_datasync(fd): flushes file data. EBADF; ENOTCAPABLE without fd_datasync. */
+    /** fd_datasync(fd): flushes file data. EBADF. */
     fd_datasync(fd: number): number {
       try {
         const e = fds.get(fd);
         if (e === undefined) return EBADF;
-        if ((e.rightsBase & RIGHT_FD_DATASYNC) === 0) return ENOTCAPABLE;
         if (e.file !== null) e.file.syncDataSync();
         return ESUCCESS;
       } catch (x) {
@@ -251,12 +237,11 @@ export function fdFunctions(ctx: WasiContext) {
     /**
      * fd_fdstat_set_flags(fd, flags): sets append / dsync / nonblock / rsync / sync. Append is emulated
      * (seek to end before each write) because Deno cannot change O_APPEND on an open file; the sync
-     * flags make every write flush. EBADF; ENOTCAPABLE without fd_fdstat_set_flags; EINVAL unknown bits.
+     * flags make every write flush. EBADF; EINVAL unknown bits; EPERM for append on a read-only preopen.
      */
     fd_fdstat_set_flags(fd: number, flags: number): number {
       const e = fds.get(fd);
       if (e === undefined) return EBADF;
-      if ((e.rightsBase & RIGHT_FD_FDSTAT_SET_FLAGS) === 0) return ENOTCAPABLE;
       if ((flags & ~FDFLAGS_ALL) !== 0) return EINVAL;
       if (e.readOnly && (flags & FDFLAG_APPEND) !== 0) return EPERM;
       e.fdflags = flags;
@@ -264,8 +249,9 @@ export function fdFunctions(ctx: WasiContext) {
     },
 
     /**
-     * fd_fdstat_set_rights(fd, base, inheriting): rights can only be dropped.
-     * EBADF; ENOTCAPABLE when either set asks for a right the descriptor does not hold.
+     * fd_fdstat_set_rights(fd, base, inheriting): changes the rights fd_fdstat_get reports; they can only
+     * be dropped, and dropping them restricts nothing (rights are advisory, mod.ts).
+     * EBADF; ENOTCAPABLE when either set asks for a right the descriptor does not report.
      */
     fd_fdstat_set_rights(fd: number, base: bigint, inheriting: bigint): number {
       const e = fds.get(fd);
@@ -279,12 +265,11 @@ export function fdFunctions(ctx: WasiContext) {
       return ESUCCESS;
     },
 
-    /** fd_filestat_get(fd, out): metadata of the open file. EBADF; ENOTCAPABLE without fd_filestat_get. */
+    /** fd_filestat_get(fd, out): metadata of the open file. EBADF. */
     fd_filestat_get(fd: number, out: number): number {
       try {
         const e = fds.get(fd);
         if (e === undefined) return EBADF;
-        if ((e.rightsBase & RIGHT_FD_FILESTAT_GET) === 0) return ENOTCAPABLE;
         mem.refresh();
         if (e.kind === KIND_STDIN || e.kind === KIND_STDOUT) writeEmptyFilestat(mem, out, e.filetype);
         else {
@@ -302,17 +287,17 @@ export function fdFunctions(ctx: WasiContext) {
 
     /**
      * fd_filestat_set_size(fd, size): truncates or extends.
-     * EBADF; ENOTCAPABLE without fd_filestat_set_size; EISDIR on directories; EINVAL on streams;
-     * EPERM on a read-only preopen.
+     * EBADF; EISDIR on directories; EINVAL on streams; EPERM on a read-only preopen; EBADF when not open
+     * for writing.
      */
     fd_filestat_set_size(fd: number, size: bigint): number {
       try {
         const e = fds.get(fd);
         if (e === undefined) return EBADF;
-        if ((e.rightsBase & RIGHT_FD_FILESTAT_SET_SIZE) === 0) return ENOTCAPABLE;
         if (e.kind === KIND_DIR) return EISDIR;
         if (e.kind !== KIND_FILE) return EINVAL;
         if (e.readOnly) return EPERM;
+        if (!e.writable) return EBADF;
         const n = BigInt.asUintN(64, size);
         if (n > 0x1fffffffffffffn) return EINVAL;
         e.file!.truncateSync(Number(n));
@@ -323,14 +308,13 @@ export function fdFunctions(ctx: WasiContext) {
     },
 
     /**
-     * fd_filestat_set_times(fd, atim, mtim, fstflags): EBADF; ENOTCAPABLE without
-     * fd_filestat_set_times; EINVAL when a time is both given and "now"; EPERM on a read-only preopen.
+     * fd_filestat_set_times(fd, atim, mtim, fstflags): EBADF; EINVAL when a time is both given and
+     * "now"; EPERM on a read-only preopen.
      */
     fd_filestat_set_times(fd: number, atim: bigint, mtim: bigint, flags: number): number {
       try {
         const e = fds.get(fd);
         if (e === undefined) return EBADF;
-        if ((e.rightsBase & RIGHT_FD_FILESTAT_SET_TIMES) === 0) return ENOTCAPABLE;
         if (badFstflags(flags)) return EINVAL;
         if (e.kind !== KIND_FILE && e.kind !== KIND_DIR) return EBADF;
         if (e.readOnly) return EPERM;
@@ -352,7 +336,7 @@ export function fdFunctions(ctx: WasiContext) {
 
     /**
      * fd_pread(fd, iovs, iovs_len, offset, nread): reads at offset without moving the file position
-     * (emulated with save/seek/restore: Deno has no pread). EBADF; ENOTCAPABLE without fd_read;
+     * (emulated with save/seek/restore: Deno has no pread). EBADF, also when not open for reading;
      * EISDIR on directories; ESPIPE on streams.
      */
     fd_pread(fd: number, iovs: number, iovsLen: number, offset: bigint, nread: number): number {
@@ -360,8 +344,8 @@ export function fdFunctions(ctx: WasiContext) {
         const e = fds.get(fd);
         if (e === undefined) return EBADF;
         if (e.kind === KIND_STDIN || e.kind === KIND_STDOUT) return ESPIPE;
-        if ((e.rightsBase & RIGHT_FD_READ) === 0) return e.kind === KIND_DIR ? EISDIR : ENOTCAPABLE;
         if (e.kind === KIND_DIR) return EISDIR;
+        if (!e.readable) return EBADF;
         if (offset < 0n) return EINVAL;
         mem.refresh();
         mem.check(iovs, iovsLen * 8);
@@ -417,16 +401,17 @@ export function fdFunctions(ctx: WasiContext) {
 
     /**
      * fd_pwrite(fd, iovs, iovs_len, offset, nwritten): writes at offset without moving the position
-     * (POSIX semantics even with append). EBADF; ENOTCAPABLE without fd_write; EISDIR; ESPIPE.
+     * (POSIX semantics even with append). EBADF, also when not open for writing; EISDIR; ESPIPE; EPERM on
+     * a read-only preopen.
      */
     fd_pwrite(fd: number, iovs: number, iovsLen: number, offset: bigint, nwritten: number): number {
       try {
         const e = fds.get(fd);
         if (e === undefined) return EBADF;
         if (e.kind === KIND_STDIN || e.kind === KIND_STDOUT) return ESPIPE;
-        if ((e.rightsBase & RIGHT_FD_WRITE) === 0) return e.kind === KIND_DIR ? EISDIR : ENOTCAPABLE;
         if (e.kind === KIND_DIR) return EISDIR;
         if (e.readOnly) return EPERM;
+        if (!e.writable) return EBADF;
         if (offset < 0n) return EINVAL;
         mem.refresh();
         mem.check(iovs, iovsLen * 8);
@@ -449,13 +434,15 @@ export function fdFunctions(ctx: WasiContext) {
 
     /**
      * fd_read(fd, iovs, iovs_len, nread): scatter read at the current position; 0 bytes at end of file.
-     * EBADF; ENOTCAPABLE without fd_read; EISDIR on directories.
+     * EBADF, also when not open for reading (stdout, a file opened for writing only); EISDIR on
+     * directories.
      */
     fd_read(fd: number, iovs: number, iovsLen: number, nread: number): number {
       try {
         const e = fds.get(fd);
         if (e === undefined) return EBADF;
-        if ((e.rightsBase & RIGHT_FD_READ) === 0) return e.kind === KIND_DIR ? EISDIR : ENOTCAPABLE;
+        if (e.kind === KIND_DIR) return EISDIR;
+        if (!e.readable) return EBADF;
         mem.refresh();
         mem.check(iovs, iovsLen * 8);
         let total = 0;
@@ -473,8 +460,6 @@ export function fdFunctions(ctx: WasiContext) {
             total += n;
             if (n < len) break;
           }
-        } else if (e.kind === KIND_DIR) {
-          return EISDIR;
         } else {
           return EBADF;
         }
@@ -489,13 +474,12 @@ export function fdFunctions(ctx: WasiContext) {
      * fd_readdir(fd, buf, buf_len, cookie, bufused): fills buf with dirents starting at `cookie`
      * (0 = start; each entry's d_next is the cookie of the one after it). The last entry is truncated
      * when it does not fit, so bufused == buf_len means "call again". "." and ".." come first.
-     * EBADF; ENOTCAPABLE without fd_readdir; ENOTDIR on non-directories.
+     * EBADF; ENOTDIR on anything but a directory (files and stdio included).
      */
     fd_readdir(fd: number, buf: number, bufLen: number, cookie: bigint, bufused: number): number {
       try {
         const e = fds.get(fd);
         if (e === undefined) return EBADF;
-        if ((e.rightsBase & RIGHT_FD_READDIR) === 0) return ENOTCAPABLE;
         if (e.kind !== KIND_DIR) return ENOTDIR;
         const start = BigInt.asUintN(64, cookie);
         const err = validateBase(e);
@@ -561,17 +545,14 @@ export function fdFunctions(ctx: WasiContext) {
     },
 
     /**
-     * fd_seek(fd, offset, whence, newoffset): EBADF; ENOTCAPABLE without fd_seek (fd_tell suffices for
-     * a pure "where am I" seek); EISDIR on directories; ESPIPE on streams; EINVAL for a bad whence or a
-     * resulting negative offset.
+     * fd_seek(fd, offset, whence, newoffset): EBADF; EISDIR on directories; ESPIPE on streams; EINVAL for
+     * a bad whence or a resulting negative offset.
      */
     fd_seek(fd: number, offset: bigint, whence: number, newoffset: number): number {
       try {
         const e = fds.get(fd);
         if (e === undefined) return EBADF;
         if (e.kind === KIND_STDIN || e.kind === KIND_STDOUT) return ESPIPE;
-        const need = offset === 0n && whence === WHENCE_CUR ? RIGHT_FD_TELL | RIGHT_FD_SEEK : RIGHT_FD_SEEK;
-        if ((e.rightsBase & need) === 0) return e.kind === KIND_DIR ? EISDIR : ENOTCAPABLE;
         if (e.kind === KIND_DIR) return EISDIR;
         if (e.kind !== KIND_FILE) return ESPIPE;
         if (whence > WHENCE_END) return EINVAL;
@@ -586,12 +567,11 @@ export function fdFunctions(ctx: WasiContext) {
       }
     },
 
-    /** fd_sync(fd): flushes data and metadata. EBADF; ENOTCAPABLE without fd_sync. */
+    /** fd_sync(fd): flushes data and metadata. EBADF. */
     fd_sync(fd: number): number {
       try {
         const e = fds.get(fd);
         if (e === undefined) return EBADF;
-        if ((e.rightsBase & RIGHT_FD_SYNC) === 0) return ENOTCAPABLE;
         if (e.file !== null) e.file.syncSync();
         return ESUCCESS;
       } catch (x) {
@@ -599,13 +579,12 @@ export function fdFunctions(ctx: WasiContext) {
       }
     },
 
-    /** fd_tell(fd, out): current position. EBADF; ENOTCAPABLE without fd_tell; EISDIR; ESPIPE. */
+    /** fd_tell(fd, out): current position. EBADF; EISDIR; ESPIPE. */
     fd_tell(fd: number, out: number): number {
       try {
         const e = fds.get(fd);
         if (e === undefined) return EBADF;
         if (e.kind === KIND_STDIN || e.kind === KIND_STDOUT) return ESPIPE;
-        if ((e.rightsBase & RIGHT_FD_TELL) === 0) return e.kind === KIND_DIR ? EISDIR : ENOTCAPABLE;
         if (e.kind === KIND_DIR) return EISDIR;
         if (e.kind !== KIND_FILE) return ESPIPE;
         const pos = e.file!.seekSync(0, Deno.SeekMode.Current);
@@ -620,14 +599,17 @@ export function fdFunctions(ctx: WasiContext) {
 
     /**
      * fd_write(fd, iovs, iovs_len, nwritten): gather write at the current position (at the end with the
-     * append flag). EBADF; ENOTCAPABLE without fd_write; EISDIR on directories; EPERM on a read-only
-     * preopen. Output sinks may accept fewer bytes (e.g. a capped capture): that count is reported.
+     * append flag). EBADF, also when not open for writing (stdin, a file opened for reading only); EISDIR
+     * on directories; EPERM on a read-only preopen. Output sinks may accept fewer bytes (e.g. a capped
+     * capture): that count is reported.
      */
     fd_write(fd: number, iovs: number, iovsLen: number, nwritten: number): number {
       try {
         const e = fds.get(fd);
         if (e === undefined) return EBADF;
-        if ((e.rightsBase & RIGHT_FD_WRITE) === 0) return e.kind === KIND_DIR ? EISDIR : ENOTCAPABLE;
+        if (e.kind === KIND_DIR) return EISDIR;
+        if (e.readOnly) return EPERM;
+        if (!e.writable) return EBADF;
         mem.refresh();
         mem.check(iovs, iovsLen * 8);
         let total = 0;
@@ -649,13 +631,10 @@ export function fdFunctions(ctx: WasiContext) {
             if (n === 0) break;
           }
         } else if (e.kind === KIND_FILE) {
-          if (e.readOnly) return EPERM;
           const f = e.file!;
           if ((e.fdflags & FDFLAG_APPEND) !== 0) f.seekSync(0, Deno.SeekMode.End);
           total = writeFile(f, iovs, iovsLen);
           if ((e.fdflags & (FDFLAG_SYNC | FDFLAG_DSYNC)) !== 0) syncAfterWrite(e);
-        } else if (e.kind === KIND_DIR) {
-          return EISDIR;
         } else {
           return EBADF;
         }

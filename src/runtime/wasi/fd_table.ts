@@ -1,9 +1,10 @@
 /**
  * The descriptor table: a plain array indexed by fd (no Map, no per-call allocation), holding what the
- * host knows about each open descriptor: its kind, WASI filetype, rights, fdflags, the Deno file handle
- * for regular files, and for files and directories the preopen they belong to and their location inside
- * it as path components. Directories hold no host handle (Deno has no `openat`), only that location,
- * which the containment resolver (`paths.ts`) walks from the preopen's root.
+ * host knows about each open descriptor: its kind, WASI filetype, open mode, the rights it reports,
+ * fdflags, the Deno file handle for regular files, and for files and directories the preopen they belong
+ * to and their location inside it as path components. Directories hold no host handle (Deno has no
+ * `openat`), only that location, which the containment resolver (`paths.ts`) walks from the preopen's
+ * root.
  */
 
 import { RIGHTS_DIR_BASE, RIGHTS_DIR_INHERITING } from "./layout.ts";
@@ -59,6 +60,13 @@ export class FdEntry {
   hostPath = "";
   /** Inherited from a read-only preopen: every mutation through this descriptor fails with EPERM. */
   readOnly = false;
+  /**
+   * How the descriptor was opened (files and stdio; directories are neither): reads need `readable`,
+   * writes, truncation and allocation need `writable` (EBADF otherwise, as POSIX says). This, the
+   * descriptor's kind and the grant decide what a call may do; rights bits never do (mod.ts).
+   */
+  readable = false;
+  writable = false;
   /** Set on preopened directories only: the name fd_prestat_dir_name reports. */
   preopenName: string | null = null;
   preopenNameBytes: Uint8Array | null = null;

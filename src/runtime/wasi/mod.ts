@@ -7,17 +7,27 @@
  * - **Filesystem**: only the preopened directories exist for the guest. Each preopen maps a guest path
  *   (what `fd_prestat_dir_name` reports, e.g. `/workspace`) to a host directory, read-only or
  *   read-write. Descriptors 3.. are the preopens in the given order; 0, 1, 2 are stdio.
- *   - Containment (`paths.ts`): absolute guest paths are refused (ENOTCAPABLE); `..` cannot climb above
- *     the preopen (ENOTCAPABLE); symlinks are expanded component by component and refused when any step
- *     would leave the preopen, including links the guest created and links planted on the host; absolute
- *     symlink targets are never followed. Refusals are decided before any host call on an outside path,
- *     so they reveal nothing about what exists outside.
+ *   - Containment (`paths.ts`): a path is relative to the descriptor it is given, and every directory
+ *     descriptor (not only a preopen) is its own capability boundary for every `path_*` call. Absolute
+ *     guest paths are refused (ENOTCAPABLE); `..` cannot climb above the descriptor's directory
+ *     (ENOTCAPABLE, even when the place above is inside the preopen); symlinks are expanded component by
+ *     component and refused when any step would leave it, including links the guest created and links
+ *     planted on the host; absolute symlink targets are never followed. Refusals are decided before any
+ *     host call on an outside path, so they reveal nothing about what exists outside.
  *   - Read-only preopens: every mutation (open for write, create, truncate, rename, link, symlink,
  *     unlink, remove directory, set times, set size, allocate, append) fails with EPERM, on the preopen
  *     and on everything opened beneath it. Reading, stat and readdir work.
- *   - WASI rights are tracked and enforced per descriptor (ENOTCAPABLE), can only be dropped
- *     (`fd_fdstat_set_rights`), and `path_open` hands down the intersection of what is requested and
- *     what the directory may pass on.
+ *   - **Rights are advisory, grants are the rule** (as in wasmtime and wazero; rights are deprecated in
+ *     WASI and older toolchains and hand-written modules pass 0). No call ever fails for a missing
+ *     right. What a descriptor may do follows from its kind (EISDIR, ENOTDIR, ESPIPE), its open mode and
+ *     the grant. `path_open` takes the open mode from the FD_READ / FD_WRITE rights asked for: read,
+ *     write or both; neither means read, plus write with creat or trunc (so rights 0/0 give a readable
+ *     descriptor). Reading a descriptor not open for reading, or writing, truncating or allocating one
+ *     not open for writing, is EBADF, as in POSIX. A read-only grant refuses every write with EPERM
+ *     whatever the rights say. Rights are still reported by `fd_fdstat_get` (the intersection of what
+ *     was asked and what the directory hands down, with FD_READ / FD_WRITE as the open mode says) and
+ *     can only be dropped (`fd_fdstat_set_rights`, ENOTCAPABLE for a raise), which restricts nothing.
+ *     ENOTCAPABLE (and EPERM) remain the answers of the containment rules above, never of rights.
  * - **Environment and args**: exactly the pairs given, in order; nothing from the host leaks in.
  * - **stdio**: pluggable synchronous sources and sinks (`StdinSource`, `OutputSink`).
  * - **Sockets**: never granted; `sock_*` return EBADF / ENOTSOCK.
@@ -64,12 +74,15 @@
  * ```
  * For modules that import their memory, create it from `memoryImport(bytes)` (module_info.ts: the
  * import's module, name and limits, which the JS API does not expose), add it to the imports and pass it
- * to `host.bindMemory(memory)` before running; `start`/`initialize` bind an exported memory themselves.
+ * to `host.bindMemory(memory)` before running; `start`/`initialize` bind an exported memory themselves
+ * (`instanceMemory` in memory_binding.ts: the pre-processor's reserved `samuel:memory` export, else
+ * `memory`). A module with no memory runs too: calls that need memory answer EFAULT in the guest.
  *
  * Files: errno.ts (errno values, the one host-error mapping), layout.ts (rights, flags, struct layouts),
- * memory.ts (cached views, strings), context.ts (shared state, WasiExit, error funnel), fd_table.ts,
- * paths.ts (containment resolver), stat.ts (filestat, times), dir_cache.ts (listing cache), and one file
- * per function group: args_env.ts, clock.ts, fd.ts, path.ts, poll.ts, random.ts, proc.ts, sock.ts.
+ * memory.ts (cached views, strings), memory_binding.ts (which memory the host uses), context.ts (shared
+ * state, WasiExit, error funnel), fd_table.ts, paths.ts (containment resolver), stat.ts (filestat, times),
+ * dir_cache.ts (listing cache), and one file per function group: args_env.ts, clock.ts, fd.ts, path.ts,
+ * poll.ts, random.ts, proc.ts, sock.ts.
  */
 
 import { WasiContext, WasiExit } from "./context.ts";
@@ -92,9 +105,11 @@ import { pollFunctions } from "./poll.ts";
 import { hostRandom, randomFunctions } from "./random.ts";
 import { procFunctions } from "./proc.ts";
 import { sockFunctions } from "./sock.ts";
+import { instanceMemory } from "./memory_binding.ts";
 
 export { WasiExit };
 export { type MemoryImport, memoryImport } from "./module_info.ts";
+export { instanceMemory, MEMORY_EXPORT } from "./memory_binding.ts";
 export type { OutputSink, PreopenSpec, StdinSource, WasiClock };
 
 /** The capability set a guest runs with. */
@@ -144,10 +159,13 @@ export class WasiHost {
 
     const stdin = new FdEntry(KIND_STDIN, fileType(opts.stdin), RIGHTS_STDIN, 0);
     stdin.stdin = opts.stdin;
+    stdin.readable = true;
     const stdout = new FdEntry(KIND_STDOUT, fileType(opts.stdout), RIGHTS_STDOUT, 0);
     stdout.sink = opts.stdout;
+    stdout.writable = true;
     const stderr = new FdEntry(KIND_STDOUT, fileType(opts.stderr), RIGHTS_STDOUT, 0);
     stderr.sink = opts.stderr;
+    stderr.writable = true;
     ctx.fds.set(0, stdin);
     ctx.fds.set(1, stdout);
     ctx.fds.set(2, stderr);
@@ -185,13 +203,13 @@ export class WasiHost {
     this.ctx.mem.bind(memory);
   }
 
-  /** Binds the instance's exported `memory`, if it has one and none was bound yet. */
+  /**
+   * Binds the memory the instance exports (`memory_binding.ts` decides which). A module without one keeps
+   * what `bindMemory` bound, or runs with none: its memory-using calls then answer EFAULT in the guest.
+   */
   private bindExported(instance: WebAssembly.Instance): void {
-    const m = instance.exports.memory;
-    if (m instanceof WebAssembly.Memory) this.ctx.mem.bind(m);
-    else if (this.ctx.mem.memory === null) {
-      throw new TypeError("wasi: module neither exports memory nor had one bound with bindMemory()");
-    }
+    const m = instanceMemory(instance.exports, this.ctx.mem.memory ?? undefined);
+    if (m !== undefined) this.ctx.mem.bind(m);
   }
 
   /**

@@ -1,10 +1,10 @@
 /**
  * The `path_*` functions. Every path goes through the containment resolver (`paths.ts`) first, so the
  * host only ever sees paths inside the descriptor's preopen. Order of checks in each function: the base
- * descriptor exists (EBADF) and is a directory (ENOTDIR), it holds the right (ENOTCAPABLE), the path
- * resolves (ENOTCAPABLE for escapes, ENOENT / ENOTDIR / ELOOP), the POSIX preconditions of the call
- * (EEXIST, EISDIR, ENOTDIR ...), then the read-only preopen rule (EPERM) just before anything would change,
- * then the host call.
+ * descriptor exists (EBADF) and is a directory (ENOTDIR), the path resolves (ENOTCAPABLE for escapes,
+ * ENOENT / ENOTDIR / ELOOP), the POSIX preconditions of the call (EEXIST, EISDIR, ENOTDIR ...), then the
+ * read-only preopen rule (EPERM) just before anything would change, then the host call. The directory's
+ * rights bits are never checked: rights are advisory, the grant is the rule (mod.ts).
  */
 
 import {
@@ -30,26 +30,9 @@ import {
   OFLAG_DIRECTORY,
   OFLAG_EXCL,
   OFLAG_TRUNC,
-  RIGHT_FD_ALLOCATE,
-  RIGHT_FD_DATASYNC,
-  RIGHT_FD_FILESTAT_SET_SIZE,
   RIGHT_FD_READ,
   RIGHT_FD_READDIR,
   RIGHT_FD_WRITE,
-  RIGHT_PATH_CREATE_DIRECTORY,
-  RIGHT_PATH_CREATE_FILE,
-  RIGHT_PATH_FILESTAT_GET,
-  RIGHT_PATH_FILESTAT_SET_SIZE,
-  RIGHT_PATH_FILESTAT_SET_TIMES,
-  RIGHT_PATH_LINK_SOURCE,
-  RIGHT_PATH_LINK_TARGET,
-  RIGHT_PATH_OPEN,
-  RIGHT_PATH_READLINK,
-  RIGHT_PATH_REMOVE_DIRECTORY,
-  RIGHT_PATH_RENAME_SOURCE,
-  RIGHT_PATH_RENAME_TARGET,
-  RIGHT_PATH_SYMLINK,
-  RIGHT_PATH_UNLINK_FILE,
   RIGHTS_DIR_BASE,
   RIGHTS_FILE_BASE,
 } from "./layout.ts";
@@ -59,8 +42,8 @@ import { encodeUtf8 } from "./memory.ts";
 import { entriesChanged } from "./dir_cache.ts";
 
 const RIGHTS_MASK = (1n << 30n) - 1n;
-/** Rights whose use needs a writable host handle. */
-const WRITE_RIGHTS = RIGHT_FD_WRITE | RIGHT_FD_ALLOCATE | RIGHT_FD_FILESTAT_SET_SIZE | RIGHT_FD_DATASYNC;
+/** The two rights a file descriptor reports from its open mode rather than from the request. */
+const RW_RIGHTS = RIGHT_FD_READ | RIGHT_FD_WRITE;
 
 /** Sets times on a symlink itself; Deno has no lutimes, node:fs does (loaded only when needed). */
 function lutimes(path: string, atime: number, mtime: number): void {
@@ -80,12 +63,11 @@ export function pathFunctions(ctx: WasiContext) {
   const r1 = new Resolved();
   const r2 = new Resolved();
 
-  /** The directory descriptor `fd` holding `right`, or an errno. */
-  function dirFd(fd: number, right: number): FdEntry | number {
+  /** The directory descriptor `fd`, or an errno. */
+  function dirFd(fd: number): FdEntry | number {
     const e = fds.get(fd);
     if (e === undefined) return EBADF;
     if (e.kind !== KIND_DIR) return e.kind === KIND_FILE ? ENOTDIR : EBADF;
-    if ((e.rightsBase & right) !== right) return ENOTCAPABLE;
     return e;
   }
 
@@ -102,7 +84,7 @@ export function pathFunctions(ctx: WasiContext) {
      */
     path_create_directory(fd: number, path: number, pathLen: number): number {
       try {
-        const d = dirFd(fd, RIGHT_PATH_CREATE_DIRECTORY);
+        const d = dirFd(fd);
         if (typeof d === "number") return d;
         const err = resolve(d, path, pathLen, false, r1);
         if (err !== 0) return err;
@@ -122,7 +104,7 @@ export function pathFunctions(ctx: WasiContext) {
      */
     path_filestat_get(fd: number, flags: number, path: number, pathLen: number, out: number): number {
       try {
-        const d = dirFd(fd, RIGHT_PATH_FILESTAT_GET);
+        const d = dirFd(fd);
         if (typeof d === "number") return d;
         const err = resolve(d, path, pathLen, (flags & LOOKUP_SYMLINK_FOLLOW) !== 0, r1);
         if (err !== 0) return err;
@@ -150,7 +132,7 @@ export function pathFunctions(ctx: WasiContext) {
       fstflags: number,
     ): number {
       try {
-        const d = dirFd(fd, RIGHT_PATH_FILESTAT_SET_TIMES);
+        const d = dirFd(fd);
         if (typeof d === "number") return d;
         if (badFstflags(fstflags)) return EINVAL;
         const err = resolve(d, path, pathLen, (flags & LOOKUP_SYMLINK_FOLLOW) !== 0, r1);
@@ -186,9 +168,9 @@ export function pathFunctions(ctx: WasiContext) {
       newLen: number,
     ): number {
       try {
-        const s = dirFd(oldFd, RIGHT_PATH_LINK_SOURCE);
+        const s = dirFd(oldFd);
         if (typeof s === "number") return s;
-        const t = dirFd(newFd, RIGHT_PATH_LINK_TARGET);
+        const t = dirFd(newFd);
         if (typeof t === "number") return t;
         let err = resolve(s, oldPath, oldLen, (oldFlags & LOOKUP_SYMLINK_FOLLOW) !== 0, r1);
         if (err !== 0) return err;
@@ -211,9 +193,11 @@ export function pathFunctions(ctx: WasiContext) {
 
     /**
      * path_open(fd, dirflags, path, oflags, rights_base, rights_inheriting, fdflags, fd_out).
-     * Rights: path_open, plus path_create_file for creat and path_filestat_set_size for trunc
-     * (ENOTCAPABLE). The new descriptor gets the requested rights that the directory may hand down
-     * (intersection, like wasi-libc expects), narrowed to what fits a file or a directory.
+     * Rights choose the open mode only, as in wazero: FD_READ reads, FD_WRITE writes, both do both, and
+     * neither reads (and also writes with creat or trunc, so a create with rights 0 can be written). The
+     * new descriptor reports the requested rights that the directory may hand down (intersection, like
+     * wasi-libc expects) narrowed to what fits a file or a directory, with FD_READ / FD_WRITE set as
+     * the open mode says; no right is ever required (mod.ts).
      * Errors: ELOOP for a symlink when not following (also with directory, as O_NOFOLLOW does);
      * EEXIST for creat+excl on anything; ENOENT when missing without creat; ENOTDIR for directory on a
      * non-directory or "file/"; EISDIR when a directory is opened for writing or truncation; EINVAL for
@@ -231,25 +215,26 @@ export function pathFunctions(ctx: WasiContext) {
       fdOut: number,
     ): number {
       try {
-        let need = RIGHT_PATH_OPEN;
-        if ((oflags & OFLAG_CREAT) !== 0) need |= RIGHT_PATH_CREATE_FILE;
-        if ((oflags & OFLAG_TRUNC) !== 0) need |= RIGHT_PATH_FILESTAT_SET_SIZE;
-        const d = dirFd(fd, need);
+        const d = dirFd(fd);
         if (typeof d === "number") return d;
         if ((fdflags & ~FDFLAGS_ALL) !== 0 || (oflags & ~15) !== 0) return EINVAL;
         const creat = (oflags & OFLAG_CREAT) !== 0;
+        const trunc = (oflags & OFLAG_TRUNC) !== 0;
         const excl = creat && (oflags & OFLAG_EXCL) !== 0;
         const follow = (dirflags & LOOKUP_SYMLINK_FOLLOW) !== 0 && !excl;
         const err = resolve(d, path, pathLen, follow, r1);
         if (err !== 0) return err;
-        const base = Number(BigInt.asUintN(64, rightsBase) & RIGHTS_MASK) & d.rightsInheriting;
+        const requested = Number(BigInt.asUintN(64, rightsBase) & RIGHTS_MASK);
+        const base = requested & d.rightsInheriting;
         const inh = Number(BigInt.asUintN(64, rightsInheriting) & RIGHTS_MASK) & d.rightsInheriting;
+        const askRead = (requested & (RIGHT_FD_READ | RIGHT_FD_READDIR)) !== 0;
+        const askWrite = (requested & RIGHT_FD_WRITE) !== 0;
         const info = r1.info;
 
         if (info !== null && excl) return EEXIST;
         if (info !== null && info.isSymlink) return ELOOP;
         if (info !== null && info.isDirectory) {
-          if ((base & RIGHT_FD_WRITE) !== 0 || (oflags & OFLAG_TRUNC) !== 0) return EISDIR;
+          if (askWrite || trunc) return EISDIR;
           const e = FdEntry.directory(d.root, r1.parts, d.readOnly, base & RIGHTS_DIR_BASE, inh);
           e.fdflags = fdflags;
           mem.refresh();
@@ -260,27 +245,26 @@ export function pathFunctions(ctx: WasiContext) {
         if ((oflags & OFLAG_DIRECTORY) !== 0) return info === null ? ENOENT : ENOTDIR;
         if (r1.mustBeDir) return info === null ? (creat ? EISDIR : ENOENT) : ENOTDIR;
         if (info === null && !creat) return ENOENT;
-        if (d.readOnly && (info === null || (oflags & OFLAG_TRUNC) !== 0 || (base & RIGHT_FD_WRITE) !== 0)) {
-          return EPERM;
-        }
+        if (d.readOnly && (info === null || trunc || askWrite)) return EPERM;
 
-        // Never a writable host handle under a read-only preopen: create, truncate and fd_write were
-        // refused above, and the other write rights (Go asks for fd_filestat_set_size even on O_RDONLY)
-        // answer EPERM per call there, while opening for write would need a write permission the sandbox
-        // Worker does not have (NotCapable, i.e. every Go plugin failing to open a file it may read).
-        const write = !d.readOnly &&
-          ((base & WRITE_RIGHTS) !== 0 || (oflags & OFLAG_TRUNC) !== 0 || info === null);
-        const read = (base & (RIGHT_FD_READ | RIGHT_FD_READDIR)) !== 0 || !write;
+        const readable = askRead || !askWrite;
+        const writable = askWrite || (!askRead && (creat || trunc));
+        // Never a writable host handle under a read-only preopen (create, truncate and write were refused
+        // above): it would need a write permission the sandbox Worker does not have (NotCapable).
+        // Creating and truncating need one even when the guest will only read (Deno's open rules).
         if (info === null) entriesChanged();
         const file = Deno.openSync(r1.host, {
-          read,
-          write,
+          read: readable,
+          write: writable || trunc || info === null,
           createNew: info === null,
-          truncate: (oflags & OFLAG_TRUNC) !== 0,
+          truncate: trunc,
         });
         const ft = info === null ? FILETYPE_REGULAR_FILE : filetypeOf(info);
-        const e = new FdEntry(KIND_FILE, ft, base & RIGHTS_FILE_BASE, inh);
+        const mode = (readable ? RIGHT_FD_READ : 0) | (writable ? RIGHT_FD_WRITE : 0);
+        const e = new FdEntry(KIND_FILE, ft, (base & RIGHTS_FILE_BASE & ~RW_RIGHTS) | mode, inh);
         e.file = file;
+        e.readable = readable;
+        e.writable = writable;
         e.fdflags = fdflags;
         e.root = d.root;
         e.parts = r1.parts;
@@ -308,7 +292,7 @@ export function pathFunctions(ctx: WasiContext) {
       used: number,
     ): number {
       try {
-        const d = dirFd(fd, RIGHT_PATH_READLINK);
+        const d = dirFd(fd);
         if (typeof d === "number") return d;
         const err = resolve(d, path, pathLen, false, r1);
         if (err !== 0) return err;
@@ -333,7 +317,7 @@ export function pathFunctions(ctx: WasiContext) {
      */
     path_remove_directory(fd: number, path: number, pathLen: number): number {
       try {
-        const d = dirFd(fd, RIGHT_PATH_REMOVE_DIRECTORY);
+        const d = dirFd(fd);
         if (typeof d === "number") return d;
         const err = resolve(d, path, pathLen, false, r1);
         if (err !== 0) return err;
@@ -358,9 +342,9 @@ export function pathFunctions(ctx: WasiContext) {
      */
     path_rename(fd: number, oldPath: number, oldLen: number, newFd: number, newPath: number, newLen: number) {
       try {
-        const s = dirFd(fd, RIGHT_PATH_RENAME_SOURCE);
+        const s = dirFd(fd);
         if (typeof s === "number") return s;
-        const t = dirFd(newFd, RIGHT_PATH_RENAME_TARGET);
+        const t = dirFd(newFd);
         if (typeof t === "number") return t;
         let err = resolve(s, oldPath, oldLen, false, r1);
         if (err !== 0) return err;
@@ -393,7 +377,7 @@ export function pathFunctions(ctx: WasiContext) {
      */
     path_symlink(oldPath: number, oldLen: number, fd: number, newPath: number, newLen: number): number {
       try {
-        const d = dirFd(fd, RIGHT_PATH_SYMLINK);
+        const d = dirFd(fd);
         if (typeof d === "number") return d;
         mem.refresh();
         const target = mem.string(oldPath, oldLen);
@@ -419,7 +403,7 @@ export function pathFunctions(ctx: WasiContext) {
      */
     path_unlink_file(fd: number, path: number, pathLen: number): number {
       try {
-        const d = dirFd(fd, RIGHT_PATH_UNLINK_FILE);
+        const d = dirFd(fd);
         if (typeof d === "number") return d;
         const err = resolve(d, path, pathLen, false, r1);
         if (err !== 0) return err;

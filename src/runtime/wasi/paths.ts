@@ -1,21 +1,27 @@
 /**
  * The containment resolver: turns a guest path relative to a directory descriptor into a host path that
- * is guaranteed to lie inside that descriptor's preopen, or into an errno.
+ * is guaranteed to lie inside that descriptor's directory, or into an errno. It is the one resolver of
+ * the sandbox: the WASI `path_*` calls and the upstream `samuel.fs_read`/`fs_write` host calls
+ * (src/runtime/host_fs.ts) both decide through it.
  *
  * Rules (DESIGN.md section 5, project issue 3):
  * - Absolute guest paths are refused with ENOTCAPABLE: preview1 paths are always relative to a descriptor.
- * - Components are walked one at a time from the preopen's real root. `.` is skipped; `..` pops the last
- *   component and is refused with ENOTCAPABLE when there is none left, so `..` never climbs above the
- *   preopen. Because symlinks are expanded as they are met, `..` after a symlink pops the link's target's
- *   parent, exactly as the kernel would.
+ * - A path is relative to the descriptor it is given: every directory descriptor is its own capability
+ *   boundary (as in wasmtime's cap-std), not just the preopen. Components are walked one at a time from
+ *   the descriptor's location. `.` is skipped; `..` pops the last component and is refused with
+ *   ENOTCAPABLE when that would leave the descriptor's directory, so `..` never climbs above it, even to
+ *   a place inside the preopen, and whether that place exists or not. Because symlinks are expanded as
+ *   they are met, `..` after a symlink pops the link's target's parent, exactly as the kernel would.
  * - Every intermediate component is `lstat`ed. A symlink is read and its target spliced in front of the
  *   remaining components; a target that is absolute is refused (ENOTCAPABLE) without being looked at, and
- *   a relative target is subject to the same `..` rule. This holds for links the guest made itself and for
- *   links planted on the host. More than 40 expansions is ELOOP, as on Linux.
+ *   a relative target is subject to the same `..` rule (it may not climb above the descriptor either).
+ *   This holds for links the guest made itself and for links planted on the host. More than 40
+ *   expansions is ELOOP, as on Linux.
  * - The last component is followed only when the caller asks (lookupflags.symlink_follow) or when the path
  *   ends in a slash (POSIX: a trailing slash means "this must be a directory", which resolves a link).
- * - Nothing outside the preopen is ever passed to the host, so a refusal cannot reveal whether anything
- *   outside exists: the answer is decided before any host call on an outside path could be made.
+ * - Nothing outside the descriptor's directory is ever passed to the host, so a refusal cannot reveal
+ *   whether anything outside exists: the answer is decided before any host call on an outside path could
+ *   be made.
  *
  * - A directory descriptor below the preopen root is re-validated on every call: each component of its
  *   location must still be a directory and not a symlink (else ENOTCAPABLE), so a directory the guest
@@ -84,6 +90,8 @@ export function resolvePath(dir: FdEntry, path: string, follow: boolean, out: Re
   const baseErr = validateBase(dir);
   if (baseErr !== 0) return baseErr;
   const parts = dir.parts.slice();
+  // The descriptor's own depth: `..` may pop what the path added, never the descriptor's location.
+  const floor = parts.length;
   // Pending components as a stack (last element = next to process), so symlink targets can be spliced in.
   const pending = path.split("/").reverse();
   let links = 0;
@@ -95,7 +103,7 @@ export function resolvePath(dir: FdEntry, path: string, follow: boolean, out: Re
     const c = pending.pop()!;
     if (c === "" || c === ".") continue;
     if (c === "..") {
-      if (parts.length === 0) return ENOTCAPABLE;
+      if (parts.length <= floor) return ENOTCAPABLE;
       parts.pop();
       self = true;
       info = null;
