@@ -17,7 +17,7 @@
 import wabtInit from "wabt";
 import { loadConfig } from "../src/project/config.ts";
 import { readLockfile } from "../src/project/lockfile.ts";
-import { loadRunnable } from "../src/store/runnable.ts";
+import { loadVerifiedRunnable } from "../src/store/runnable.ts";
 import { HERMETIC_ENV } from "./support/process.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -91,6 +91,7 @@ try {
 
 const lock = await readLockfile(project);
 const config = await loadConfig(project);
+const budget = { cacheBudget: () => Promise.resolve(config.wasm.cacheBudget) };
 const entryOf = (name: string) => lock.plugins.find((p) => p.name === name)!;
 const modulesDir = `${runHome}/cache/wasm/modules`;
 
@@ -135,7 +136,7 @@ for (const { name, bytes } of plugins) {
     baseline: true,
     n: 50,
     async fn() {
-      const r = await loadRunnable(project, entryOf(name), config);
+      const r = await loadVerifiedRunnable(project, entryOf(name), budget);
       if (!r.cacheHit) throw new Error("expected a cache hit");
     },
   });
@@ -146,7 +147,7 @@ for (const { name, bytes } of plugins) {
     async fn(b) {
       await evict(name);
       b.start();
-      const r = await loadRunnable(project, entryOf(name), config);
+      const r = await loadVerifiedRunnable(project, entryOf(name), budget);
       b.end();
       if (r.cacheHit) throw new Error("expected a cache miss");
     },
@@ -186,8 +187,8 @@ if (Deno.args[0] === "--report") {
       whole.miss.push(await timed(() => samuel(project, runHome, ["run", name, "health"])));
       whole.hit.push(await timed(() => samuel(project, runHome, ["run", name, "health"])));
       await evict(name);
-      load.miss.push(await timed(() => loadRunnable(project, entryOf(name), config)));
-      load.hit.push(await timed(() => loadRunnable(project, entryOf(name), config)));
+      load.miss.push(await timed(() => loadVerifiedRunnable(project, entryOf(name), budget)));
+      load.hit.push(await timed(() => loadVerifiedRunnable(project, entryOf(name), budget)));
     }
     const row = (what: string, r: { miss: number[]; hit: number[] }) => {
       const miss = median(r.miss), hit = median(r.hit);

@@ -16,7 +16,7 @@
 
 import { loadConfig } from "../../src/project/config.ts";
 import { readLockfile } from "../../src/project/lockfile.ts";
-import { installedManifest, loadRunnable } from "../../src/store/runnable.ts";
+import { installedManifest, loadVerifiedRunnable } from "../../src/store/runnable.ts";
 import { invoke } from "../../src/runtime/invoke.ts";
 import { Sandbox } from "../../src/runtime/sandbox.ts";
 import { sandboxFromGrants } from "../../src/runtime/sandbox_spec.ts";
@@ -64,7 +64,9 @@ async function samuelLoop(wall: boolean): Promise<void> {
       getEnv: (k) => Deno.env.get(k),
     });
     const sandbox = wall ? new Sandbox(spec) : undefined;
-    const plugin = await loadRunnable(root, entry, config);
+    const plugin = await loadVerifiedRunnable(root, entry, {
+      cacheBudget: () => Promise.resolve(config.wasm.cacheBudget),
+    });
     if (!plugin.cacheHit) throw new Error("expected a cache hit");
     const module = new WebAssembly.Module(plugin.bytes as Uint8Array<ArrayBuffer>);
     const request = { spec, exportName: "health", input };

@@ -175,6 +175,15 @@ export async function confirmRunnable(
   return await rebuild(root, plugin.entry, plugin.manifest, installed, options, corrupt);
 }
 
+/** `loadRunnable` then `confirmRunnable`, for callers with nothing to overlap the integrity check with. */
+export async function loadVerifiedRunnable(
+  root: string,
+  entry: LockedPlugin,
+  options: LoadOptions,
+): Promise<RunnablePlugin> {
+  return await confirmRunnable(root, await loadRunnable(root, entry, options), options);
+}
+
 interface InstalledModule {
   /** The path of the installed module. */
   file: string;
