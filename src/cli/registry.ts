@@ -171,11 +171,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: "run a WASI command module with exactly the given capabilities (like wasmtime run)",
     usage:
       "plugin exec [--dir HOST[::GUEST]]... [--dir-ro HOST[::GUEST]]... [--env K=V]... [--inherit-env KEY]... " +
-      "MODULE.wasm [-- ARGS...]",
-    description: "stdio is the terminal's. Exits with the guest's exit code, or 134 after a trap.",
+      "[--timeout D] [--max-memory MIB] [--fuel N] MODULE.wasm [-- ARGS...]",
+    description: "stdio is the terminal's. The process is narrowed to the --dir grants before the guest " +
+      "starts. --timeout D stops the guest at D, --fuel N after N meter refills, --max-memory MIB caps its " +
+      "memory. Exits with the guest's exit code, or 134 after a trap or a stop.",
     examples: [
       "samuel plugin exec hello.wasm",
       "samuel plugin exec --dir-ro .::/workspace --env LANG=C tool.wasm -- --check /workspace",
+      "samuel plugin exec --timeout 2s --max-memory 64 --fuel 100000 tool.wasm",
     ],
     flags: [],
     passthrough: true,

@@ -88,10 +88,15 @@ export class Sandbox {
     const worker = this.#worker;
     return new Promise<InvocationResult>((resolve, reject) => {
       const started = performance.now();
-      const watchdog = setTimeout(() => {
-        this.close();
-        resolve(stuckResult(request, performance.now() - started));
-      }, request.spec.hardTimeoutMs + (options.graceMs ?? WORKER_GRACE_MS));
+      // No hard timeout (plugin exec without --timeout): no watchdog. setTimeout would take an infinite
+      // (or over 2^31 ms) delay as 1 ms and fire at once.
+      const limit = request.spec.hardTimeoutMs + (options.graceMs ?? WORKER_GRACE_MS);
+      const watchdog = limit < 2 ** 31 - 1
+        ? setTimeout(() => {
+          this.close();
+          resolve(stuckResult(request, performance.now() - started));
+        }, limit)
+        : undefined;
       const done = (failed: boolean) => {
         clearTimeout(watchdog);
         this.#busy = false;

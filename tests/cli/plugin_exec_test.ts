@@ -92,7 +92,17 @@ cliTest(
       const ro = await snapshot(`${base}/ro`);
       const rw = await snapshot(`${base}/rw`);
       const r = await runCli(
-        ["plugin", "exec", "--dir", "rw::/rw", "--dir-ro", `${base}/ro::/ro`, fixturePath("escape.wasm")],
+        // "walled": behind the outer wall a guest cannot create links at all (escape.c says why).
+        [
+          "plugin",
+          "exec",
+          "--dir",
+          "rw::/rw",
+          "--dir-ro",
+          `${base}/ro::/ro`,
+          fixturePath("escape.wasm"),
+          "walled",
+        ],
         { cwd: base },
       );
       assertEquals(r.stderr, "");
@@ -107,17 +117,26 @@ cliTest(
   },
 );
 
-cliTest("the C conformance programs pass through the CLI", ["paths.wasm", "fds.wasm"], async () => {
-  const dir = await Deno.makeTempDir({ prefix: "samuel-exec-" });
-  try {
-    for (const p of ["paths.wasm", "fds.wasm"]) {
-      const r = await runCli(["plugin", "exec", "--dir", `${dir}::/`, fixturePath(p)]);
-      assertEquals(r.stderr, "", p);
-      assertEquals(r.code, 0, p);
-    }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+// paths.c, fds.c, rights.c and dirfd.c create symbolic links, which no guest can behind the outer wall
+// (escape.c explains): their behaviour is tested in-process in tests/wasi/, and the refusal to create
+// links by escape.wasm above. misc.c (args, env, clocks, poll, random, sockets, stdio) runs as is.
+cliTest("the C conformance program misc.c passes through the CLI", ["misc.wasm"], async () => {
+  const r = await runCli([
+    "plugin",
+    "exec",
+    "--env",
+    "A=1",
+    "--env",
+    "B=x y",
+    "--env",
+    "C=new\nline",
+    fixturePath("misc.wasm"),
+    "one",
+    "two",
+  ]);
+  assertEquals(r.stderr, "");
+  assertEquals(r.stdout, "to stdout\n");
+  assertEquals(r.code, 0);
 });
 
 cliTest("a Go wasip1 program runs with a directory grant", ["hello_go.wasm"], async () => {
@@ -204,13 +223,15 @@ Deno.test("usage and module errors are SAM-EXEC errors with exit 2", async () =>
     Deno.writeFileSync(
       missingImport,
       await (await import("../support/wat.ts")).wat2wasm(
-        `(module (import "samuel" "log" (func (param i32 i32 i32 i32))) (memory (export "memory") 1) (func (export "_start")))`,
+        `(module (import "env" "host_thing" (func (param i32))) (import "samuel" "nope" (func))
+           (memory (export "memory") 1) (func (export "_start")))`,
       ),
     );
     const r = await runCli(["plugin", "exec", missingImport]);
     assertEquals(r.code, 2);
     assertStringIncludes(r.stderr, "SAM-EXEC-006");
-    assert(r.stderr.includes("samuel"));
+    assertStringIncludes(r.stderr, "env.host_thing");
+    assertStringIncludes(r.stderr, "samuel.nope");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

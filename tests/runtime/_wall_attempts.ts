@@ -107,5 +107,6 @@ export async function attemptAll(attempts: WallAttempt[]): Promise<WallOutcome[]
 
 /** Whether an outcome is the wall's refusal. */
 export function isRefusal(r: WallOutcome): boolean {
-  return r.result === "NotCapable" || (r.result === "TypeError" && /^Requires \w+ access/.test(r.detail ?? ""));
+  return r.result === "NotCapable" ||
+    (r.result === "TypeError" && /^Requires \w+ access/.test(r.detail ?? ""));
 }

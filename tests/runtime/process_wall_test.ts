@@ -146,7 +146,9 @@ async function assertWalled(p: Project, probe: WallOutcome[] | undefined, hits: 
   }
   assertEquals(hits, [], "the server saw a request");
   assertEquals(await Deno.readTextFile(`${p.root}/ro.txt`), "original");
-  for (const f of [`${p.root}/new.txt`, `${p.root}/newdir`, `${p.root}/escaped.txt`, `${p.outside}/escaped.txt`]) {
+  for (
+    const f of [`${p.root}/new.txt`, `${p.root}/newdir`, `${p.root}/escaped.txt`, `${p.outside}/escaped.txt`]
+  ) {
     assert(!(await Deno.lstat(f).then(() => true, () => false)), `${f} exists`);
   }
 }
@@ -240,5 +242,8 @@ Deno.test("--verbose says which wall the guest ran behind, and why it was a Work
     stderr: "piped",
   }).output();
   assertEquals(out.code, 0);
-  assertStringIncludes(decoder.decode(out.stderr), "outer wall: a sandbox Worker (the process holds a global");
+  assertStringIncludes(
+    decoder.decode(out.stderr),
+    "outer wall: a sandbox Worker (the process holds a global",
+  );
 });

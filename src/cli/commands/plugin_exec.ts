@@ -1,12 +1,17 @@
 /**
  * `samuel plugin exec [--dir HOST[::GUEST]]... [--dir-ro HOST[::GUEST]]... [--env K=V]...
- * [--inherit-env KEY]... MODULE.wasm [-- ARGS...]`: runs a WASI command module with exactly those
- * capabilities, like `wasmtime run`, so plugin authors can try a module by hand.
+ * [--inherit-env KEY]... [--timeout D] [--max-memory MIB] [--fuel N] MODULE.wasm [-- ARGS...]`: runs a
+ * WASI command module with exactly those capabilities and limits, like `wasmtime run`, so plugin authors
+ * can try a module by hand. This file maps argv to an `ExecPlan` and prints the outcome; the use case
+ * (walls, limits, the one invocation path) is src/app/exec.ts.
  *
  * - `--dir` grants a host directory read-write, `--dir-ro` read-only; the guest sees it at GUEST
- *   (default: HOST as written). Nothing else of the filesystem exists for the guest.
+ *   (default: HOST as written). Nothing else of the filesystem exists for the guest, and the process
+ *   itself is narrowed to these folders before the guest starts (the outer wall).
  * - `--env K=V` sets a variable; `--inherit-env KEY` copies the host's value when it is set. The guest
  *   sees no other variable.
+ * - `--timeout D` stops the guest at D (500ms, 5s, 2m); `--fuel N` after N meter refills (deterministic);
+ *   `--max-memory MIB` caps its memory. A stop prints `error: ...` with its code and exits 134.
  * - Guest args follow MODULE (after an optional `--`); argv[0] is the module's file name.
  * - stdio is the terminal's. The exit code is the guest's (0 when `_start` returns); a trap prints
  *   `error: wasm trap: <message>` and the wasm backtrace to stderr and exits 134.
@@ -16,26 +21,21 @@
 import type { CommandResult, Invocation } from "../command.ts";
 import { writeAll } from "../output.ts";
 import { invalidInput } from "../../errors.ts";
-import { type PreopenSpec, WasiHost, WasiSetupError } from "../../runtime/wasi/mod.ts";
-import { memoryImport } from "../../runtime/wasi/module_info.ts";
+import { parseDuration } from "../../manifest/duration.ts";
+import { ExecCode, execModule, type ExecPlan } from "../../app/exec.ts";
+import type { PreopenSpec } from "../../runtime/wasi/mod.ts";
 
 const USAGE = "samuel plugin exec [--dir HOST[::GUEST]]... [--dir-ro HOST[::GUEST]]... [--env K=V]... " +
-  "[--inherit-env KEY]... MODULE.wasm [-- ARGS...]";
+  "[--inherit-env KEY]... [--timeout D] [--max-memory MIB] [--fuel N] MODULE.wasm [-- ARGS...]";
 
 /** Exit status for a trap, as wasmtime uses (128 + SIGABRT). */
 export const TRAP_EXIT = 134;
-
-interface ExecPlan {
-  module: string;
-  args: string[];
-  preopens: PreopenSpec[];
-  env: [string, string][];
-}
 
 /** Parses the passthrough argv. Exported for tests. */
 export function parseExecArgs(raw: readonly string[], cwd: string, getEnv = Deno.env.get): ExecPlan {
   const preopens: PreopenSpec[] = [];
   const env: [string, string][] = [];
+  const limits: Pick<ExecPlan, "timeoutMs" | "maxMemoryMiB" | "fuel"> = {};
   let i = 0;
   const value = (flag: string, inline: string | undefined): string => {
     if (inline !== undefined) return inline;
@@ -76,6 +76,19 @@ export function parseExecArgs(raw: readonly string[], cwd: string, getEnv = Deno
         if (v !== undefined) env.push([key, v]);
         break;
       }
+      case "--timeout": {
+        const v = value(flag, inline);
+        const d = parseDuration(v);
+        if (!d.ok || d.ms <= 0) throw usage(`--timeout ${v}: ${d.ok ? "must be above zero" : d.reason}`);
+        limits.timeoutMs = d.ms;
+        break;
+      }
+      case "--max-memory":
+        limits.maxMemoryMiB = positive(flag, value(flag, inline), 65536);
+        break;
+      case "--fuel":
+        limits.fuel = positive(flag, value(flag, inline), Number.MAX_SAFE_INTEGER);
+        break;
       default:
         throw usage(`unknown option ${a}`);
     }
@@ -85,7 +98,16 @@ export function parseExecArgs(raw: readonly string[], cwd: string, getEnv = Deno
   let rest = raw.slice(i + 1);
   if (rest[0] === "--") rest = rest.slice(1);
   const base = module.split("/").pop() || module;
-  return { module: resolvePath(cwd, module), args: [base, ...rest], preopens, env };
+  return { module: resolvePath(cwd, module), args: [base, ...rest], preopens, env, ...limits };
+}
+
+/** A whole number from 1 to `max`, or a usage error. */
+function positive(flag: string, v: string, max: number): number {
+  const n = Number(v);
+  if (!/^[0-9]+$/.test(v) || !Number.isSafeInteger(n) || n < 1 || n > max) {
+    throw usage(`${flag} ${v}: expected a whole number from 1 to ${max}`);
+  }
+  return n;
 }
 
 function usage(message: string) {
@@ -98,120 +120,44 @@ function resolvePath(cwd: string, p: string): string {
 
 export async function run(inv: Invocation): Promise<CommandResult> {
   const plan = parseExecArgs(inv.raw, inv.cwd);
-
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(plan.module);
-  } catch (e) {
-    throw invalidInput(
-      "SAM-EXEC-002",
-      `cannot read module ${plan.module}`,
-      "check the path to the .wasm file",
-      e instanceof Error ? e.message : String(e),
-    );
-  }
-  let module: WebAssembly.Module;
-  try {
-    module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
-  } catch (e) {
-    throw invalidInput(
-      "SAM-EXEC-003",
-      `${plan.module} is not a valid WebAssembly module`,
-      "build the module for wasm32-wasip1 (e.g. `GOOS=wasip1 GOARCH=wasm`, `--target=wasm32-wasi`)",
-      e instanceof Error ? e.message : String(e),
-    );
-  }
-  if (!WebAssembly.Module.exports(module).some((e) => e.name === "_start" && e.kind === "function")) {
-    throw invalidInput(
-      "SAM-EXEC-004",
-      `${plan.module} is not a WASI command module (no _start export)`,
-      "plugin exec runs commands; reactors are run by `samuel run`",
-    );
-  }
-
-  let host: WasiHost;
-  try {
-    host = new WasiHost({
-      args: plan.args,
-      env: plan.env,
-      preopens: plan.preopens,
-      stdin: {
-        read: (buf) => Deno.stdin.readSync(buf) ?? 0,
-        isTerminal: () => Deno.stdin.isTerminal(),
-      },
-      stdout: { write: (buf) => Deno.stdout.writeSync(buf), isTerminal: () => Deno.stdout.isTerminal() },
-      stderr: { write: (buf) => Deno.stderr.writeSync(buf), isTerminal: () => Deno.stderr.isTerminal() },
-    });
-  } catch (e) {
-    if (e instanceof WasiSetupError) {
-      throw invalidInput(
-        "SAM-EXEC-005",
-        `cannot grant directory ${e.hostPath}`,
-        "pass an existing directory to --dir / --dir-ro",
-        e.message,
+  const { result } = await execModule(plan, inv.out.verbose ? (t) => inv.out.note(t) : undefined);
+  switch (result.outcome) {
+    case "ok":
+    case "plugin_error":
+      return { exit: result.exitCode ?? 0, raw: true };
+    case "timeout":
+      return stopped(`the guest ran past --timeout (${plan.timeoutMs} ms) and was stopped`, ExecCode.timeout);
+    case "fuel_exhausted":
+      return stopped(`the guest used its --fuel of ${plan.fuel} and was stopped`, ExecCode.fuel);
+    default: {
+      const cap = plan.maxMemoryMiB;
+      const full = cap !== undefined && result.report.peak_memory_bytes >= cap * 1024 * 1024;
+      return trapped(
+        result.trap?.message ?? result.message ?? "trap",
+        result.trap?.backtrace ?? [],
+        full ? cap : undefined,
       );
     }
-    throw e;
-  }
-
-  const imports: WebAssembly.Imports = { ...host.imports };
-  const mem = memoryImport(bytes);
-  if (mem !== null) {
-    const memory = new WebAssembly.Memory({ initial: mem.initial, maximum: mem.maximum, shared: mem.shared });
-    imports[mem.module] = { ...(imports[mem.module] ?? {}), [mem.name]: memory };
-    host.bindMemory(memory);
-  }
-
-  const missing = WebAssembly.Module.imports(module)
-    .filter((i) => {
-      const m = imports[i.module] as Record<string, unknown> | undefined;
-      return m === undefined || !(i.name in m);
-    })
-    .map((i) => `${i.module}.${i.name}`);
-  if (missing.length > 0) {
-    host.close();
-    throw invalidInput(
-      "SAM-EXEC-006",
-      `${plan.module} needs imports that plugin exec does not provide: ${missing.join(", ")}`,
-      "plugin exec provides wasi_snapshot_preview1 only; run plugins that use the samuel host module with `samuel run`",
-    );
-  }
-
-  let instance: WebAssembly.Instance;
-  try {
-    instance = new WebAssembly.Instance(module, imports);
-  } catch (e) {
-    if (e instanceof WebAssembly.LinkError) {
-      throw invalidInput(
-        "SAM-EXEC-006",
-        `${plan.module} needs imports that plugin exec does not provide`,
-        "plugin exec provides wasi_snapshot_preview1 only; run plugins that use the samuel host module with `samuel run`",
-        e.message,
-      );
-    }
-    if (!(e instanceof WebAssembly.RuntimeError || e instanceof RangeError)) throw e;
-    return trapped(e);
-  }
-
-  try {
-    return { exit: host.start(instance), raw: true };
-  } catch (e) {
-    if (e instanceof WebAssembly.RuntimeError || e instanceof RangeError) return trapped(e);
-    throw e;
-  } finally {
-    host.close();
   }
 }
 
+/** A limit stopped the guest: said on stderr with its code, exit 134 as for any trap. */
+function stopped(message: string, code: string): CommandResult {
+  writeAll(Deno.stderr, `error: ${message} [${code}]\n`);
+  return { exit: TRAP_EXIT, raw: true };
+}
+
 /** Prints the trap like wasmtime does (message, then the wasm frames) and returns exit 134. */
-function trapped(e: Error): CommandResult {
-  const lines = [`error: wasm trap: ${e.message}`];
-  const frames = (e.stack ?? "").split("\n").filter((l) =>
-    l.includes("wasm://") || l.includes("wasm-function")
-  );
+function trapped(message: string, frames: string[], memoryCapMiB?: number): CommandResult {
+  const lines = [`error: wasm trap: ${message}`];
   if (frames.length > 0) {
     lines.push("wasm backtrace:");
-    frames.forEach((f, i) => lines.push(`  ${i}: ${f.trim().replace(/^at /, "")}`));
+    frames.forEach((f, i) => lines.push(`  ${i}: ${f}`));
+  }
+  if (memoryCapMiB !== undefined) {
+    lines.push(
+      `note: the guest's memory had reached --max-memory ${memoryCapMiB} MiB (memory.grow fails past it)`,
+    );
   }
   writeAll(Deno.stderr, lines.join("\n") + "\n");
   return { exit: TRAP_EXIT, raw: true };

@@ -1,0 +1,267 @@
+/**
+ * The `plugin exec` use case: run a WASI command module as a program, like `wasmtime run`, behind the
+ * same walls as `samuel run` and through the same invocation path (runtime/invoke.ts, `_start` as the
+ * call, this process's stdio). `src/cli/commands/plugin_exec.ts` parses argv into an `ExecPlan` and
+ * prints what comes back.
+ *
+ * - The grants are exactly the plan's: `--dir` folders read-write, `--dir-ro` read-only, the `--env`
+ *   pairs (values were read from the host before anything else). The process narrows itself to them
+ *   before instantiating (runtime/wall.ts); a process that cannot narrow (`-A`, bare `--allow-read`)
+ *   runs the guest in a sandbox Worker with the same permissions instead.
+ * - Limits, as wasmtime users expect: `--timeout` stops the guest through the probes (a trap at the
+ *   deadline; `deadline_ms` sees it as the soft deadline), `--fuel` stops it after that many meter
+ *   refills, `--max-memory` caps its memory (`memory.grow` fails past it). Limits need the module
+ *   rewritten, which goes through the module cache (keyed by the module's sha256), so the second exec of
+ *   the same module and limits does not rewrite again; so does a module that declares a memory without
+ *   exporting it (the rewrite exports it under a reserved name for the host). Anything else runs the
+ *   module's own bytes.
+ * - Imports: `wasi_snapshot_preview1` and the `samuel` host module (log lines go to stderr; the network is
+ *   never granted); anything else is refused before running (SAM-EXEC-006).
+ */
+
+import { Exit, invalidInput, SamuelError } from "../errors.ts";
+import { type InvocationResult, invoke, METER_IMPORT } from "../runtime/invoke.ts";
+import type { ImportInfo } from "../runtime/preprocess/mod.ts";
+import { formatLogLine } from "../runtime/host/log.ts";
+import { missingHostImports } from "../runtime/host/mod.ts";
+import { Sandbox, SandboxError } from "../runtime/sandbox.ts";
+import { missingPreopens, type Preopen, type SandboxSpec, wallGrants } from "../runtime/sandbox_spec.ts";
+import { chooseWall, narrowProcess, type Wall, WallError } from "../runtime/wall.ts";
+import { memoryImport, WasiHost } from "../runtime/wasi/mod.ts";
+import { sha256Hex } from "../store/digest.ts";
+
+export interface ExecPlan {
+  /** Absolute path of the module. */
+  module: string;
+  /** argv, argv[0] included. */
+  args: string[];
+  preopens: Preopen[];
+  env: [string, string][];
+  /** `--timeout`: hard stop, ms. */
+  timeoutMs?: number;
+  /** `--max-memory`: MiB. */
+  maxMemoryMiB?: number;
+  /** `--fuel`: meter refills. */
+  fuel?: number;
+}
+
+export interface ExecOutcome {
+  result: InvocationResult;
+  wall: Wall;
+  /** Whether the module was rewritten (limits, or a memory to export). */
+  rewritten: boolean;
+}
+
+export const ExecCode = {
+  unreadable: "SAM-EXEC-002",
+  invalid: "SAM-EXEC-003",
+  notCommand: "SAM-EXEC-004",
+  badDir: "SAM-EXEC-005",
+  imports: "SAM-EXEC-006",
+  timeout: "SAM-EXEC-007",
+  fuel: "SAM-EXEC-008",
+  wall: "SAM-EXEC-009",
+} as const;
+
+/** No `--max-memory`: the wasm32 maximum (65,536 pages), i.e. the module's own limit stands. */
+const NO_MEMORY_CAP = 65536 * 65536;
+
+/** Runs `plan`; `onDebug` receives `--verbose` detail (which wall, whether the module was rewritten). */
+export async function execModule(plan: ExecPlan, onDebug?: (text: string) => void): Promise<ExecOutcome> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(plan.module);
+  } catch (e) {
+    throw invalidInput(
+      ExecCode.unreadable,
+      `cannot read module ${plan.module}`,
+      "check the path to the .wasm file",
+      e instanceof Error ? e.message : String(e),
+    );
+  }
+  let module = compile(plan.module, bytes);
+  if (!WebAssembly.Module.exports(module).some((e) => e.name === "_start" && e.kind === "function")) {
+    throw invalidInput(
+      ExecCode.notCommand,
+      `${plan.module} is not a WASI command module (no _start export)`,
+      "plugin exec runs commands; reactors are run by `samuel run`",
+    );
+  }
+  checkImports(plan.module, module);
+
+  const metered = plan.timeoutMs !== undefined || plan.fuel !== undefined;
+  const rewrite = metered || plan.maxMemoryMiB !== undefined || hidesMemory(module);
+  let imports = importInfo(module, bytes);
+  if (rewrite) {
+    const built = await rewritten(bytes, plan, metered);
+    module = compile(plan.module, built.bytes);
+    imports = built.imports;
+  }
+  onDebug?.(rewrite ? "module rewritten for the limits (module cache)" : "module run as built");
+
+  const spec: SandboxSpec = {
+    pluginName: plan.args[0],
+    args: plan.args,
+    env: plan.env,
+    preopens: plan.preopens,
+    hosts: [],
+    maxMemoryBytes: (plan.maxMemoryMiB ?? 0) * 1024 * 1024 || NO_MEMORY_CAP,
+    softTimeoutMs: plan.timeoutMs ?? Infinity,
+    hardTimeoutMs: plan.timeoutMs ?? Infinity,
+    fuel: plan.fuel,
+    stdoutCap: Infinity,
+    stderrCap: Infinity,
+  };
+  const missing = missingPreopens(spec);
+  if (missing.length > 0) {
+    throw invalidInput(
+      ExecCode.badDir,
+      `cannot grant directory ${missing[0].hostPath}`,
+      "pass an existing directory to --dir / --dir-ro",
+      "it does not exist or is not a directory",
+    );
+  }
+  const grants = wallGrants(spec);
+  const wall = chooseWall(spec);
+  onDebug?.(
+    wall.kind === "process"
+      ? "outer wall: this process, narrowed to the --dir grants"
+      : `outer wall: a sandbox Worker (${wall.reason})`,
+  );
+  const request = {
+    spec,
+    exportName: "_start",
+    input: new Uint8Array(),
+    stdio: "terminal" as const,
+  };
+  const logSink = (line: Parameters<typeof formatLogLine>[1]) => {
+    Deno.stderr.writeSync(new TextEncoder().encode(formatLogLine(spec.pluginName, line) + "\n"));
+  };
+  if (wall.kind === "process") {
+    try {
+      narrowProcess(grants);
+    } catch (e) {
+      if (!(e instanceof WallError)) throw e;
+      throw new SamuelError({
+        code: ExecCode.wall,
+        exit: Exit.unexpected,
+        message: `the outer wall could not be put in place: ${e.message}`,
+        fix: "run samuel with the flags it ships with (scripts/flags.ts)",
+        inner: e,
+      });
+    }
+    return { result: await invoke(module, { imports }, { ...request, logSink }), wall, rewritten: rewrite };
+  }
+  try {
+    const result = await new Sandbox(spec, { grants }).run(module, { imports } as never, request, {
+      onLog: logSink,
+      // A program may run for as long as it likes without --timeout: no watchdog then.
+      graceMs: plan.timeoutMs === undefined ? Infinity : undefined,
+    });
+    return { result, wall, rewritten: rewrite };
+  } catch (e) {
+    if (!(e instanceof SandboxError)) throw e;
+    throw new SamuelError({ code: ExecCode.wall, exit: Exit.unexpected, message: e.message, inner: e });
+  }
+}
+
+function compile(path: string, bytes: Uint8Array): WebAssembly.Module {
+  try {
+    return new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+  } catch (e) {
+    throw invalidInput(
+      ExecCode.invalid,
+      `${path} is not a valid WebAssembly module`,
+      "build the module for wasm32-wasip1 (e.g. `GOOS=wasip1 GOARCH=wasm`, `--target=wasm32-wasi`)",
+      e instanceof Error ? e.message : String(e),
+    );
+  }
+}
+
+/** A module that neither exports nor imports a memory may still declare one the host must reach. */
+function hidesMemory(module: WebAssembly.Module): boolean {
+  return !WebAssembly.Module.exports(module).some((e) => e.kind === "memory") &&
+    !WebAssembly.Module.imports(module).some((i) => i.kind === "memory");
+}
+
+/** What invoke needs of the imports (kinds, and imported memories' limits), without the rewriter. */
+function importInfo(module: WebAssembly.Module, bytes: Uint8Array): ImportInfo[] {
+  const mem = memoryImport(bytes);
+  return WebAssembly.Module.imports(module).map((i) => {
+    const info: ImportInfo = { module: i.module, name: i.name, kind: i.kind as ImportInfo["kind"] };
+    if (i.kind === "memory" && mem && mem.module === i.module && mem.name === i.name) {
+      info.memory = {
+        initial: mem.initial,
+        maximum: mem.maximum,
+        shared: mem.shared,
+      } as ImportInfo["memory"];
+    }
+    return info;
+  });
+}
+
+/** Refuses imports nothing here provides: not WASI, not the samuel host module, not a memory. */
+function checkImports(path: string, module: WebAssembly.Module): void {
+  const wasi = new Set(Object.keys(WASI_NAMES()));
+  const declared = WebAssembly.Module.imports(module);
+  const missing = declared
+    .filter((i) =>
+      i.kind !== "memory" &&
+      !(i.module === "wasi_snapshot_preview1" && wasi.has(i.name)) &&
+      !(i.module === METER_IMPORT.module && i.name === METER_IMPORT.field) &&
+      i.module !== "samuel"
+    )
+    .map((i) => `${i.module}.${i.name}`);
+  missing.push(...missingHostImports(declared.filter((i) => i.module === "samuel")).map((m) => m.message));
+  if (missing.length > 0) {
+    throw invalidInput(
+      ExecCode.imports,
+      `${path} needs imports that plugin exec does not provide: ${missing.join(", ")}`,
+      "plugin exec provides wasi_snapshot_preview1 and the samuel host module",
+    );
+  }
+}
+
+/** The names our WASI host provides (a host with nothing granted costs microseconds to make). */
+function WASI_NAMES(): Record<string, unknown> {
+  const sink = { write: (b: Uint8Array) => b.length };
+  const host = new WasiHost({
+    args: [],
+    env: [],
+    preopens: [],
+    stdin: { read: () => 0 },
+    stdout: sink,
+    stderr: sink,
+  });
+  host.close();
+  return host.imports.wasi_snapshot_preview1;
+}
+
+/** The module rewritten for the plan's limits, through the module cache. */
+async function rewritten(
+  bytes: Uint8Array,
+  plan: ExecPlan,
+  metered: boolean,
+): Promise<{ bytes: Uint8Array; imports: ImportInfo[] }> {
+  // Run-time specifiers: the rewriter and the cache are loaded only when a limit asks for them.
+  const here = (p: string) => new URL(p, import.meta.url).href;
+  const [{ preprocess, PREPROCESSOR_VERSION }, { ModuleCache }, { homePaths }, { DEFAULT_CACHE_BUDGET }] =
+    await Promise.all([
+      import(here("../runtime/preprocess/mod.ts")) as Promise<typeof import("../runtime/preprocess/mod.ts")>,
+      import(here("../store/module_cache.ts")) as Promise<typeof import("../store/module_cache.ts")>,
+      import(here("../project/paths.ts")) as Promise<typeof import("../project/paths.ts")>,
+      import(here("../project/config.ts")) as Promise<typeof import("../project/config.ts")>,
+    ]);
+  const maxMemoryBytes = plan.maxMemoryMiB !== undefined ? plan.maxMemoryMiB * 1024 * 1024 : NO_MEMORY_CAP;
+  const cache = new ModuleCache(homePaths().wasmCache, DEFAULT_CACHE_BUDGET);
+  const found = await cache.getOrBuild(
+    bytes,
+    { preprocessor: PREPROCESSOR_VERSION, maxMemoryBytes, metered },
+    (source) => {
+      const r = preprocess(source, { maxMemoryBytes, meter: metered });
+      return { bytes: r.bytes, info: r.info };
+    },
+    await sha256Hex(bytes),
+  );
+  return { bytes: found.bytes, imports: (found.meta.info as { imports: ImportInfo[] }).imports };
+}
