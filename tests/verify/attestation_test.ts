@@ -6,7 +6,7 @@
  * several bundles that verifies.
  */
 
-import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
+import { assertEquals, assertStringIncludes } from "../support/assert.ts";
 import {
   ACME_RELEASE_SAN,
   type MockSigstore,
