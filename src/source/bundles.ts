@@ -80,33 +80,38 @@ export function splitBundles(text: string, name: string): FoundBundle[] {
   return [{ name, text }];
 }
 
+/** A GitHub API answer as JSON; undefined on 404 (quietly) or on any other failure (with a warning). */
+async function apiJson(
+  s: BundleSearch,
+  url: string,
+  label: string,
+  maxBytes: number,
+  purpose: string,
+): Promise<unknown> {
+  try {
+    const text = await downloadText(
+      url,
+      s.options(url, { label, maxBytes, headers: { accept: "application/vnd.github+json" } }),
+    );
+    return JSON.parse(text);
+  } catch (e) {
+    if (!isNotFound(e)) s.warn?.(`could not read ${label} ${purpose}: ${e instanceof Error ? e.message : e}`);
+    return undefined;
+  }
+}
+
 /** Asset names ending in `.intoto.jsonl` from the release listing; none when it cannot be read. */
 async function jsonlAssets(s: BundleSearch): Promise<string[]> {
   const url = `${s.apiBase}/repos/${encodeURIComponent(s.owner)}/${
     encodeURIComponent(s.repo)
   }/releases/tags/${encodeURIComponent(s.tag)}`;
-  let listing: unknown;
-  try {
-    listing = JSON.parse(
-      await downloadText(
-        url,
-        s.options(url, {
-          label: `the asset list of ${s.owner}/${s.repo}@${s.tag}`,
-          maxBytes: 8 * 1024 * 1024,
-          headers: { accept: "application/vnd.github+json" },
-        }),
-      ),
-    );
-  } catch (e) {
-    if (!isNotFound(e)) {
-      s.warn?.(
-        `could not list the assets of ${s.owner}/${s.repo}@${s.tag} to look for *.intoto.jsonl: ${
-          e instanceof Error ? e.message : e
-        }`,
-      );
-    }
-    return [];
-  }
+  const listing = await apiJson(
+    s,
+    url,
+    `the asset list of ${s.owner}/${s.repo}@${s.tag}`,
+    8 * 1024 * 1024,
+    "to look for *.intoto.jsonl",
+  );
   const assets = (listing as { assets?: unknown })?.assets;
   if (!Array.isArray(assets)) return [];
   const names = assets.map((a) => (a as { name?: unknown })?.name).filter((n): n is string =>
@@ -125,26 +130,8 @@ async function fromApi(s: BundleSearch): Promise<FoundBundle[]> {
     encodeURIComponent(s.repo)
   }/attestations/${digest}?per_page=100`;
   const label = `the attestations of ${s.owner}/${s.repo} for ${digest}`;
-  let answer: unknown;
-  try {
-    answer = JSON.parse(
-      await downloadText(
-        url,
-        s.options(url, {
-          label,
-          maxBytes: 64 * 1024 * 1024,
-          headers: { accept: "application/vnd.github+json" },
-        }),
-      ),
-    );
-  } catch (e) {
-    if (!isNotFound(e)) {
-      s.warn?.(
-        `could not read ${label} from GitHub's attestations API: ${e instanceof Error ? e.message : e}`,
-      );
-    }
-    return [];
-  }
+  const answer = await apiJson(s, url, label, 64 * 1024 * 1024, "from GitHub's attestations API");
+  if (answer === undefined) return [];
   const list = (answer as { attestations?: unknown })?.attestations;
   if (!Array.isArray(list)) {
     s.warn?.(`GitHub's attestations API answered ${url} without an attestations list`);

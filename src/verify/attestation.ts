@@ -7,7 +7,7 @@
  * be the one the policy requires (if any). The signature itself is `@sigstore/verify`'s job.
  */
 
-import { isBase64Text } from "./bundle_gate.ts";
+import { isBase64Text, isObject, malformed as malformedBundle } from "./bundle_gate.ts";
 import { VerifyCode, verifyError } from "./errors.ts";
 
 /** The DSSE payload type of an in-toto statement. */
@@ -22,20 +22,11 @@ export interface InTotoStatement {
   subjects: { name?: string; sha256?: string }[];
 }
 
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
+const FIX_REATTEST = "ask the plugin author to re-create the attestation (actions/attest-build-provenance, " +
+  "or `cosign attest-blob --new-bundle-format`) and publish the new bundle";
 
 function malformed(bundleName: string, cause: string, inner?: unknown) {
-  return verifyError(VerifyCode.malformedBundle, {
-    message: `attestation bundle ${bundleName} is malformed`,
-    cause,
-    fix: "ask the plugin author to re-create the attestation (actions/attest-build-provenance, or " +
-      "`cosign attest-blob --new-bundle-format`) and publish the new bundle",
-    inner,
-  });
+  return malformedBundle(bundleName, cause, inner, "attestation bundle", FIX_REATTEST);
 }
 
 function decodePayload(payload: unknown): unknown {

@@ -35,15 +35,25 @@ export interface GatedBundle {
 
 type Json = Record<string, unknown>;
 
-function isObject(v: unknown): v is Json {
+export function isObject(v: unknown): v is Json {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function malformed(bundleName: string, cause: string, inner?: unknown) {
+const FIX_RESIGN =
+  "ask the plugin author to re-sign the release with cosign or sigstore-js and publish the new bundle";
+
+/** SAM-VERIFY-005 for `bundleName`; `what` names the kind of bundle, `fix` how its author remakes it. */
+export function malformed(
+  bundleName: string,
+  cause: string,
+  inner?: unknown,
+  what = "signature bundle",
+  fix = FIX_RESIGN,
+) {
   return verifyError(VerifyCode.malformedBundle, {
-    message: `signature bundle ${bundleName} is malformed`,
+    message: `${what} ${bundleName} is malformed`,
     cause,
-    fix: "ask the plugin author to re-sign the release with cosign or sigstore-js and publish the new bundle",
+    fix,
     inner,
   });
 }

@@ -9,34 +9,19 @@
 import { assertEquals, assertStringIncludes } from "../support/assert.ts";
 import {
   ACME_RELEASE_SAN,
-  type MockSigstore,
   SLSA_PROVENANCE_V1,
   startMockSigstore,
   toBundleV03,
 } from "../support/sigstore_mock.ts";
-import { buildPolicy, verifyArtifact, verifyFirstAcceptable } from "../../src/verify/mod.ts";
-import { expectVerifyError } from "./helpers.ts";
+import { buildPolicy, verifyFirstAcceptable } from "../../src/verify/mod.ts";
+import { expectVerifyError, mockVerifier } from "./helpers.ts";
 
 const ARTIFACT = new TextEncoder().encode("\0asm pretend plugin bytes, attested");
 const OTHER = new TextEncoder().encode("\0asm some other module");
 const POLICY = buildPolicy({ github: { owner: "acme", repo: "hello" } });
 const NAME = "plugin.wasm.bundle";
 
-function verify(
-  sigstore: MockSigstore,
-  bundleText: string,
-  extra: Partial<Parameters<typeof verifyArtifact>[0]> = {},
-) {
-  return verifyArtifact({
-    artifact: ARTIFACT,
-    bundleText,
-    bundleName: NAME,
-    policy: POLICY,
-    trustedRoot: sigstore.trustedRoot,
-    trustedRootOrigin: "mock trusted root",
-    ...extra,
-  });
-}
+const verify = mockVerifier(ARTIFACT, NAME, POLICY);
 
 function sha256Hex(bytes: Uint8Array): Promise<string> {
   return crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>).then((d) =>

@@ -90,23 +90,17 @@ const EXPECTED_FAILURE: Record<string, string> = {
   "wrong-material_fail": "SAM-VERIFY-006", // artifact is not the signed one
 };
 
-function optionalText(url: URL): string | undefined {
+/** `read(url)`, or undefined when the case has no such file. */
+function optional<T>(read: (url: URL) => T, url: URL): T | undefined {
   try {
-    return Deno.readTextFileSync(url);
+    return read(url);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return undefined;
     throw e;
   }
 }
-
-function optionalBytes(url: URL): Uint8Array | undefined {
-  try {
-    return Deno.readFileSync(url);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return undefined;
-    throw e;
-  }
-}
+const optionalText = (url: URL) => optional(Deno.readTextFileSync, url);
+const optionalBytes = (url: URL) => optional(Deno.readFileSync, url);
 
 interface Case {
   name: string;
