@@ -45,6 +45,11 @@ export interface SecurityPolicy {
   trustedRoot?: string;
   /** Skip signature verification for every install in this project (recorded in the lock as such). */
   allowUnsigned: boolean;
+  /**
+   * Accept only an in-toto attestation of this predicate type (e.g. `https://slsa.dev/provenance/v1`) as a
+   * plugin's signature; undefined accepts message signatures and attestations of any type.
+   */
+  requirePredicateType?: string;
 }
 
 export interface ProjectConfig {
@@ -138,6 +143,7 @@ identity_patterns = []
 identity_mode = "add"
 # trusted_root = "sigstore-trusted-root.json"   # default: the Sigstore public-good root built into samuel
 # allow_unsigned = false                        # true installs unsigned plugins without --allow-unsigned
+# require_predicate_type = "https://slsa.dev/provenance/v1"   # accept only GitHub build-provenance attestations
 
 # Plugins, added by \`samuel install\` and removed by \`samuel uninstall\` (samuel.lock pins what was installed):
 # [[plugins]]
@@ -173,7 +179,14 @@ const KNOWN: Record<string, readonly string[]> = {
   registries: ["name", "url"],
   plugins: ["name", "source", "version"],
   wasm: ["cache_budget"],
-  security: ["identity_patterns", "identity_mode", "issuer", "trusted_root", "allow_unsigned"],
+  security: [
+    "identity_patterns",
+    "identity_mode",
+    "issuer",
+    "trusted_root",
+    "allow_unsigned",
+    "require_predicate_type",
+  ],
 };
 
 function syntaxError(file: string, e: unknown): SamuelError {
@@ -450,6 +463,25 @@ export function parseConfig(text: string, file = "samuel.toml", root?: string): 
             "write allow_unsigned = false (or true), without quotes",
           );
         } else security.allowUnsigned = sec.allow_unsigned;
+      }
+      const predicateType = str(
+        sec,
+        "require_predicate_type",
+        "security.require_predicate_type",
+        false,
+        'write the predicate type URI, e.g. require_predicate_type = "https://slsa.dev/provenance/v1"',
+      );
+      if (predicateType !== undefined) {
+        // An in-toto predicate type is a URI (https://slsa.dev/provenance/v1, https://spdx.dev/Document/v2.3).
+        if (!/^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$/.test(predicateType)) {
+          bad(
+            "security.require_predicate_type",
+            `\`security.require_predicate_type\` = ${
+              JSON.stringify(predicateType)
+            } is not a predicate type URI`,
+            'write the predicate type URI, e.g. require_predicate_type = "https://slsa.dev/provenance/v1"',
+          );
+        } else security.requirePredicateType = predicateType;
       }
     }
   }

@@ -10,7 +10,8 @@
  * [[plugin]]
  * name, version, kind ("wasm" | "skill"), source, resolved_url, installed_at (RFC 3339, UTC)
  * [plugin.sha256]                module, manifest, bundle (absent when unsigned)
- * [plugin.verification]          method = "sigstore" with san, issuer, log_index
+ * [plugin.verification]          method = "sigstore" with san, issuer, log_index, and for an in-toto
+ *                                  attestation (a DSSE bundle) attestation = true, predicate_type
  *                                method = "unsigned" with reason
  * [plugin.capabilities]          env, max_memory (MiB), timeout_ms, hard_timeout_ms, fuel (optional)
  * [plugin.capabilities.filesystem]   read, write
@@ -41,7 +42,14 @@ export interface Sha256Digests {
 }
 
 export type Verification =
-  | { method: "sigstore"; san: string; issuer: string; logIndex: number }
+  | {
+    method: "sigstore";
+    san: string;
+    issuer: string;
+    logIndex: number;
+    /** Set when the bundle was an in-toto attestation (e.g. GitHub's attest-build-provenance). */
+    attestation?: { predicateType: string };
+  }
   | { method: "unsigned"; reason: string };
 
 /** The capabilities granted at install, in full (DESIGN.md sections 3.1 and 5). */
@@ -113,6 +121,12 @@ function pluginToml(p: LockedPlugin): string[] {
       `issuer = ${tomlString(p.verification.issuer)}`,
       `log_index = ${p.verification.logIndex}`,
     );
+    if (p.verification.attestation) {
+      out.push(
+        "attestation = true",
+        `predicate_type = ${tomlString(p.verification.attestation.predicateType)}`,
+      );
+    }
   } else {
     out.push(`reason = ${tomlString(p.verification.reason)}`);
   }
@@ -217,6 +231,20 @@ class Reader {
   }
 }
 
+/**
+ * `attestation = true` with `predicate_type` (an in-toto attestation), or neither (a message signature);
+ * null when the pair is inconsistent (the problem is recorded).
+ */
+function readAttestation(ver: Table, vk: string, r: Reader): { predicateType: string } | undefined | null {
+  if (ver.attestation === undefined && ver.predicate_type === undefined) return undefined;
+  if (ver.attestation !== true) {
+    r.fail(`${vk}.attestation`, "must be true when predicate_type is set (omit both for a plain signature)");
+    return null;
+  }
+  const predicateType = r.str(ver, "predicate_type", `${vk}.predicate_type`);
+  return predicateType ? { predicateType } : null;
+}
+
 function readPlugin(raw: unknown, i: number, r: Reader): LockedPlugin | undefined {
   const k = `plugin[${i}]`;
   if (!isTable(raw)) return r.fail(k, "must be a table");
@@ -250,8 +278,9 @@ function readPlugin(raw: unknown, i: number, r: Reader): LockedPlugin | undefine
       const san = r.str(ver, "san", `${vk}.san`);
       const issuer = r.str(ver, "issuer", `${vk}.issuer`);
       const logIndex = r.int(ver, "log_index", `${vk}.log_index`, 0);
-      if (san && issuer && logIndex !== undefined) {
-        verification = { method: "sigstore", san, issuer, logIndex };
+      const attestation = readAttestation(ver, vk, r);
+      if (san && issuer && logIndex !== undefined && attestation !== null) {
+        verification = { method: "sigstore", san, issuer, logIndex, ...(attestation ? { attestation } : {}) };
       }
     } else if (ver.method === "unsigned") {
       const reason = r.str(ver, "reason", `${vk}.reason`);

@@ -7,10 +7,12 @@
  * - `GITHUB_TOKEN`, when set, goes as `Authorization: Bearer` to the configured API, download and raw
  *   origins only; a redirect elsewhere (GitHub's asset storage) never sees it (`download.ts`).
  * - Order: `samuel-plugin.toml` first; then, for `kind = "wasm"`, the asset named by the basename of
- *   `[wasm].module` (default `plugin.wasm`; release assets have no folders) and `<module>.bundle`. For
- *   `kind = "skill"` the artifact is the asset `<name>.tar.gz` (`name` from the manifest) and its bundle
- *   `<name>.tar.gz.bundle`; it is unpacked safely into the staging folder. A missing bundle (404) is not
- *   an error here (`bundleText: undefined`; verification decides); any other failure is.
+ *   `[wasm].module` (default `plugin.wasm`; release assets have no folders). For `kind = "skill"` the
+ *   artifact is the asset `<name>.tar.gz` (`name` from the manifest); it is unpacked safely into the
+ *   staging folder. Then its signature: `<module>.bundle`, `<module>.sigstore.json`, `*.intoto.jsonl`
+ *   assets, else GitHub's attestations API for the module's sha256 (`bundles.ts`). A missing bundle is
+ *   not an error here (`bundleText: undefined`; verification decides); any other failure of the module or
+ *   manifest download is.
  */
 
 import {
@@ -21,6 +23,7 @@ import {
   envGet,
   type EnvGetter,
 } from "./env.ts";
+import { findBundles } from "./bundles.ts";
 import { download, type DownloadOptions, downloadText } from "./download.ts";
 import { sourceError } from "./errors.ts";
 import { requireFile, unpackSkill } from "./local.ts";
@@ -71,6 +74,23 @@ export function githubDownloadOptions(
     headers,
     trustedOrigins,
   };
+}
+
+/** `githubDownloadOptions`, without the token when `url` is not on a configured GitHub origin. */
+export function githubOptionsFor(
+  url: string,
+  ep: GitHubEndpoints,
+  ctx: FetchContext,
+  extra: DownloadOptions = {},
+): DownloadOptions {
+  const options = githubDownloadOptions(ep, ctx, extra);
+  let origin: string | undefined;
+  try {
+    origin = new URL(url).origin;
+  } catch { /* download reports the bad URL */ }
+  if (origin !== undefined && options.trustedOrigins?.includes(origin)) return options;
+  const { authorization: _, ...headers } = options.headers ?? {};
+  return { ...options, headers };
 }
 
 function seg(s: string): string {
@@ -178,15 +198,31 @@ export async function fetchGitHub(spec: GitHubSpec, ctx: FetchContext = {}): Pro
     };
   }
   const module = (await get(moduleName, peek.kind === "wasm" ? limits.moduleBytes : limits.archiveBytes))!;
-  const bundleName = `${moduleName}.bundle`;
-  const bundle = await get(bundleName, limits.bundleBytes, true);
+  const moduleDigest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", module as Uint8Array<ArrayBuffer>),
+  );
+  const found = await findBundles({
+    owner,
+    repo,
+    tag,
+    moduleName,
+    moduleSha256: Array.from(moduleDigest, (b) => b.toString(16).padStart(2, "0")).join(""),
+    apiBase: ep.api,
+    maxBytes: limits.bundleBytes,
+    asset: (name, maxBytes) => get(name, maxBytes, true),
+    options: (url, extra) => githubOptionsFor(url, ep, ctx, extra),
+    warn: ctx.warn,
+  });
+  const [first, ...more] = found.bundles;
   const fetched: FetchedPlugin = {
     ...base,
     kind: peek.kind,
     module,
     moduleName,
-    bundleText: bundle === undefined ? undefined : new TextDecoder().decode(bundle),
-    bundleName,
+    bundleText: first?.text,
+    bundleName: first?.name ?? `${moduleName}.bundle`,
+    ...(more.length > 0 ? { moreBundles: more } : {}),
+    ...(found.origin ? { bundleOrigin: found.origin } : {}),
     resolvedUrl: assetUrl(ep, owner, repo, tag, moduleName),
   };
   if (peek.kind === "skill") {

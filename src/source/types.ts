@@ -22,8 +22,18 @@ export interface FetchedPlugin {
   moduleName: string;
   /** The Sigstore bundle text, when the source publishes one; verification decides what a missing one means. */
   bundleText?: string;
-  /** `<moduleName>.bundle`, also when absent (for the "signature bundle missing" message). */
+  /**
+   * Where `bundleText` came from, for messages: `<moduleName>.bundle` (also when absent, for the "signature
+   * bundle missing" message), another release asset's name, or the attestations API.
+   */
   bundleName: string;
+  /**
+   * Further bundles to try, in order, when the source offers several for the file (the lines of a
+   * `*.intoto.jsonl` asset, the attestations GitHub's API lists for its digest).
+   */
+  moreBundles?: { name: string; text: string }[];
+  /** How the bundle was found: `release-asset`, `attestations-api` or `file`; undefined when none was. */
+  bundleOrigin?: "release-asset" | "attestations-api" | "file";
   /** A skill's unpacked folder (a staging folder for archives, the source folder itself for folders). */
   skillDir?: string;
   /** The exact location fetched: the module's URL, or `file://<absolute path>`. */

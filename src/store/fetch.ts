@@ -10,6 +10,23 @@ import type { FetchContext, FetchedPlugin, RegistryRef } from "../source/types.t
 
 export type { FetchContext, FetchedPlugin };
 
+/** One bundle a source offers for the fetched file. */
+export interface BundleOffer {
+  name: string;
+  text: string;
+}
+
+/** Every bundle the source offers, best guess first (the primary `bundleText`, then `moreBundles`). */
+export function bundleOffers(fetched: FetchedPlugin): BundleOffer[] {
+  if (fetched.bundleText === undefined) return [];
+  return [{ name: fetched.bundleName, text: fetched.bundleText }, ...(fetched.moreBundles ?? [])];
+}
+
+/** `fetched` with `offer` as its one bundle (the one that verified, or the one a lock pins). */
+export function withBundle(fetched: FetchedPlugin, offer: BundleOffer): FetchedPlugin {
+  return { ...fetched, bundleText: offer.text, bundleName: offer.name, moreBundles: undefined };
+}
+
 /**
  * `[[registries]]` with relative `file://` URLs made absolute against the project root (samuel.toml's
  * folder), so a fetch context's `cwd` can stay the user's folder for relative `file://` SOURCEs.

@@ -21,7 +21,7 @@ import { withProjectLock } from "../project/file_lock.ts";
 import { type LockedPlugin, readLockfileIfExists } from "../project/lockfile.ts";
 import { pluginDir } from "../project/paths.ts";
 import { Exit, InstallCode, installError } from "./errors.ts";
-import { fetchSource, pinnedSourceOf, registriesFor } from "./fetch.ts";
+import { bundleOffers, fetchSource, pinnedSourceOf, registriesFor, withBundle } from "./fetch.ts";
 import { grantsJson, sameGrants } from "./grants.ts";
 import {
   checkSigner,
@@ -88,7 +88,7 @@ async function reinstallOne(entry: LockedPlugin, opts: InstallOptions): Promise<
   const source = pinnedSourceOf(entry);
   const temp = await Deno.makeTempDir({ prefix: "samuel-reinstall-" });
   try {
-    const fetched = await fetchSource(source, {
+    let fetched = await fetchSource(source, {
       cwd: opts.cwd,
       stagingDir: temp,
       registries: registriesFor(opts.config.registries, opts.root),
@@ -111,10 +111,14 @@ async function reinstallOne(entry: LockedPlugin, opts: InstallOptions): Promise<
     const v = entry.verification;
     const locallyUnsigned = v.method === "unsigned";
     if (v.method === "sigstore") {
-      const bundleSha = fetched.bundleText === undefined ? undefined : await sha256Hex(fetched.bundleText);
-      if (bundleSha !== entry.sha256.bundle) {
-        throw mismatch(entry.name, `signature bundle ${fetched.bundleName}`, entry.sha256.bundle, bundleSha);
+      // The source may offer several bundles (a JSONL asset, the attestations API): keep the locked one.
+      const offers = bundleOffers(fetched);
+      const shas = await Promise.all(offers.map((o) => sha256Hex(o.text)));
+      const at = shas.indexOf(entry.sha256.bundle ?? "");
+      if (at < 0) {
+        throw mismatch(entry.name, `signature bundle ${fetched.bundleName}`, entry.sha256.bundle, shas[0]);
       }
+      fetched = withBundle(fetched, offers[at]);
     } else {
       out.warn(`${entry.name} is locked as unsigned (${v.reason}); reinstalling unverified`);
     }

@@ -104,9 +104,16 @@ export function verificationJson(
   v: Verification,
   detail: Record<string, unknown> = {},
 ): Record<string, unknown> {
-  return v.method === "sigstore"
-    ? { method: "sigstore", san: v.san, issuer: v.issuer, log_index: v.logIndex, ...detail }
-    : { method: "unsigned", reason: v.reason };
+  if (v.method === "unsigned") return { method: "unsigned", reason: v.reason };
+  const attestation = v.attestation ? { attestation: true, predicate_type: v.attestation.predicateType } : {};
+  return {
+    method: "sigstore",
+    san: v.san,
+    issuer: v.issuer,
+    log_index: v.logIndex,
+    ...attestation,
+    ...detail,
+  };
 }
 
 /** True when `.samuel/plugins/<name>/` holds exactly the files `entry` pins. */
@@ -137,8 +144,9 @@ function describePrepared(p: PreparedPlugin, out: Reporter): void {
   out.note(`fetched ${m.name} ${m.version} (${m.kind}) from ${p.fetched.pinned}`);
   const v = p.verification;
   if (v.method === "sigstore") {
+    const what = v.attestation ? `attestation (${v.attestation.predicateType})` : "signed";
     out.note(
-      `${out.style("verified", "green")} signed by ${v.san} (issuer ${v.issuer}, log index ${v.logIndex})`,
+      `${out.style("verified", "green")} ${what} by ${v.san} (issuer ${v.issuer}, log index ${v.logIndex})`,
     );
   } else {
     out.warn(`${m.name} is not verified: ${v.reason}`);

@@ -15,7 +15,7 @@ import type { FetchContext, FetchedPlugin } from "../source/types.ts";
 import type { TrustRootSession } from "../verify/trust_source.ts";
 import { sha256Hex } from "./digest.ts";
 import { Exit, InstallCode, installError } from "./errors.ts";
-import { fetchSource, githubRepoOf, registriesFor } from "./fetch.ts";
+import { bundleOffers, fetchSource, githubRepoOf, registriesFor, withBundle } from "./fetch.ts";
 import { grantsOf } from "./grants.ts";
 import type { Reporter } from "./review.ts";
 import { envGet } from "../env.ts";
@@ -103,9 +103,10 @@ export async function preparePlugin(source: string, opts: PrepareOptions): Promi
 
 /** The checks after fetching (also used by reinstall-from-lock, which fetches itself). */
 export async function checkFetched(
-  fetched: FetchedPlugin,
+  original: FetchedPlugin,
   opts: PrepareOptions,
 ): Promise<Omit<PreparedPlugin, "cleanup">> {
+  let fetched = original;
   const out = opts.out;
   let mark = performance.now();
   const lap = (what: string) => {
@@ -153,20 +154,31 @@ export async function checkFetched(
       identityPatterns: opts.config.security.identityPatterns,
       identityMode: opts.config.security.identityMode,
       issuer: opts.config.security.issuer,
+      requirePredicateType: opts.config.security.requirePredicateType,
     });
     const trust = await opts.trust.resolve();
     lap("trust root");
-    const result = await verify.verifyArtifact({
+    const offers = bundleOffers(fetched);
+    const { result, index } = await verify.verifyFirstAcceptable({
       artifact: fetched.module,
-      bundleText: fetched.bundleText,
-      bundleName: fetched.bundleName,
+      candidates: offers,
+      missingName: fetched.bundleName,
       policy,
       trustedRoot: trust.root,
       trustedRootOrigin: trust.origin,
     });
-    verification = { method: "sigstore", san: result.san, issuer: result.issuer, logIndex: result.logIndex };
+    // From here on the plugin carries the one bundle that verified: it is staged, hashed and locked.
+    if (offers.length > 0) fetched = withBundle(fetched, offers[index]);
+    verification = {
+      method: "sigstore",
+      san: result.san,
+      issuer: result.issuer,
+      logIndex: result.logIndex,
+      ...(result.attestation ? { attestation: result.attestation } : {}),
+    };
     verificationDetail.media_type = result.mediaType;
     if (result.integratedTime) verificationDetail.integrated_time = result.integratedTime;
+    if (fetched.bundleOrigin) verificationDetail.bundle_source = fetched.bundleOrigin;
     sha256.bundle = result.bundleSha256;
   }
   lap(verification.method === "sigstore" ? "verify" : "digests");
@@ -224,7 +236,8 @@ export async function checkFetched(
     }
     if (verification.method === "sigstore" && fetched.bundleText !== undefined) {
       files.push({
-        path: `.samuel-artifact/${fetched.bundleName}`,
+        // Named after the archive: the bundle may have come from another asset or from the API.
+        path: `.samuel-artifact/${fetched.moduleName}.bundle`,
         bytes: encoder.encode(fetched.bundleText),
       });
     }

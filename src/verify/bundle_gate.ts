@@ -1,10 +1,12 @@
 /**
  * The structural gate a bundle passes before any cryptography: it must exist, be JSON, not be cosign's
- * legacy format, carry a whitelisted media type (`@sigstore/bundle` accepts any v0.x), sign the artifact
- * directly (a message signature, not a DSSE envelope) with a Fulcio certificate (not a bare public key),
- * and carry at least one transparency-log entry. Runs on plain JSON, so it needs no Sigstore module.
+ * legacy format, carry a whitelisted media type (`@sigstore/bundle` accepts any v0.x), sign either the
+ * artifact directly (a message signature) or an in-toto statement about it (a DSSE envelope, see
+ * attestation.ts) with a Fulcio certificate (not a bare public key), and carry at least one
+ * transparency-log entry. Runs on plain JSON, so it needs no Sigstore module.
  */
 
+import { type InTotoStatement, parseInTotoEnvelope } from "./attestation.ts";
 import { FIX_DO_NOT_INSTALL, VerifyCode, verifyError } from "./errors.ts";
 
 /** Media types we accept: v0.1, v0.2 and v0.3 in both spellings of v0.3. */
@@ -20,8 +22,10 @@ export interface GatedBundle {
   /** The parsed JSON, for `bundleFromJSON`. */
   json: Record<string, unknown>;
   mediaType: string;
-  /** The sha256 the signer signed, from `messageSignature.messageDigest`. */
-  signedSha256: Uint8Array;
+  /** What was signed: the artifact's sha256 (`messageSignature`), or an in-toto statement (`dsseEnvelope`). */
+  content:
+    | { kind: "message"; signedSha256: Uint8Array }
+    | { kind: "attestation"; statement: InTotoStatement };
   /** `logId.keyId` (base64) of each transparency-log entry. */
   logIds: string[];
   /** The first entry's log index and integrated time (seconds), as the bundle states them. */
@@ -31,15 +35,25 @@ export interface GatedBundle {
 
 type Json = Record<string, unknown>;
 
-function isObject(v: unknown): v is Json {
+export function isObject(v: unknown): v is Json {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function malformed(bundleName: string, cause: string, inner?: unknown) {
+const FIX_RESIGN =
+  "ask the plugin author to re-sign the release with cosign or sigstore-js and publish the new bundle";
+
+/** SAM-VERIFY-005 for `bundleName`; `what` names the kind of bundle, `fix` how its author remakes it. */
+export function malformed(
+  bundleName: string,
+  cause: string,
+  inner?: unknown,
+  what = "signature bundle",
+  fix = FIX_RESIGN,
+) {
   return verifyError(VerifyCode.malformedBundle, {
-    message: `signature bundle ${bundleName} is malformed`,
+    message: `${what} ${bundleName} is malformed`,
     cause,
-    fix: "ask the plugin author to re-sign the release with cosign or sigstore-js and publish the new bundle",
+    fix,
     inner,
   });
 }
@@ -53,9 +67,19 @@ function decodeBase64(text: unknown): Uint8Array | undefined {
   }
 }
 
+/** Protobuf-JSON bytes: base64, standard or URL-safe alphabet, padding optional. */
+export function isBase64Text(text: unknown): text is string {
+  return typeof text === "string" && /^[A-Za-z0-9+/_-]+={0,2}$/.test(text);
+}
+
 function isLegacyCosign(json: Json): boolean {
   // cosign 1.x `sign-blob --bundle`: `{base64Signature, cert, rekorBundle}`, and no media type.
   return json.mediaType === undefined && ("base64Signature" in json || "rekorBundle" in json);
+}
+
+function isBareEnvelope(json: Json): boolean {
+  // A DSSE envelope on its own (older slsa-github-generator `*.intoto.jsonl`): no certificate, no log entry.
+  return json.mediaType === undefined && "payloadType" in json && "signatures" in json;
 }
 
 /** Parses and checks a bundle; throws the specific SamuelError (exit 4) for each way it can fail. */
@@ -87,6 +111,16 @@ export function gateBundle(bundleText: string | undefined, bundleName: string): 
     });
   }
 
+  if (isBareEnvelope(json)) {
+    throw verifyError(VerifyCode.unsupportedMediaType, {
+      message: `signature bundle ${bundleName} is a bare DSSE envelope, not a Sigstore bundle`,
+      cause:
+        "an envelope alone carries no signing certificate and no transparency-log entry to verify offline",
+      fix: "ask the plugin author to publish the Sigstore bundle of the attestation (actions/attest-build-" +
+        "provenance writes one; its `bundle-path` output), e.g. as <module>.bundle",
+    });
+  }
+
   const mediaType = json.mediaType;
   if (typeof mediaType !== "string" || !ACCEPTED_MEDIA_TYPES.includes(mediaType)) {
     throw verifyError(VerifyCode.unsupportedMediaType, {
@@ -99,15 +133,6 @@ export function gateBundle(bundleText: string | undefined, bundleName: string): 
     });
   }
 
-  if ("dsseEnvelope" in json) {
-    throw verifyError(VerifyCode.notMessageSignature, {
-      message:
-        `signature bundle ${bundleName} holds a DSSE envelope (an attestation), not a signature of the file`,
-      cause:
-        "samuel verifies plugin files by a message signature over their bytes; attestations are not accepted",
-      fix: "ask the plugin author to sign the file itself with `cosign sign-blob --new-bundle-format`",
-    });
-  }
   const material = json.verificationMaterial;
   if (!isObject(material)) throw malformed(bundleName, "it has no verificationMaterial");
   if ("publicKey" in material) {
@@ -122,16 +147,7 @@ export function gateBundle(bundleText: string | undefined, bundleName: string): 
     throw malformed(bundleName, "its verificationMaterial has no certificate");
   }
 
-  const message = json.messageSignature;
-  if (!isObject(message)) throw malformed(bundleName, "it has no messageSignature");
-  const digest = message.messageDigest;
-  if (!isObject(digest) || digest.algorithm !== "SHA2_256") {
-    throw malformed(bundleName, "its messageSignature has no SHA2_256 messageDigest");
-  }
-  const signedSha256 = decodeBase64(digest.digest);
-  if (!signedSha256 || signedSha256.length !== 32) {
-    throw malformed(bundleName, "its messageDigest is not a base64 sha256");
-  }
+  const content = signedContent(json, bundleName);
 
   const entries = material.tlogEntries;
   if (!Array.isArray(entries) || entries.length === 0) {
@@ -156,25 +172,53 @@ export function gateBundle(bundleText: string | undefined, bundleName: string): 
   return {
     json,
     mediaType,
-    signedSha256,
+    content,
     logIds,
     logIndex,
     integratedTime: Number.isSafeInteger(time) && time > 0 ? time : undefined,
   };
 }
 
-/** Compares the artifact's sha256 with the signed one; a difference means the file was changed. */
+/** The bundle's signed content: exactly one of `messageSignature` and an in-toto `dsseEnvelope`. */
+function signedContent(json: Json, bundleName: string): GatedBundle["content"] {
+  if ("dsseEnvelope" in json) {
+    if ("messageSignature" in json) {
+      throw malformed(bundleName, "it holds both a messageSignature and a dsseEnvelope");
+    }
+    return { kind: "attestation", statement: parseInTotoEnvelope(json.dsseEnvelope, bundleName) };
+  }
+  const message = json.messageSignature;
+  if (!isObject(message)) throw malformed(bundleName, "it has no messageSignature");
+  const digest = message.messageDigest;
+  if (!isObject(digest) || digest.algorithm !== "SHA2_256") {
+    throw malformed(bundleName, "its messageSignature has no SHA2_256 messageDigest");
+  }
+  const signedSha256 = decodeBase64(digest.digest);
+  if (!signedSha256 || signedSha256.length !== 32) {
+    throw malformed(bundleName, "its messageDigest is not a base64 sha256");
+  }
+  // The libraries decode leniently (invalid characters are skipped), so check the encoding here.
+  if (!isBase64Text(message.signature)) throw malformed(bundleName, "its signature is not base64");
+  return { kind: "message", signedSha256 };
+}
+
+/**
+ * Compares the artifact's sha256 with the signed one; a difference means the file was changed. An
+ * attestation names its artifact in the statement instead, checked once its signature has verified.
+ */
 export function checkArtifactDigest(
   gated: GatedBundle,
   artifactSha256: Uint8Array,
   bundleName: string,
 ): void {
-  const same = artifactSha256.length === gated.signedSha256.length &&
-    artifactSha256.every((b, i) => b === gated.signedSha256[i]);
+  if (gated.content.kind !== "message") return;
+  const { signedSha256 } = gated.content;
+  const same = artifactSha256.length === signedSha256.length &&
+    artifactSha256.every((b, i) => b === signedSha256[i]);
   if (!same) {
     throw verifyError(VerifyCode.digestMismatch, {
       message: `the file does not match its signature bundle ${bundleName}`,
-      cause: `its sha256 is ${toHex(artifactSha256)}, but the bundle signs ${toHex(gated.signedSha256)}: ` +
+      cause: `its sha256 is ${toHex(artifactSha256)}, but the bundle signs ${toHex(signedSha256)}: ` +
         "the file was changed after signing, or the bundle belongs to another file",
       fix: FIX_DO_NOT_INSTALL,
     });

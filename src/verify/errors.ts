@@ -22,6 +22,9 @@ export const VerifyCode = {
   timestampInvalid: "SAM-VERIFY-012",
   trustedRootInvalid: "SAM-VERIFY-013",
   policyInvalid: "SAM-VERIFY-014",
+  // 020-029: in-toto attestations (DSSE bundles), see attestation.ts.
+  attestationSubjectMismatch: "SAM-VERIFY-020",
+  predicateTypeMismatch: "SAM-VERIFY-021",
 } as const;
 
 export type VerifyCode = (typeof VerifyCode)[keyof typeof VerifyCode];

@@ -1,7 +1,9 @@
 /**
  * The one place where `@sigstore/verify` and `@sigstore/bundle` errors become samuel errors. The library
  * reports a `code` (VerificationError) plus a message; we map each to the failure mode the user can act
- * on. Anything we do not recognise is returned as undefined so the caller lets it surface as a bug.
+ * on. Anything else a library throws (a `TypeError` on a shape it did not expect, say) becomes
+ * `unexpectedLibraryError`: a coded refusal of the bundle that names what the library said, never a bare
+ * exception (sigstore-conformance `bundle-with-root-cert_fail` used to reach the user as a `TypeError`).
  */
 
 import type { SamuelError } from "../errors.ts";
@@ -14,10 +16,11 @@ interface LibraryError {
 
 const FIX_OTHER_INSTANCE =
   "if the publisher signs with another Sigstore instance (staging, a private deployment), pass " +
-  "that instance's trusted root with --trusted-root FILE; if the embedded root is out of date, upgrade samuel; " +
+  "that instance's trusted root with --trusted-root FILE; if the root is out of date, let install refresh it " +
+  "through TUF (`samuel doctor` shows which root is used); " +
   "otherwise do not install this file";
 
-/** Maps an error thrown while verifying `bundleName`; undefined when it is not a library error. */
+/** Maps an error thrown while verifying `bundleName`; undefined when it carries no code we know. */
 export function mapLibraryError(e: unknown, bundleName: string): SamuelError | undefined {
   if (typeof e !== "object" || e === null) return undefined;
   const { code, message = "" } = e as LibraryError;
@@ -36,6 +39,15 @@ export function mapLibraryError(e: unknown, bundleName: string): SamuelError | u
         return verifyError(VerifyCode.digestMismatch, {
           message: `the file does not match the transparency log entry in ${bundleName}`,
           cause: `the digest recorded in the log is not the one in the bundle (${seen})`,
+          fix: FIX_DO_NOT_INSTALL,
+          inner: e,
+        });
+      }
+      if (/payload hash mismatch/i.test(message)) {
+        return verifyError(VerifyCode.signatureInvalid, {
+          message: `the attestation in ${bundleName} is not the one recorded in the transparency log`,
+          cause:
+            `its DSSE payload (the in-toto statement) differs from the logged one: it was altered (${seen})`,
           fix: FIX_DO_NOT_INSTALL,
           inner: e,
         });
@@ -89,14 +101,36 @@ export function mapLibraryError(e: unknown, bundleName: string): SamuelError | u
   return undefined;
 }
 
+/**
+ * Anything else thrown while the libraries read or verify `bundleName`: the bundle has a shape they could
+ * not process, so it is refused as malformed, with their words as the cause.
+ */
+export function unexpectedLibraryError(e: unknown, bundleName: string): SamuelError {
+  const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return verifyError(VerifyCode.malformedBundle, {
+    message: `signature bundle ${bundleName} could not be verified: the Sigstore library cannot process it`,
+    cause: `its content has a shape the verifier does not expect (${what})`,
+    fix: "ask the plugin author to re-sign the release with cosign or sigstore-js and publish the new bundle",
+    inner: e,
+  });
+}
+
 /** A bundle that `bundleFromJSON` refused (its ValidationError carries no code, so we map by origin). */
 export function invalidBundleError(e: unknown, bundleName: string): SamuelError {
   return verifyError(VerifyCode.malformedBundle, {
     message: `signature bundle ${bundleName} is malformed`,
-    cause: `it is not a valid Sigstore bundle (${e instanceof Error ? e.message : String(e)})`,
+    cause: `it is not a valid Sigstore bundle (${e instanceof Error ? e.message : String(e)}${
+      fieldsOf(e) ? `: ${fieldsOf(e)} missing or invalid` : ""
+    })`,
     fix: "ask the plugin author to re-sign the release with cosign or sigstore-js and publish the new bundle",
     inner: e,
   });
+}
+
+/** The fields `@sigstore/bundle`'s ValidationError names, if any. */
+function fieldsOf(e: unknown): string | undefined {
+  const fields = (e as { fields?: unknown } | null)?.fields;
+  return Array.isArray(fields) && fields.length > 0 ? fields.map(String).join(", ") : undefined;
 }
 
 /** A trusted root that `@sigstore/verify` could not turn into trust material. */

@@ -1,17 +1,25 @@
 /**
  * The signature verification gate (DESIGN.md 6.3): `verifyArtifact` checks that a plugin file carries a
  * valid Sigstore bundle from an allowed signer, and throws a specific `SamuelError` (exit 4) otherwise.
+ * The bundle is a message signature over the file (`cosign sign-blob`) or an in-toto attestation about it
+ * (a DSSE envelope, GitHub's `actions/attest-build-provenance`): the same log, timestamp, issuer and
+ * identity checks apply to both, and an attestation must also name the file's sha256 as a subject (and
+ * carry the predicate type `[security].require_predicate_type` asks for). `verifyFirstAcceptable` tries
+ * several bundles in turn (a JSONL asset, the attestations API) and keeps the first that verifies.
  * This module is cheap to import: the Sigstore libraries, the `node:crypto` fix and the embedded trusted
  * root are loaded on the first call only.
  */
 
+import { checkPredicateType, checkSubject } from "./attestation.ts";
 import { checkArtifactDigest, gateBundle, toHex } from "./bundle_gate.ts";
+import { SamuelError } from "../errors.ts";
 import { VerifyCode, verifyError } from "./errors.ts";
 import { findMatchingPattern } from "./identity.ts";
 import type { VerificationPolicy } from "./policy.ts";
 import { asTrustedRoot, embeddedTrustedRoot, trustedLogIds } from "./trust_root.ts";
 
 export { ACCEPTED_MEDIA_TYPES } from "./bundle_gate.ts";
+export { IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_V1 } from "./attestation.ts";
 export { VerifyCode } from "./errors.ts";
 export { compileIdentityPattern, githubReleaseIdentity, matchesIdentity } from "./identity.ts";
 export { allowUnsignedFromEnv, buildPolicy, DEFAULT_ISSUER } from "./policy.ts";
@@ -46,6 +54,8 @@ export interface VerificationResult {
   mediaType: string;
   /** sha256 (hex) of the bundle's bytes. */
   bundleSha256: string;
+  /** Set when the bundle is an in-toto attestation (DSSE) rather than a signature of the file's bytes. */
+  attestation?: { predicateType: string };
 }
 
 /** What the lock records when verification was skipped on purpose (DESIGN.md 6: "recorded as such"). */
@@ -73,7 +83,8 @@ async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
 export async function verifyArtifact(options: VerifyArtifactOptions): Promise<VerificationResult> {
   const { artifact, bundleText, bundleName, policy } = options;
   const gated = gateBundle(bundleText, bundleName);
-  checkArtifactDigest(gated, await sha256(artifact), bundleName);
+  const artifactSha256 = await sha256(artifact);
+  checkArtifactDigest(gated, artifactSha256, bundleName);
 
   const origin = options.trustedRoot === undefined
     ? "embedded public-good root"
@@ -87,7 +98,9 @@ export async function verifyArtifact(options: VerifyArtifactOptions): Promise<Ve
       cause: `log ${unknown[0]} is not in the ${origin}: the bundle comes from another Sigstore instance ` +
         "(staging, a private deployment) or the trusted root is out of date",
       fix: "if the publisher signs with another Sigstore instance, pass that instance's trusted root with " +
-        "--trusted-root FILE; if the embedded root is out of date, upgrade samuel; otherwise do not install",
+        "--trusted-root FILE; if the root is out of date, let install refresh it (unset SAMUEL_TUF_MIRROR=off, " +
+        "or run where tuf-repo-cdn.sigstore.dev is reachable; `samuel doctor` shows which root is used); " +
+        "otherwise do not install",
     });
   }
 
@@ -121,6 +134,11 @@ export async function verifyArtifact(options: VerifyArtifactOptions): Promise<Ve
     });
   }
 
+  // The statement is only worth reading once its signature has verified.
+  const statement = gated.content.kind === "attestation" ? gated.content.statement : undefined;
+  if (statement) checkSubject(statement, toHex(artifactSha256), bundleName);
+  checkPredicateType(statement, policy.requiredPredicateType, bundleName);
+
   return {
     method: "sigstore",
     san,
@@ -131,5 +149,55 @@ export async function verifyArtifact(options: VerifyArtifactOptions): Promise<Ve
       : new Date(gated.integratedTime * 1000).toISOString(),
     mediaType: gated.mediaType,
     bundleSha256: toHex(await sha256(new TextEncoder().encode(bundleText))),
+    ...(statement ? { attestation: { predicateType: statement.predicateType } } : {}),
   };
+}
+
+/** One bundle a source offers for a file, by name (for messages) and text. */
+export interface BundleCandidate {
+  name: string;
+  text: string;
+}
+
+/**
+ * Verifies `artifact` against each candidate in turn and returns the first that passes, with its index.
+ * With no candidate it fails as "bundle missing" under `missingName`; when every candidate fails, the
+ * first one's error is thrown (the source lists its best guess first), naming how many were tried.
+ */
+export async function verifyFirstAcceptable(
+  options: Omit<VerifyArtifactOptions, "bundleText" | "bundleName"> & {
+    candidates: readonly BundleCandidate[];
+    missingName: string;
+  },
+): Promise<{ result: VerificationResult; index: number }> {
+  const { candidates, missingName, ...rest } = options;
+  if (candidates.length === 0) {
+    return {
+      result: await verifyArtifact({ ...rest, bundleText: undefined, bundleName: missingName }),
+      index: 0,
+    };
+  }
+  let first: unknown;
+  for (let index = 0; index < candidates.length; index++) {
+    const { name, text } = candidates[index];
+    try {
+      return { result: await verifyArtifact({ ...rest, bundleText: text, bundleName: name }), index };
+    } catch (e) {
+      first ??= e;
+    }
+  }
+  if (candidates.length > 1 && first instanceof SamuelError) {
+    throw new SamuelError({
+      code: first.code,
+      exit: first.exit,
+      message: first.message,
+      cause:
+        `${first.reason ?? ""} (none of the ${candidates.length} bundles offered for this file verified; ` +
+        "this is the first one's failure)",
+      fix: first.fix,
+      details: first.details,
+      inner: first,
+    });
+  }
+  throw first;
 }

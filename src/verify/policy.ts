@@ -1,5 +1,6 @@
 /**
- * Who may sign a plugin: the exact OIDC issuer and the anchored SAN patterns (DESIGN.md 6.3), and the
+ * Who may sign a plugin: the exact OIDC issuer and the anchored SAN patterns (DESIGN.md 6.3), the
+ * attestation predicate type a project may require (`[security].require_predicate_type`), and the
  * switch that skips verification altogether (`--allow-unsigned`, `SAMUEL_VERIFY_ALLOW_UNSIGNED`).
  */
 
@@ -14,6 +15,8 @@ export interface VerificationPolicy {
   issuer: string;
   /** The certificate SAN must match one of these anchored globs (see identity.ts). */
   identityPatterns: string[];
+  /** When set, only an in-toto attestation of exactly this predicate type is accepted. */
+  requiredPredicateType?: string;
 }
 
 export interface PolicyInput {
@@ -25,6 +28,8 @@ export interface PolicyInput {
   identityMode?: "add" | "override";
   /** `[security].issuer`; defaults to GitHub Actions. */
   issuer?: string;
+  /** `[security].require_predicate_type`, e.g. `https://slsa.dev/provenance/v1`. */
+  requirePredicateType?: string;
 }
 
 /**
@@ -51,10 +56,23 @@ export function buildPolicy(input: PolicyInput = {}): VerificationPolicy {
       fix: `remove the setting to use ${DEFAULT_ISSUER}, or give the full issuer URL`,
     });
   }
+  const required = input.requirePredicateType;
+  if (required !== undefined && (required.trim() === "" || /\s/.test(required))) {
+    throw verifyInputError(VerifyCode.policyInvalid, {
+      message: `invalid required predicate type: ${JSON.stringify(required)}`,
+      cause:
+        "[security].require_predicate_type must be the exact predicate type URI of an in-toto attestation",
+      fix: 'write e.g. require_predicate_type = "https://slsa.dev/provenance/v1", or remove the setting',
+    });
+  }
   const defaults = input.github && input.identityMode !== "override"
     ? [githubReleaseIdentity(input.github.owner, input.github.repo)]
     : [];
-  return { issuer, identityPatterns: [...new Set([...defaults, ...configured])] };
+  return {
+    issuer,
+    identityPatterns: [...new Set([...defaults, ...configured])],
+    ...(required !== undefined ? { requiredPredicateType: required } : {}),
+  };
 }
 
 /** True when `SAMUEL_VERIFY_ALLOW_UNSIGNED` asks to skip verification (`1`, `true` or `yes`, any case). */

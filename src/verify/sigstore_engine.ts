@@ -6,8 +6,15 @@
  */
 
 import { Buffer } from "node:buffer";
+import { X509Certificate } from "node:crypto";
 import { applyCryptoPatch } from "./crypto_patch.ts";
-import { invalidBundleError, mapLibraryError, trustMaterialError } from "./library_errors.ts";
+import { FIX_DO_NOT_INSTALL, VerifyCode, verifyError } from "./errors.ts";
+import {
+  invalidBundleError,
+  mapLibraryError,
+  trustMaterialError,
+  unexpectedLibraryError,
+} from "./library_errors.ts";
 import type { TrustedRootJson } from "./trust_root.ts";
 
 applyCryptoPatch();
@@ -43,9 +50,63 @@ export interface SignerIdentity {
   issuer?: string;
 }
 
+/** True for a self-signed CA certificate: a root, which a bundle must never carry itself. */
+function isRootCertificate(base64Der: unknown): boolean {
+  if (typeof base64Der !== "string") return false;
+  try {
+    const cert = new X509Certificate(Buffer.from(base64Der, "base64"));
+    return cert.ca && cert.checkIssued(cert) && cert.verify(cert.publicKey);
+  } catch {
+    return false; // An unreadable certificate is the library's to report.
+  }
+}
+
 /**
- * Verifies `bundleJson` (already through the gate) over `artifact`; returns the signer's identity, which
- * the caller checks against its policy (we pass no policy here: the library's SAN check is unanchored).
+ * A v0.1/v0.2 chain holds the signing certificate and its intermediates; the root must come from the
+ * trusted root. A chain that brings its own root is refused (sigstore-conformance
+ * `bundle-with-root-cert_fail`), whatever the library would make of it.
+ */
+function refuseRootInChain(bundleJson: unknown, bundleName: string): void {
+  const chain =
+    (bundleJson as { verificationMaterial?: { x509CertificateChain?: { certificates?: unknown } } })
+      .verificationMaterial?.x509CertificateChain?.certificates;
+  if (!Array.isArray(chain)) return;
+  if (chain.some((c) => isRootCertificate((c as { rawBytes?: unknown })?.rawBytes))) {
+    throw verifyError(VerifyCode.malformedBundle, {
+      message: `signature bundle ${bundleName} carries a root certificate in its certificate chain`,
+      cause:
+        "a bundle's chain holds the signing certificate and intermediates only; trust must come from the " +
+        "trusted root, never from a root the bundle brings along",
+      fix:
+        "ask the plugin author to re-sign with cosign or sigstore-js, which never put the root in the chain",
+    });
+  }
+}
+
+/**
+ * `@sigstore/verify` reads `inclusionProof.checkpoint.envelope` without looking, so a proof without its
+ * checkpoint would crash it; such a proof proves nothing, so the entry is refused as invalid.
+ */
+function refuseProofWithoutCheckpoint(bundleJson: unknown, bundleName: string): void {
+  const entries = (bundleJson as { verificationMaterial?: { tlogEntries?: unknown } }).verificationMaterial
+    ?.tlogEntries;
+  for (const entry of Array.isArray(entries) ? entries : []) {
+    const proof = (entry as { inclusionProof?: { checkpoint?: { envelope?: unknown } } })?.inclusionProof;
+    if (proof !== undefined && proof !== null && typeof proof.checkpoint?.envelope !== "string") {
+      throw verifyError(VerifyCode.tlogInvalid, {
+        message: `the transparency log entry in ${bundleName} has an inclusion proof without a checkpoint`,
+        cause: "an inclusion proof is only meaningful against the log's signed checkpoint, which is missing",
+        fix: FIX_DO_NOT_INSTALL,
+      });
+    }
+  }
+}
+
+/**
+ * Verifies `bundleJson` (already through the gate) over `artifact` (a message signature) or over its DSSE
+ * envelope (an attestation; `artifact` is then unused: the caller checks the statement's subject); returns
+ * the signer's identity, which the caller checks against its policy (we pass no policy here: the
+ * library's SAN check is unanchored).
  */
 export function verifyBundle(
   bundleJson: unknown,
@@ -61,6 +122,8 @@ export function verifyBundle(
   } catch (e) {
     throw invalidBundleError(e, bundleName);
   }
+  refuseRootInChain(bundleJson, bundleName);
+  refuseProofWithoutCheckpoint(bundleJson, bundleName);
   try {
     const entity = toSignedEntity(
       bundle,
@@ -71,6 +134,6 @@ export function verifyBundle(
     );
     return { san: signer.identity?.subjectAlternativeName, issuer: signer.identity?.extensions?.issuer };
   } catch (e) {
-    throw mapLibraryError(e, bundleName) ?? e;
+    throw mapLibraryError(e, bundleName) ?? unexpectedLibraryError(e, bundleName);
   }
 }

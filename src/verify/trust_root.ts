@@ -6,6 +6,7 @@
  */
 
 import { VerifyCode, verifyInputError } from "./errors.ts";
+import { trustedRootProblem } from "./trust_root_check.ts";
 
 /** The parts of a `trusted_root.json` we read ourselves; the rest goes to `@sigstore/verify` as is. */
 export interface TrustedRootJson {
@@ -32,7 +33,7 @@ export function asTrustedRoot(root: unknown, origin: string): TrustedRootJson {
     ? `its mediaType is not ${MEDIA_TYPE_PREFIX}+json`
     : !Array.isArray(r.tlogs) || !Array.isArray(r.certificateAuthorities)
     ? "it lists no transparency logs or certificate authorities"
-    : undefined;
+    : trustedRootProblem(r as unknown as Record<string, unknown>);
   if (problem) throw invalidRoot(origin, problem);
   return r as TrustedRootJson;
 }

@@ -248,6 +248,50 @@ Deno.test("the generated release workflow is valid YAML that builds, signs keyle
     assertMatch(makefile, /ifeq \(\$\(GO\),1\)\nwasm: wasm-go/);
   }));
 
+Deno.test("the release workflow offers a GitHub attestation instead of cosign, by the SAMUEL_SIGNING variable", () =>
+  withTempDir(async (cwd) => {
+    await run(invocation(cwd, { name: "att" }));
+    const text = Deno.readTextFileSync(`${cwd}/att/.github/workflows/release.yml`);
+    // deno-lint-ignore no-explicit-any
+    const wf = parseYaml(text) as any;
+    assertEquals(wf.permissions["id-token"], "write");
+    assertEquals(wf.permissions.attestations, "write");
+    type Step = {
+      uses?: string;
+      run?: string;
+      if?: string;
+      id?: string;
+      with?: Record<string, string>;
+      env?: Record<string, string>;
+    };
+    const steps = (Object.values(wf.jobs) as { steps: Step[] }[])[0].steps;
+    const COSIGN = "vars.SAMUEL_SIGNING != 'attestation'";
+    const ATTEST = "vars.SAMUEL_SIGNING == 'attestation'";
+    // cosign (the default, also when the variable is unset) runs only when attestation is not chosen.
+    for (
+      const s of steps.filter((s) =>
+        s.uses?.startsWith("sigstore/cosign-installer@") || s.run?.includes("cosign")
+      )
+    ) {
+      assertEquals(s.if, COSIGN, JSON.stringify(s));
+    }
+    const attestAt = steps.findIndex((s) => s.uses === "actions/attest-build-provenance@v2");
+    assert(attestAt >= 0, "an actions/attest-build-provenance@v2 step");
+    const attest = steps[attestAt];
+    assertEquals(attest.if, ATTEST);
+    assertEquals(attest.with, { "subject-path": "plugin.wasm" });
+    // Its bundle-path output becomes plugin.wasm.bundle, so the upload step is the same for both.
+    const copy = steps[attestAt + 1];
+    assertEquals(copy.if, ATTEST);
+    assertEquals(copy.env?.BUNDLE_PATH, `\${{ steps.${attest.id}.outputs.bundle-path }}`);
+    assertMatch(copy.run ?? "", /^cp "\$BUNDLE_PATH" plugin\.wasm\.bundle$/);
+    const build = steps.findIndex((s) => /\bmake wasm\b/.test(s.run ?? ""));
+    const upload = steps.findIndex((s) => /gh release upload/.test(s.run ?? ""));
+    assert(build < attestAt && attestAt + 1 < upload, "build, attest, copy, upload");
+    assertEquals(steps[upload].if, undefined, "the upload runs either way");
+    assertStringIncludes(text, "SAMUEL_SIGNING");
+  }));
+
 Deno.test({
   ...needs(
     "a scaffolded plugin passes go test and builds with Go (make wasm GO=1) into a reactor with its exports",

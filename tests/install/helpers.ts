@@ -6,7 +6,7 @@
  */
 
 import { FakeGitHub } from "../support/fake_github.ts";
-import { type MockSigstore, startMockSigstore } from "../support/sigstore_mock.ts";
+import { type MockAttestOptions, type MockSigstore, startMockSigstore } from "../support/sigstore_mock.ts";
 import { wat2wasm } from "../support/wat.ts";
 import { type CliResult, runCli } from "../support/cli.ts";
 import { defaultConfigText } from "../../src/project/config.ts";
@@ -87,6 +87,8 @@ export interface World extends AsyncDisposable {
    * root (re-signed on a timestamp failure), so a failing install test is about install, not the mock.
    */
   sign(bytes: Uint8Array, san: string): Promise<string>;
+  /** Attests `bytes` (an in-toto statement about them, SLSA provenance by default), checked the same way. */
+  attest(bytes: Uint8Array, san: string, options?: MockAttestOptions): Promise<string>;
   /** Publishes a signed (unless `bundle: null`) release; returns the asset bytes. */
   publish(o: PublishOptions): Promise<{ wasm: Uint8Array; manifest: string; bundle?: string }>;
   /** A fresh project with `samuel.toml` (user comment and a foreign plugin entry). */
@@ -128,27 +130,35 @@ export async function world(): Promise<World> {
   await Deno.writeTextFile(trustedRoot, JSON.stringify(sigstore.trustedRoot));
   let n = 0;
   const { verifyArtifact } = await import("../../src/verify/mod.ts");
+  // Signs with `make`, checks the bundle against the mock's own root, and re-signs on a timestamp
+  // failure, so a failing install test is about install, not the mock.
+  const checked = async (bytes: Uint8Array, san: string, make: () => Promise<string>) => {
+    for (let attempt = 1;; attempt++) {
+      const bundle = await make();
+      try {
+        await verifyArtifact({
+          artifact: bytes,
+          bundleText: bundle,
+          bundleName: "plugin.wasm.bundle",
+          policy: { issuer: "https://token.actions.githubusercontent.com", identityPatterns: [san] },
+          trustedRoot: sigstore.trustedRoot,
+        });
+        return bundle;
+      } catch (e) {
+        if (attempt >= 5 || (e as { code?: string }).code !== "SAM-VERIFY-012") throw e;
+      }
+    }
+  };
   const w: World = {
     gh,
     sigstore,
     trustedRoot,
     tmp,
-    async sign(bytes, san) {
-      for (let attempt = 1;; attempt++) {
-        const bundle = await sigstore.sign(bytes, { san });
-        try {
-          await verifyArtifact({
-            artifact: bytes,
-            bundleText: bundle,
-            bundleName: "plugin.wasm.bundle",
-            policy: { issuer: "https://token.actions.githubusercontent.com", identityPatterns: [san] },
-            trustedRoot: sigstore.trustedRoot,
-          });
-          return bundle;
-        } catch (e) {
-          if (attempt >= 5 || (e as { code?: string }).code !== "SAM-VERIFY-012") throw e;
-        }
-      }
+    sign(bytes, san) {
+      return checked(bytes, san, () => sigstore.sign(bytes, { san }));
+    },
+    attest(bytes, san, options = {}) {
+      return checked(bytes, san, () => sigstore.attest(bytes, { ...options, san }));
     },
     async publish(o) {
       const owner = o.owner ?? OWNER;

@@ -172,6 +172,25 @@ Deno.test("trusted_root is resolved against the project root", () => {
   assertEquals(cfg.security.trustedRoot, "/p/keys/root.json");
 });
 
+Deno.test("[security].require_predicate_type: a predicate type URI; anything else is SAM-CONFIG-003", () => {
+  const ok = parseConfig('[security]\nrequire_predicate_type = "https://slsa.dev/provenance/v1"\n');
+  assertEquals(ok.security.requirePredicateType, "https://slsa.dev/provenance/v1");
+  assertEquals(ok.warnings, []);
+  assertEquals(parseConfig("[security]\n").security.requirePredicateType, undefined);
+  for (const bad of ['""', '"slsa provenance"', '"provenance-v1"', "1", "[]"]) {
+    let error: unknown;
+    try {
+      parseConfig(`[security]\nrequire_predicate_type = ${bad}\n`, "samuel.toml");
+    } catch (e) {
+      error = e;
+    }
+    assert(isSamuelError(error), `${bad} must be refused`);
+    assertEquals(error.code, "SAM-CONFIG-003");
+    assertStringIncludes(error.message, "security.require_predicate_type");
+    assertStringIncludes(error.fix ?? "", "https://slsa.dev/provenance/v1");
+  }
+});
+
 // --- surgical edits ---------------------------------------------------------------------------------------
 
 Deno.test("adding a plugin appends after the last [[plugins]] entry; every other byte is kept", () => {

@@ -208,3 +208,43 @@ Deno.test("read/write samuel.lock in a project", async () => {
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("lock: an attestation is recorded with its predicate type and read back", () => {
+  const p = signed("attested");
+  const v = p.verification;
+  assert(v.method === "sigstore");
+  const entry: LockedPlugin = {
+    ...p,
+    verification: { ...v, attestation: { predicateType: "https://slsa.dev/provenance/v1" } },
+  };
+  const text = serializeLockfile({ version: 1, plugins: [entry] });
+  assertStringIncludes(
+    text,
+    'log_index = 123456789\nattestation = true\npredicate_type = "https://slsa.dev/provenance/v1"\n',
+  );
+  assertEquals(parseLockfile(text).plugins[0], entry);
+  // A plain signature writes neither key, as before.
+  const plain = serializeLockfile({ version: 1, plugins: [signed("plain")] });
+  assert(!plain.includes("attestation") && !plain.includes("predicate_type"), plain);
+  assertEquals(parseLockfile(plain).plugins[0].verification, signed("plain").verification);
+});
+
+Deno.test("lock: attestation and predicate_type must come together (SAM-LOCKFILE-002)", () => {
+  const text = serializeLockfile({ version: 1, plugins: [signed("x")] });
+  const broken = [
+    text.replace(
+      "log_index = 123456789\n",
+      'log_index = 123456789\npredicate_type = "https://slsa.dev/provenance/v1"\n',
+    ),
+    text.replace("log_index = 123456789\n", "log_index = 123456789\nattestation = true\n"),
+    text.replace(
+      "log_index = 123456789\n",
+      'log_index = 123456789\nattestation = "yes"\npredicate_type = "x"\n',
+    ),
+  ];
+  for (const t of broken) {
+    const e = assertThrows(() => parseLockfile(t)) as SamuelError;
+    assertEquals(e.code, "SAM-LOCKFILE-002", t);
+    assertStringIncludes(e.message, "plugin[0].verification.");
+  }
+});

@@ -59,9 +59,22 @@ Deno.test("github: no tag fetches the latest release", async () => {
   assertEquals(f.bundleText, undefined, "a missing bundle is not an error here");
   assertEquals(f.bundleName, "plugin.wasm.bundle");
   assertEquals(gh.count(FakeGitHub.latestPath("acme", "hello")), 1);
-  // The manifest is fetched first.
+  // The manifest is fetched first; with no bundle asset, the search goes on to the other names, the
+  // release listing (for *.intoto.jsonl) and the attestations API for the module's digest.
   const order = gh.requests.map((r) => r.path.split("/").pop());
-  assertEquals(order, ["latest", "samuel-plugin.toml", "plugin.wasm", "plugin.wasm.bundle"]);
+  const digest = Array.from(
+    new Uint8Array(await crypto.subtle.digest("SHA-256", WASM(2) as Uint8Array<ArrayBuffer>)),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join("");
+  assertEquals(order, [
+    "latest",
+    "samuel-plugin.toml",
+    "plugin.wasm",
+    "plugin.wasm.bundle",
+    "plugin.wasm.sigstore.json",
+    "v0.2.0",
+    `sha256:${digest}`,
+  ]);
 });
 
 Deno.test("github: a tag fetches that release, with its bundle, and never asks for latest", async () => {

@@ -10,13 +10,17 @@
  * await verifyArtifact({ artifact: bytes, bundleText, bundleName: "hello.wasm.bundle", policy,
  *   trustedRoot: sigstore.trustedRoot });
  * ```
+ * `attest(bytes, { predicateType })` signs an in-toto Statement v1 about `bytes` (its sha256 as the subject)
+ * as a DSSE bundle, as GitHub's `actions/attest-build-provenance` does.
+ *
  * Two instances started side by side are two different Sigstore deployments (own CA, CT log, Rekor and
  * TSA keys): a bundle from one fails against the other's root, as a bundle from staging would.
  *
  * Pitfalls handled here (PLATFORM-NOTES.md): every mock initialiser gets one fixed whole-second clock
  * (otherwise the TSA time is rejected now and then); the mock's Rekor v2 does not verify, so Rekor v1 is
  * used; `@sigstore/sign` writes v0.2 bundles, and `toBundleV03` converts one to v0.3; the `debug` package the
- * mock loads needs `--allow-env`. Signing calls `node:crypto` `sign(null, …)`, so the same null-digest fix
+ * mock loads needs `--allow-env`; DSSE bundles are logged as `intoto` entries (the mock's Rekor v1
+ * stores a proposed `dsse` entry unchanged, which no verifier accepts). Signing calls `node:crypto` `sign(null, …)`, so the same null-digest fix
  * as verification is applied first.
  */
 
@@ -42,6 +46,39 @@ export interface MockSignOptions {
   dssePayloadType?: string;
 }
 
+/** An in-toto attestation to sign: by default SLSA provenance v1 about the artifact's sha256. */
+export interface MockAttestOptions extends Omit<MockSignOptions, "dssePayloadType"> {
+  /** Default `SLSA_PROVENANCE_V1`. */
+  predicateType?: string;
+  /** The statement's subjects; default one subject, `name` with the artifact's sha256. */
+  subjects?: { name?: string; digest: Record<string, string> }[];
+  /** Subject name of the default subject (default `plugin.wasm`). */
+  name?: string;
+  /** Statement `_type` (default in-toto Statement v1). */
+  statementType?: string;
+}
+
+export const SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1";
+export const IN_TOTO_STATEMENT_V1 = "https://in-toto.io/Statement/v1";
+
+/** The in-toto Statement v1 JSON that `attest` signs. */
+export function inTotoStatement(artifact: Uint8Array, opts: MockAttestOptions = {}): Uint8Array {
+  const sha256 = nodeCrypto.createHash("sha256").update(artifact).digest("hex");
+  const statement = {
+    _type: opts.statementType ?? IN_TOTO_STATEMENT_V1,
+    subject: opts.subjects ?? [{ name: opts.name ?? "plugin.wasm", digest: { sha256 } }],
+    predicateType: opts.predicateType ?? SLSA_PROVENANCE_V1,
+    predicate: {
+      buildDefinition: {
+        buildType: "https://actions.github.io/buildtypes/workflow/v1",
+        externalParameters: {},
+      },
+      runDetails: { builder: { id: "https://github.com/actions/runner/github-hosted" } },
+    },
+  };
+  return new TextEncoder().encode(JSON.stringify(statement));
+}
+
 export interface MockSigstore extends AsyncDisposable {
   /** `trusted_root.json` content (parsed) that trusts exactly this instance. */
   readonly trustedRoot: Record<string, unknown>;
@@ -51,6 +88,8 @@ export interface MockSigstore extends AsyncDisposable {
   readonly clock: Date;
   /** Signs `artifact` and returns the bundle as JSON text (media type v0.2, as `@sigstore/sign` writes). */
   sign(artifact: Uint8Array, options?: MockSignOptions): Promise<string>;
+  /** Attests `artifact`: a DSSE bundle (v0.2) over an in-toto statement whose subject is its sha256. */
+  attest(artifact: Uint8Array, options?: MockAttestOptions): Promise<string>;
   /** Stops the server. */
   close(): Promise<void>;
 }
@@ -178,10 +217,16 @@ export async function startMockSigstore(options: StartMockOptions = {}): Promise
     await server.shutdown();
   };
 
-  return {
+  const self: MockSigstore = {
     trustedRoot,
     url,
     clock,
+    attest(artifact, opts = {}) {
+      return self.sign(inTotoStatement(artifact, opts), {
+        ...opts,
+        dssePayloadType: "application/vnd.in-toto+json",
+      });
+    },
     async sign(artifact, opts = {}) {
       const token = identityToken(opts.san ?? ACME_RELEASE_SAN, opts.issuer ?? GITHUB_ISSUER);
       const signer = new sign.FulcioSigner({
@@ -190,7 +235,15 @@ export async function startMockSigstore(options: StartMockOptions = {}): Promise
         ...noRetry,
       });
       const witnesses: InstanceType<typeof sign.RekorWitness | typeof sign.TSAWitness>[] = [
-        new sign.RekorWitness({ rekorBaseURL: url, majorApiVersion: 1, ...noRetry }),
+        // DSSE goes in as an `intoto` entry: the mock's Rekor v1 logs the proposed entry as the body, and
+        // only an intoto proposal carries what a verifier compares (signatures, payload hash); a `dsse`
+        // proposal holds the raw envelope, which real Rekor rewrites and the mock does not.
+        new sign.RekorWitness({
+          rekorBaseURL: url,
+          majorApiVersion: 1,
+          ...(opts.dssePayloadType ? { entryType: "intoto" as const } : {}),
+          ...noRetry,
+        }),
       ];
       if (opts.timestamp !== false) witnesses.push(new sign.TSAWitness({ tsaBaseURL: url, ...noRetry }));
       const data = Buffer.from(artifact.buffer, artifact.byteOffset, artifact.byteLength);
@@ -203,4 +256,5 @@ export async function startMockSigstore(options: StartMockOptions = {}): Promise
     close,
     [Symbol.asyncDispose]: close,
   };
+  return self;
 }

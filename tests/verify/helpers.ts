@@ -2,6 +2,8 @@
 
 import { assert, assertEquals } from "../support/assert.ts";
 import { isSamuelError, type SamuelError } from "../../src/errors.ts";
+import { type VerificationPolicy, verifyArtifact } from "../../src/verify/mod.ts";
+import type { MockSigstore } from "../support/sigstore_mock.ts";
 
 export const PUBLIC = new URL("../fixtures/sigstore-public/", import.meta.url);
 
@@ -41,4 +43,22 @@ export async function expectVerifyError(
   assertEquals({ code: error.code, exit: error.exit }, { code, exit }, `${error.code}: ${error.message}`);
   assert(error.message && error.reason && error.fix, "every verification error has message, cause and fix");
   return error;
+}
+
+/** `verify(sigstore, bundleText, extra)`: verifies `artifact` against a mock instance's own trusted root. */
+export function mockVerifier(artifact: Uint8Array, bundleName: string, policy: VerificationPolicy) {
+  return (
+    sigstore: MockSigstore,
+    bundleText: string,
+    extra: Partial<Parameters<typeof verifyArtifact>[0]> = {},
+  ) =>
+    verifyArtifact({
+      artifact,
+      bundleText,
+      bundleName,
+      policy,
+      trustedRoot: sigstore.trustedRoot,
+      trustedRootOrigin: "mock trusted root",
+      ...extra,
+    });
 }

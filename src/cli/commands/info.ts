@@ -43,7 +43,9 @@ export async function run(inv: Invocation): Promise<CommandResult> {
     [
       "verified",
       l.verification.method === "sigstore"
-        ? `sigstore: ${l.verification.san} (issuer ${l.verification.issuer}, log index ${l.verification.logIndex})`
+        ? `sigstore${
+          l.verification.attestation ? ` attestation ${l.verification.attestation.predicateType}` : ""
+        }: ${l.verification.san} (issuer ${l.verification.issuer}, log index ${l.verification.logIndex})`
         : `unsigned: ${l.verification.reason}`,
     ],
     ["sha256", `module ${l.sha256.module}, manifest ${l.sha256.manifest}`],

@@ -12,7 +12,8 @@
  *               action: "installed" | "updated" | "unchanged" | "would-install" | "would-update"
  *                       | "reinstalled" | "would-reinstall",
  *               source, resolved_url, dir, sha256: { module, manifest, bundle? },
- *               verification: { method: "sigstore", san, issuer, log_index, media_type?, integrated_time? }
+ *               verification: { method: "sigstore", san, issuer, log_index, attestation?, predicate_type?,
+ *                               media_type?, integrated_time?, bundle_source? }
  *                           | { method: "unsigned", reason },
  *               capabilities: { env, filesystem: { read, write }, network: { hosts }, max_memory,
  *                               timeout_ms, hard_timeout_ms, fuel? },
