@@ -2,6 +2,11 @@
  * Builds the install transaction's options from a parsed command line: the project root and config, the
  * output, and the flags shared by `install` and `update` (`--yes`, `--allow-unsigned`, `--trusted-root`,
  * `--dry-run`, `--frozen`, `--accept-new-signer`, `--strict`).
+ *
+ * `newProject` (install with a SOURCE): a folder with no samuel.toml in it or above is not an error but a
+ * project to be: the install goes ahead against the default configuration and its commit writes
+ * `samuel.toml` (what `samuel init` writes, plus the plugin) in the current folder, the way `npm install`
+ * creates package.json. Every other command still needs an existing samuel.toml (SAM-CONFIG-001).
  */
 
 import { loadConfig } from "../project/config.ts";
@@ -17,9 +22,12 @@ export interface CommandInput {
   command: string;
 }
 
-export async function installOptions(inv: CommandInput): Promise<InstallOptions> {
+export async function installOptions(
+  inv: CommandInput,
+  { newProject = false }: { newProject?: boolean } = {},
+): Promise<InstallOptions> {
   const root = projectRoot(inv.cwd);
-  const config = await loadConfig(root);
+  const config = await loadConfig(root, { optional: newProject });
   for (const w of config.warnings) inv.out.warn(w);
   const trusted = inv.flags["trusted-root"];
   return {
