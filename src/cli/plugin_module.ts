@@ -9,9 +9,9 @@
  * would fail with (`SAM-INSTALL-003/004/005`, `SAM-PREPROCESS-001/002/003`), so what `plugin validate`
  * reports is exactly what `samuel install` would refuse.
  *
- * One check goes further than install: `samuel_protocol_version` of a reactor whose value cannot be
- * computed without its runtime (any Go module) is called for real, in a sandbox with no grants, when the
- * caller asks for it (`sandbox: true`; `plugin validate` does).
+ * One check goes as far as install: `samuel_protocol_version` of a module whose value cannot be computed
+ * without its runtime (any Go module, a Rust cdylib) is called for real, in a sandbox with no grants, when
+ * the caller asks for it (`sandbox: true`; `plugin validate` does). Command modules are never called.
  */
 
 import { isSamuelError } from "../errors.ts";
@@ -26,7 +26,7 @@ import {
   unsupportedImports,
 } from "../store/module_check.ts";
 import { InstallCode } from "../store/errors.ts";
-import { protocolFromSandbox } from "../store/protocol_probe.ts";
+import { probeable, protocolFromSandbox } from "../store/protocol_probe.ts";
 import { PROTOCOL } from "../version.ts";
 
 const MiB = 1024 * 1024;
@@ -223,9 +223,9 @@ export async function checkModuleAgainstManifest(
     );
   }
 
-  const reactor = info.exports.some((e) => e.name === "_initialize" && e.kind === "function");
-  if (evaluateLater && opts.sandbox && reactor && built && problems.length === 0) {
-    // A Go reactor's export needs its runtime initialised: ask the real thing, in a sandbox with no grants.
+  if (evaluateLater && opts.sandbox && probeable(info) && built && problems.length === 0) {
+    // A Go reactor's export needs its runtime initialised (a cdylib's, its constructors run): ask the real
+    // thing, in a sandbox with no grants.
     const asked = await protocolFromSandbox(built, manifest);
     protocol = asked.value;
     if (protocol === undefined) notes.push(`${PROTOCOL_EXPORT}() could not be called: ${asked.why}`);
