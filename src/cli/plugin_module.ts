@@ -81,11 +81,13 @@ export async function readModule(path: string): Promise<Uint8Array | undefined> 
 }
 
 /**
- * The command that builds the module in `dir`, for a "not built yet" hint: the scaffold's Makefile, the
- * example's build.sh, or the Go command the Makefile would run.
+ * The command that builds the module in `dir`, for a "not built yet" hint: the scaffold's Makefile (Go or
+ * Rust), its npm script (AssemblyScript), the example's build.sh, or the Go command the Makefile would run.
  */
 export async function buildHint(dir: string): Promise<string> {
   const exists = (f: string) => Deno.stat(`${dir}/${f}`).then(() => true, () => false);
+  if (await exists("Cargo.toml")) return "`make wasm` (cargo, target wasm32-wasip1 or wasm32-wasi)";
+  if (await exists("asconfig.json")) return "`npm install && npm run asbuild`";
   if (await exists("Makefile")) return "`make wasm` (TinyGo) or `make wasm-go` (Go 1.24+)";
   if (await exists("build.sh")) return "`./build.sh`";
   return "`tinygo build -target=wasi -buildmode=c-shared -o plugin.wasm ./cmd` or " +

@@ -78,6 +78,11 @@ Deno.test("new plugin --lang rust writes a dependency-free Cargo cdylib with the
     assertStringIncludes(makefile, "cp target/$(TARGET)/release/plugin.wasm $(WASM)");
     assertMatch(makefile, /^test:\n\t\$\(CARGO\) test$/m);
     assertStringIncludes(read(".gitignore"), "/target/");
+
+    // Before the first build, validate checks the manifest and names this scaffold's build command.
+    const validated = await runCli(["plugin", "validate", "--json"], { cwd: dir });
+    assertEquals(validated.code, 0, validated.stderr);
+    assertStringIncludes(validated.json.warnings.join("\n"), "build it with `make wasm` (cargo, target");
   }));
 
 Deno.test("the Cargo package name is one Cargo accepts", () =>
@@ -116,6 +121,10 @@ Deno.test("new plugin --lang assemblyscript writes an asc package with the WASI 
     }
     assertStringIncludes(index, `export { samuel_protocol_version } from "./samuel";`);
     for (const g of ["node_modules/", "*.wasm", "samuel.toml"]) assertStringIncludes(read(".gitignore"), g);
+
+    const validated = await runCli(["plugin", "validate", "--json"], { cwd: dir });
+    assertEquals(validated.code, 0, validated.stderr);
+    assertStringIncludes(validated.json.warnings.join("\n"), "build it with `npm install && npm run asbuild`");
   }));
 
 Deno.test("language aliases: rs, as and tinygo", () =>
