@@ -124,7 +124,10 @@ Deno.test("new plugin --lang assemblyscript writes an asc package with the WASI 
 
     const validated = await runCli(["plugin", "validate", "--json"], { cwd: dir });
     assertEquals(validated.code, 0, validated.stderr);
-    assertStringIncludes(validated.json.warnings.join("\n"), "build it with `npm install && npm run asbuild`");
+    assertStringIncludes(
+      validated.json.warnings.join("\n"),
+      "build it with `npm install && npm run asbuild`",
+    );
   }));
 
 Deno.test("language aliases: rs, as and tinygo", () =>
