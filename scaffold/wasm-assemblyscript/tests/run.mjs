@@ -6,8 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { WASI } from "node:wasi";
 
-const here = new URL(".", import.meta.url).pathname;
-const module = new WebAssembly.Module(readFileSync(new URL("../plugin.wasm", import.meta.url)));
+// npm runs scripts in the package's folder.
+const root = process.cwd();
+const module = new WebAssembly.Module(readFileSync(join(root, "plugin.wasm")));
 
 /** Instantiates the module, runs `_initialize` and `name`, and returns its code, stdout, stderr and log. */
 function call(name, stdin = "") {
@@ -20,7 +21,7 @@ function call(name, stdin = "") {
     const wasi = new WASI({
       version: "preview1",
       args: ["plugin", name],
-      preopens: { "/workspace": join(here, "workspace") },
+      preopens: { "/workspace": join(root, "tests", "workspace") },
       stdin: fds[0],
       stdout: fds[1],
       stderr: fds[2],
