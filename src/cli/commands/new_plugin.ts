@@ -255,7 +255,10 @@ export async function run(inv: Invocation): Promise<CommandResult> {
   const shown = display(dir, inv.cwd);
   const info = lang ? LANG_INFO[lang] : undefined;
   const tryIt: [string, string][] = [
-    ["samuel install file://$(pwd) --allow-unsigned", "install it here (makes this folder a samuel project)"],
+    [
+      "samuel install file://$(pwd) --allow-unsigned",
+      "install it here (writes samuel.toml when there is none)",
+    ],
     ["samuel doctor", "checks the build and calls its health export"],
   ];
   const next: [string, string][] = info
@@ -268,7 +271,8 @@ export async function run(inv: Invocation): Promise<CommandResult> {
     : [
       [`cd ${shown}`, ""],
       ["$EDITOR SKILL.md", "write the skill"],
-      ...tryIt.slice(0, 1),
+      // Not into its own folder: a skill's install copies the whole folder, samuel's files included.
+      [`samuel install file://${dir} --allow-unsigned`, "from the project to try it in"],
       ["git tag v0.1.0 && git push --tags", "the release workflow packs, signs and uploads it"],
     ];
 
