@@ -74,11 +74,12 @@ export const COMPILE_TASK = "deno run --allow-read --allow-write --allow-env --a
 /**
  * Modules `deno compile` cannot find by itself. The sandbox Worker is started from
  * `new URL("./sandbox_worker.ts", import.meta.url)`, and Deno's compiler does not embed worker code
- * unless it is named with `--include` (its documentation, "Workers"). Commands are imported with
- * specifiers built at run time (src/cli/registry.ts: literal dynamic imports cost start-up), so their
- * folder is included whole.
+ * unless it is named with `--include` (its documentation, "Workers"). Commands, and the modules a hot path
+ * loads only on demand (the rewriter on a cache miss, samuel.toml's parser), are imported with specifiers
+ * built at run time (literal dynamic imports cost start-up: Deno builds their graphs first), which the
+ * compiler cannot follow either; so the whole of src/ is included, not a list that could fall behind.
  */
-export const COMPILE_INCLUDES: readonly string[] = ["src/runtime/sandbox_worker.ts", "src/cli/commands/"];
+export const COMPILE_INCLUDES: readonly string[] = ["src/runtime/sandbox_worker.ts", "src/"];
 
 /** A release target: Deno's `--target` triple and the asset name users download. */
 export interface CompileTarget {

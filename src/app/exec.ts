@@ -243,14 +243,22 @@ async function rewritten(
   plan: ExecPlan,
   metered: boolean,
 ): Promise<{ bytes: Uint8Array; imports: ImportInfo[] }> {
-  // Run-time specifiers: the rewriter and the cache are loaded only when a limit asks for them.
-  const here = (p: string) => new URL(p, import.meta.url).href;
+  // Run-time specifiers (a literal dynamic import's graph is built at start-up): the rewriter and the
+  // cache are loaded only when a limit asks for them.
   const [{ preprocess, PREPROCESSOR_VERSION }, { ModuleCache }, { homePaths }, { DEFAULT_CACHE_BUDGET }] =
     await Promise.all([
-      import(here("../runtime/preprocess/mod.ts")) as Promise<typeof import("../runtime/preprocess/mod.ts")>,
-      import(here("../store/module_cache.ts")) as Promise<typeof import("../store/module_cache.ts")>,
-      import(here("../project/paths.ts")) as Promise<typeof import("../project/paths.ts")>,
-      import(here("../project/config.ts")) as Promise<typeof import("../project/config.ts")>,
+      import(new URL("../runtime/preprocess/mod.ts", import.meta.url).href) as Promise<
+        typeof import("../runtime/preprocess/mod.ts")
+      >,
+      import(new URL("../store/module_cache.ts", import.meta.url).href) as Promise<
+        typeof import("../store/module_cache.ts")
+      >,
+      import(new URL("../project/paths.ts", import.meta.url).href) as Promise<
+        typeof import("../project/paths.ts")
+      >,
+      import(new URL("../project/config.ts", import.meta.url).href) as Promise<
+        typeof import("../project/config.ts")
+      >,
     ]);
   const maxMemoryBytes = plan.maxMemoryMiB !== undefined ? plan.maxMemoryMiB * 1024 * 1024 : NO_MEMORY_CAP;
   const cache = new ModuleCache(homePaths().wasmCache, DEFAULT_CACHE_BUDGET);

@@ -9,9 +9,9 @@
  * would fail with (`SAM-INSTALL-003/004/005`, `SAM-PREPROCESS-001/002/003`), so what `plugin validate`
  * reports is exactly what `samuel install` would refuse.
  *
- * One check goes further than install: `samuel_protocol_version` of a reactor whose value cannot be
- * computed without its runtime (any Go module) is called for real, in a sandbox with no grants, when the
- * caller asks for it (`sandbox: true`; `plugin validate` does).
+ * One check goes as far as install: `samuel_protocol_version` of a module whose value cannot be computed
+ * without its runtime (any Go module, a Rust cdylib) is called for real, in a sandbox with no grants, when
+ * the caller asks for it (`sandbox: true`; `plugin validate` does). Command modules are never called.
  */
 
 import { isSamuelError } from "../errors.ts";
@@ -26,7 +26,7 @@ import {
   unsupportedImports,
 } from "../store/module_check.ts";
 import { InstallCode } from "../store/errors.ts";
-import { protocolFromSandbox } from "../store/protocol_probe.ts";
+import { probeable, protocolFromSandbox } from "../store/protocol_probe.ts";
 import { PROTOCOL } from "../version.ts";
 
 const MiB = 1024 * 1024;
@@ -81,11 +81,13 @@ export async function readModule(path: string): Promise<Uint8Array | undefined> 
 }
 
 /**
- * The command that builds the module in `dir`, for a "not built yet" hint: the scaffold's Makefile, the
- * example's build.sh, or the Go command the Makefile would run.
+ * The command that builds the module in `dir`, for a "not built yet" hint: the scaffold's Makefile (Go or
+ * Rust), its npm script (AssemblyScript), the example's build.sh, or the Go command the Makefile would run.
  */
 export async function buildHint(dir: string): Promise<string> {
   const exists = (f: string) => Deno.stat(`${dir}/${f}`).then(() => true, () => false);
+  if (await exists("Cargo.toml")) return "`make wasm` (cargo, target wasm32-wasip1 or wasm32-wasi)";
+  if (await exists("asconfig.json")) return "`npm install && npm run asbuild`";
   if (await exists("Makefile")) return "`make wasm` (TinyGo) or `make wasm-go` (Go 1.24+)";
   if (await exists("build.sh")) return "`./build.sh`";
   return "`tinygo build -target=wasi -buildmode=c-shared -o plugin.wasm ./cmd` or " +
@@ -223,9 +225,9 @@ export async function checkModuleAgainstManifest(
     );
   }
 
-  const reactor = info.exports.some((e) => e.name === "_initialize" && e.kind === "function");
-  if (evaluateLater && opts.sandbox && reactor && built && problems.length === 0) {
-    // A Go reactor's export needs its runtime initialised: ask the real thing, in a sandbox with no grants.
+  if (evaluateLater && opts.sandbox && probeable(info) && built && problems.length === 0) {
+    // A Go reactor's export needs its runtime initialised (a cdylib's, its constructors run): ask the real
+    // thing, in a sandbox with no grants.
     const asked = await protocolFromSandbox(built, manifest);
     protocol = asked.value;
     if (protocol === undefined) notes.push(`${PROTOCOL_EXPORT}() could not be called: ${asked.why}`);

@@ -145,14 +145,28 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     path: ["new", "plugin"],
-    summary: "scaffold a new plugin (TinyGo wasm or skill)",
-    usage: "new plugin --kind=wasm|skill --name=NAME [--dir D] [--force]",
-    examples: ["samuel new plugin --kind=wasm --name=hello", "samuel new plugin --kind=skill --name=notes"],
+    summary: "scaffold a new plugin (wasm in Go, Rust or AssemblyScript, or a skill)",
+    usage: "new plugin --kind=wasm|skill --name=NAME [--lang go|rust|assemblyscript] [--dir D] [--force]",
+    description: "Languages of a wasm plugin: go (default; TinyGo or Go 1.24+), rust (cargo, any Rust from " +
+      "1.63; target wasm32-wasip1, or wasm32-wasi before 1.78) and assemblyscript (npm: assemblyscript and " +
+      "@assemblyscript/wasi-shim). Each comes with the same example exports, a vendored SDK for the samuel " +
+      "host imports, a Makefile or npm scripts, and a release workflow that signs with Sigstore.",
+    examples: [
+      "samuel new plugin --kind=wasm --name=hello",
+      "samuel new plugin --kind=wasm --lang rust --name=hello-rs",
+      "samuel new plugin --kind=wasm --lang assemblyscript --name=hello-as",
+      "samuel new plugin --kind=skill --name=notes",
+    ],
     flags: [
       { name: "kind", type: "string", value: "KIND", description: "wasm (default) or skill" },
       { name: "name", type: "string", value: "NAME", description: "plugin name ([a-z0-9-])" },
       { name: "dir", type: "string", value: "D", description: "target folder (default: ./NAME)" },
-      { name: "lang", type: "string", value: "LANG", description: "go (default)" },
+      {
+        name: "lang",
+        type: "string",
+        value: "LANG",
+        description: "wasm only: go (default), rust or assemblyscript",
+      },
       { name: "force", type: "boolean", description: "write into an existing folder" },
     ],
     load: command("new_plugin.ts"),

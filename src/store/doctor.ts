@@ -14,6 +14,8 @@
  *   satisfy), `.module` (wasm: present and sha256 equal to the lock's) or `.skill` (skill: its entry file
  *   present), `.health` (wasm: `health()` run in the real sandbox with the plugin's granted capabilities
  *   and limits; a plugin that declares no `health` export is ok);
+ * - `source.*`, only when the caller passes `sourceChecks` (the CLI does in a plugin's own folder, see
+ *   src/cli/doctor_source.ts): the folder's manifest, built module and whether the installed copy is it;
  * - `runtime.deno`: Deno 2.9.x (warn otherwise: samuel is built and measured on 2.9);
  * - `trust.root`: the trusted root installs verify against offline (`doctor_trust.ts`; also `trust_root`);
  * - `cache.integrity`: every module cache entry re-hashed (`verifyAll`); corrupt entries are removed and
@@ -97,6 +99,8 @@ export interface DoctorOptions {
   home?: string;
   /** Skip running `health()` (tests of the file checks). */
   runHealth?: boolean;
+  /** Checks of the plugin source folder doctor runs from, given samuel.lock's plugins (see module doc). */
+  sourceChecks?: (locked: readonly LockedPlugin[]) => Promise<Check[]>;
   /** Called as each check completes, so a human sees progress on a slow health check. */
   onCheck?: (check: Check) => void;
 }
@@ -227,6 +231,14 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
     const health = await checkPlugin(root, entry, cache, opts.runHealth ?? true, add);
     const status = checks.slice(before).reduce((s, c) => worst(s, c.status), "ok" as CheckStatus);
     summaries.push({ name: entry.name, version: entry.version, kind: entry.kind, status, health });
+  }
+
+  if (opts.sourceChecks) {
+    try {
+      for (const c of await opts.sourceChecks(plugins)) add(c);
+    } catch (e) {
+      add(failFrom("source", e, Exit.unexpected));
+    }
   }
 
   const deno = Deno.version.deno;

@@ -4,7 +4,9 @@
  * (`prepare.ts`), compare with what is installed under that name (signer identity, grants), review the
  * capabilities (`review.ts`), then, under the project lock, stage `.samuel/plugins/<name>/` and commit it
  * together with `samuel.toml` and `samuel.lock` (`transaction.ts`). Any failure leaves the project as it
- * was; `--dry-run` stops after the review and writes nothing (not even the module cache).
+ * was; `--dry-run` stops after the review and writes nothing (not even the module cache). Without a
+ * samuel.toml (`opts.config.exists` false, see options.ts `newProject`) the commit creates it from
+ * `defaultConfigText()` and says so; a failed install leaves no samuel.toml behind.
  *
  * Signer pinning: the lock records the SAN seen at install. A new install over an installed plugin, or an
  * update, signed by another identity is refused (`SAM-INSTALL-008`, exit 4) unless `--accept-new-signer`
@@ -12,7 +14,7 @@
  * are the same workflow, hence the same signer) but with the issuer.
  */
 
-import { addOrReplacePlugin } from "../project/config.ts";
+import { addOrReplacePlugin, defaultConfigText } from "../project/config.ts";
 import { makeStagingDir } from "../project/atomic.ts";
 import { withProjectLock } from "../project/file_lock.ts";
 import {
@@ -22,7 +24,7 @@ import {
   upsertLockedPlugin,
   type Verification,
 } from "../project/lockfile.ts";
-import { join, pluginDir } from "../project/paths.ts";
+import { join, pluginDir, projectPaths } from "../project/paths.ts";
 import { sha256Hex } from "./digest.ts";
 import { Exit, InstallCode, installError } from "./errors.ts";
 import { grantsJson, sameGrants } from "./grants.ts";
@@ -220,9 +222,10 @@ export async function installSource(
         try {
           await writeStagedFiles(staged, prepared.files);
           await testHook("after-stage");
-          await applyChange(opts.root, {
+          const change = await applyChange(opts.root, {
             plugin: name,
             staged,
+            createConfig: defaultConfigText(),
             editConfig: (text, file) =>
               addOrReplacePlugin(
                 text,
@@ -231,6 +234,14 @@ export async function installSource(
               ),
             editLock: (lock) => upsertLockedPlugin(lock, entry),
           });
+          if (change.configCreated) {
+            out.note(
+              `${out.style("created", "green")} ${
+                projectPaths(opts.root).config
+              }: there was no samuel.toml ` +
+                "in this folder or above, so this folder is now a samuel project (as `samuel init` makes one)",
+            );
+          }
         } finally {
           try {
             await Deno.remove(staged, { recursive: true });
@@ -243,6 +254,11 @@ export async function installSource(
       });
     }
     if (intact && !configWouldChange) action = "unchanged";
+    if (opts.dryRun && !opts.config.exists) {
+      out.note(
+        `would create ${opts.config.path} (no samuel.toml in this folder or above; dry run: not written)`,
+      );
+    }
     const risky = riskyGrants(prepared.capabilities);
     const dir = pluginDir(opts.root, name);
     const report: InstallReport = {

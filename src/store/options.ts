@@ -4,6 +4,11 @@
  * `--dry-run`, `--frozen`, `--accept-new-signer`, `--strict`), and the command's trust root session
  * (`src/verify/trust_source.ts`: the `--trusted-root` file, else a TUF-refreshed, cached or embedded root,
  * resolved on the first signature to check).
+ *
+ * `newProject` (install with a SOURCE): a folder with no samuel.toml in it or above is not an error but a
+ * project to be: the install goes ahead against the default configuration and its commit writes
+ * `samuel.toml` (what `samuel init` writes, plus the plugin) in the current folder, the way `npm install`
+ * creates package.json. Every other command still needs an existing samuel.toml (SAM-CONFIG-001).
  */
 
 import { loadConfig, type ProjectConfig } from "../project/config.ts";
@@ -21,9 +26,12 @@ export interface CommandInput {
   command: string;
 }
 
-export async function installOptions(inv: CommandInput): Promise<InstallOptions> {
+export async function installOptions(
+  inv: CommandInput,
+  { newProject = false }: { newProject?: boolean } = {},
+): Promise<InstallOptions> {
   const root = projectRoot(inv.cwd);
-  const config = await loadConfig(root);
+  const config = await loadConfig(root, { optional: newProject });
   for (const w of config.warnings) inv.out.warn(w);
   const trusted = inv.flags["trusted-root"];
   const file = trustedRootFile(typeof trusted === "string" ? trusted : undefined, config, root, inv.cwd);

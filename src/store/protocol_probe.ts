@@ -1,8 +1,9 @@
 /**
- * Reads `samuel_protocol_version()` of a reactor whose value needs its own runtime (any Go module: the
- * constant lives behind `_initialize`), by calling it the way `samuel run` calls an export, in a sandbox
- * with no grant at all (no preopen, no env, no network) and short limits. `module_check.ts` tries the
- * cheap way first (an instance whose imports trap); install comes here only when that cannot answer. A
+ * Reads `samuel_protocol_version()` of a module whose value needs its own runtime (any Go module: the
+ * constant lives behind `_initialize`; a Rust or C cdylib without `_initialize`, whose exports the linker
+ * wraps in calls to the module's constructors), by calling it the way `samuel run` calls an export, in a
+ * sandbox with no grant at all (no preopen, no env, no network) and short limits. `module_check.ts` tries
+ * the cheap way first (an instance whose imports trap); install comes here only when that cannot answer. A
  * command module is never probed: its `_start` would run the plugin's `main`.
  */
 
@@ -12,10 +13,10 @@ import type { ModuleInfo } from "../runtime/preprocess/mod.ts";
 /** Set-up and one constant: nothing a protocol export needs more than this. */
 const PROBE_TIMEOUT_MS = 5_000;
 
-/** True when `info` is a reactor exporting the protocol function (the only case worth a sandbox). */
+/** True when `info` exports the protocol function and is not a command (whose `_start` runs `main`). */
 export function probeable(info: ModuleInfo): boolean {
   const has = (n: string) => info.exports.some((e) => e.name === n && e.kind === "function");
-  return has("samuel_protocol_version") && has("_initialize") && !has("_start");
+  return has("samuel_protocol_version") && !has("_start");
 }
 
 /** Calls the export on the pre-processed module; `why` says what went wrong when there is no value. */

@@ -73,12 +73,20 @@ export interface ProjectChange {
   staged: string | null;
   /** Edits `samuel.toml`'s text; omitted leaves it alone. */
   editConfig?: (text: string, file: string) => string;
+  /**
+   * The text `editConfig` starts from when there is no `samuel.toml` yet (an install that makes the folder
+   * a project); omitted, a missing samuel.toml stays missing. The journal records it as absent, so a
+   * rollback removes the new file.
+   */
+  createConfig?: string;
   /** Edits the lock. */
   editLock: (lock: Lockfile) => Lockfile;
 }
 
 export interface ChangeResult {
   configChanged: boolean;
+  /** True when the change wrote a samuel.toml where there was none (`createConfig`). */
+  configCreated: boolean;
   lockChanged: boolean;
 }
 
@@ -233,8 +241,9 @@ export async function applyChange(root: string, change: ProjectChange): Promise<
   const lockText = await readTextIfExists(paths.lockfile);
 
   // Everything that can be computed is computed before the first visible change.
-  const nextConfig = change.editConfig && configText !== null
-    ? change.editConfig(configText, paths.config)
+  const baseConfig = configText ?? change.createConfig ?? null;
+  const nextConfig = change.editConfig && baseConfig !== null
+    ? change.editConfig(baseConfig, paths.config)
     : configText;
   const lock = lockText === null ? emptyLockfile() : parseLockfile(lockText, paths.lockfile);
   const nextLockText = serializeLockfile(change.editLock(lock));
@@ -313,7 +322,11 @@ export async function applyChange(root: string, change: ProjectChange): Promise<
       await Deno.remove(journal.backup, { recursive: true });
     } catch { /* a leftover backup is removed by the next recoverInterrupted */ }
   }
-  return { configChanged: nextConfig !== configText, lockChanged: nextLockText !== lockText };
+  return {
+    configChanged: nextConfig !== configText,
+    configCreated: configText === null && nextConfig !== null,
+    lockChanged: nextLockText !== lockText,
+  };
 }
 
 /**

@@ -10,7 +10,7 @@
 
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { runCli } from "../support/cli.ts";
-import { CAN_BUILD, countingServer, project, scaffoldAndBuild } from "./e2e_support.ts";
+import { assertProbeRun, CAN_BUILD, countingServer, project, scaffoldAndBuild } from "./e2e_support.ts";
 import { withTempDir } from "./helpers.ts";
 import { needs } from "../support/needs.ts";
 
@@ -90,27 +90,7 @@ Deno.test({
       // probe: input from stdin, a log line, the granted call answered, the denied one refused in place.
       const probe = await cli(root, ["run", NAME, "probe", "--input", "-", "--json"], probeInput);
       assertEquals(probe.code, 0, probe.stdout + probe.stderr);
-      const data = probe.json.data;
-      assertEquals(data.outcome, "ok");
-      const output = data.output;
-      assertEquals(output.greeting, "hi from stdin");
-      assertEquals(output.allowed_status, 200);
-      assertEquals(output.allowed_body, "hello from the granted server");
-      assertEquals(output.denied_is_denied, true);
-      assertStringIncludes(output.denied_error, "(code -1)");
-      assertEquals(
-        data.report.log.map((l: { level: string; message: string }) => `${l.level}: ${l.message}`),
-        ["info: probe says hi from stdin"],
-      );
-      assertEquals(data.report.denials, ["denied: network.outbound localhost not in allowlist"]);
-      const calls = data.report.net_calls as { host: string; status?: number; error?: string }[];
-      // (A denied call is recorded by host name; whether with its port is the report's business.)
-      assertEquals(calls.map((c) => [c.host.replace(/:\d+$/, ""), c.status ?? null, c.error ?? null]), [
-        ["127.0.0.1", 200, null],
-        ["localhost", null, "DENIED"],
-      ]);
-      assertEquals(granted.requests, ["GET /ping"]);
-      assertEquals(denied.requests, []);
+      assertProbeRun(probe.json.data, granted, denied);
 
       // The same run for a human: output on stdout, the log line and the denial on stderr.
       const human = await cli(root, ["run", NAME, "probe", "--input", "-"], probeInput);

@@ -10,7 +10,7 @@
  * see no request at all.
  */
 
-import { assertEquals } from "../support/assert.ts";
+import { assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { runCli } from "../support/cli.ts";
 import { GO, MAKE, sh } from "./helpers.ts";
 
@@ -113,6 +113,43 @@ export function countingServer(body: string): CountingServer {
       await server.shutdown();
     },
   };
+}
+
+/** What every language's probe reports for one run: the input echoed, the granted call, the denied one. */
+export interface ProbeRun {
+  outcome: string;
+  output: Record<string, unknown> & { denied_error: string };
+  report: {
+    log: { level: string; message: string }[];
+    denials: string[];
+    net_calls: { host: string; status?: number; error?: string }[];
+  };
+}
+
+/**
+ * Checks the `--json` data of `samuel run NAME probe` with the greeting "hi from stdin": the input came
+ * through, the log line was kept, the granted server answered exactly once and the denied one saw nothing,
+ * with the denial in the report.
+ */
+export function assertProbeRun(data: ProbeRun, granted: CountingServer, denied: CountingServer): void {
+  assertEquals(data.outcome, "ok");
+  const output = data.output;
+  assertEquals(output.greeting, "hi from stdin");
+  assertEquals([output.allowed_status, output.allowed_body], [200, "hello from the granted server"]);
+  assertEquals(output.denied_is_denied, true);
+  assertStringIncludes(output.denied_error, "(code -1)");
+  assertEquals(data.report.log.map((l) => `${l.level}: ${l.message}`), ["info: probe says hi from stdin"]);
+  assertEquals(data.report.denials, ["denied: network.outbound localhost not in allowlist"]);
+  // (A denied call is recorded by host name; whether with its port is the report's business.)
+  assertEquals(
+    data.report.net_calls.map((c) => [c.host.replace(/:\d+$/, ""), c.status ?? null, c.error ?? null]),
+    [
+      ["127.0.0.1", 200, null],
+      ["localhost", null, "DENIED"],
+    ],
+  );
+  assertEquals(granted.requests, ["GET /ping"]);
+  assertEquals(denied.requests, []);
 }
 
 /** A fresh samuel project (`samuel init`) with a workspace file holding a FIXME marker. */

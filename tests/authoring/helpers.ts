@@ -1,8 +1,9 @@
 /**
- * Shared pieces of the plugin-authoring tests: finding Go, running a command, scaffolding through the
- * command's own `run()`, reading a module's exports, the `// want` markers of the Go fixture projects,
- * and a minimal host for Go reactors (WASI from `node:wasi` plus a scripted `samuel` module) so the SDK
- * is exercised inside wasm before samuel's own runtime can run reactors.
+ * Shared pieces of the plugin-authoring tests: finding Go, Rust for wasm and the AssemblyScript compiler,
+ * running a command, scaffolding through the command's own `run()`, reading a module's exports, the
+ * `// want` markers of the Go fixture projects, and a minimal host for Go reactors (WASI from `node:wasi`
+ * plus a scripted `samuel` module) so the SDK is exercised inside wasm before samuel's own runtime can run
+ * reactors.
  */
 
 import type { Invocation } from "../../src/cli/command.ts";
@@ -28,6 +29,43 @@ export const GO: string | undefined = which("go", ["/usr/local/go/bin"]);
 
 /** GNU make, for the tests that drive a scaffolded plugin's Makefile. */
 export const MAKE: string | undefined = which("make");
+
+/**
+ * A Rust toolchain with a WASI preview1 standard library, as scripts/rust-wasm.sh finds it (the same one
+ * scripts/build-fixtures.sh uses): `{ RUSTC, CARGO, TARGET }`, or undefined when the machine has none.
+ */
+export const RUST_WASM: { RUSTC: string; CARGO: string; TARGET: string } | undefined = (() => {
+  const r = new Deno.Command("bash", {
+    args: [`${REPO}/scripts/rust-wasm.sh`],
+    stdout: "piped",
+    stderr: "null",
+  })
+    .outputSync();
+  if (!r.success) return undefined;
+  const vars = Object.fromEntries(
+    new TextDecoder().decode(r.stdout).trim().split(/\s+/).map((kv) => kv.split("=", 2) as [string, string]),
+  );
+  return { RUSTC: vars.RUSTC, CARGO: vars.CARGO, TARGET: vars.TARGET };
+})();
+
+/** Node.js, which runs npm scripts and the AssemblyScript compiler. */
+export const NODE: string | undefined = which("node");
+export const NPM: string | undefined = which("npm");
+
+/**
+ * The node_modules that scripts/ensure-toolchain.sh fills with the pinned AssemblyScript compiler and
+ * WASI shim (`.tools/assemblyscript`), or undefined when they are not installed.
+ */
+export const ASC_MODULES: string | undefined = (() => {
+  const dir = `${REPO}/.tools/assemblyscript/node_modules`;
+  try {
+    Deno.statSync(`${dir}/.bin/asc`);
+    Deno.statSync(`${dir}/@assemblyscript/wasi-shim/asconfig.json`);
+    return dir;
+  } catch {
+    return undefined;
+  }
+})();
 
 export interface Ran {
   code: number;

@@ -159,16 +159,20 @@ Deno.test("new plugin refuses bad names, kinds and languages with SAM-NEW codes 
       () => run(invocation(cwd, { name: "x", kind: "bin" })),
       rejectsWith(NewCode.kindUnknown),
     );
-    const rust = await assertRejects(
-      () => run(invocation(cwd, { name: "x", lang: "rust" })),
+    const zig = await assertRejects(
+      () => run(invocation(cwd, { name: "x", lang: "zig" })),
       rejectsWith(NewCode.langUnavailable),
     );
-    assert(isSamuelError(rust));
-    assertStringIncludes(rust.message, "not available yet");
-    await assertRejects(
-      () => run(invocation(cwd, { name: "x", lang: "assemblyscript" })),
+    assert(isSamuelError(zig));
+    assertStringIncludes(zig.message, "a zig template is not available yet");
+    assertStringIncludes(zig.reason ?? "", "templates exist for go, rust, assemblyscript");
+    const cobol = await assertRejects(
+      () => run(invocation(cwd, { name: "x", lang: "cobol" })),
       rejectsWith(NewCode.langUnavailable),
     );
+    assert(isSamuelError(cobol));
+    assertStringIncludes(cobol.message, `unknown language "cobol"`);
+    assertStringIncludes(cobol.fix ?? "", "--lang=rust");
     await assertRejects(
       () => run(invocation(cwd, { name: "x" }, ["x"])),
       rejectsWith(NewCode.unexpectedArgument),

@@ -1,5 +1,5 @@
 /**
- * Real toolchain output: C (freestanding clang, SIMD, wasi-libc), Rust (wasm32-wasip1) and Go (wasip1 command and
+ * Real toolchain output: C (freestanding clang, SIMD, wasi-libc), Rust (WASI preview1) and Go (wasip1 command and
  * -buildmode=c-shared reactor). Every rewritten module validates; freestanding kernels return exactly what
  * the originals return; WASI modules produce the same stdout, stderr and exit code through samuel's WASI
  * host (src/runtime/wasi); a spinning Go export is stopped and the process carries on. Fixtures come from

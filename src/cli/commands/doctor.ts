@@ -1,6 +1,8 @@
 /**
  * `samuel doctor`: checks the project files, every installed plugin (files, digests against samuel.lock,
- * manifest, `health()` in the sandbox), the Deno runtime and the module cache (src/store/doctor.ts).
+ * manifest, `health()` in the sandbox), the Deno runtime and the module cache (src/store/doctor.ts). Run
+ * in a plugin's own folder (one holding samuel-plugin.toml), it also checks that plugin's source: its
+ * manifest, its built module and whether the installed copy is the current build (src/cli/doctor_source.ts).
  *
  * Human output: one line per check (`ok`, `warn`, `FAIL`, with the fix under anything not ok), then the
  * cache's counters and a summary line. `--json` data:
@@ -23,6 +25,7 @@ import { columns } from "../output.ts";
 import { Exit } from "../../errors.ts";
 import { projectRoot } from "../../project/paths.ts";
 import { type Check, doctorExit, runDoctor } from "../../store/doctor.ts";
+import type { LockedPlugin } from "../../project/lockfile.ts";
 
 function plural(n: number, one: string, many = one + "s"): string {
   return `${n} ${n === 1 ? one : many}`;
@@ -31,7 +34,12 @@ function plural(n: number, one: string, many = one + "s"): string {
 export async function run(inv: Invocation): Promise<CommandResult> {
   const out = inv.out;
   const root = projectRoot(inv.cwd);
-  const report = await runDoctor({ root });
+  // In a plugin's own folder (the author guide's path), doctor also checks the plugin source there.
+  const { isPluginFolder, pluginSourceChecks } = await import("../doctor_source.ts");
+  const sourceChecks = await isPluginFolder(inv.cwd)
+    ? (locked: readonly LockedPlugin[]) => pluginSourceChecks(inv.cwd, locked)
+    : undefined;
+  const report = await runDoctor({ root, sourceChecks });
 
   if (!out.json) {
     out.line(`samuel doctor: ${root}`);

@@ -9,8 +9,12 @@
  *   interrupted run leaves either nothing or the whole plugin. An existing empty folder is replaced the
  *   same way. A non-empty folder is refused (exit 2) unless `--force`; with `--force` each template file
  *   is written atomically over the folder's contents and other files are kept.
- * - `--lang` is `go` for wasm plugins (TinyGo or Go build the same source); `rust` and `assemblyscript`
- *   templates do not exist yet and get a clear error rather than a half-working scaffold.
+ * - `--lang` picks the template of a wasm plugin: `go` (default; TinyGo or Go build the same source, alias
+ *   `tinygo`), `rust` (a Cargo cdylib, alias `rs`) or `assemblyscript` (an npm package built with asc and
+ *   the WASI shim, alias `as`). Each has the same example exports (`lint`, `health`) and a vendored SDK
+ *   over the same host imports. Other languages get a clear error naming the ones that exist.
+ * - The closing "next:" lines are the author guide's path: build, then `samuel install file://$(pwd)
+ *   --allow-unsigned` in the plugin folder (which makes it its own test project) and `samuel doctor`.
  */
 
 import type { CommandResult, Invocation } from "../command.ts";
@@ -41,13 +45,63 @@ export const NewCode = {
 
 const KINDS = ["wasm", "skill"] as const;
 type Kind = (typeof KINDS)[number];
-/** Languages with a template, and the ones people ask for that have none yet. */
-const LANGS = ["go"] as const;
-const PLANNED_LANGS = ["rust", "assemblyscript", "as", "c", "zig", "tinygo"];
+/** Languages with a template (the set is `wasm-<lang>` under scaffold/), and their other spellings. */
+export const LANGS = ["go", "rust", "assemblyscript"] as const;
+type Lang = (typeof LANGS)[number];
+const LANG_ALIASES: Readonly<Record<string, Lang>> = { tinygo: "go", rs: "rust", as: "assemblyscript" };
+/** Languages people ask for that have no template: a more specific message than "unknown". */
+const PLANNED_LANGS = ["c", "c++", "cpp", "zig", "swift", "grain", "moonbit"];
+
+/** What `new plugin` says about each language's scaffold. */
+const LANG_INFO: Readonly<
+  Record<Lang, { what: string; sdk: string; sdkName: string; next: readonly [string, string][] }>
+> = {
+  go: {
+    what: "Go: builds with TinyGo or Go",
+    sdk: "sdk/samuel/",
+    sdkName: "the samuel Go SDK",
+    next: [
+      ["make wasm", "build plugin.wasm with TinyGo (make wasm GO=1: with Go 1.24+)"],
+      ["make test", "the plugin's Go tests, natively"],
+    ],
+  },
+  rust: {
+    what: "Rust: builds with cargo for wasm32-wasip1",
+    sdk: "src/samuel/",
+    sdkName: "the samuel Rust SDK",
+    next: [
+      ["make wasm", "cargo build --release for wasm32-wasip1 (wasm32-wasi before Rust 1.78)"],
+      ["make test", "cargo test, natively"],
+    ],
+  },
+  assemblyscript: {
+    what: "AssemblyScript: builds with asc and the WASI shim",
+    sdk: "assembly/samuel/",
+    sdkName: "the samuel AssemblyScript SDK",
+    next: [
+      ["npm install", "the AssemblyScript compiler and @assemblyscript/wasi-shim"],
+      ["npm run asbuild", "build plugin.wasm with asc"],
+      ["npm test", "run the exports on a sample folder with Node's WASI"],
+    ],
+  },
+};
+
+/** Rust keywords and built-in crate names, which Cargo refuses as package names. */
+const CARGO_RESERVED = new Set(
+  ("as async await break const continue crate dyn else enum extern false fn for if impl in let loop match mod " +
+    "move mut pub ref return self static struct super trait true type unsafe use where while abstract become " +
+    "box do final macro override priv typeof unsized virtual yield try std core alloc test proc-macro " +
+    "proc_macro").split(" "),
+);
+
+/** The Cargo package name for a plugin name: itself, unless Cargo would refuse it (digit first, keyword). */
+export function crateName(name: string): string {
+  return /^[0-9]/.test(name) || CARGO_RESERVED.has(name) ? `plugin-${name}` : name;
+}
 
 /** The placeholder values for one plugin (see scaffold/README.md). */
 export function placeholders(name: string): Record<string, string> {
-  return { name, module: name, framework: `^${VERSION}` };
+  return { name, module: name, crate: crateName(name), framework: `^${VERSION}` };
 }
 
 /** Replaces `{{key}}` for the known keys only, so `${{ github.token }}` or Go's `{{Key: …}}` survive. */
@@ -96,22 +150,23 @@ function validateKind(raw: unknown): Kind {
   );
 }
 
-function validateLang(raw: unknown, kind: Kind, inv: Invocation): string | undefined {
+function validateLang(raw: unknown, kind: Kind, inv: Invocation): Lang | undefined {
   if (kind === "skill") {
     if (raw !== undefined) {
       inv.out.warn("--lang does not apply to skill plugins (they hold no code); ignored");
     }
     return undefined;
   }
-  const lang = raw === undefined ? "go" : String(raw).toLowerCase();
-  if ((LANGS as readonly string[]).includes(lang)) return lang;
+  const given = raw === undefined ? "go" : String(raw).toLowerCase();
+  const lang = LANG_ALIASES[given] ?? given;
+  if ((LANGS as readonly string[]).includes(lang)) return lang as Lang;
   const planned = PLANNED_LANGS.includes(lang);
   throw invalidInput(
     NewCode.langUnavailable,
     planned ? `a ${lang} template is not available yet` : `unknown language "${lang}" for a wasm plugin`,
-    "use --lang=go (built with TinyGo, or with Go's wasip1 port); any language that builds a WASI preview1 " +
-      "reactor works with samuel if you write the manifest by hand",
-    planned ? "only the Go template exists today" : undefined,
+    "use --lang=go (TinyGo or Go), --lang=rust (cargo) or --lang=assemblyscript (asc); any language that " +
+      "builds a WASI preview1 module works with samuel if you write the manifest by hand",
+    planned ? `templates exist for ${LANGS.join(", ")}` : undefined,
   );
 }
 
@@ -198,32 +253,39 @@ export async function run(inv: Invocation): Promise<CommandResult> {
   }
 
   const shown = display(dir, inv.cwd);
-  const install = `samuel install file://${dir} --allow-unsigned`;
-  const next: [string, string][] = kind === "wasm"
+  const info = lang ? LANG_INFO[lang] : undefined;
+  const tryIt: [string, string][] = [
+    [
+      "samuel install file://$(pwd) --allow-unsigned",
+      "install it here (writes samuel.toml when there is none)",
+    ],
+    ["samuel doctor", "checks the build and calls its health export"],
+  ];
+  const next: [string, string][] = info
     ? [
       [`cd ${shown}`, ""],
-      ["make wasm", "build plugin.wasm with TinyGo (make wasm GO=1: with Go 1.24+)"],
-      ["make test", "the plugin's Go tests, natively"],
+      ...info.next,
+      ...tryIt,
       ["git tag v0.1.0 && git push --tags", "the release workflow builds, signs and uploads it"],
     ]
     : [
       [`cd ${shown}`, ""],
       ["$EDITOR SKILL.md", "write the skill"],
+      // Not into its own folder: a skill's install copies the whole folder, samuel's files included.
+      [`samuel install file://${dir} --allow-unsigned`, "from the project to try it in"],
       ["git tag v0.1.0 && git push --tags", "the release workflow packs, signs and uploads it"],
     ];
 
   const out = inv.out;
-  const what = kind === "wasm"
-    ? `wasm plugin ${name} (Go: builds with TinyGo or Go)`
-    : `skill plugin ${name}`;
+  const what = info ? `wasm plugin ${name} (${info.what})` : `skill plugin ${name}`;
   out.line(`${out.style("created", "green")} ${what} in ${shown}/`);
-  const sdk = files.filter((f) => f.path.startsWith("sdk/"));
-  for (const f of files) if (!f.path.startsWith("sdk/")) out.line(`  ${f.path}`);
-  if (sdk.length > 0) out.line(`  sdk/samuel/ (the samuel Go SDK, ${sdk.length} files)`);
+  const inSdk = (f: TemplateFile) => info !== undefined && f.path.startsWith(info.sdk);
+  const sdk = files.filter(inSdk);
+  for (const f of files) if (!inSdk(f)) out.line(`  ${f.path}`);
+  if (info && sdk.length > 0) out.line(`  ${info.sdk} (${info.sdkName}, ${sdk.length} files)`);
   out.line();
   out.line("next:");
   out.line(columns(next.map(([cmd, why]) => why ? [`  ${cmd}`, `# ${why}`] : [`  ${cmd}`])));
-  out.line(`then, from a samuel project (samuel init), try it:\n  ${install}`);
 
   return {
     data: {
@@ -234,7 +296,7 @@ export async function run(inv: Invocation): Promise<CommandResult> {
       folder: basename(dir),
       forced: existing === "non-empty",
       files: files.map((f) => f.path),
-      next: [...next.map(([cmd]) => cmd), install],
+      next: next.map(([cmd]) => cmd),
     },
   };
 }
