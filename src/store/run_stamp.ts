@@ -8,7 +8,10 @@
  * module's sha256 equals samuel.lock's, and only a cache entry that is the rewrite of exactly that module.
  * - The file identity stands in for the hash: any write to the file changes its ctime (and usually its
  *   mtime and size), which no user can set back, so an unchanged identity means unchanged bytes. A
- *   mismatch (or no stamp) costs one full hash.
+ *   mismatch (or no stamp) costs one full hash. Deno reports ctime in whole seconds, so, as git does with
+ *   its "racily clean" index entries, a stamp vouches for a file only when the file's ctime second had
+ *   ended before the stamp was taken (`vouches`): a write in the same second as the stamp would otherwise
+ *   leave the identity unchanged (same size, mtime set back). Such a stamp is renewed by the next run.
  * - The rewrite digest ties the cache entry to this module: the pre-processor is deterministic, so the
  *   entry for (module, variant) always has the same digest, and an entry that hashes correctly to its own
  *   metadata but is another module's rewrite is refused.
@@ -38,6 +41,8 @@ export interface RunStamp {
   /** The sha256 the file hashed to when the identity was taken. */
   sha256: string;
   identity: FileIdentity;
+  /** `Date.now()` just before the file was stat'ed and hashed. */
+  stampedAtMs: number;
   /** Cache variant name -> sha256 of the pre-processed rewrite of this module. */
   processed: Record<string, string>;
 }
@@ -52,6 +57,14 @@ export function identityOf(info: Deno.FileInfo): FileIdentity | undefined {
     ino: info.ino,
     dev: info.dev,
   };
+}
+
+/**
+ * Whether `stamp` vouches for a file whose identity is now `now`: same identity, and the stamp was taken
+ * after the file's (whole-second) ctime had passed, so any later write shows as a new ctime.
+ */
+export function vouches(stamp: RunStamp, now: FileIdentity): boolean {
+  return sameIdentity(stamp.identity, now) && stamp.identity.ctimeMs + 1000 <= stamp.stampedAtMs;
 }
 
 export function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
@@ -70,7 +83,8 @@ export function readStamp(pluginDir: string): RunStamp | undefined {
   const s = raw as Partial<RunStamp> | null;
   if (
     !s || s.version !== 1 || typeof s.module !== "string" || typeof s.sha256 !== "string" ||
-    !s.identity || typeof s.identity !== "object" || !s.processed || typeof s.processed !== "object"
+    !s.identity || typeof s.identity !== "object" || typeof s.stampedAtMs !== "number" || !s.processed ||
+    typeof s.processed !== "object"
   ) return undefined;
   return s as RunStamp;
 }

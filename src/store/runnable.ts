@@ -22,7 +22,7 @@ import { Exit, SamuelError } from "../errors.ts";
 import { sha256Hex } from "./digest.ts";
 import { type CacheMeta, ModuleCache, variantName } from "./module_cache.ts";
 import { cacheVariant } from "./cache_variant.ts";
-import { identityOf, readStamp, type RunStamp, sameIdentity, writeStamp } from "./run_stamp.ts";
+import { identityOf, readStamp, type RunStamp, sameIdentity, vouches, writeStamp } from "./run_stamp.ts";
 
 export interface RunnablePlugin {
   entry: LockedPlugin;
@@ -203,6 +203,7 @@ async function verifyInstalledModule(
   manifest: InstalledWasm,
 ): Promise<InstalledModule> {
   const file = join(dir, manifest.module);
+  const stampedAtMs = Date.now();
   let info: Deno.FileInfo;
   try {
     info = Deno.statSync(file);
@@ -213,7 +214,7 @@ async function verifyInstalledModule(
   const stamp = readStamp(dir);
   if (
     stamp && identity && stamp.module === manifest.module && stamp.sha256 === entry.sha256.module &&
-    sameIdentity(stamp.identity, identity)
+    vouches(stamp, identity)
   ) {
     return { file, stamp, hashed: false };
   }
@@ -230,6 +231,7 @@ async function verifyInstalledModule(
     sha256: entry.sha256.module,
     // The identity of the bytes just hashed: stat again so a write racing the read is not vouched for.
     identity: identityOf(Deno.statSync(file)) ?? { size: -1, mtimeMs: -1, ctimeMs: -1, ino: -1, dev: -1 },
+    stampedAtMs,
     processed: stamp?.sha256 === entry.sha256.module ? stamp.processed : {},
   };
   if (identity && sameIdentity(fresh.identity, identity)) writeStamp(dir, fresh);
