@@ -19,6 +19,7 @@
  *   never granted); anything else is refused before running (SAM-EXEC-006).
  */
 
+import { codeUrl } from "../code_url.ts";
 import { Exit, invalidInput, SamuelError } from "../errors.ts";
 import { type InvocationResult, invoke, METER_IMPORT } from "../runtime/invoke.ts";
 import type { ImportInfo } from "../runtime/preprocess/mod.ts";
@@ -243,22 +244,13 @@ async function rewritten(
   plan: ExecPlan,
   metered: boolean,
 ): Promise<{ bytes: Uint8Array; imports: ImportInfo[] }> {
-  // Run-time specifiers (a literal dynamic import's graph is built at start-up): the rewriter and the
-  // cache are loaded only when a limit asks for them.
+  // By URL (code_url.ts): the rewriter and the cache are loaded only when a limit asks for them.
   const [{ preprocess, PREPROCESSOR_VERSION }, { ModuleCache }, { homePaths }, { DEFAULT_CACHE_BUDGET }] =
     await Promise.all([
-      import(new URL("../runtime/preprocess/mod.ts", import.meta.url).href) as Promise<
-        typeof import("../runtime/preprocess/mod.ts")
-      >,
-      import(new URL("../store/module_cache.ts", import.meta.url).href) as Promise<
-        typeof import("../store/module_cache.ts")
-      >,
-      import(new URL("../project/paths.ts", import.meta.url).href) as Promise<
-        typeof import("../project/paths.ts")
-      >,
-      import(new URL("../project/config.ts", import.meta.url).href) as Promise<
-        typeof import("../project/config.ts")
-      >,
+      import(codeUrl("runtime/preprocess/mod")) as Promise<typeof import("../runtime/preprocess/mod.ts")>,
+      import(codeUrl("store/module_cache")) as Promise<typeof import("../store/module_cache.ts")>,
+      import(codeUrl("project/paths")) as Promise<typeof import("../project/paths.ts")>,
+      import(codeUrl("project/config")) as Promise<typeof import("../project/config.ts")>,
     ]);
   const maxMemoryBytes = plan.maxMemoryMiB !== undefined ? plan.maxMemoryMiB * 1024 * 1024 : NO_MEMORY_CAP;
   const cache = new ModuleCache(homePaths().wasmCache, DEFAULT_CACHE_BUDGET);

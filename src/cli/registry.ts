@@ -4,6 +4,7 @@
  * only when that command runs.
  */
 
+import { codeUrl } from "../code_url.ts";
 import type { CommandModule, CommandSpec } from "./command.ts";
 
 /**
@@ -13,7 +14,7 @@ import type { CommandModule, CommandSpec } from "./command.ts";
  * single binary still embeds them, and tests/cli/registry_test.ts checks every command file loads.
  */
 function command(file: string): () => Promise<CommandModule> {
-  return () => import(new URL(`./commands/${file}`, import.meta.url).href);
+  return () => import(codeUrl(`cli/commands/${file.replace(/\.ts$/, "")}`));
 }
 
 export const COMMANDS: readonly CommandSpec[] = [

@@ -16,6 +16,7 @@
  * waits are metered (tests/runtime/stops_test.ts).
  */
 
+import { codeUrl } from "../code_url.ts";
 import type { InvocationResult, InvokeRequest } from "./invoke.ts";
 import type { ModuleInfo } from "./preprocess/mod.ts";
 import type { LogLine } from "./host/report.ts";
@@ -25,7 +26,6 @@ import type { SandboxMessage, SandboxRequest } from "./sandbox_worker.ts";
 /** Extra time after the hard deadline before the Worker itself is given up on. */
 export const WORKER_GRACE_MS = 2_000;
 
-const WORKER_URL = new URL("./sandbox_worker.ts", import.meta.url);
 
 export interface SandboxOptions {
   /** Receives guest log lines as they happen. */
@@ -61,7 +61,9 @@ export class Sandbox {
   /** `grants`: the host paths to allow, when the caller computed them already (`wallGrants(spec)`). */
   constructor(spec: SandboxSpec, opts: { reusable?: boolean; grants?: WallGrants } = {}) {
     this.#reusable = opts.reusable === true;
-    this.#worker = new Worker(WORKER_URL, {
+    // Resolved here, not at import: in the bundle, code_url.ts learns where the modules are only once
+    // the entry point has run.
+    this.#worker = new Worker(codeUrl("runtime/sandbox_worker"), {
       type: "module",
       name: this.#reusable ? "samuel-sandbox" : `samuel-plugin-${spec.pluginName}`,
       deno: { permissions: workerPermissions(spec, opts.grants) },

@@ -14,6 +14,7 @@
  * lock, the manifest, the stamp and the cache entry, and stats the module.
  */
 
+import { codeUrl } from "../code_url.ts";
 import { type InstalledWasm, readInstalledWasm } from "../manifest/installed.ts";
 import { findLockedPlugin, type LockedPlugin, readLockfile } from "../project/lockfile.ts";
 import { homePaths, join, pluginDir } from "../project/paths.ts";
@@ -281,11 +282,8 @@ async function rebuild(
     // The stamp vouched for the file, but these are the bytes that get built and cached: hash them.
     checkModuleDigest(entry, installed.file, await sha256Hex(source));
   }
-  // A run-time specifier: Deno pre-builds the graph of a literal dynamic import (the whole rewriter)
-  // at start-up, which every cache hit would pay for.
-  const { buildForCache } = await import(
-    new URL("./module_check.ts", import.meta.url).href
-  ) as typeof import("./module_check.ts");
+  // By URL (code_url.ts): a literal dynamic import would make every cache hit load the whole rewriter.
+  const { buildForCache } = await import(codeUrl("store/module_check")) as typeof import("./module_check.ts");
   const built = buildForCache(entry.capabilities.maxMemory)(source);
   const meta = await cache.store(entry.sha256.module, variant, built.bytes, built.info);
   const stamp = {

@@ -19,6 +19,7 @@
  * out, else 0.
  */
 
+import { codeUrl } from "../../code_url.ts";
 import type { CommandModule, CommandResult, Invocation } from "../command.ts";
 import { writeAll } from "../output.ts";
 import { type ErrorInfo, Exit, invalidInput } from "../../errors.ts";
@@ -50,7 +51,7 @@ export const run: CommandModule["run"] = async (inv) => {
     // samuel.toml is read only when the module cache must store (a miss): a hit never needs it.
     cacheBudget: async () => {
       const { loadConfig } = await import(
-        new URL("../../project/config.ts", import.meta.url).href
+        codeUrl("project/config")
       ) as typeof import("../../project/config.ts");
       return (await loadConfig(root, { optional: true })).wasm.cacheBudget;
     },
