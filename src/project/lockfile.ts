@@ -24,8 +24,16 @@ import { parse, TomlError } from "npm:smol-toml@1.9.1";
 import { Exit, SamuelError } from "../errors.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { projectPaths } from "./paths.ts";
-import { keyLines, lineOfKey, scanToml } from "./toml_scan.ts";
+import { type KeyLines, keyLines, lineOfKey, scanToml } from "./toml_scan.ts";
 import { tomlString, tomlStringArray } from "./toml_value.ts";
+import {
+  checkTomlDocument,
+  checkTomlSize,
+  describeLimit,
+  type LimitExceeded,
+  readCapped,
+  TOML_LIMITS,
+} from "../toml_limits.ts";
 
 export const LOCKFILE_VERSION = 1;
 
@@ -164,6 +172,21 @@ function lockError(
   return new SamuelError({ code, message, exit: Exit.invalidInput, fix: FIX, ...extra });
 }
 
+/** How many problems an error lists (the rest are counted): a damaged lock can hold thousands. */
+const LISTED = 100;
+
+/** A bound of src/toml_limits.ts passed: `SAM-LOCKFILE-010`, naming the line when there is one. */
+function limitError(file: string, v: LimitExceeded, text?: string): SamuelError {
+  const line = text === undefined || v.path.length === 0
+    ? undefined
+    : lineOfKey(keyLines(scanToml(text)), v.path);
+  const d = describeLimit(v, file);
+  return lockError("SAM-LOCKFILE-010", `${file}${line ? `:${line}` : ""}: ${d.message}`, {
+    cause: d.cause,
+    details: { file, line, limit: v.limit, max: v.max, found: v.found },
+  });
+}
+
 type Table = Record<string, unknown>;
 const isTable = (v: unknown): v is Table =>
   typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date);
@@ -171,7 +194,7 @@ const isTable = (v: unknown): v is Table =>
 /** Collects schema problems while reading one plugin entry. */
 class Reader {
   problems: string[] = [];
-  constructor(private lines: Map<string, number>, private file: string) {}
+  constructor(private lines: KeyLines, private file: string) {}
 
   private at(key: string): string {
     const line = lineOfKey(this.lines, key);
@@ -307,6 +330,8 @@ function readPlugin(raw: unknown, i: number, r: Reader): LockedPlugin | undefine
  * (a newer lock version), `-004` (a plugin locked twice); all exit code 2.
  */
 export function parseLockfile(text: string, file = "samuel.lock"): Lockfile {
+  const size = checkTomlSize(text.length, TOML_LIMITS.lock);
+  if (size) throw limitError(file, size);
   let doc: Table;
   try {
     doc = parse(text) as Table;
@@ -319,6 +344,8 @@ export function parseLockfile(text: string, file = "samuel.lock"): Lockfile {
       inner: e,
     });
   }
+  const over = checkTomlDocument(doc, TOML_LIMITS.lock);
+  if (over) throw limitError(file, over, text);
   const version = doc.version;
   if (typeof version === "number" && version > LOCKFILE_VERSION) {
     throw new SamuelError({
@@ -340,9 +367,12 @@ export function parseLockfile(text: string, file = "samuel.lock"): Lockfile {
     });}
   if (r.problems.length > 0) {
     const n = r.problems.length;
+    const listed = r.problems.slice(0, LISTED);
     throw lockError("SAM-LOCKFILE-002", `${r.problems[0]}${n > 1 ? ` (and ${n - 1} more)` : ""}`, {
-      cause: n > 1 ? r.problems.join("; ") : "the lock was edited by hand or damaged",
-      details: { file, problems: r.problems },
+      cause: n > 1
+        ? listed.join("; ") + (n > LISTED ? `; and ${n - LISTED} more` : "")
+        : "the lock was edited by hand or damaged",
+      details: { file, problems: listed, omitted: n - listed.length },
     });
   }
   const seen = new Set<string>();
@@ -365,8 +395,11 @@ export async function readLockfileIfExists(root: string): Promise<Lockfile | und
   const path = projectPaths(root).lockfile;
   let text: string;
   try {
-    text = await Deno.readTextFile(path);
+    const read = await readCapped(path, TOML_LIMITS.lock.fileBytes);
+    if ("tooLarge" in read) throw limitError(path, checkTomlSize(read.tooLarge, TOML_LIMITS.lock)!);
+    text = new TextDecoder().decode(read);
   } catch (e) {
+    if (e instanceof SamuelError) throw e;
     if (e instanceof Deno.errors.NotFound) return undefined;
     throw new SamuelError({
       code: "SAM-LOCKFILE-005",
