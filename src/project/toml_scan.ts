@@ -267,9 +267,8 @@ export function keyLines(scan: TomlScan): KeyLines {
       }
       prefix = display;
     } else if (s.kind === "keyval" && s.key) {
-      let node = prefix;
-      for (const part of s.key) node = lines.child(node, part);
-      lines.mark(node, s.start + 1);
+      // A dotted key (`a.b.c = 1`) also defines its parents there, unless something defined them earlier.
+      lines.record(prefix, s.key, s.start + 1);
     }
   }
   return lines;

@@ -13,6 +13,8 @@ export { RUN_FLAGS };
 
 export interface CliResult {
   code: number;
+  /** True when `timeoutMs` passed and the process was killed. */
+  timedOut?: boolean;
   stdout: string;
   stderr: string;
   // deno-lint-ignore no-explicit-any
@@ -23,9 +25,12 @@ export interface CliOptions {
   cwd?: string;
   env?: Record<string, string>;
   stdin?: string | Uint8Array;
+  /** Kills the process after this long (the result then has `timedOut`). */
+  timeoutMs?: number;
 }
 
 export async function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
+  const deadline = opts.timeoutMs === undefined ? undefined : AbortSignal.timeout(opts.timeoutMs);
   const cmd = new Deno.Command(Deno.execPath(), {
     args: ["run", "-q", ...RUN_FLAGS, MAIN, ...args],
     cwd: opts.cwd,
@@ -33,6 +38,7 @@ export async function runCli(args: string[], opts: CliOptions = {}): Promise<Cli
     stdin: opts.stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
+    signal: deadline,
   });
   const child = cmd.spawn();
   if (opts.stdin !== undefined) {
@@ -43,6 +49,7 @@ export async function runCli(args: string[], opts: CliOptions = {}): Promise<Cli
   const { code, stdout, stderr } = await child.output();
   const result: CliResult = {
     code,
+    timedOut: deadline?.aborted ?? false,
     stdout: new TextDecoder().decode(stdout),
     stderr: new TextDecoder().decode(stderr),
   };
