@@ -27,12 +27,16 @@ export interface CliOptions {
   stdin?: string | Uint8Array;
   /** Kills the process after this long (the result then has `timedOut`). */
   timeoutMs?: number;
+  /** A command that runs samuel (e.g. `["/usr/bin/time", "-v", "-o", file]`), for measurements. */
+  wrap?: string[];
 }
 
 export async function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
   const deadline = opts.timeoutMs === undefined ? undefined : AbortSignal.timeout(opts.timeoutMs);
-  const cmd = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-q", ...RUN_FLAGS, MAIN, ...args],
+  const samuel = [Deno.execPath(), "run", "-q", ...RUN_FLAGS, MAIN, ...args];
+  const [program, ...rest] = [...(opts.wrap ?? []), ...samuel];
+  const cmd = new Deno.Command(program, {
+    args: rest,
     cwd: opts.cwd,
     env: { NO_COLOR: "1", ...opts.env },
     stdin: opts.stdin === undefined ? "null" : "piped",
