@@ -209,7 +209,8 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
           status: "warn",
           message: `a killed install, update or uninstall left ${left.length} temporary folder(s) in ` +
             `.samuel/plugins/: ${left.join(", ")}`,
-          fix: "the next `samuel install`, `update` or `uninstall` (or `samuel ls`) removes them when no other " +
+          fix:
+            "the next `samuel install`, `update` or `uninstall` (or `samuel ls`) removes them when no other " +
             "samuel is running; or delete them yourself: rm -rf .samuel/plugins/.staging-* .samuel/plugins/.txn-old-*",
         },
     );

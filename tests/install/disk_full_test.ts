@@ -15,7 +15,10 @@ const prebuilt = new URL("../fixtures/prebuilt/", import.meta.url);
 async function plugin(dir: string, version = "0.1.0") {
   await Deno.mkdir(dir, { recursive: true });
   const manifest = await Deno.readTextFile(new URL("smoke_plugin.toml", prebuilt));
-  await Deno.writeTextFile(`${dir}/samuel-plugin.toml`, manifest.replace('version = "0.1.0"', `version = "${version}"`));
+  await Deno.writeTextFile(
+    `${dir}/samuel-plugin.toml`,
+    manifest.replace('version = "0.1.0"', `version = "${version}"`),
+  );
   await Deno.copyFile(new URL("smoke_plugin.wasm", prebuilt), `${dir}/plugin.wasm`);
 }
 
@@ -26,7 +29,12 @@ async function world() {
   await Deno.writeTextFile(`${tmp}/project/samuel.toml`, "# the user's file\n");
   const cli = (args: string[], env: Record<string, string> = {}) =>
     runCli([...args, "--json"], { cwd: `${tmp}/project`, env: { SAMUEL_HOME: `${tmp}/home`, ...env } });
-  return { tmp, root: `${tmp}/project`, cli, [Symbol.asyncDispose]: () => Deno.remove(tmp, { recursive: true }) };
+  return {
+    tmp,
+    root: `${tmp}/project`,
+    cli,
+    [Symbol.asyncDispose]: () => Deno.remove(tmp, { recursive: true }),
+  };
 }
 
 Deno.test("install on a full disk while writing samuel.toml (simulated: SAMUEL_TEST_DISK_FULL fails that write with ENOSPC halfway, after the plugin folder moved in): SAM-DISK-001 names the file, nothing half-written", async () => {
@@ -37,7 +45,10 @@ Deno.test("install on a full disk while writing samuel.toml (simulated: SAMUEL_T
   });
   assertEquals(r.code, 1, r.stdout + r.stderr);
   assertEquals(r.json.error.code, "SAM-DISK-001");
-  assertStringIncludes(r.json.error.message, `writing ${w.root}/samuel.toml failed; nothing was left half-written`);
+  assertStringIncludes(
+    r.json.error.message,
+    `writing ${w.root}/samuel.toml failed; nothing was left half-written`,
+  );
   assertStringIncludes(r.json.error.fix, "free some space on the disk holding");
   assertStringIncludes(r.json.error.cause, "No space left on device");
   assertEquals(await snapshot(w.root), before, "samuel.toml restored, no plugin folder, no temp file");
@@ -62,7 +73,8 @@ const canMount = Deno.build.os === "linux" && Deno.uid() === 0 &&
   ));
 
 Deno.test({
-  name: "install on a really full disk (a real ENOSPC: the project on a 1 MiB tmpfs filled up, mounted in a " +
+  name:
+    "install on a really full disk (a real ENOSPC: the project on a 1 MiB tmpfs filled up, mounted in a " +
     "private mount namespace; needs root on Linux): SAM-DISK-001 names the file, nothing half-written",
   ignore: !canMount,
   async fn() {

@@ -14,7 +14,10 @@ const prebuilt = new URL("../fixtures/prebuilt/", import.meta.url);
 async function plugin(dir: string, version: string) {
   await Deno.mkdir(dir, { recursive: true });
   const manifest = await Deno.readTextFile(new URL("smoke_plugin.toml", prebuilt));
-  await Deno.writeTextFile(`${dir}/samuel-plugin.toml`, manifest.replace('version = "0.1.0"', `version = "${version}"`));
+  await Deno.writeTextFile(
+    `${dir}/samuel-plugin.toml`,
+    manifest.replace('version = "0.1.0"', `version = "${version}"`),
+  );
   await Deno.copyFile(new URL("smoke_plugin.wasm", prebuilt), `${dir}/plugin.wasm`);
 }
 
