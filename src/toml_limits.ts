@@ -161,10 +161,34 @@ export function describeLimit(
 }
 
 /**
- * Reads `path` up to `max` bytes: its bytes, or `{ tooLarge }` with the size seen once it passes `max`
- * (read no further, so a huge file or an endless one such as a FIFO costs nothing). I/O errors propagate.
+ * Parses `text` with `parse` within `limits`: `{ doc }`, or `{ over }` with the bound passed (the size is
+ * checked before parsing, the rest on the parsed document). `parse`'s own errors propagate.
  */
-export async function readCapped(path: string, max: number): Promise<Uint8Array | { tooLarge: number }> {
+export function parseWithin<T extends Record<string, unknown>>(
+  text: string,
+  limits: TomlLimits,
+  parse: (text: string) => T,
+): { doc: T } | { over: LimitExceeded } {
+  const size = checkTomlSize(text.length, limits);
+  if (size) return { over: size };
+  const doc = parse(text);
+  const over = checkTomlDocument(doc, limits);
+  return over ? { over } : { doc };
+}
+
+/**
+ * Reads `path` within the file-size bound of `limits`: its bytes, or the bound passed (read no further,
+ * so a huge file costs nothing). I/O errors propagate.
+ */
+export async function readWithin(path: string, limits: TomlLimits): Promise<Uint8Array | LimitExceeded> {
+  const read = await readCapped(path, limits.fileBytes);
+  return "tooLarge" in read ? checkTomlSize(read.tooLarge, limits)! : read;
+}
+
+/**
+ * Reads `path` up to `max` bytes: its bytes, or `{ tooLarge }` with the size seen once it passes `max`.
+ */
+async function readCapped(path: string, max: number): Promise<Uint8Array | { tooLarge: number }> {
   using file = await Deno.open(path, { read: true });
   const size = (await file.stat()).size;
   if (size > max) return { tooLarge: size };

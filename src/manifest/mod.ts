@@ -17,14 +17,7 @@ import { Code } from "./codes.ts";
 import type { Manifest, Problem } from "./schema.ts";
 import { KeyLocator } from "./toml_locate.ts";
 import { type SemverApi, validateManifest, type ValidationResult } from "./validate.ts";
-import {
-  checkTomlDocument,
-  checkTomlSize,
-  describeLimit,
-  type LimitExceeded,
-  readCapped,
-  TOML_LIMITS,
-} from "../toml_limits.ts";
+import { describeLimit, type LimitExceeded, parseWithin, readWithin, TOML_LIMITS } from "../toml_limits.ts";
 
 export type {
   Capabilities,
@@ -70,19 +63,20 @@ function loadSemver(): Promise<SemverApi> {
 /** Parses and validates manifest text; `manifest` is present when there is no error. */
 export async function parseManifest(text: string, opts: ParseOptions = {}): Promise<ValidationResult> {
   const file = opts.file ?? MANIFEST_FILE;
-  const size = checkTomlSize(text.length, TOML_LIMITS.manifest);
-  if (size) return { problems: [limitProblem(file, size)] };
-  let data: Record<string, unknown>;
+  let read: ReturnType<typeof parseWithin>;
   try {
-    data = parse(text);
+    read = parseWithin(text, TOML_LIMITS.manifest, parse);
   } catch (e) {
     if (!(e instanceof TomlError)) throw e;
     return { problems: [syntaxProblem(file, e)] };
   }
+  // An oversized text is not scanned for lines at all; within the size bound the scanner is linear.
+  if ("over" in read) {
+    const v = read.over;
+    return { problems: [limitProblem(file, v, v.limit === "file size" ? undefined : new KeyLocator(text))] };
+  }
   const locator = new KeyLocator(text);
-  const over = checkTomlDocument(data, TOML_LIMITS.manifest);
-  if (over) return { problems: [limitProblem(file, over, locator)] };
-  return validateManifest(data, {
+  return validateManifest(read.doc, {
     file,
     strict: opts.strict ?? false,
     locator,
@@ -153,8 +147,8 @@ export async function manifestPath(dir: string): Promise<string> {
 export async function readManifestText(file: string): Promise<{ text: string; bytes: Uint8Array } | Problem> {
   let bytes: Uint8Array;
   try {
-    const read = await readCapped(file, TOML_LIMITS.manifest.fileBytes);
-    if ("tooLarge" in read) return limitProblem(file, checkTomlSize(read.tooLarge, TOML_LIMITS.manifest)!);
+    const read = await readWithin(file, TOML_LIMITS.manifest);
+    if ("limit" in read) return limitProblem(file, read);
     bytes = read;
   } catch (e) {
     const missing = e instanceof Deno.errors.NotFound;

@@ -12,16 +12,16 @@ import { parse, TomlError } from "npm:smol-toml@1.9.1";
 import { Exit, invalidInput, SamuelError } from "../errors.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { projectPaths } from "./paths.ts";
-import { keyLines, lineOfKey, scanToml, type TomlScan, type TomlStatement } from "./toml_scan.ts";
-import { tomlString } from "./toml_value.ts";
 import {
-  checkTomlDocument,
-  checkTomlSize,
-  describeLimit,
-  type LimitExceeded,
-  readCapped,
-  TOML_LIMITS,
-} from "../toml_limits.ts";
+  keyLines,
+  lineOfKey,
+  lineOfLimit,
+  scanToml,
+  type TomlScan,
+  type TomlStatement,
+} from "./toml_scan.ts";
+import { tomlString } from "./toml_value.ts";
+import { describeLimit, type LimitExceeded, parseWithin, readWithin, TOML_LIMITS } from "../toml_limits.ts";
 
 /** A registry whose `index.toml` resolves plugin names (DESIGN.md section 6, step 1). */
 export interface RegistryEntry {
@@ -206,9 +206,7 @@ function syntaxError(file: string, e: unknown): SamuelError {
 
 /** A bound of src/toml_limits.ts passed: `SAM-CONFIG-010`, naming the line when there is one. */
 function limitError(file: string, v: LimitExceeded, text?: string): SamuelError {
-  const line = text === undefined || v.path.length === 0
-    ? undefined
-    : lineOfKey(keyLines(scanToml(text)), v.path);
+  const line = text === undefined ? undefined : lineOfLimit(text, v);
   const d = describeLimit(v, file);
   return new SamuelError({
     code: "SAM-CONFIG-010",
@@ -225,17 +223,15 @@ function limitError(file: string, v: LimitExceeded, text?: string): SamuelError 
  * the bounds of src/toml_limits.ts into `SAM-CONFIG-010`.
  */
 function parseToml(text: string, file: string): Record<string, unknown> {
-  const size = checkTomlSize(text.length, TOML_LIMITS.config);
-  if (size) throw limitError(file, size);
-  let doc: Record<string, unknown>;
-  try {
-    doc = parse(text) as Record<string, unknown>;
-  } catch (e) {
-    throw syntaxError(file, e);
-  }
-  const over = checkTomlDocument(doc, TOML_LIMITS.config);
-  if (over) throw limitError(file, over, text);
-  return doc;
+  const read = parseWithin(text, TOML_LIMITS.config, (t) => {
+    try {
+      return parse(t) as Record<string, unknown>;
+    } catch (e) {
+      throw syntaxError(file, e);
+    }
+  });
+  if ("over" in read) throw limitError(file, read.over, text);
+  return read.doc;
 }
 
 /**
@@ -529,8 +525,8 @@ export function defaultConfig(path = "samuel.toml"): ProjectConfig {
 /** Reads a file's text; undefined when missing; other I/O errors become `SAM-CONFIG-005`. */
 async function readIfExists(path: string): Promise<string | undefined> {
   try {
-    const read = await readCapped(path, TOML_LIMITS.config.fileBytes);
-    if ("tooLarge" in read) throw limitError(path, checkTomlSize(read.tooLarge, TOML_LIMITS.config)!);
+    const read = await readWithin(path, TOML_LIMITS.config);
+    if ("limit" in read) throw limitError(path, read);
     return new TextDecoder().decode(read);
   } catch (e) {
     if (e instanceof SamuelError) throw e;

@@ -24,16 +24,9 @@ import { parse, TomlError } from "npm:smol-toml@1.9.1";
 import { Exit, SamuelError } from "../errors.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { projectPaths } from "./paths.ts";
-import { type KeyLines, keyLines, lineOfKey, scanToml } from "./toml_scan.ts";
+import { type KeyLines, keyLines, lineOfKey, lineOfLimit, scanToml } from "./toml_scan.ts";
 import { tomlString, tomlStringArray } from "./toml_value.ts";
-import {
-  checkTomlDocument,
-  checkTomlSize,
-  describeLimit,
-  type LimitExceeded,
-  readCapped,
-  TOML_LIMITS,
-} from "../toml_limits.ts";
+import { describeLimit, type LimitExceeded, parseWithin, readWithin, TOML_LIMITS } from "../toml_limits.ts";
 
 export const LOCKFILE_VERSION = 1;
 
@@ -177,9 +170,7 @@ const LISTED = 100;
 
 /** A bound of src/toml_limits.ts passed: `SAM-LOCKFILE-010`, naming the line when there is one. */
 function limitError(file: string, v: LimitExceeded, text?: string): SamuelError {
-  const line = text === undefined || v.path.length === 0
-    ? undefined
-    : lineOfKey(keyLines(scanToml(text)), v.path);
+  const line = text === undefined ? undefined : lineOfLimit(text, v);
   const d = describeLimit(v, file);
   return lockError("SAM-LOCKFILE-010", `${file}${line ? `:${line}` : ""}: ${d.message}`, {
     cause: d.cause,
@@ -330,11 +321,9 @@ function readPlugin(raw: unknown, i: number, r: Reader): LockedPlugin | undefine
  * (a newer lock version), `-004` (a plugin locked twice); all exit code 2.
  */
 export function parseLockfile(text: string, file = "samuel.lock"): Lockfile {
-  const size = checkTomlSize(text.length, TOML_LIMITS.lock);
-  if (size) throw limitError(file, size);
-  let doc: Table;
+  let read: ReturnType<typeof parseWithin<Table>>;
   try {
-    doc = parse(text) as Table;
+    read = parseWithin(text, TOML_LIMITS.lock, (t) => parse(t) as Table);
   } catch (e) {
     const line = e instanceof TomlError ? e.line : undefined;
     const first = (e instanceof Error ? e.message : String(e)).split("\n")[0];
@@ -344,8 +333,8 @@ export function parseLockfile(text: string, file = "samuel.lock"): Lockfile {
       inner: e,
     });
   }
-  const over = checkTomlDocument(doc, TOML_LIMITS.lock);
-  if (over) throw limitError(file, over, text);
+  if ("over" in read) throw limitError(file, read.over, text);
+  const doc = read.doc;
   const version = doc.version;
   if (typeof version === "number" && version > LOCKFILE_VERSION) {
     throw new SamuelError({
@@ -395,8 +384,8 @@ export async function readLockfileIfExists(root: string): Promise<Lockfile | und
   const path = projectPaths(root).lockfile;
   let text: string;
   try {
-    const read = await readCapped(path, TOML_LIMITS.lock.fileBytes);
-    if ("tooLarge" in read) throw limitError(path, checkTomlSize(read.tooLarge, TOML_LIMITS.lock)!);
+    const read = await readWithin(path, TOML_LIMITS.lock);
+    if ("limit" in read) throw limitError(path, read);
     text = new TextDecoder().decode(read);
   } catch (e) {
     if (e instanceof SamuelError) throw e;

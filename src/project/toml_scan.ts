@@ -11,6 +11,7 @@
  */
 
 import { KeyLines, parseKeyPath, type Segment } from "../toml_key_lines.ts";
+import type { LimitExceeded } from "../toml_limits.ts";
 
 export type { KeyLines };
 
@@ -215,6 +216,11 @@ export function scanToml(text: string): TomlScan {
 /** The line of `path`, else of its nearest enclosing key or table (a missing key points at its table). */
 export function lineOfKey(lines: KeyLines, path: string | readonly Segment[]): number | undefined {
   return lines.lineOf(typeof path === "string" ? parseKeyPath(path) : path);
+}
+
+/** The line where a document passes a bound of src/toml_limits.ts (the line of the deepest key written). */
+export function lineOfLimit(text: string, v: LimitExceeded): number | undefined {
+  return v.path.length === 0 ? undefined : keyLines(scanToml(text)).lineOf(v.path);
 }
 
 /** Per array-of-tables name (`[[plugins]]`): which element a header is in, for display paths. */

@@ -8,23 +8,11 @@
 
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { MAIN, RUN_FLAGS, runCli } from "../support/cli.ts";
-import { snapshot } from "./helpers.ts";
-
-const prebuilt = new URL("../fixtures/prebuilt/", import.meta.url);
-
-async function plugin(dir: string, version = "0.1.0") {
-  await Deno.mkdir(dir, { recursive: true });
-  const manifest = await Deno.readTextFile(new URL("smoke_plugin.toml", prebuilt));
-  await Deno.writeTextFile(
-    `${dir}/samuel-plugin.toml`,
-    manifest.replace('version = "0.1.0"', `version = "${version}"`),
-  );
-  await Deno.copyFile(new URL("smoke_plugin.wasm", prebuilt), `${dir}/plugin.wasm`);
-}
+import { smokePlugin, snapshot } from "./helpers.ts";
 
 async function world() {
   const tmp = await Deno.makeTempDir({ prefix: "samuel-disk-full-" });
-  await plugin(`${tmp}/plugin`);
+  await smokePlugin(`${tmp}/plugin`);
   await Deno.mkdir(`${tmp}/project`);
   await Deno.writeTextFile(`${tmp}/project/samuel.toml`, "# the user's file\n");
   const cli = (args: string[], env: Record<string, string> = {}) =>
@@ -57,7 +45,7 @@ Deno.test("install on a full disk while writing samuel.toml (simulated: SAMUEL_T
 Deno.test("update on a full disk while writing samuel.lock (simulated, as above): SAM-DISK-001, the previous install stays", async () => {
   await using w = await world();
   assertEquals((await w.cli(["install", `file://${w.tmp}/plugin`, "--allow-unsigned", "--yes"])).code, 0);
-  await plugin(`${w.tmp}/plugin`, "0.2.0");
+  await smokePlugin(`${w.tmp}/plugin`, "0.2.0");
   const before = await snapshot(w.root);
   const r = await w.cli(["update", "--allow-unsigned", "--yes"], { SAMUEL_TEST_DISK_FULL: "samuel.lock" });
   assertEquals(r.code, 1, r.stdout + r.stderr);

@@ -7,19 +7,7 @@
 
 import { assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { runCli } from "../support/cli.ts";
-import { readLock } from "./helpers.ts";
-
-const prebuilt = new URL("../fixtures/prebuilt/", import.meta.url);
-
-async function plugin(dir: string, version: string) {
-  await Deno.mkdir(dir, { recursive: true });
-  const manifest = await Deno.readTextFile(new URL("smoke_plugin.toml", prebuilt));
-  await Deno.writeTextFile(
-    `${dir}/samuel-plugin.toml`,
-    manifest.replace('version = "0.1.0"', `version = "${version}"`),
-  );
-  await Deno.copyFile(new URL("smoke_plugin.wasm", prebuilt), `${dir}/plugin.wasm`);
-}
+import { readLock, smokePlugin } from "./helpers.ts";
 
 Deno.test("update of an unsigned plugin: refused with advice update accepts; --allow-unsigned and the env variable work and are recorded", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "samuel-update-unsigned-" });
@@ -29,10 +17,10 @@ Deno.test("update of an unsigned plugin: refused with advice update accepts; --a
     await Deno.writeTextFile(`${root}/samuel.toml`, "");
     const cli = (args: string[], env: Record<string, string> = {}) =>
       runCli([...args, "--json"], { cwd: root, env: { SAMUEL_HOME: `${tmp}/home`, ...env } });
-    await plugin(`${tmp}/plugin`, "0.1.0");
+    await smokePlugin(`${tmp}/plugin`, "0.1.0");
     assertEquals((await cli(["install", `file://${tmp}/plugin`, "--allow-unsigned", "--yes"])).code, 0);
 
-    await plugin(`${tmp}/plugin`, "0.2.0");
+    await smokePlugin(`${tmp}/plugin`, "0.2.0");
     const refused = await cli(["update", "--yes"]);
     assertEquals(refused.code, 4, refused.stdout);
     assertEquals(refused.json.error.code, "SAM-VERIFY-001");
@@ -47,7 +35,7 @@ Deno.test("update of an unsigned plugin: refused with advice update accepts; --a
     assertStringIncludes(lock, 'version = "0.2.0"');
     assertStringIncludes(lock, 'method = "unsigned"\nreason = "verification skipped by --allow-unsigned"');
 
-    await plugin(`${tmp}/plugin`, "0.3.0");
+    await smokePlugin(`${tmp}/plugin`, "0.3.0");
     const env = await cli(["update", "smoke", "--yes"], { SAMUEL_VERIFY_ALLOW_UNSIGNED: "1" });
     assertEquals(env.code, 0, env.stdout + env.stderr);
     lock = await readLock(root);

@@ -7,6 +7,7 @@
  */
 
 import { type CliOptions, type CliResult, runCli } from "./cli.ts";
+import { existsQuiet } from "../../src/project/fs.ts";
 
 export interface MeasuredRun extends CliResult {
   peakRssBytes: number;
@@ -14,21 +15,13 @@ export interface MeasuredRun extends CliResult {
   how: string;
 }
 
-/** True where `runCliPeak` can measure (Linux, or macOS with its /usr/bin/time). */
-export const CAN_MEASURE_RSS = Deno.build.os === "linux" ||
-  (Deno.build.os === "darwin" && exists("/usr/bin/time"));
+const HAS_TIME = await existsQuiet("/usr/bin/time");
 
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** True where `runCliPeak` can measure (Linux, or macOS with its /usr/bin/time). */
+export const CAN_MEASURE_RSS = Deno.build.os === "linux" || (Deno.build.os === "darwin" && HAS_TIME);
 
 export async function runCliPeak(args: string[], opts: CliOptions = {}): Promise<MeasuredRun> {
-  if (exists("/usr/bin/time")) {
+  if (HAS_TIME) {
     const report = await Deno.makeTempFile({ prefix: "samuel-rss-" });
     try {
       const linux = Deno.build.os === "linux";
