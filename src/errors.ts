@@ -74,9 +74,45 @@ export function isSamuelError(e: unknown): e is SamuelError {
   return e instanceof SamuelError;
 }
 
+/**
+ * True when `e` is the OS saying the disk (or the user's quota) is full: ENOSPC, EDQUOT, or Windows'
+ * ERROR_DISK_FULL / ERROR_HANDLE_DISK_FULL.
+ */
+export function isDiskFull(e: unknown): boolean {
+  if (!(e instanceof Error)) return false;
+  const code = (e as { code?: unknown }).code;
+  if (code === "ENOSPC" || code === "EDQUOT") return true;
+  if (/No space left on device|Disk quota exceeded/.test(e.message)) return true;
+  return Deno.build.os === "windows" && /\(os error (112|39)\)/.test(e.message);
+}
+
+/**
+ * `SAM-DISK-001` (exit 1): writing `path` failed because its disk is full. Every write samuel makes to a
+ * project or its home is atomic (a temp file renamed into place) or rolled back, so the message can say
+ * that nothing was left half-written.
+ */
+export function diskFullError(path: string | undefined, e: unknown): SamuelError {
+  const where = path ? `writing ${path}` : "writing a file";
+  return new SamuelError({
+    code: "SAM-DISK-001",
+    message: `no space left on the disk: ${where} failed; nothing was left half-written`,
+    exit: Exit.unexpected,
+    cause: e instanceof Error ? e.message : String(e),
+    fix: `free some space on the disk${path ? ` holding ${path}` : ""} (or point SAMUEL_HOME or TMPDIR at ` +
+      "another disk when that is the full one), then run the command again",
+    details: path ? { path } : undefined,
+    inner: e,
+  });
+}
+
 /** Wraps anything thrown into a SamuelError; non-samuel errors become SAM-INTERNAL-001 (exit 1). */
 export function toSamuelError(e: unknown): SamuelError {
   if (isSamuelError(e)) return e;
+  if (isDiskFull(e)) {
+    // Deno names the path for path-based calls (`writefile '/x'`, `copy '/a' -> '/b'`): the last one.
+    const quoted = [...(e as Error).message.matchAll(/'([^']+)'/g)].map((m) => m[1]);
+    return diskFullError(quoted.at(-1), e);
+  }
   const message = e instanceof Error ? e.message : String(e);
   return new SamuelError({
     code: "SAM-INTERNAL-001",

@@ -36,6 +36,7 @@
  * | SAM-MANIFEST-029 | `summary` is missing or empty (warning)                                          |
  * | SAM-MANIFEST-030 | `summary` spans several lines                                                    |
  * | SAM-MANIFEST-031 | `samuel.framework` or `samuel.protocol` is missing, a default is assumed (warning) |
+ * | SAM-MANIFEST-032 | the file passes a bound of src/toml_limits.ts (size, nesting, tables, array, string) |
  *
  * Under `--strict` every warning is reported as an error.
  */
@@ -72,6 +73,7 @@ export const Code = {
   summaryMissing: "SAM-MANIFEST-029",
   summaryMultiline: "SAM-MANIFEST-030",
   compatMissing: "SAM-MANIFEST-031",
+  limit: "SAM-MANIFEST-032",
 } as const;
 
 export type ManifestCode = (typeof Code)[keyof typeof Code];

@@ -17,6 +17,7 @@ import { Code } from "./codes.ts";
 import type { Manifest, Problem } from "./schema.ts";
 import { KeyLocator } from "./toml_locate.ts";
 import { type SemverApi, validateManifest, type ValidationResult } from "./validate.ts";
+import { describeLimit, type LimitExceeded, parseWithin, readWithin, TOML_LIMITS } from "../toml_limits.ts";
 
 export type {
   Capabilities,
@@ -30,6 +31,7 @@ export type {
 export { DEFAULTS, RESERVED_EXPORTS } from "./schema.ts";
 export { Code, type ManifestCode } from "./codes.ts";
 export type { ValidationResult } from "./validate.ts";
+export { capProblems, MAX_PROBLEMS } from "./validate.ts";
 export { formatDuration, parseDuration } from "./duration.ts";
 export { checkHostPattern, hostAllowed } from "./hosts.ts";
 export { insideWorkspace, type RiskyGrant, riskyGrants } from "./risk.ts";
@@ -61,21 +63,43 @@ function loadSemver(): Promise<SemverApi> {
 /** Parses and validates manifest text; `manifest` is present when there is no error. */
 export async function parseManifest(text: string, opts: ParseOptions = {}): Promise<ValidationResult> {
   const file = opts.file ?? MANIFEST_FILE;
-  let data: Record<string, unknown>;
+  let read: ReturnType<typeof parseWithin>;
   try {
-    data = parse(text);
+    read = parseWithin(text, TOML_LIMITS.manifest, parse);
   } catch (e) {
     if (!(e instanceof TomlError)) throw e;
     return { problems: [syntaxProblem(file, e)] };
   }
-  return validateManifest(data, {
+  // An oversized text is not scanned for lines at all; within the size bound the scanner is linear.
+  if ("over" in read) {
+    const v = read.over;
+    return { problems: [limitProblem(file, v, v.limit === "file size" ? undefined : new KeyLocator(text))] };
+  }
+  const locator = new KeyLocator(text);
+  return validateManifest(read.doc, {
     file,
     strict: opts.strict ?? false,
-    locator: new KeyLocator(text),
+    locator,
     semver: opts.trusted ? undefined : await loadSemver(),
     version: opts.build?.version ?? VERSION,
     protocol: opts.build?.protocol ?? PROTOCOL,
   });
+}
+
+/** A bound of src/toml_limits.ts passed (`SAM-MANIFEST-032`): the file is not validated further. */
+function limitProblem(file: string, v: LimitExceeded, locator?: KeyLocator): Problem {
+  const d = describeLimit(v, file);
+  const problem: Problem = {
+    file,
+    key: "",
+    message: d.message,
+    fix: d.fix,
+    severity: "error",
+    code: Code.limit,
+  };
+  const line = locator?.lineOf(v.path);
+  if (line !== undefined) problem.line = line;
+  return problem;
 }
 
 function syntaxProblem(file: string, e: TomlError): Problem {
@@ -123,7 +147,9 @@ export async function manifestPath(dir: string): Promise<string> {
 export async function readManifestText(file: string): Promise<{ text: string; bytes: Uint8Array } | Problem> {
   let bytes: Uint8Array;
   try {
-    bytes = await Deno.readFile(file);
+    const read = await readWithin(file, TOML_LIMITS.manifest);
+    if ("limit" in read) return limitProblem(file, read);
+    bytes = read;
   } catch (e) {
     const missing = e instanceof Deno.errors.NotFound;
     return {
@@ -166,25 +192,28 @@ export async function loadManifest(
   const read = await readManifestText(file);
   if ("code" in read) throw manifestError(file, [read]);
   const result = await parseManifest(read.text, { ...opts, file });
-  if (result.manifest === undefined) throw manifestError(file, result.problems);
+  if (result.manifest === undefined) throw manifestError(file, result.problems, undefined, result.omitted);
   return { file, manifest: result.manifest, problems: result.problems, bytes: read.bytes };
 }
 
 /**
- * One SamuelError summarising the problems of an invalid manifest (all of them in `details`). `more`
- * tells the user where the other errors are; the default points at `samuel plugin validate`.
+ * One SamuelError summarising the problems of an invalid manifest (those listed in `details`; `omitted`
+ * counts the ones past `MAX_PROBLEMS`). `more` tells the user where the other errors are; the default
+ * points at `samuel plugin validate`.
  */
 export function manifestError(
   file: string,
   problems: Problem[],
   more = "run samuel plugin validate to list them all",
+  omitted?: ValidationResult["omitted"],
 ): SamuelError {
-  const errors = problems.filter((p) => p.severity === "error");
-  const first = errors[0] ?? problems[0];
-  if (first?.code === Code.fileUnreadable) {
+  const listed = problems.filter((p) => p.severity === "error");
+  const errors = { length: listed.length + (omitted?.errors ?? 0) };
+  const first = listed[0] ?? problems[0];
+  if (first?.code === Code.fileUnreadable || first?.code === Code.limit) {
     return new SamuelError({
       code: first.code,
-      message: first.message,
+      message: first.code === Code.limit ? formatProblem(first) : first.message,
       exit: Exit.invalidInput,
       fix: first.fix,
       details: problems,
@@ -194,7 +223,10 @@ export function manifestError(
   const others = errors.length - 1;
   return new SamuelError({
     code: first?.code ?? Code.syntax,
-    message: `invalid plugin manifest ${file}: ${count}`,
+    message: `invalid plugin manifest ${file}: ${count}` +
+      (omitted
+        ? ` (${problems.length} problems listed, ${omitted.errors + omitted.warnings} more not listed)`
+        : ""),
     exit: Exit.invalidInput,
     cause: first === undefined ? undefined : formatProblem(first),
     fix: first === undefined

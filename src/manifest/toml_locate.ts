@@ -8,24 +8,19 @@
  * inside a string or a multi-line string is never mistaken for structure), arrays and inline tables. When
  * something unexpected still turns up it stops and keeps what it found: a missing line degrades a
  * message, it never breaks validation.
+ *
+ * It is linear in the text: keys are recorded step by step into a `KeyLines` tree, relative to the node
+ * of their table or enclosing value, never by rebuilding the path from the top (a header of 20,000 dotted
+ * parts used to make validation quadratic).
  */
 
-/** One step of a key path: a table key, or an index into an array. */
-export type Segment = string | number;
+import { KeyLines, type KeyNode, keyPath, type Segment } from "../toml_key_lines.ts";
 
-/** Formats a key path the way problems show it: `capabilities.network.hosts[1]`. */
-export function keyPath(segments: readonly Segment[]): string {
-  let out = "";
-  for (const s of segments) {
-    if (typeof s === "number") out += `[${s}]`;
-    else out += out === "" ? s : `.${s}`;
-  }
-  return out;
-}
+export { keyPath, type Segment };
 
 /** Lines of the keys of one document. */
 export class KeyLocator {
-  readonly #lines: Map<string, number>;
+  readonly #lines: KeyLines;
 
   constructor(text: string) {
     this.#lines = scan(text);
@@ -33,34 +28,22 @@ export class KeyLocator {
 
   /** The 1-based line of `segments` or, when it is not written in the text, of its nearest ancestor. */
   lineOf(segments: readonly Segment[]): number | undefined {
-    for (let n = segments.length; n > 0; n--) {
-      const line = this.#lines.get(keyPath(segments.slice(0, n)));
-      if (line !== undefined) return line;
-    }
-    return undefined;
+    return this.#lines.lineOf(segments);
   }
 
   /** The 1-based line of exactly `segments`, or undefined when it is not written in the text. */
   exactLineOf(segments: readonly Segment[]): number | undefined {
-    return this.#lines.get(keyPath(segments));
+    return this.#lines.exactLineOf(segments);
   }
 }
 
 class Stop extends Error {}
 
-function scan(text: string): Map<string, number> {
-  const lines = new Map<string, number>();
+function scan(text: string): KeyLines {
+  const lines = new KeyLines();
   let i = 0;
   let line = 1;
   const arrayTables = new Map<string, number>();
-
-  const record = (segments: readonly Segment[], at: number) => {
-    // A dotted key (`a.b.c = 1`) also defines its parents there, unless a header defined them earlier.
-    for (let n = 1; n <= segments.length; n++) {
-      const k = keyPath(segments.slice(0, n));
-      if (!lines.has(k)) lines.set(k, at);
-    }
-  };
   const peek = (k = 0) => text[i + k];
   const at = (s: string) => text.startsWith(s, i);
   const step = () => {
@@ -127,7 +110,8 @@ function scan(text: string): Map<string, number> {
     for (let k = 0; k < 2 && peek() === delim[0]; k++) i++;
   };
 
-  const parseValue = (path: Segment[]): void => {
+  // A dotted key (`a.b.c = 1`) also defines its parents there, unless a header defined them earlier.
+  const parseValue = (node: KeyNode): void => {
     skipBlank(false);
     const c = peek();
     if (at('"""') || at("'''")) return multiline(text.slice(i, i + 3));
@@ -138,8 +122,7 @@ function scan(text: string): Map<string, number> {
         skipBlank(true);
         if (peek() === "]") return step();
         if (i >= text.length) throw new Stop();
-        record([...path, idx], line);
-        parseValue([...path, idx]);
+        parseValue(lines.record(node, [idx], line));
         skipBlank(true);
         if (peek() === ",") step();
         else if (peek() !== "]") throw new Stop();
@@ -152,10 +135,9 @@ function scan(text: string): Map<string, number> {
         if (peek() === "}") return step();
         if (i >= text.length) throw new Stop();
         const keyLine = line;
-        const key = [...path, ...parseKey()];
+        const key = parseKey();
         expect("=");
-        record(key, keyLine);
-        parseValue(key);
+        parseValue(lines.record(node, key, keyLine));
         skipBlank(true);
         if (peek() === ",") step();
         else if (peek() !== "}") throw new Stop();
@@ -168,7 +150,7 @@ function scan(text: string): Map<string, number> {
   };
 
   try {
-    let prefix: Segment[] = [];
+    let prefix: KeyNode = lines.root;
     for (;;) {
       skipBlank(true);
       if (i >= text.length) break;
@@ -181,18 +163,16 @@ function scan(text: string): Map<string, number> {
         const name = keyPath(segments);
         const n = arrayTables.get(name) ?? 0;
         arrayTables.set(name, n + 1);
-        prefix = [...segments, n];
-        record(prefix, startLine);
+        prefix = lines.record(lines.root, [...segments, n], startLine);
       } else if (peek() === "[") {
         step();
-        prefix = parseKey();
+        const segments = parseKey();
         expect("]");
-        record(prefix, startLine);
+        prefix = lines.record(lines.root, segments, startLine);
       } else {
-        const key = [...prefix, ...parseKey()];
+        const key = parseKey();
         expect("=");
-        record(key, startLine);
-        parseValue(key);
+        parseValue(lines.record(prefix, key, startLine));
       }
       skipBlank(false);
     }

@@ -65,8 +65,39 @@ export interface ValidateOptions {
 export interface ValidationResult {
   /** Present when there is no error (warnings allowed, unless strict). */
   manifest?: Manifest;
-  /** Every problem, ordered by line (file-level problems first). */
+  /** The problems, ordered by line (file-level problems first); at most `MAX_PROBLEMS`, errors first. */
   problems: Problem[];
+  /** Problems found past `MAX_PROBLEMS`, counted but not listed. */
+  omitted?: { errors: number; warnings: number };
+}
+
+/**
+ * How many problems a validation lists. A generated manifest can hold a problem per line (a 2.6 MB file
+ * of duplicate entries printed 74 MiB of JSON); the rest are counted in `omitted`.
+ */
+export const MAX_PROBLEMS = 100;
+
+/**
+ * Keeps at most `MAX_PROBLEMS` of `sorted`, errors before warnings (so an invalid file always lists an
+ * error), still in line order, and counts the rest.
+ */
+export function capProblems(sorted: Problem[]): Pick<ValidationResult, "problems" | "omitted"> {
+  if (sorted.length <= MAX_PROBLEMS) return { problems: sorted };
+  const errors = sorted.filter((p) => p.severity === "error");
+  const keep = new Set(errors.slice(0, MAX_PROBLEMS));
+  for (const p of sorted) {
+    if (keep.size >= MAX_PROBLEMS) break;
+    keep.add(p);
+  }
+  const problems = sorted.filter((p) => keep.has(p));
+  const shownErrors = problems.filter((p) => p.severity === "error").length;
+  return {
+    problems,
+    omitted: {
+      errors: errors.length - shownErrors,
+      warnings: sorted.length - problems.length - (errors.length - shownErrors),
+    },
+  };
 }
 
 type Table = Record<string, unknown>;
@@ -124,7 +155,8 @@ export function validateManifest(data: Table, opts: ValidateOptions): Validation
     .map((p, i) => ({ p, i }))
     .sort((a, b) => (a.p.line ?? 0) - (b.p.line ?? 0) || a.i - b.i)
     .map(({ p }) => p);
-  return r.hasErrors || manifest === undefined ? { problems } : { manifest, problems };
+  const listed = capProblems(problems);
+  return r.hasErrors || manifest === undefined ? listed : { manifest, ...listed };
 }
 
 class Validator {
@@ -396,8 +428,10 @@ class Validator {
       ok = false;
     }
     if (wasmExports !== undefined && runtimeExports !== undefined) {
-      const missing = wasmExports.filter((e) => !runtimeExports.includes(e));
-      const extra = runtimeExports.filter((e) => !wasmExports.includes(e));
+      const inWasm = new Set(wasmExports);
+      const inRuntime = new Set(runtimeExports);
+      const missing = wasmExports.filter((e) => !inRuntime.has(e));
+      const extra = runtimeExports.filter((e) => !inWasm.has(e));
       if (missing.length > 0 || extra.length > 0) {
         const parts = [];
         if (missing.length > 0) parts.push(`missing ${missing.join(", ")}`);

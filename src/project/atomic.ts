@@ -10,10 +10,17 @@
  * one until the caller commits: readers may briefly see no folder, but never a half-written one, and a
  * failure restores the original. Leftovers of a process killed mid-swap (`.staging-*`, `.old-*`, named
  * with its pid) are repaired by `sweepStaleDirs`, which `makeStagingDir` runs on the parent folder.
+ *
+ * A full disk fails a write with `SAM-DISK-001` naming the file (the OS error on a file handle names
+ * none), after the same clean-up. Test-only hook (not a user setting): `SAMUEL_TEST_DISK_FULL=<file name>`
+ * makes a write to a file of that name fail the way a full disk does, after half its bytes, so tests can
+ * fill "the disk" at an exact point on any machine.
  */
 
 import { basename, dirname, join } from "./paths.ts";
 import { exists } from "./fs.ts";
+import { diskFullError, isDiskFull } from "../errors.ts";
+import { envGet } from "../env.ts";
 
 /** Writes the content through an open file; lets callers stream large data (and tests inject failures). */
 export type FileWriter = (file: Deno.FsFile) => Promise<void>;
@@ -138,7 +145,7 @@ export async function writeFileAtomic(
   try {
     file = await Deno.open(temp, { write: true, createNew: true, mode });
     if (typeof data === "function") await data(file);
-    else await writeAllBytes(file, typeof data === "string" ? encoder.encode(data) : data);
+    else await writeAllOrFillUp(file, path, typeof data === "string" ? encoder.encode(data) : data);
     if (fsync) await file.sync();
     file.close();
     file = undefined;
@@ -152,9 +159,16 @@ export async function writeFileAtomic(
       file?.close();
     } catch { /* already closed */ }
     removeQuietly(temp);
-    throw e;
+    throw isDiskFull(e) ? diskFullError(path, e) : e;
   }
   if (fsync) syncDir(dirname(path));
+}
+
+/** The `SAMUEL_TEST_DISK_FULL` hook (module doc): after half the bytes, fail as a full disk does. */
+async function writeAllOrFillUp(file: Deno.FsFile, path: string, bytes: Uint8Array): Promise<void> {
+  if (envGet("SAMUEL_TEST_DISK_FULL") !== basename(path)) return await writeAllBytes(file, bytes);
+  await writeAllBytes(file, bytes.subarray(0, bytes.length >> 1));
+  throw Object.assign(new Error("No space left on device (os error 28)"), { code: "ENOSPC" });
 }
 
 /** Synchronous `writeFileAtomic` for exit paths that cannot await (no streaming writer). */
@@ -184,7 +198,7 @@ export function writeFileAtomicSync(
       file?.close();
     } catch { /* already closed */ }
     removeQuietly(temp);
-    throw e;
+    throw isDiskFull(e) ? diskFullError(path, e) : e;
   }
   if (fsync) syncDir(dirname(path));
 }

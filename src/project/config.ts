@@ -12,8 +12,16 @@ import { parse, TomlError } from "npm:smol-toml@1.9.1";
 import { Exit, invalidInput, SamuelError } from "../errors.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { projectPaths } from "./paths.ts";
-import { keyLines, lineOfKey, scanToml, type TomlScan, type TomlStatement } from "./toml_scan.ts";
+import {
+  keyLines,
+  lineOfKey,
+  lineOfLimit,
+  scanToml,
+  type TomlScan,
+  type TomlStatement,
+} from "./toml_scan.ts";
 import { tomlString } from "./toml_value.ts";
+import { describeLimit, type LimitExceeded, parseWithin, readWithin, TOML_LIMITS } from "../toml_limits.ts";
 
 /** A registry whose `index.toml` resolves plugin names (DESIGN.md section 6, step 1). */
 export interface RegistryEntry {
@@ -162,6 +170,9 @@ interface Problem {
   fix: string;
 }
 
+/** How many problems an error lists (the rest are counted): a generated file can hold thousands. */
+const LISTED = 100;
+
 function typeName(v: unknown): string {
   if (Array.isArray(v)) return "an array";
   if (v instanceof Date) return "a date";
@@ -206,13 +217,34 @@ function syntaxError(file: string, e: unknown): SamuelError {
   });
 }
 
-/** Parses TOML, turning syntax errors into `SAM-CONFIG-002` naming the file and line. */
+/** A bound of src/toml_limits.ts passed: `SAM-CONFIG-010`, naming the line when there is one. */
+function limitError(file: string, v: LimitExceeded, text?: string): SamuelError {
+  const line = text === undefined ? undefined : lineOfLimit(text, v);
+  const d = describeLimit(v, file);
+  return new SamuelError({
+    code: "SAM-CONFIG-010",
+    message: `${file}${line ? `:${line}` : ""}: ${d.message}`,
+    exit: Exit.invalidInput,
+    cause: d.cause,
+    fix: d.fix,
+    details: { file, line, limit: v.limit, max: v.max, found: v.found },
+  });
+}
+
+/**
+ * Parses TOML, turning syntax errors into `SAM-CONFIG-002` naming the file and line, and a document past
+ * the bounds of src/toml_limits.ts into `SAM-CONFIG-010`.
+ */
 function parseToml(text: string, file: string): Record<string, unknown> {
-  try {
-    return parse(text) as Record<string, unknown>;
-  } catch (e) {
-    throw syntaxError(file, e);
-  }
+  const read = parseWithin(text, TOML_LIMITS.config, (t) => {
+    try {
+      return parse(t) as Record<string, unknown>;
+    } catch (e) {
+      throw syntaxError(file, e);
+    }
+  });
+  if ("over" in read) throw limitError(file, read.over, text);
+  return read.doc;
 }
 
 /**
@@ -497,10 +529,13 @@ export function parseConfig(text: string, file = "samuel.toml", root?: string): 
       message: `${where}: ${first.message}${more}`,
       exit: Exit.invalidInput,
       cause: problems.length > 1
-        ? problems.map((p) => `${file}${p.line ? `:${p.line}` : ""}: ${p.message}`).join("; ")
+        ? problems.slice(0, LISTED).map((p) => `${file}${p.line ? `:${p.line}` : ""}: ${p.message}`).join(
+          "; ",
+        ) +
+          (problems.length > LISTED ? `; and ${problems.length - LISTED} more` : "")
         : undefined,
       fix: first.fix,
-      details: { file, problems },
+      details: { file, problems: problems.slice(0, LISTED), omitted: Math.max(0, problems.length - LISTED) },
     });
   }
   return { path: file, exists: true, registries, plugins, wasm: { cacheBudget }, security, warnings };
@@ -522,8 +557,11 @@ export function defaultConfig(path = "samuel.toml"): ProjectConfig {
 /** Reads a file's text; undefined when missing; other I/O errors become `SAM-CONFIG-005`. */
 async function readIfExists(path: string): Promise<string | undefined> {
   try {
-    return await Deno.readTextFile(path);
+    const read = await readWithin(path, TOML_LIMITS.config);
+    if ("limit" in read) throw limitError(path, read);
+    return new TextDecoder().decode(read);
   } catch (e) {
+    if (e instanceof SamuelError) throw e;
     if (e instanceof Deno.errors.NotFound) return undefined;
     throw new SamuelError({
       code: "SAM-CONFIG-005",

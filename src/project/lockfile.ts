@@ -25,8 +25,9 @@ import { parse, TomlError } from "npm:smol-toml@1.9.1";
 import { Exit, SamuelError } from "../errors.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { projectPaths } from "./paths.ts";
-import { keyLines, lineOfKey, scanToml } from "./toml_scan.ts";
+import { type KeyLines, keyLines, lineOfKey, lineOfLimit, scanToml } from "./toml_scan.ts";
 import { tomlString, tomlStringArray } from "./toml_value.ts";
+import { describeLimit, type LimitExceeded, parseWithin, readWithin, TOML_LIMITS } from "../toml_limits.ts";
 
 export const LOCKFILE_VERSION = 1;
 
@@ -178,6 +179,19 @@ function lockError(
   return new SamuelError({ code, message, exit: Exit.invalidInput, fix: FIX, ...extra });
 }
 
+/** How many problems an error lists (the rest are counted): a damaged lock can hold thousands. */
+const LISTED = 100;
+
+/** A bound of src/toml_limits.ts passed: `SAM-LOCKFILE-010`, naming the line when there is one. */
+function limitError(file: string, v: LimitExceeded, text?: string): SamuelError {
+  const line = text === undefined ? undefined : lineOfLimit(text, v);
+  const d = describeLimit(v, file);
+  return lockError("SAM-LOCKFILE-010", `${file}${line ? `:${line}` : ""}: ${d.message}`, {
+    cause: d.cause,
+    details: { file, line, limit: v.limit, max: v.max, found: v.found },
+  });
+}
+
 type Table = Record<string, unknown>;
 const isTable = (v: unknown): v is Table =>
   typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date);
@@ -185,7 +199,7 @@ const isTable = (v: unknown): v is Table =>
 /** Collects schema problems while reading one plugin entry. */
 class Reader {
   problems: string[] = [];
-  constructor(private lines: Map<string, number>, private file: string) {}
+  constructor(private lines: KeyLines, private file: string) {}
 
   private at(key: string): string {
     const line = lineOfKey(this.lines, key);
@@ -336,9 +350,9 @@ function readPlugin(raw: unknown, i: number, r: Reader): LockedPlugin | undefine
  * (a newer lock version), `-004` (a plugin locked twice); all exit code 2.
  */
 export function parseLockfile(text: string, file = "samuel.lock"): Lockfile {
-  let doc: Table;
+  let read: ReturnType<typeof parseWithin<Table>>;
   try {
-    doc = parse(text) as Table;
+    read = parseWithin(text, TOML_LIMITS.lock, (t) => parse(t) as Table);
   } catch (e) {
     const line = e instanceof TomlError ? e.line : undefined;
     const first = (e instanceof Error ? e.message : String(e)).split("\n")[0];
@@ -348,6 +362,8 @@ export function parseLockfile(text: string, file = "samuel.lock"): Lockfile {
       inner: e,
     });
   }
+  if ("over" in read) throw limitError(file, read.over, text);
+  const doc = read.doc;
   const version = doc.version;
   if (typeof version === "number" && version > LOCKFILE_VERSION) {
     throw new SamuelError({
@@ -369,9 +385,12 @@ export function parseLockfile(text: string, file = "samuel.lock"): Lockfile {
     });}
   if (r.problems.length > 0) {
     const n = r.problems.length;
+    const listed = r.problems.slice(0, LISTED);
     throw lockError("SAM-LOCKFILE-002", `${r.problems[0]}${n > 1 ? ` (and ${n - 1} more)` : ""}`, {
-      cause: n > 1 ? r.problems.join("; ") : "the lock was edited by hand or damaged",
-      details: { file, problems: r.problems },
+      cause: n > 1
+        ? listed.join("; ") + (n > LISTED ? `; and ${n - LISTED} more` : "")
+        : "the lock was edited by hand or damaged",
+      details: { file, problems: listed, omitted: n - listed.length },
     });
   }
   const seen = new Set<string>();
@@ -394,8 +413,11 @@ export async function readLockfileIfExists(root: string): Promise<Lockfile | und
   const path = projectPaths(root).lockfile;
   let text: string;
   try {
-    text = await Deno.readTextFile(path);
+    const read = await readWithin(path, TOML_LIMITS.lock);
+    if ("limit" in read) throw limitError(path, read);
+    text = new TextDecoder().decode(read);
   } catch (e) {
+    if (e instanceof SamuelError) throw e;
     if (e instanceof Deno.errors.NotFound) return undefined;
     throw new SamuelError({
       code: "SAM-LOCKFILE-005",

@@ -4,7 +4,16 @@
  * can point errors at lines and edit one block of the file without re-serialising the rest. It tracks
  * strings, multi-line strings, arrays and inline tables only far enough to know where a statement ends;
  * it does not build values (smol-toml does that).
+ *
+ * Every pass is linear in the text, so a hostile file (a header of 20,000 dotted parts) costs what its
+ * length costs; the limits on depth, size and counts are applied to the parsed document by the callers
+ * (`src/toml_limits.ts`).
  */
+
+import { KeyLines, parseKeyPath, type Segment } from "../toml_key_lines.ts";
+import type { LimitExceeded } from "../toml_limits.ts";
+
+export type { KeyLines };
 
 /** One statement of a TOML document, spanning lines `start..end` (inclusive, 0-based). */
 export interface TomlStatement {
@@ -205,53 +214,73 @@ export function scanToml(text: string): TomlScan {
 }
 
 /** The line of `path`, else of its nearest enclosing key or table (a missing key points at its table). */
-export function lineOfKey(lines: Map<string, number>, path: string): number | undefined {
-  for (let p = path; p !== ""; p = p.replace(/(\.[^.]*|\[\d+\])$/, "")) {
-    const line = lines.get(p);
-    if (line !== undefined) return line;
-    if (!/(\.[^.]*|\[\d+\])$/.test(p)) break;
-  }
-  return undefined;
+export function lineOfKey(lines: KeyLines, path: string | readonly Segment[]): number | undefined {
+  return lines.lineOf(typeof path === "string" ? parseKeyPath(path) : path);
+}
+
+/** The line where a document passes a bound of src/toml_limits.ts (the line of the deepest key written). */
+export function lineOfLimit(text: string, v: LimitExceeded): number | undefined {
+  return v.path.length === 0 ? undefined : keyLines(scanToml(text)).lineOf(v.path);
+}
+
+/** Per array-of-tables name (`[[plugins]]`): which element a header is in, for display paths. */
+interface ArrayState {
+  /** The current element's index. */
+  index: number;
+  /** The element of the enclosing array table this index was counted in (see `keyLines`). */
+  owner: object;
+  /** A token for the current element: nested array tables counted under another element are stale. */
+  element: object;
 }
 
 /**
  * Maps display paths (`wasm.cache_budget`, `plugins[1].source`, `security`) to 1-based line numbers, for
  * error messages. Array-of-tables elements are indexed in document order.
+ *
+ * Linear in the text: headers are walked part by part through two trees, the raw names (for the
+ * array-of-tables counters) and the display paths with their indices (`KeyLines`). A nested array table
+ * restarts at 0 under each new element of its parent; instead of deleting every counter below a parent
+ * (which costs the number of counters per header), each counter remembers the parent element it was
+ * counted in and is stale once that element has been superseded.
  */
-export function keyLines(scan: TomlScan): Map<string, number> {
-  const map = new Map<string, number>();
-  const arrayIndex = new Map<string, number>();
-  let prefix = "";
-  const display = (path: string[]): string => {
-    // Insert the current index after every array-of-tables prefix: `plugins.x` -> `plugins[1].x`.
-    let out = "";
-    let raw = "";
-    for (const part of path) {
-      raw = raw ? `${raw}.${part}` : part;
-      out = out ? `${out}.${part}` : part;
-      const idx = arrayIndex.get(raw);
-      if (idx !== undefined) out += `[${idx}]`;
-    }
-    return out;
-  };
+export function keyLines(scan: TomlScan): KeyLines {
+  const lines = new KeyLines();
+  const rawRoot: RawNode = { kids: new Map() };
+  const rootElement = {};
+  let prefix = lines.root;
   for (const s of scan.statements) {
     if (s.kind === "header" && s.key) {
-      if (s.arrayTable) {
-        const raw = s.key.join(".");
-        arrayIndex.set(raw, (arrayIndex.get(raw) ?? -1) + 1);
-        // Nested arrays restart when their parent element changes.
-        for (const k of [...arrayIndex.keys()]) if (k.startsWith(raw + ".")) arrayIndex.delete(k);
+      let raw = rawRoot;
+      let display = lines.root;
+      let element = rootElement;
+      for (let n = 0; n < s.key.length; n++) {
+        const part = s.key[n];
+        let next = raw.kids.get(part);
+        if (next === undefined) raw.kids.set(part, next = { kids: new Map() });
+        raw = next;
+        const last = n === s.key.length - 1;
+        const live = raw.array !== undefined && raw.array.owner === element ? raw.array : undefined;
+        if (last && s.arrayTable) {
+          raw.array = { index: live ? live.index + 1 : 0, owner: element, element: {} };
+        } else if (!live) raw.array = undefined;
+        display = lines.child(display, part);
+        if (raw.array) {
+          display = lines.child(display, raw.array.index);
+          element = raw.array.element;
+        }
+        // `[tool.other]` also defines `tool`, implicitly, at this line.
+        lines.mark(display, s.start + 1);
       }
-      prefix = display(s.key);
-      // `[tool.other]` also defines `tool`, implicitly, at this line.
-      for (let n = 1; n <= s.key.length; n++) {
-        const p = display(s.key.slice(0, n));
-        if (!map.has(p)) map.set(p, s.start + 1);
-      }
+      prefix = display;
     } else if (s.kind === "keyval" && s.key) {
-      const path = prefix ? `${prefix}.${s.key.join(".")}` : s.key.join(".");
-      if (!map.has(path)) map.set(path, s.start + 1);
+      // A dotted key (`a.b.c = 1`) also defines its parents there, unless something defined them earlier.
+      lines.record(prefix, s.key, s.start + 1);
     }
   }
-  return map;
+  return lines;
+}
+
+interface RawNode {
+  kids: Map<string, RawNode>;
+  array?: ArrayState;
 }

@@ -4,15 +4,18 @@
  * pax headers (`path`, `linkpath`, `size`).
  *
  * Decisions, all refusing the whole archive before anything is written (the archive is read and checked
- * completely first, then written):
+ * completely first, then written; only the files' bytes are held in memory meanwhile):
  * - Paths: absolute paths, drive letters, backslashes, NUL and any `..` component are refused, as is
  *   anything that would not land inside the target after normalisation. `./` prefixes are fine.
  * - Links: symlinks and hardlinks are refused outright, whatever their target. A skill is text and
  *   scripts; links buy nothing there and are the classic way to write outside the target (`a -> /etc`,
  *   then `a/passwd`), so no link is ever created.
  * - Devices, FIFOs and unknown entry types (sparse files, volume labels) are refused.
- * - Bombs: the decompressed stream, the unpacked total and the entry count are capped; the gzip stream
- *   is cut off as soon as it passes its cap, so a small archive cannot expand unboundedly in memory.
+ * - Bombs: the decompressed stream (in total and as a ratio to the compressed bytes read), the unpacked
+ *   total and the entry count are capped, all checked as bytes arrive: the gzip stream is inflated a small
+ *   step at a time with back-pressure and parsed as it goes (a streaming tar reader), so a small archive
+ *   cannot expand in memory beyond the files it is allowed to hold (issue 17: one huge member and many
+ *   members used to peak at 3.1 GB and 2.3 GB before the cap applied).
  * - The same path twice (also differing only in case, which would clash on macOS and Windows), or a file
  *   used as a folder, is refused.
  * - Files keep only the executable bit (0755 or 0644): no setuid, no world-writable files.
@@ -26,6 +29,11 @@ export interface UnpackLimits {
   maxBytes?: number;
   /** Entries (files and folders). Default 10 000. */
   maxEntries?: number;
+  /**
+   * Decompressed bytes per compressed byte, checked once the output passes `RATIO_FLOOR`. Default 200:
+   * text and tar padding compress 3-20x, while a bomb of zeros reaches deflate's ~1000x.
+   */
+  maxRatio?: number;
 }
 
 export interface UnpackResult {
@@ -44,9 +52,23 @@ interface Entry {
 const BLOCK = 512;
 const decoder = new TextDecoder();
 
+/** The ratio bound applies past this much output: small archives of padding or zeros are harmless. */
+export const RATIO_FLOOR = 16 * 1024 * 1024;
+/**
+ * Compressed bytes handed to the decompressor at a time. Deno's `DecompressionStream` inflates each
+ * input chunk in one piece, so this bounds one output chunk to ~8 MiB (deflate expands at most ~1032x).
+ */
+const INPUT_STEP = 8 * 1024;
+/** The largest pax or GNU long-name record: it only carries a path (at most 4096 bytes) and a few keys. */
+const MAX_META = 1024 * 1024;
+
 /**
  * Unpacks a gzip-compressed tar into `targetDir` (created when missing; must be empty). `label` names
  * the archive in errors. Throws `SAM-ARCHIVE-*` before writing anything when the archive is unsafe.
+ *
+ * Memory: the archive is inflated a step at a time and each step is parsed at once, so nothing but the
+ * files' own bytes is kept (at most `maxBytes`); a member whose header announces more than the budget left
+ * is refused before a byte of it is inflated, and a stream expanding faster than `maxRatio` is cut off.
  */
 export async function unpackTarGz(
   archive: Uint8Array,
@@ -56,32 +78,53 @@ export async function unpackTarGz(
 ): Promise<UnpackResult> {
   const maxBytes = limits.maxBytes ?? 256 * 1024 * 1024;
   const maxEntries = limits.maxEntries ?? 10_000;
+  const tar = new TarReader(label, maxBytes, maxEntries);
   // Headers, pax records and padding can add a few blocks per entry on top of the file bytes.
-  const tar = await gunzip(archive, maxBytes + (maxEntries + 4) * 4 * BLOCK, label);
-  const entries = readTar(tar, label, maxBytes, maxEntries);
+  await gunzip(archive, label, {
+    maxBytes: maxBytes + (maxEntries + 4) * 4 * BLOCK,
+    maxRatio: limits.maxRatio ?? 200,
+  }, (chunk) => tar.push(chunk));
+  const entries = tar.finish();
   return await writeEntries(entries, targetDir, label);
 }
 
-/** Decompresses, stopping as soon as the output passes `maxBytes`. */
-export async function gunzip(data: Uint8Array, maxBytes: number, label: string): Promise<Uint8Array> {
-  const stream = new Blob([data as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
-    new DecompressionStream("gzip"),
-  );
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
+/**
+ * Inflates `data` with back-pressure, handing each output chunk to `sink` before the next input step is
+ * read, and stops as soon as the output passes `maxBytes` or `maxRatio` times the input consumed.
+ */
+export async function gunzip(
+  data: Uint8Array,
+  label: string,
+  caps: { maxBytes: number; maxRatio: number },
+  sink: (chunk: Uint8Array) => void,
+): Promise<void> {
+  let fed = 0;
+  const source = new ReadableStream<Uint8Array<ArrayBuffer>>({
+    pull(controller) {
+      if (fed >= data.length) return controller.close();
+      const end = Math.min(fed + INPUT_STEP, data.length);
+      controller.enqueue(data.slice(fed, end) as Uint8Array<ArrayBuffer>);
+      fed = end;
+    },
+  }, { highWaterMark: 0 });
+  const reader = source.pipeThrough(new DecompressionStream("gzip")).getReader();
   let size = 0;
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
       size += value.length;
-      if (size > maxBytes) {
-        await reader.cancel().catch(() => {});
-        throw bomb(label, `it expands to more than ${maxBytes} bytes`);
+      if (size > caps.maxBytes) throw bomb(label, `it expands to more than ${caps.maxBytes} bytes`);
+      if (size > RATIO_FLOOR && size > caps.maxRatio * fed) {
+        throw bomb(
+          label,
+          `it expands more than ${caps.maxRatio} times (${size} bytes from the first ${fed} compressed bytes)`,
+        );
       }
-      chunks.push(value);
+      sink(value);
     }
   } catch (e) {
+    await reader.cancel().catch(() => {});
     if (e instanceof SamuelError) throw e;
     throw sourceError(
       "SAM-ARCHIVE-001",
@@ -90,13 +133,6 @@ export async function gunzip(data: Uint8Array, maxBytes: number, label: string):
       e instanceof Error ? e.message : String(e),
     );
   }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
 
 function bomb(label: string, why: string) {
@@ -160,52 +196,125 @@ function paxRecords(data: Uint8Array, label: string): Map<string, string> {
   return out;
 }
 
-/** Reads and checks every entry; throws on the first unsafe one. */
-export function readTar(tar: Uint8Array, label: string, maxBytes: number, maxEntries: number): Entry[] {
-  const entries: Entry[] = [];
-  let total = 0;
-  let at = 0;
-  let longName: string | undefined;
-  let longLink: string | undefined;
-  let pax = new Map<string, string>();
-  let headers = 0;
-  while (at + BLOCK <= tar.length) {
-    const h = tar.subarray(at, at + BLOCK);
-    if (h.every((b) => b === 0)) break;
-    if (++headers > maxEntries * 4) throw bomb(label, `it has more than ${maxEntries} entries`);
-    if (!checksumOk(h, label)) throw corrupt(label, `header checksum mismatch at offset ${at}`);
+/** Where the bytes of the entry being read go. */
+interface Body {
+  /** The buffer being filled (exactly the entry's size), or undefined when the bytes are skipped. */
+  data?: Uint8Array;
+  /** Bytes of the entry still to come. */
+  left: number;
+  /** Padding to the next block after it. */
+  pad: number;
+  done: (data: Uint8Array) => void;
+}
+
+/**
+ * A streaming tar reader: `push` the tar bytes in any chunking, then `finish` for the checked entries.
+ * Each header is checked when it is complete, before its data arrives (so a link, a device or a file
+ * larger than the budget left is refused without reading on); a file's bytes are copied into a buffer of
+ * exactly its size, so what stays in memory is the files themselves.
+ */
+export class TarReader {
+  readonly #entries: Entry[] = [];
+  readonly #header = new Uint8Array(BLOCK);
+  #headerFill = 0;
+  #body: Body | undefined;
+  #ended = false;
+  #offset = 0;
+  #total = 0;
+  #headers = 0;
+  #longName: string | undefined;
+  #longLink: string | undefined;
+  #pax = new Map<string, string>();
+
+  constructor(readonly label: string, readonly maxBytes: number, readonly maxEntries: number) {}
+
+  push(chunk: Uint8Array): void {
+    let i = 0;
+    while (i < chunk.length && !this.#ended) {
+      const body = this.#body;
+      if (body === undefined) {
+        const n = Math.min(BLOCK - this.#headerFill, chunk.length - i);
+        this.#header.set(chunk.subarray(i, i + n), this.#headerFill);
+        this.#headerFill += n;
+        i += n;
+        if (this.#headerFill === BLOCK) {
+          this.#headerFill = 0;
+          this.#onHeader(this.#header);
+          this.#offset += BLOCK;
+        }
+        continue;
+      }
+      if (body.left > 0) {
+        const n = Math.min(body.left, chunk.length - i);
+        body.data?.set(chunk.subarray(i, i + n), body.data.length - body.left);
+        body.left -= n;
+        i += n;
+        if (body.left === 0) body.done(body.data ?? new Uint8Array());
+        continue;
+      }
+      const n = Math.min(body.pad, chunk.length - i);
+      body.pad -= n;
+      i += n;
+      if (body.pad === 0) this.#body = undefined;
+    }
+  }
+
+  /** The entries read; throws when the archive ended inside an entry. */
+  finish(): Entry[] {
+    if (this.#body !== undefined && this.#body.left > 0) throw corrupt(this.label, "an entry is truncated");
+    checkCollisions(this.#entries, this.label);
+    return this.#entries;
+  }
+
+  #expect(size: number, pad: boolean, done: (data: Uint8Array) => void, keep: boolean): void {
+    const padding = pad ? (BLOCK - (size % BLOCK)) % BLOCK : 0;
+    const body: Body = { data: keep ? new Uint8Array(size) : undefined, left: size, pad: padding, done };
+    this.#offset += size + padding;
+    if (size === 0) {
+      done(new Uint8Array());
+      if (padding === 0) return;
+    }
+    this.#body = body;
+  }
+
+  #onHeader(h: Uint8Array): void {
+    const label = this.label;
+    if (h.every((b) => b === 0)) {
+      this.#ended = true;
+      return;
+    }
+    if (++this.#headers > this.maxEntries * 4) {
+      throw bomb(label, `it has more than ${this.maxEntries} entries`);
+    }
+    if (!checksumOk(h, label)) throw corrupt(label, `header checksum mismatch at offset ${this.#offset}`);
     const magic = cstring(h, 257, 6);
     const typeflag = String.fromCharCode(h[156] || 0x30);
     let size = number(h, 124, 12, label);
-    if (pax.has("size") && /^\d+$/.test(pax.get("size")!)) size = Number(pax.get("size"));
-    const dataStart = at + BLOCK;
-    const dataEnd = dataStart + size;
-    if (dataEnd > tar.length) throw corrupt(label, "an entry is truncated");
-    const data = tar.subarray(dataStart, dataEnd);
-    at = dataStart + Math.ceil(size / BLOCK) * BLOCK;
+    const paxSize = this.#pax.get("size");
+    if (paxSize !== undefined && /^\d+$/.test(paxSize)) size = Number(paxSize);
 
-    if (typeflag === "x") {
-      pax = paxRecords(data, label);
-      continue;
+    if (typeflag === "x" || typeflag === "L" || typeflag === "K") {
+      if (size > MAX_META) throw bomb(label, `a ${typeflag} header record of ${size} bytes is too large`);
+      this.#expect(size, true, (data) => {
+        if (typeflag === "x") this.#pax = paxRecords(data, label);
+        else if (typeflag === "L") this.#longName = cstring(data, 0, data.length);
+        else this.#longLink = cstring(data, 0, data.length);
+      }, true);
+      return;
     }
-    if (typeflag === "g") continue; // global pax defaults: nothing we honour
-    if (typeflag === "L") {
-      longName = cstring(data, 0, data.length);
-      continue;
-    }
-    if (typeflag === "K") {
-      longLink = cstring(data, 0, data.length);
-      continue;
-    }
+    if (typeflag === "g") return this.#expect(size, true, () => {}, false); // global pax defaults: ignored
+
     const prefix = magic === "ustar" ? cstring(h, 345, 155) : "";
     const base = cstring(h, 0, 100);
-    const rawPath = pax.get("path") ?? longName ?? (prefix ? `${prefix}/${base}` : base);
-    const linkTarget = pax.get("linkpath") ?? longLink ?? cstring(h, 157, 100);
-    pax = new Map();
-    longName = undefined;
-    longLink = undefined;
+    const rawPath = this.#pax.get("path") ?? this.#longName ?? (prefix ? `${prefix}/${base}` : base);
+    const linkTarget = this.#pax.get("linkpath") ?? this.#longLink ?? cstring(h, 157, 100);
+    this.#pax = new Map();
+    this.#longName = undefined;
+    this.#longLink = undefined;
 
-    if (entries.length >= maxEntries) throw bomb(label, `it has more than ${maxEntries} entries`);
+    if (this.#entries.length >= this.maxEntries) {
+      throw bomb(label, `it has more than ${this.maxEntries} entries`);
+    }
     if (typeflag === "1" || typeflag === "2") {
       throw sourceError(
         "SAM-ARCHIVE-003",
@@ -229,16 +338,17 @@ export function readTar(tar: Uint8Array, label: string, maxBytes: number, maxEnt
       );
     }
     const path = safeEntryPath(rawPath, label);
-    if (path === "") continue; // `./` itself
-    if (isFile) {
-      total += size;
-      if (total > maxBytes) throw bomb(label, `it unpacks to more than ${maxBytes} bytes`);
-    }
     const mode = number(h, 100, 8, label);
-    entries.push({ path, type: isFile ? "file" : "dir", mode, data: isFile ? data : new Uint8Array() });
+    if (path === "") return this.#expect(size, true, () => {}, false); // `./` itself
+    if (isDir) {
+      this.#entries.push({ path, type: "dir", mode, data: new Uint8Array() });
+      return this.#expect(size, true, () => {}, false);
+    }
+    // Refused from the header: the bytes of a member larger than the budget left are never inflated.
+    this.#total += size;
+    if (this.#total > this.maxBytes) throw bomb(label, `it unpacks to more than ${this.maxBytes} bytes`);
+    this.#expect(size, true, (data) => this.#entries.push({ path, type: "file", mode, data }), true);
   }
-  checkCollisions(entries, label);
-  return entries;
 }
 
 /** The normalised relative path of an entry, or a thrown SAM-ARCHIVE-002. `""` for the root itself. */

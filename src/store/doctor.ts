@@ -42,7 +42,7 @@ import { DENO_PIN } from "../version.ts";
 import { sha256Hex } from "./digest.ts";
 import { type CacheStats, ModuleCache } from "./module_cache.ts";
 import { buildForCache, cacheVariant } from "./module_check.ts";
-import { hasPendingTransaction } from "./transaction.ts";
+import { hasJournal, hasPendingTransaction, leftoverFolders } from "./transaction.ts";
 import type { ModuleInfo } from "../runtime/preprocess/mod.ts";
 import { existsQuiet } from "../project/fs.ts";
 import type { TrustRootInfo } from "../verify/trust_source.ts";
@@ -204,12 +204,25 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   }
 
   if (hasPendingTransaction(root)) {
-    add({
-      id: "project.transaction",
-      status: "warn",
-      message: "an interrupted install/uninstall left a transaction journal in .samuel/",
-      fix: "run `samuel ls` (it rolls the change back when no other samuel is running), then retry",
-    });
+    const left = leftoverFolders(root);
+    add(
+      hasJournal(root)
+        ? {
+          id: "project.transaction",
+          status: "warn",
+          message: "an interrupted install/uninstall left a transaction journal in .samuel/",
+          fix: "run `samuel ls` (it rolls the change back when no other samuel is running), then retry",
+        }
+        : {
+          id: "project.transaction",
+          status: "warn",
+          message: `a killed install, update or uninstall left ${left.length} temporary folder(s) in ` +
+            `.samuel/plugins/: ${left.join(", ")}`,
+          fix:
+            "the next `samuel install`, `update` or `uninstall` (or `samuel ls`) removes them when no other " +
+            "samuel is running; or delete them yourself: rm -rf .samuel/plugins/.staging-* .samuel/plugins/.txn-old-*",
+        },
+    );
   }
 
   const budget = config?.wasm.cacheBudget ?? DEFAULT_CACHE_BUDGET;

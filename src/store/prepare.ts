@@ -119,7 +119,7 @@ export async function checkFetched(
     strict: opts.strict,
   });
   if (!parsed.manifest) {
-    throw manifestError(fetched.manifestName, parsed.problems, "fix them and publish again");
+    throw manifestError(fetched.manifestName, parsed.problems, "fix them and publish again", parsed.omitted);
   }
   const manifest = parsed.manifest;
   const warnings = parsed.problems.filter((p) => p.severity === "warning").map((p) =>

@@ -115,14 +115,19 @@ function journalPath(root: string): string {
   return join(projectPaths(root).stateDir, JOURNAL_FILE);
 }
 
-/** True when a transaction was interrupted and not yet rolled back (or left folders to clean). */
-export function hasPendingTransaction(root: string): boolean {
+/** True when a killed transaction's journal is waiting to be rolled back. */
+export function hasJournal(root: string): boolean {
   try {
     Deno.statSync(journalPath(root));
     return true;
   } catch {
-    return hasLeftovers(root);
+    return false;
   }
+}
+
+/** True when a transaction was interrupted and not yet rolled back (or left folders to clean). */
+export function hasPendingTransaction(root: string): boolean {
+  return hasJournal(root) || hasLeftovers(root);
 }
 
 async function restoreFile(path: string, text: string | null): Promise<void> {
@@ -195,14 +200,20 @@ export async function repairIfNeeded(
   return false;
 }
 
-/** True when the plugins folder holds leftovers of a killed process (staging folders, backups). */
-export function hasLeftovers(root: string): boolean {
+/** The leftovers of a killed process in the plugins folder (staging folders, backups), by name. */
+export function leftoverFolders(root: string): string[] {
+  const names: string[] = [];
   try {
     for (const e of Deno.readDirSync(projectPaths(root).pluginsDir)) {
-      if (e.name.startsWith(BACKUP_PREFIX) || e.name.startsWith(".staging-")) return true;
+      if (e.name.startsWith(BACKUP_PREFIX) || e.name.startsWith(".staging-")) names.push(e.name);
     }
   } catch { /* no plugins folder */ }
-  return false;
+  return names.sort();
+}
+
+/** True when the plugins folder holds leftovers of a killed process (staging folders, backups). */
+export function hasLeftovers(root: string): boolean {
+  return leftoverFolders(root).length > 0;
 }
 
 /**

@@ -382,3 +382,41 @@ Deno.test("doctor: trust.root says which trusted root installs verify against of
     assertStringIncludes(c.message, "SAMUEL_TUF_MIRROR is not a TUF mirror URL");
   });
 });
+
+Deno.test("doctor names the temporary folders a killed install left and says how to clean them; following the fix does", async () => {
+  const p = await project();
+  const src = await helloWasmSource();
+  await p.install(src);
+  const manifest = `${src}/samuel-plugin.toml`;
+  await Deno.writeTextFile(
+    manifest,
+    (await Deno.readTextFile(manifest)).replace('version = "0.1.0"', 'version = "0.2.0"'),
+  );
+  // An update killed right after staging its new folder (test hook, as a kill -9 would): no journal, one
+  // leftover folder.
+  const killed = await runCli(["install", `file://${src}`, "--allow-unsigned", "--yes"], {
+    cwd: p.root,
+    env: { SAMUEL_HOME: p.installHome, SAMUEL_TEST_CRASH_AT: "after-stage" },
+  });
+  assertEquals(killed.code, 99, killed.stderr);
+  const left = [...Deno.readDirSync(`${p.root}/.samuel/plugins`)].map((e) => e.name).filter((n) =>
+    n.startsWith(".")
+  );
+  assertEquals(left.length, 1, String(left));
+
+  const r = await p.cli(["doctor", "--json"]);
+  const c = check(r.json, "project.transaction");
+  assertEquals(c.status, "warn");
+  assertStringIncludes(c.message, `left 1 temporary folder(s) in .samuel/plugins/: ${left[0]}`);
+  assertStringIncludes(
+    c.fix,
+    "the next `samuel install`, `update` or `uninstall` (or `samuel ls`) removes them",
+  );
+  assertStringIncludes(c.fix, "rm -rf .samuel/plugins/.staging-*");
+
+  // The fix works as written: `samuel ls` sweeps them, and doctor no longer warns.
+  assertEquals((await p.cli(["ls"])).code, 0);
+  assertEquals([...Deno.readDirSync(`${p.root}/.samuel/plugins`)].map((e) => e.name), ["hello-wasm"]);
+  const again = await p.cli(["doctor", "--json"]);
+  assert(!again.json.data.checks.some((x: Json) => x.id === "project.transaction"), "no more warning");
+});

@@ -248,3 +248,18 @@ export async function exists(path: string): Promise<boolean> {
     return false;
   }
 }
+
+/**
+ * Writes the committed smoke-test plugin (tests/fixtures/prebuilt: manifest and module) into `dir` as a
+ * `file://` source, at `version`.
+ */
+export async function smokePlugin(dir: string, version = "0.1.0"): Promise<void> {
+  const prebuilt = new URL("../fixtures/prebuilt/", import.meta.url);
+  await Deno.mkdir(dir, { recursive: true });
+  const manifest = await Deno.readTextFile(new URL("smoke_plugin.toml", prebuilt));
+  await Deno.writeTextFile(
+    `${dir}/samuel-plugin.toml`,
+    manifest.replace('version = "0.1.0"', `version = "${version}"`),
+  );
+  await Deno.copyFile(new URL("smoke_plugin.wasm", prebuilt), `${dir}/plugin.wasm`);
+}

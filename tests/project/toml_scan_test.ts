@@ -53,3 +53,24 @@ Deno.test("key lines index array-of-tables elements and fall back to the enclosi
   assertEquals(lineOfKey(lines, "plugins[1].source"), 19);
   assertEquals(lineOfKey(lines, "absent.key"), undefined);
 });
+
+Deno.test("key lines: nested array tables restart under each new parent element; long headers cost their length", () => {
+  const text = "[[a]]\n[[a.b]]\nx = 1\n[[a.b]]\nx = 2\n[[a]]\n[[a.b]]\nx = 3\n[a.b.c]\ny = 4\n";
+  const lines = keyLines(scanToml(text));
+  assertEquals(lines.get("a[0].b[0].x"), 3);
+  assertEquals(lines.get("a[0].b[1].x"), 5);
+  assertEquals(lines.get("a[1].b[0].x"), 8);
+  assertEquals(lines.get("a[1].b[0].c.y"), 10);
+  assertEquals(lines.get("a[1].b[1]"), undefined);
+  // A header of 200,000 parts (the old scanner built every prefix: cubic) and 20,000 distinct array tables
+  // (the old one swept every counter per header: quadratic) are each a few milliseconds.
+  const started = performance.now();
+  const deep = keyLines(scanToml(`[${Array.from({ length: 200_000 }, () => "p").join(".")}]\nz = 1\n`));
+  assertEquals(lineOfKey(deep, "p.p.p.q"), 1);
+  const many = keyLines(
+    scanToml(Array.from({ length: 20_000 }, (_, i) => `[[t${i}]]\n[[t${i}.u]]`).join("\n")),
+  );
+  assertEquals(many.get("t19999[0].u[0]"), 40_000);
+  const ms = performance.now() - started;
+  if (ms > 2_000) throw new Error(`scanning took ${ms.toFixed(0)} ms`);
+});

@@ -1,9 +1,15 @@
 /** Safe skill unpacking: malicious archives crafted here are refused and write nothing anywhere. */
 
-import { assert, assertEquals, assertRejects, assertStringIncludes } from "../support/assert.ts";
-import { unpackTarGz } from "../../src/source/archive.ts";
+import {
+  assert,
+  assertEquals,
+  assertRejects,
+  assertStringIncludes,
+  assertThrows,
+} from "../support/assert.ts";
+import { TarReader, unpackTarGz } from "../../src/source/archive.ts";
 import { SamuelError } from "../../src/errors.ts";
-import { gzip, pax, tar, type TarEntry } from "./tar_helper.ts";
+import { gzip, gzipBomb, header, pax, tar, type TarEntry } from "./tar_helper.ts";
 
 const enc = new TextEncoder();
 
@@ -164,4 +170,59 @@ Deno.test("archive: the target must be empty", async () => {
     );
     assertEquals((e as SamuelError).code, "SAM-ARCHIVE-006");
   });
+});
+
+Deno.test("archive: a member announcing more than the budget is refused from its header, before its bytes", async () => {
+  await sandbox(async (stage) => {
+    // 2 KB of gzip whose header claims 1 GiB: only the header is ever inflated.
+    const archive = await gzip(
+      new Uint8Array([...header({ name: "big" }, 1024 ** 3), ...new Uint8Array(1024)]),
+    );
+    const e = await assertRejects(() => unpackTarGz(archive, stage, "skill.tar.gz"));
+    assertEquals((e as SamuelError).code, "SAM-ARCHIVE-005");
+    assertStringIncludes((e as Error).message, "unpacks to more than 268435456 bytes");
+    assertEquals(await listAll(stage), []);
+  });
+});
+
+Deno.test("archive: a stream expanding more than 200 times is cut off past 16 MiB, whatever the size budget", async () => {
+  await sandbox(async (stage) => {
+    const archive = await gzipBomb("many", 64 * 1024 * 1024);
+    const e = await assertRejects(() => unpackTarGz(archive, stage, "skill.tar.gz", { maxBytes: 1024 ** 3 }));
+    assertEquals((e as SamuelError).code, "SAM-ARCHIVE-005");
+    assertStringIncludes((e as Error).message, "expands more than 200 times");
+    assertEquals(await listAll(stage), []);
+    // The same archive with the ratio bound raised unpacks: the bound is what refused it.
+    const r = await unpackTarGz(archive, stage, "skill.tar.gz", { maxBytes: 1024 ** 3, maxRatio: 10_000 });
+    assertEquals(r.files.length, 64);
+  });
+});
+
+Deno.test("archive: the streaming tar reader gives the same entries whatever the chunking (1-byte to 64 KiB)", () => {
+  const bytes = tar([
+    { name: "./", type: "5" },
+    { name: "PaxHeader", type: "x", data: pax({ path: "d/" + "p".repeat(200) }) },
+    { name: "ignored", data: "pax-named" },
+    { name: "././@LongLink", type: "L", data: "g/" + "l".repeat(150) + "\0" },
+    { name: "x", data: "long-named" },
+    { name: "a/b.txt", data: new Uint8Array(1500).fill(7) },
+    { name: "empty", data: "" },
+  ]);
+  const read = (step: number) => {
+    const t = new TarReader("t", 1024 * 1024, 100);
+    for (let i = 0; i < bytes.length; i += step) t.push(bytes.subarray(i, i + step));
+    return t.finish().map((e) => [e.path, e.type, e.data.length, e.data[0]]);
+  };
+  const whole = read(bytes.length);
+  assertEquals(whole, [
+    ["d/" + "p".repeat(200), "file", 9, 0x70],
+    ["g/" + "l".repeat(150), "file", 10, 0x6c],
+    ["a/b.txt", "file", 1500, 7],
+    ["empty", "file", 0, undefined],
+  ]);
+  for (const step of [1, 7, 511, 512, 513, 4096, 65536]) assertEquals(read(step), whole, `chunks of ${step}`);
+  const cut = new TarReader("t", 1024 * 1024, 100);
+  cut.push(bytes.subarray(0, 5500)); // inside the data of a/b.txt
+  const e = assertThrows(() => cut.finish()) as SamuelError;
+  assertEquals(e.code, "SAM-ARCHIVE-001");
 });

@@ -299,3 +299,14 @@ Deno.test({
     }
   },
 });
+
+Deno.test("download: bodies come back byte for byte, with and without Content-Length, in small and odd chunks", async () => {
+  await using gh = await FakeGitHub.start();
+  const body = new Uint8Array(3 * 1024 * 1024 + 17).map((_, i) => (i * 31) % 251);
+  gh.file("/exact", body);
+  assertEquals(await download(`${gh.origin}/exact`, FAST), body);
+  gh.file("/stream", { size: 2 * 1024 * 1024 + 5, contentLength: false, chunkSize: 1000 });
+  const streamed = await download(`${gh.origin}/stream`, FAST);
+  assertEquals(streamed.length, 2 * 1024 * 1024 + 5);
+  assert(streamed.every((b) => b === 0x61));
+});

@@ -23,6 +23,8 @@ export const HERMETIC_ENV: Readonly<Record<string, string>> = { SAMUEL_TUF_MIRRO
 
 export interface CliResult {
   code: number;
+  /** True when `timeoutMs` passed and the process was killed. */
+  timedOut?: boolean;
   stdout: string;
   stderr: string;
   // deno-lint-ignore no-explicit-any
@@ -33,16 +35,24 @@ export interface CliOptions {
   cwd?: string;
   env?: Record<string, string>;
   stdin?: string | Uint8Array;
+  /** Kills the process after this long (the result then has `timedOut`). */
+  timeoutMs?: number;
+  /** A command that runs samuel (e.g. `["/usr/bin/time", "-v", "-o", file]`), for measurements. */
+  wrap?: string[];
 }
 
 export async function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
-  const cmd = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-q", ...RUN_FLAGS, MAIN, ...args],
+  const deadline = opts.timeoutMs === undefined ? undefined : AbortSignal.timeout(opts.timeoutMs);
+  const samuel = [Deno.execPath(), "run", "-q", ...RUN_FLAGS, MAIN, ...args];
+  const [program, ...rest] = [...(opts.wrap ?? []), ...samuel];
+  const cmd = new Deno.Command(program, {
+    args: rest,
     cwd: opts.cwd,
     env: { NO_COLOR: "1", ...HERMETIC_ENV, ...opts.env },
     stdin: opts.stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
+    signal: deadline,
   });
   const child = cmd.spawn();
   if (opts.stdin !== undefined) {
@@ -53,6 +63,7 @@ export async function runCli(args: string[], opts: CliOptions = {}): Promise<Cli
   const { code, stdout, stderr } = await child.output();
   const result: CliResult = {
     code,
+    timedOut: deadline?.aborted ?? false,
     stdout: new TextDecoder().decode(stdout),
     stderr: new TextDecoder().decode(stderr),
   };

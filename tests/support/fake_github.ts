@@ -34,6 +34,8 @@ export type Body = string | Uint8Array;
 export interface BigBody {
   size: number;
   contentLength?: boolean;
+  /** Send the body in chunks of this many bytes instead (pausing once per MiB rather than per chunk). */
+  chunkSize?: number;
 }
 
 /** A one-off (or, with `always`, persistent) deviation from the normal answer for one path. */
@@ -278,7 +280,8 @@ export class FakeGitHub {
       : undefined;
     const size = bytes ? bytes.length : (body as BigBody).size;
     const withLength = bytes !== undefined || (body as BigBody).contentLength !== false;
-    const chunk = 64 * 1024;
+    const chunk = (body as BigBody).chunkSize ?? 64 * 1024;
+    const paceEvery = (body as BigBody).chunkSize === undefined ? chunk : 1024 * 1024;
     let offset = 0;
     const closing = this.#closing;
     const count = (n: number) => this.#sent.set(path, (this.#sent.get(path) ?? 0) + n);
@@ -296,7 +299,7 @@ export class FakeGitHub {
         count(n);
         ctrl.enqueue(piece);
         // Let the client's cancel reach us between chunks, so bytesSent reflects an early abort.
-        if (!bytes) await new Promise((r) => setTimeout(r, 1));
+        if (!bytes && offset % paceEvery < n) await new Promise((r) => setTimeout(r, 1));
       },
     }, { highWaterMark: 0 });
     const h: Record<string, string> = { ...headers };

@@ -19,6 +19,7 @@ import type { CommandResult, Invocation } from "../command.ts";
 import type { Output } from "../output.ts";
 import { Exit, invalidInput, SamuelError } from "../../errors.ts";
 import {
+  capProblems,
   formatProblem,
   type Manifest,
   manifestError,
@@ -55,7 +56,8 @@ export async function run(inv: Invocation): Promise<CommandResult> {
     throw manifestError(file, [{ ...read, file, message: read.message.replace(path, file) }]);
   }
   const parsed = await parseManifest(read.text, { file, strict: inv.global.strict });
-  const problems = [...parsed.problems];
+  let problems = [...parsed.problems];
+  let omitted = parsed.omitted;
   let artifacts: Artifacts | undefined;
   if (parsed.manifest !== undefined && !problems.some((p) => p.severity === "error")) {
     const dir = path.slice(0, path.lastIndexOf("/") + 1) || "./";
@@ -68,21 +70,23 @@ export async function run(inv: Invocation): Promise<CommandResult> {
       cwd: inv.cwd,
       out: inv.out,
     });
-    problems.push(...artifacts.problems);
+    const listed = capProblems([...problems, ...artifacts.problems]);
+    problems = listed.problems;
+    omitted = addOmitted(omitted, listed.omitted);
   }
 
-  report(inv.out, problems);
+  report(inv.out, problems, omitted);
   const manifestValid = parsed.manifest !== undefined &&
     !parsed.problems.some((p) => p.severity === "error");
   if (!manifestValid) {
-    throw manifestError(file, problems, inv.out.json ? "see error.details" : "listed above");
+    throw manifestError(file, problems, inv.out.json ? "see error.details" : "listed above", omitted);
   }
   const module = artifacts?.module ?? null;
   const moduleErrors = problems.filter((p) => p.severity === "error");
   if (moduleErrors.length > 0) {
     // The manifest is fine but the built module is not: still return what was learnt about the module,
     // so `--json` callers see its imports and exports next to the problems.
-    const n = moduleErrors.length;
+    const n = moduleErrors.length + (omitted?.errors ?? 0);
     const error = new SamuelError({
       code: moduleErrors[0].code,
       exit: Exit.invalidInput,
@@ -92,7 +96,7 @@ export async function run(inv: Invocation): Promise<CommandResult> {
       details: problems,
     });
     return {
-      data: { file, valid: false, manifest: parsed.manifest, problems, module },
+      data: { file, valid: false, manifest: parsed.manifest, problems, ...omittedData(omitted), module },
       error: error.toInfo(),
       exit: Exit.invalidInput,
     };
@@ -109,7 +113,7 @@ export async function run(inv: Invocation): Promise<CommandResult> {
     inv.out.line("grants that samuel install will ask the user to confirm:");
     for (const g of risky) inv.out.line(`  ${g.capability} ${g.value}: ${g.reason}`);
   }
-  return { data: { file, valid: true, manifest, problems, risky, module } };
+  return { data: { file, valid: true, manifest, problems, ...omittedData(omitted), risky, module } };
 }
 
 interface Artifacts {
@@ -187,8 +191,23 @@ function printModule(out: Output, m: ModuleSummary): void {
   if (m.protocol !== null) out.line(`  protocol: ${m.protocol}`);
 }
 
-/** Prints problems for humans; in JSON mode warnings go to the envelope (errors are in the error). */
-function report(out: Output, problems: readonly Problem[]): void {
+type Omitted = { errors: number; warnings: number } | undefined;
+
+function addOmitted(a: Omitted, b: Omitted): Omitted {
+  if (!a || !b) return a ?? b;
+  return { errors: a.errors + b.errors, warnings: a.warnings + b.warnings };
+}
+
+/** `--json`: `problems_omitted` counts what the capped `problems` list leaves out (absent when nothing). */
+function omittedData(omitted: Omitted): { problems_omitted?: Omitted } {
+  return omitted ? { problems_omitted: omitted } : {};
+}
+
+/**
+ * Prints problems for humans, then how many more were found than listed (at most `MAX_PROBLEMS` are);
+ * in JSON mode warnings go to the envelope (errors are in the error).
+ */
+function report(out: Output, problems: readonly Problem[], omitted: Omitted): void {
   for (const p of problems) {
     if (out.json) {
       if (p.severity === "warning") out.warn(`${formatProblem(p)} (${p.code}; fix: ${p.fix})`);
@@ -197,6 +216,12 @@ function report(out: Output, problems: readonly Problem[]): void {
     const label = p.severity === "error" ? out.style("error", "red") : out.style("warning", "yellow");
     out.line(`${formatProblem(p)} [${label} ${p.code}]`);
     out.line(`  fix: ${p.fix}`);
+  }
+  if (omitted && !out.json) {
+    out.line(
+      `… and ${omitted.errors} more error(s) and ${omitted.warnings} more warning(s), not listed: ` +
+        `fix the ones above and run samuel plugin validate again`,
+    );
   }
 }
 
