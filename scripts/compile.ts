@@ -1,12 +1,13 @@
 /**
- * `deno task compile [TRIPLE|ASSET...]`: builds the single `samuel` binary with `deno compile` for every
- * release target (or the ones named) into `dist/`, with exactly the flags in scripts/flags.ts and the
- * sandbox Worker embedded. The release workflow runs this; it cannot run on machines without access to
+ * `deno task compile [TRIPLE|ASSET...]`: builds the bundle (scripts/bundle.ts) and then the single `samuel`
+ * binary from it with `deno compile` for every release target (or the ones named) into `dist/`, with
+ * exactly the flags in scripts/flags.ts and the whole bundle (commands, sandbox Worker) embedded. The release workflow runs this; it cannot run on machines without access to
  * Deno's runtime download host (PLATFORM-NOTES.md), which is why tests/dist/permissions_test.ts checks
  * the same flags through `deno run`.
  */
 
-import { COMPILE_TARGETS, compileArgs, type CompileTarget } from "./flags.ts";
+import { BUNDLE_DIR, COMPILE_TARGETS, compileArgs, type CompileTarget } from "./flags.ts";
+import { buildBundle } from "./bundle.ts";
 
 /** Picks the targets named on the command line (by triple or asset name); all when none is named. */
 export function selectTargets(names: readonly string[]): CompileTarget[] {
@@ -31,6 +32,8 @@ if (import.meta.main) {
   }
   // `deno task` runs from the folder holding deno.json, so relative paths are the repository's.
   await Deno.mkdir("dist", { recursive: true });
+  const entries = await buildBundle(BUNDLE_DIR);
+  console.error(`compile: bundled ${entries.length} entries into ${BUNDLE_DIR}`);
   for (const target of targets) {
     const args = compileArgs(target);
     console.error(`compile: deno ${args.join(" ")}`);

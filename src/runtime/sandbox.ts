@@ -26,7 +26,6 @@ import type { SandboxMessage, SandboxRequest } from "./sandbox_worker.ts";
 /** Extra time after the hard deadline before the Worker itself is given up on. */
 export const WORKER_GRACE_MS = 2_000;
 
-
 export interface SandboxOptions {
   /** Receives guest log lines as they happen. */
   onLog?: (line: LogLine) => void;

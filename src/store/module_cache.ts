@@ -12,8 +12,11 @@
  *   variant the variant folder it sits in, so a complete entry copied under another plugin's digest is
  *   discarded, not run. Anything that is not an entry folder where one belongs (a plain file, say) is a
  *   corrupt entry too, never an error.
- * - Callers that want to overlap the re-hash with compiling use `read` (structural checks only, sync)
- *   and `verify` (the hash, async: WebCrypto hashes off the main thread) instead of `load`.
+ * - Callers that split the checks use `read` (structural checks only, sync) and `verify` (the bytes) instead
+ *   of `load`. `verify` re-hashes unless the entry's `verified.json` vouches for the module file: it records
+ *   the file's identity when its bytes last hashed right (file_identity.ts: any write changes the ctime),
+ *   so a hot entry is hashed once, not on every run (~4 ms for a 4 MB module). `verifyAll` (doctor) always
+ *   hashes.
  * - Concurrency: an entry is built in a private temp folder and renamed into place; two processes filling
  *   the same entry race harmlessly (the loser's rename fails on the non-empty target and is discarded).
  * - Budget: after each insert, least recently used entries (by `meta.json` mtime, touched on every hit)
@@ -24,6 +27,14 @@
  */
 
 import { sha256Hex } from "./digest.ts";
+import {
+  identityOf,
+  isIdentity,
+  sameIdentity,
+  type SeenIdentity,
+  vouches,
+  writeJsonQuietly,
+} from "./file_identity.ts";
 
 export interface CacheVariant {
   /** Pre-processor version: a new rewriter never reuses an old rewrite. */
@@ -65,8 +76,16 @@ export interface CacheLookup {
 
 export type Builder = (source: Uint8Array) => { bytes: Uint8Array; info: unknown };
 
+/** An entry as `read` returns it: its bytes, metadata, and the module file's identity when read. */
+export interface CacheEntry {
+  bytes: Uint8Array;
+  meta: CacheMeta;
+  seen?: SeenIdentity;
+}
+
 const MODULE_FILE = "module.wasm";
 const META_FILE = "meta.json";
+const VERIFIED_FILE = "verified.json";
 const STATS_LOG = "stats.log";
 const STATS_JSON = "stats.json";
 const COMPACT_AT = 4096;
@@ -128,11 +147,13 @@ export class ModuleCache {
   async load(
     sourceSha256: string,
     variant: CacheVariant,
-    opts: { touch?: boolean } = {},
-  ): Promise<{ entry?: { bytes: Uint8Array; meta: CacheMeta }; corrupt?: string }> {
+    opts: { touch?: boolean; full?: boolean } = {},
+  ): Promise<{ entry?: CacheEntry; corrupt?: string }> {
     const found = this.read(sourceSha256, variant, { touch: false });
     if (!found.entry) return found;
-    if (!await this.verify(found.entry)) return this.discard(sourceSha256, variant, "digest mismatch");
+    if (!await this.verify(found.entry, { full: opts.full })) {
+      return this.discard(sourceSha256, variant, "digest mismatch");
+    }
     if (opts.touch !== false) this.#touch(this.entryDir(sourceSha256, variant));
     return found;
   }
@@ -146,7 +167,7 @@ export class ModuleCache {
     sourceSha256: string,
     variant: CacheVariant,
     opts: { touch?: boolean } = {},
-  ): { entry?: { bytes: Uint8Array; meta: CacheMeta }; corrupt?: string } {
+  ): { entry?: CacheEntry; corrupt?: string } {
     const dir = this.entryDir(sourceSha256, variant);
     let metaText: string;
     try {
@@ -164,9 +185,13 @@ export class ModuleCache {
     }
     let meta: CacheMeta;
     let bytes: Uint8Array;
+    let seen: SeenIdentity | undefined;
     try {
       meta = JSON.parse(metaText);
+      const seenAtMs = Date.now();
+      const identity = identityOf(Deno.statSync(`${dir}/${MODULE_FILE}`));
       bytes = Deno.readFileSync(`${dir}/${MODULE_FILE}`);
+      if (identity) seen = { identity, seenAtMs };
     } catch {
       return this.#discard(dir, "metadata unreadable or module missing");
     }
@@ -182,12 +207,33 @@ export class ModuleCache {
     }
     if (bytes.length !== meta.size) return this.#discard(dir, `size ${bytes.length} != ${meta.size}`);
     if (opts.touch !== false) this.#touch(dir);
-    return { entry: { bytes, meta } };
+    return { entry: { bytes, meta, seen } };
   }
 
-  /** Whether an entry's bytes hash to the digest its metadata records. */
-  async verify(entry: { bytes: Uint8Array; meta: CacheMeta }): Promise<boolean> {
-    return await sha256Hex(entry.bytes) === entry.meta.processedSha256;
+  /**
+   * Whether an entry's bytes are the ones its metadata records: vouched for by `verified.json` when the
+   * module file is unchanged since it last hashed right, else hashed (`full`: always hashed).
+   */
+  async verify(entry: CacheEntry, opts: { full?: boolean } = {}): Promise<boolean> {
+    const dir = this.entryDir(entry.meta.sourceSha256, entry.meta.variant);
+    if (!opts.full && entry.seen) {
+      const record = readVerified(`${dir}/${VERIFIED_FILE}`);
+      if (
+        record?.processedSha256 === entry.meta.processedSha256 && vouches(record.seen, entry.seen.identity)
+      ) return true;
+    }
+    if (await sha256Hex(entry.bytes) !== entry.meta.processedSha256) return false;
+    // Record only an identity that still stands after the read: a write racing it is not vouched for.
+    if (entry.seen) {
+      const after = identityOf(Deno.statSync(`${dir}/${MODULE_FILE}`));
+      if (after && sameIdentity(entry.seen.identity, after)) {
+        writeJsonQuietly(`${dir}/${VERIFIED_FILE}`, {
+          processedSha256: entry.meta.processedSha256,
+          seen: entry.seen,
+        });
+      }
+    }
+    return true;
   }
 
   /** Deletes an entry found wanting (e.g. `verify` failed, or it is not the rewrite the caller expected). */
@@ -266,7 +312,7 @@ export class ModuleCache {
         corrupt.push(e.dir);
         continue;
       }
-      const r = await this.load(sha, variant, { touch: false });
+      const r = await this.load(sha, variant, { touch: false, full: true });
       if (r.corrupt) corrupt.push(e.dir);
     }
     // Plain files where entry folders belong are damage too (`#entries` lists folders only).
@@ -368,6 +414,20 @@ export class ModuleCache {
     Deno.renameSync(temp, `${this.#root}/${STATS_JSON}`);
     Deno.truncateSync(`${this.#root}/${STATS_LOG}`, 0);
   }
+}
+
+/** `verified.json`: the processed digest and the module file's identity when it last hashed to it. */
+function readVerified(path: string): { processedSha256: string; seen: SeenIdentity } | undefined {
+  try {
+    const v = JSON.parse(Deno.readTextFileSync(path));
+    if (
+      typeof v?.processedSha256 === "string" && isIdentity(v.seen?.identity) &&
+      typeof v.seen.seenAtMs === "number"
+    ) {
+      return v;
+    }
+  } catch { /* none, or damaged: hash */ }
+  return undefined;
 }
 
 /** True when something other than a folder stands at `path`. */

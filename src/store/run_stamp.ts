@@ -6,12 +6,8 @@
  *
  * The rule it serves (README, "What a run verifies"): a run executes a module only when the installed
  * module's sha256 equals samuel.lock's, and only a cache entry that is the rewrite of exactly that module.
- * - The file identity stands in for the hash: any write to the file changes its ctime (and usually its
- *   mtime and size), which no user can set back, so an unchanged identity means unchanged bytes. A
- *   mismatch (or no stamp) costs one full hash. Deno reports ctime in whole seconds, so, as git does with
- *   its "racily clean" index entries, a stamp vouches for a file only when the file's ctime second had
- *   ended before the stamp was taken (`vouches`): a write in the same second as the stamp would otherwise
- *   leave the identity unchanged (same size, mtime set back). Such a stamp is renewed by the next run.
+ * - The file identity stands in for the hash (file_identity.ts: any write changes the ctime; a stamp taken
+ *   within the same ctime second does not count). A mismatch (or no stamp) costs one full hash.
  * - The rewrite digest ties the cache entry to this module: the pre-processor is deterministic, so the
  *   entry for (module, variant) always has the same digest, and an entry that hashes correctly to its own
  *   metadata but is another module's rewrite is refused.
@@ -22,17 +18,9 @@
  */
 
 import { join } from "../project/paths.ts";
+import { type FileIdentity, isIdentity, vouches as seenVouches, writeJsonQuietly } from "./file_identity.ts";
 
 export const STAMP_FILE = ".run-stamp.json";
-
-/** What identifies one version of a file on disk. */
-export interface FileIdentity {
-  size: number;
-  mtimeMs: number;
-  ctimeMs: number;
-  ino: number;
-  dev: number;
-}
 
 export interface RunStamp {
   version: 1;
@@ -47,29 +35,9 @@ export interface RunStamp {
   processed: Record<string, string>;
 }
 
-/** The identity of a stat result, or undefined where the platform does not give one (no inode). */
-export function identityOf(info: Deno.FileInfo): FileIdentity | undefined {
-  if (info.ino === null || info.mtime === null || info.ctime === null) return undefined;
-  return {
-    size: info.size,
-    mtimeMs: info.mtime.getTime(),
-    ctimeMs: info.ctime.getTime(),
-    ino: info.ino,
-    dev: info.dev,
-  };
-}
-
-/**
- * Whether `stamp` vouches for a file whose identity is now `now`: same identity, and the stamp was taken
- * after the file's (whole-second) ctime had passed, so any later write shows as a new ctime.
- */
-export function vouches(stamp: RunStamp, now: FileIdentity): boolean {
-  return sameIdentity(stamp.identity, now) && stamp.identity.ctimeMs + 1000 <= stamp.stampedAtMs;
-}
-
-export function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
-  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino &&
-    a.dev === b.dev;
+/** Whether `stamp` vouches for the installed module whose identity is now `now` (file_identity.ts). */
+export function vouches(stamp: RunStamp, now: FileIdentity | undefined): boolean {
+  return seenVouches({ identity: stamp.identity, seenAtMs: stamp.stampedAtMs }, now);
 }
 
 /** The plugin folder's stamp, or undefined when there is none or it is not one (a damaged stamp is none). */
@@ -83,7 +51,7 @@ export function readStamp(pluginDir: string): RunStamp | undefined {
   const s = raw as Partial<RunStamp> | null;
   if (
     !s || s.version !== 1 || typeof s.module !== "string" || typeof s.sha256 !== "string" ||
-    !s.identity || typeof s.identity !== "object" || typeof s.stampedAtMs !== "number" || !s.processed ||
+    !isIdentity(s.identity) || typeof s.stampedAtMs !== "number" || !s.processed ||
     typeof s.processed !== "object"
   ) return undefined;
   return s as RunStamp;
@@ -91,13 +59,5 @@ export function readStamp(pluginDir: string): RunStamp | undefined {
 
 /** Writes the stamp atomically (temp file + rename); failures are ignored: the stamp is an optimisation. */
 export function writeStamp(pluginDir: string, stamp: RunStamp): void {
-  const temp = join(pluginDir, `.${STAMP_FILE}.${Deno.pid}.tmp`);
-  try {
-    Deno.writeTextFileSync(temp, JSON.stringify(stamp));
-    Deno.renameSync(temp, join(pluginDir, STAMP_FILE));
-  } catch {
-    try {
-      Deno.removeSync(temp);
-    } catch { /* never written */ }
-  }
+  writeJsonQuietly(join(pluginDir, STAMP_FILE), stamp);
 }

@@ -23,7 +23,8 @@ import { Exit, SamuelError } from "../errors.ts";
 import { sha256Hex } from "./digest.ts";
 import { type CacheMeta, ModuleCache, variantName } from "./module_cache.ts";
 import { cacheVariant } from "./cache_variant.ts";
-import { identityOf, readStamp, type RunStamp, sameIdentity, vouches, writeStamp } from "./run_stamp.ts";
+import { identityOf, sameIdentity } from "./file_identity.ts";
+import { readStamp, type RunStamp, vouches, writeStamp } from "./run_stamp.ts";
 
 export interface RunnablePlugin {
   entry: LockedPlugin;

@@ -14,7 +14,10 @@ import { SAMUEL_FLAGS } from "../../bench/support/process.ts";
 import { wat2wasm } from "../support/wat.ts";
 import { FakeGitHub } from "../support/fake_github.ts";
 import { startMockSigstore } from "../support/sigstore_mock.ts";
+import { buildBundle } from "../../scripts/bundle.ts";
 import {
+  BUNDLE_DIR,
+  COMPILE_ENTRY,
   COMPILE_INCLUDES,
   COMPILE_TARGETS,
   COMPILE_TASK,
@@ -172,7 +175,7 @@ Deno.test("deno compile gets the shipped flags, the sandbox worker and one outpu
   for (const t of COMPILE_TARGETS) {
     const args = compileArgs(t);
     assertEquals(args[0], "compile");
-    assertEquals(args.at(-1), "main.ts");
+    assertEquals(args.at(-1), COMPILE_ENTRY);
     const flags = args.filter((a) =>
       a.startsWith("--allow") || a.startsWith("--unstable") || a === "--no-prompt"
     );
@@ -199,10 +202,24 @@ Deno.test("deno compile gets the shipped flags, the sandbox worker and one outpu
   assert(threw);
 });
 
-Deno.test("the worker named by --include exists and is the one the sandbox starts", async () => {
-  for (const inc of COMPILE_INCLUDES) await Deno.stat(`${ROOT}${inc}`);
-  const sandbox = await Deno.readTextFile(`${ROOT}src/runtime/sandbox.ts`);
-  assertStringIncludes(sandbox, `new URL("./sandbox_worker.ts", import.meta.url)`);
+Deno.test("the compiled bundle holds its entry, the sandbox Worker the sandbox starts, and every command", async () => {
+  const out = await Deno.makeTempDir({ prefix: "samuel-bundle-" });
+  try {
+    const written = await buildBundle(out);
+    assertEquals(COMPILE_INCLUDES, [`${BUNDLE_DIR}/`]);
+    assertEquals(COMPILE_ENTRY, `${BUNDLE_DIR}/bundle_main.js`);
+    assert(written.includes("bundle_main.js"));
+    assert(written.includes("runtime/sandbox_worker.js"));
+    for (const f of Deno.readDirSync(`${ROOT}src/cli/commands`)) {
+      if (f.name.endsWith(".ts")) {
+        assert(written.includes(`cli/commands/${f.name.replace(/\.ts$/, ".js")}`), f.name);
+      }
+    }
+    const sandbox = await Deno.readTextFile(`${ROOT}src/runtime/sandbox.ts`);
+    assertStringIncludes(sandbox, `new Worker(codeUrl("runtime/sandbox_worker")`);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
 });
 
 Deno.test("real commands succeed under exactly the shipped flags (no -A, no deno.json)", async () => {
