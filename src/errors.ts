@@ -51,6 +51,7 @@ export class SamuelError extends Error {
 
   constructor(init: SamuelErrorInit) {
     super(init.message);
+    (this as unknown as Record<symbol, unknown>)[BRAND] = true;
     this.name = "SamuelError";
     this.code = init.code;
     this.exit = init.exit;
@@ -69,9 +70,16 @@ export class SamuelError extends Error {
   }
 }
 
-/** True when `e` is a SamuelError (also across module instances, e.g. in a Worker). */
+/**
+ * Marks every SamuelError, so that one made by another copy of this module is still recognised: the
+ * bundle the binary is built from (scripts/bundle.ts) has the run path in one file and loads the rest
+ * on demand, each with its own copy of this class.
+ */
+const BRAND = Symbol.for("samuel.SamuelError");
+
+/** True when `e` is a SamuelError, also one made by another copy of this module. Prefer it to instanceof. */
 export function isSamuelError(e: unknown): e is SamuelError {
-  return e instanceof SamuelError;
+  return e instanceof Error && (e as unknown as Record<symbol, unknown>)[BRAND] === true;
 }
 
 /**

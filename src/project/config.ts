@@ -9,10 +9,11 @@
  */
 
 import { parse, TomlError } from "npm:smol-toml@1.9.1";
-import { Exit, invalidInput, SamuelError } from "../errors.ts";
+import { Exit, invalidInput, isSamuelError, SamuelError } from "../errors.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { projectPaths } from "./paths.ts";
 import {
+  type KeyLines,
   keyLines,
   lineOfKey,
   lineOfLimit,
@@ -253,10 +254,11 @@ function parseToml(text: string, file: string): Record<string, unknown> {
  */
 export function parseConfig(text: string, file = "samuel.toml", root?: string): ProjectConfig {
   const doc = parseToml(text, file);
-  const lines = keyLines(scanToml(text));
+  // Scanned for positions only when a problem or warning needs one: a good samuel.toml skips the scan.
+  let lines: KeyLines | undefined;
   const problems: Problem[] = [];
   const warnings: string[] = [];
-  const lineOf = (key: string) => lineOfKey(lines, key);
+  const lineOf = (key: string) => lineOfKey(lines ??= keyLines(scanToml(text)), key);
   const bad = (key: string, message: string, fix: string) =>
     problems.push({ key, line: lineOf(key), message, fix });
   const unknownKeys = (table: Record<string, unknown>, kind: string, prefix: string) => {
@@ -561,7 +563,7 @@ async function readIfExists(path: string): Promise<string | undefined> {
     if ("limit" in read) throw limitError(path, read);
     return new TextDecoder().decode(read);
   } catch (e) {
-    if (e instanceof SamuelError) throw e;
+    if (isSamuelError(e)) throw e;
     if (e instanceof Deno.errors.NotFound) return undefined;
     throw new SamuelError({
       code: "SAM-CONFIG-005",

@@ -21,7 +21,7 @@
  * - Files keep only the executable bit (0755 or 0644): no setuid, no world-writable files.
  */
 
-import { SamuelError } from "../errors.ts";
+import { isSamuelError } from "../errors.ts";
 import { sourceError } from "./errors.ts";
 
 export interface UnpackLimits {
@@ -125,7 +125,7 @@ export async function gunzip(
     }
   } catch (e) {
     await reader.cancel().catch(() => {});
-    if (e instanceof SamuelError) throw e;
+    if (isSamuelError(e)) throw e;
     throw sourceError(
       "SAM-ARCHIVE-001",
       `${label} is not a valid .tar.gz archive`,

@@ -18,7 +18,7 @@
 
 import type { DownloadOptions } from "./download.ts";
 import { downloadText } from "./download.ts";
-import { SamuelError } from "../errors.ts";
+import { isSamuelError } from "../errors.ts";
 
 /** One bundle found for the module. */
 export interface FoundBundle {
@@ -51,7 +51,7 @@ export interface BundleSearch {
 const decoder = new TextDecoder();
 
 function isNotFound(e: unknown): boolean {
-  return e instanceof SamuelError && e.code === "SAM-DOWNLOAD-001";
+  return isSamuelError(e) && e.code === "SAM-DOWNLOAD-001";
 }
 
 /**

@@ -10,7 +10,7 @@
  * follow).
  */
 
-import { Exit, SamuelError } from "../errors.ts";
+import { Exit, isSamuelError, SamuelError } from "../errors.ts";
 import { envInt } from "./env.ts";
 
 export interface DownloadOptions {
@@ -404,7 +404,7 @@ function classifyFetchError(e: unknown, reason: unknown, url: string, r: Resolve
   if (reason instanceof TimeoutMark) return new Retryable(timeoutError(r, url, reason.phase));
   if (e instanceof TimeoutMark) return new Retryable(timeoutError(r, url, e.phase));
   if (e instanceof DOMException && e.name === "AbortError") return e;
-  if (e instanceof SamuelError) return e;
+  if (isSamuelError(e)) return e;
   const detail = messages(e);
   if (isTlsError(e)) {
     // Not retried: a certificate does not become trusted on the second try.

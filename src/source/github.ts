@@ -32,7 +32,7 @@ import { createProgress } from "./progress.ts";
 import type { GitHubSpec } from "./spec.ts";
 import { stagingDirFor } from "./staging.ts";
 import { type FetchContext, type FetchedPlugin, limitsOf } from "./types.ts";
-import { Exit, SamuelError } from "../errors.ts";
+import { Exit, isSamuelError, SamuelError } from "../errors.ts";
 
 export interface GitHubEndpoints {
   api: string;
@@ -164,7 +164,7 @@ export async function fetchGitHub(spec: GitHubSpec, ctx: FetchContext = {}): Pro
         }),
       );
     } catch (e) {
-      if (optional && e instanceof SamuelError && e.code === "SAM-DOWNLOAD-001") return undefined;
+      if (optional && isSamuelError(e) && e.code === "SAM-DOWNLOAD-001") return undefined;
       throw e;
     } finally {
       progress.done();

@@ -33,7 +33,7 @@
 
 import { dirname, homePaths, isAbsolute, join, samuelHome } from "../project/paths.ts";
 import { writeFileAtomic } from "../project/atomic.ts";
-import { Exit, SamuelError } from "../errors.ts";
+import { Exit, isSamuelError, SamuelError } from "../errors.ts";
 import { downloadText } from "./download.ts";
 import { envDurationMs, envGet } from "./env.ts";
 import { sourceError } from "./errors.ts";
@@ -161,8 +161,8 @@ async function indexText(loc: RegistryLocation, ref: RegistryRef, ctx: FetchCont
     }
     return text;
   } catch (e) {
-    if (!(e instanceof SamuelError) || !cached) {
-      if (e instanceof SamuelError) {
+    if (!isSamuelError(e) || !cached) {
+      if (isSamuelError(e)) {
         throw new SamuelError({
           code: "SAM-REGISTRY-006",
           message: `cannot fetch the registry index of ${ref.url}: ${e.message}`,
@@ -359,7 +359,7 @@ async function loadIndexOrSkip(ref: RegistryRef, ctx: FetchContext): Promise<Ind
   try {
     return await loadIndex(ref, ctx);
   } catch (e) {
-    if (!(e instanceof SamuelError) || e.code === "SAM-REGISTRY-003") throw e;
+    if (!isSamuelError(e) || e.code === "SAM-REGISTRY-003") throw e;
     ctx.warn?.(`skipped registry ${ref.url}: ${e.message}`);
     return undefined;
   }

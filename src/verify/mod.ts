@@ -12,7 +12,7 @@
 
 import { checkPredicateType, checkSubject } from "./attestation.ts";
 import { checkArtifactDigest, gateBundle, toHex } from "./bundle_gate.ts";
-import { SamuelError } from "../errors.ts";
+import { isSamuelError, SamuelError } from "../errors.ts";
 import { VerifyCode, verifyError } from "./errors.ts";
 import { findMatchingPattern } from "./identity.ts";
 import type { VerificationPolicy } from "./policy.ts";
@@ -186,7 +186,7 @@ export async function verifyFirstAcceptable(
       first ??= e;
     }
   }
-  if (candidates.length > 1 && first instanceof SamuelError) {
+  if (candidates.length > 1 && isSamuelError(first)) {
     throw new SamuelError({
       code: first.code,
       exit: first.exit,
