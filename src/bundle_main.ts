@@ -1,16 +1,23 @@
 /**
  * Entry point of the bundle the single binary is compiled from (scripts/bundle.ts builds it into
- * dist/bundle/, and `deno compile` embeds that folder): tells code_url.ts that samuel's modules are the
- * bundle's `.js` files next to this one, then runs the CLI exactly as main.ts does. In source form this
- * file is not used.
+ * dist/bundle/, and `deno compile` embeds that folder). It carries the run path in its own file, without
+ * splitting: the commands a workflow calls on every iteration (`run`, `plugin exec`, `version`) with
+ * everything they import, and provides them to the command table; every other command, the sandbox
+ * Worker and the modules hot paths load on demand are the bundle's other entries, found through
+ * code_url.ts. Then it runs the CLI exactly as main.ts does. In source form this file is not used.
  *
- * Why a bundle at all: `deno run main.ts` loads ~70 modules before a plugin runs, and loading a module
- * costs Deno a file read and a cache lookup; the bundle gives the run path a handful of files instead,
- * which measured ~11 ms off a whole `samuel run` (bench/RESULTS.md, "Start-up: source and bundle").
+ * Why: `deno run main.ts` loads ~70 modules before a plugin runs, and each costs Deno a file read and a
+ * compile; a chunked bundle still loads ~25 chunks for `run`; this one file measured ~11 ms off a whole
+ * `samuel run` (bench/RESULTS.md, "Start-up: source and bundle").
  */
 
 import { useBundle } from "./code_url.ts";
+import { provideCommands } from "./cli/registry.ts";
+import * as run from "./cli/commands/run.ts";
+import * as pluginExec from "./cli/commands/plugin_exec.ts";
+import * as version from "./cli/commands/version.ts";
 import { main } from "../main.ts";
 
 useBundle(new URL("./", import.meta.url));
+provideCommands({ run, plugin_exec: pluginExec, version });
 Deno.exit(await main(Deno.args));

@@ -30,6 +30,7 @@ import { missingPreopens, type Preopen, type SandboxSpec, wallGrants } from "../
 import { chooseWall, narrowProcess, type Wall, WallError } from "../runtime/wall.ts";
 import { memoryImport, WasiHost } from "../runtime/wasi/mod.ts";
 import { sha256Hex } from "../store/digest.ts";
+import { readWholeSync } from "../store/read_whole.ts";
 
 export interface ExecPlan {
   /** Absolute path of the module. */
@@ -71,7 +72,7 @@ const NO_MEMORY_CAP = 65536 * 65536;
 export async function execModule(plan: ExecPlan, onDebug?: (text: string) => void): Promise<ExecOutcome> {
   let bytes: Uint8Array;
   try {
-    bytes = await Deno.readFile(plan.module);
+    bytes = readWholeSync(plan.module);
   } catch (e) {
     throw invalidInput(
       ExecCode.unreadable,

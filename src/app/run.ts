@@ -20,7 +20,7 @@
  * failure never stops the others.
  */
 
-import { type ErrorInfo, Exit, invalidInput, SamuelError } from "../errors.ts";
+import { type ErrorInfo, Exit, invalidInput, isSamuelError, SamuelError } from "../errors.ts";
 import { type LockedPlugin, readLockfile } from "../project/lockfile.ts";
 import {
   confirmRunnable,
@@ -28,6 +28,7 @@ import {
   type LoadOptions,
   loadRunnable,
   lockedPlugin,
+  lockParser,
   RunCode,
   type RunnablePlugin,
 } from "../store/runnable.ts";
@@ -42,6 +43,7 @@ import {
   wallGrants,
 } from "../runtime/sandbox_spec.ts";
 import { cannotNarrow, chooseWall, narrowProcess, type Wall, WallError } from "../runtime/wall.ts";
+import { RunIndex } from "../store/run_index.ts";
 
 /** Codes of `run` failures that are the plugin's doing or the sandbox's (the rest are in runnable.ts). */
 export const RunFailCode = {
@@ -127,9 +129,10 @@ interface Prepared {
 }
 
 /** Runs one export of one installed plugin (default: its first declared export). */
-export async function runPlugin(opts: RunOptions, name: string, exportArg?: string): Promise<PluginRun> {
+export async function runPlugin(options: RunOptions, name: string, exportArg?: string): Promise<PluginRun> {
   const t0 = performance.now();
-  const entry = await lockedPlugin(opts.root, name);
+  const opts: RunOptions = { ...options, index: options.index ?? RunIndex.open(options.root) };
+  const entry = await lockedPlugin(opts.root, name, opts.index);
   const spec = specFor(opts, entry, exportArg);
   const wall = chooseWall(spec);
   const grants = wallGrants(spec);
@@ -146,6 +149,7 @@ export async function runPlugin(opts: RunOptions, name: string, exportArg?: stri
     sandbox?.close();
     throw e;
   }
+  opts.index?.save();
   if (wall.kind === "process") return await inProcess(opts, prepared, wall, true);
   return await inWorker(opts, prepared, wall, sandbox!);
 }
@@ -157,7 +161,8 @@ export async function runAll(
   hooks: { onStart?: (entry: LockedPlugin) => void; onDone?: (run: PluginRun | PluginRunFailure) => void } =
     {},
 ): Promise<AllRun> {
-  const targets = await allTargets(opts.root, exportName);
+  opts = { ...opts, index: opts.index ?? RunIndex.open(opts.root) };
+  const targets = await allTargets(opts.root, exportName, opts.index);
   const specs = targets.map((entry) => {
     try {
       return specFor(opts, entry, exportName);
@@ -197,6 +202,7 @@ export async function runAll(
         ),
       );
     }
+    opts.index?.save();
     let narrowed = false;
     for (const item of ready) {
       hooks.onStart?.(item.entry);
@@ -211,7 +217,7 @@ export async function runAll(
       } catch (e) {
         record(asFailure(item.entry, exportName, e));
         // A wall that did not take stops everything: nothing may run wider than its grants.
-        if (e instanceof SamuelError && e.code === RunFailCode.wall) break;
+        if (isSamuelError(e) && e.code === RunFailCode.wall) break;
       }
     }
   } else {
@@ -232,6 +238,7 @@ export async function runAll(
       }
     } finally {
       pool.close();
+      opts.index?.save();
     }
   }
   const exit = summary.failed > 0 ? Exit.pluginFailed : summary.timed_out > 0 ? Exit.timeout : Exit.ok;
@@ -250,12 +257,12 @@ export async function runAll(
 }
 
 /** The lock's wasm plugins declaring `exportName` (a plugin whose files are missing is kept: it fails). */
-async function allTargets(root: string, exportName: string): Promise<LockedPlugin[]> {
-  const lock = await readLockfile(root);
+async function allTargets(root: string, exportName: string, index?: RunIndex): Promise<LockedPlugin[]> {
+  const lock = await readLockfile(root, lockParser(index));
   const targets: LockedPlugin[] = [];
   for (const entry of lock.plugins) {
     if (entry.kind !== "wasm") continue;
-    const manifest = await installedManifest(root, entry).catch(() => undefined);
+    const manifest = await installedManifest(root, entry, { index }).catch(() => undefined);
     if (!manifest || manifest.exports.includes(exportName)) targets.push(entry);
   }
   if (targets.length === 0) {
@@ -441,7 +448,7 @@ function finish(p: Prepared, result: InvocationResult, wall: Wall, narrowMs: num
 }
 
 function asFailure(entry: LockedPlugin, exportName: string, e: unknown): PluginRunFailure {
-  const error = e instanceof SamuelError ? e : new SamuelError({
+  const error = isSamuelError(e) ? e : new SamuelError({
     code: RunFailCode.sandbox,
     exit: Exit.unexpected,
     message: String(e),

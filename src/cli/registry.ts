@@ -14,7 +14,22 @@ import type { CommandModule, CommandSpec } from "./command.ts";
  * single binary still embeds them, and tests/cli/registry_test.ts checks every command file loads.
  */
 function command(file: string): () => Promise<CommandModule> {
-  return () => import(codeUrl(`cli/commands/${file.replace(/\.ts$/, "")}`));
+  const name = file.replace(/\.ts$/, "");
+  return () => {
+    const given = provided.get(name);
+    return given ? Promise.resolve(given) : import(codeUrl(`cli/commands/${name}`));
+  };
+}
+
+const provided = new Map<string, CommandModule>();
+
+/**
+ * Hands the registry command modules that are already loaded, by file name without `.ts`: the bundle's
+ * entry point (src/bundle_main.ts) carries the run path's commands in its own file and provides them,
+ * so running them loads nothing more.
+ */
+export function provideCommands(modules: Record<string, CommandModule>): void {
+  for (const [name, module] of Object.entries(modules)) provided.set(name, module);
 }
 
 export const COMMANDS: readonly CommandSpec[] = [

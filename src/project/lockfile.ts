@@ -22,7 +22,7 @@
  */
 
 import { parse, TomlError } from "npm:smol-toml@1.9.1";
-import { Exit, SamuelError } from "../errors.ts";
+import { Exit, isSamuelError, SamuelError } from "../errors.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { projectPaths } from "./paths.ts";
 import { type KeyLines, keyLines, lineOfKey, lineOfLimit, scanToml } from "./toml_scan.ts";
@@ -196,13 +196,18 @@ type Table = Record<string, unknown>;
 const isTable = (v: unknown): v is Table =>
   typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date);
 
-/** Collects schema problems while reading one plugin entry. */
+/**
+ * Collects schema problems while reading one plugin entry. Key lines are scanned only when a problem needs
+ * one: a good lock (every `samuel run` reads one) never pays for the scan.
+ */
 class Reader {
   problems: string[] = [];
-  constructor(private lines: KeyLines, private file: string) {}
+  #lines?: KeyLines;
+  constructor(private text: string, private file: string) {}
 
   private at(key: string): string {
-    const line = lineOfKey(this.lines, key);
+    this.#lines ??= keyLines(scanToml(this.text));
+    const line = lineOfKey(this.#lines, key);
     return `${this.file}${line ? `:${line}` : ""}`;
   }
 
@@ -374,7 +379,7 @@ export function parseLockfile(text: string, file = "samuel.lock"): Lockfile {
       fix: "upgrade samuel to the version used by the rest of your team",
     });
   }
-  const r = new Reader(keyLines(scanToml(text)), file);
+  const r = new Reader(text, file);
   if (version !== LOCKFILE_VERSION) r.fail("version", `must be ${LOCKFILE_VERSION}`);
   const rawPlugins = doc.plugin ?? [];
   const plugins: LockedPlugin[] = [];
@@ -409,7 +414,10 @@ export function parseLockfile(text: string, file = "samuel.lock"): Lockfile {
 // Files and edits
 
 /** Reads `<root>/samuel.lock`; undefined when the project has none. */
-export async function readLockfileIfExists(root: string): Promise<Lockfile | undefined> {
+export async function readLockfileIfExists(
+  root: string,
+  opts: { parse?: (text: string, path: string) => Lockfile } = {},
+): Promise<Lockfile | undefined> {
   const path = projectPaths(root).lockfile;
   let text: string;
   try {
@@ -417,7 +425,7 @@ export async function readLockfileIfExists(root: string): Promise<Lockfile | und
     if ("limit" in read) throw limitError(path, read);
     text = new TextDecoder().decode(read);
   } catch (e) {
-    if (e instanceof SamuelError) throw e;
+    if (isSamuelError(e)) throw e;
     if (e instanceof Deno.errors.NotFound) return undefined;
     throw new SamuelError({
       code: "SAM-LOCKFILE-005",
@@ -428,12 +436,18 @@ export async function readLockfileIfExists(root: string): Promise<Lockfile | und
       inner: e,
     });
   }
-  return parseLockfile(text, path);
+  return (opts.parse ?? parseLockfile)(text, path);
 }
 
-/** Reads `<root>/samuel.lock`, or an empty lock when there is none. */
-export async function readLockfile(root: string): Promise<Lockfile> {
-  return (await readLockfileIfExists(root)) ?? emptyLockfile();
+/**
+ * Reads `<root>/samuel.lock`, or an empty lock when there is none. `parse` (default `parseLockfile`) lets
+ * the run path take an earlier parse of the same text (src/store/run_index.ts).
+ */
+export async function readLockfile(
+  root: string,
+  opts: { parse?: (text: string, path: string) => Lockfile } = {},
+): Promise<Lockfile> {
+  return (await readLockfileIfExists(root, opts)) ?? emptyLockfile();
 }
 
 /** Writes `<root>/samuel.lock` atomically. The caller holds the project lock. */

@@ -27,6 +27,7 @@
  */
 
 import { sha256Hex } from "./digest.ts";
+import { readWholeSync } from "./read_whole.ts";
 import {
   identityOf,
   isIdentity,
@@ -190,7 +191,7 @@ export class ModuleCache {
       meta = JSON.parse(metaText);
       const seenAtMs = Date.now();
       const identity = identityOf(Deno.statSync(`${dir}/${MODULE_FILE}`));
-      bytes = Deno.readFileSync(`${dir}/${MODULE_FILE}`);
+      bytes = readWholeSync(`${dir}/${MODULE_FILE}`);
       if (identity) seen = { identity, seenAtMs };
     } catch {
       return this.#discard(dir, "metadata unreadable or module missing");

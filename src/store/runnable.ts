@@ -16,13 +16,20 @@
 
 import { codeUrl } from "../code_url.ts";
 import { type InstalledWasm, readInstalledWasm } from "../manifest/installed.ts";
-import { findLockedPlugin, type LockedPlugin, readLockfile } from "../project/lockfile.ts";
+import {
+  findLockedPlugin,
+  type LockedPlugin,
+  type Lockfile,
+  parseLockfile,
+  readLockfile,
+} from "../project/lockfile.ts";
 import { homePaths, join, pluginDir } from "../project/paths.ts";
 import type { ModuleInfo } from "../runtime/preprocess/mod.ts";
 import { Exit, SamuelError } from "../errors.ts";
 import { sha256Hex } from "./digest.ts";
 import { type CacheMeta, ModuleCache, variantName } from "./module_cache.ts";
 import { cacheVariant } from "./cache_variant.ts";
+import type { RunIndex } from "./run_index.ts";
 import { identityOf, sameIdentity } from "./file_identity.ts";
 import { readStamp, type RunStamp, vouches, writeStamp } from "./run_stamp.ts";
 
@@ -45,6 +52,8 @@ export interface RunnablePlugin {
 export interface LoadOptions {
   /** `[wasm].cache_budget` in bytes; only asked for on a miss (reading samuel.toml costs start-up). */
   cacheBudget: () => Promise<number>;
+  /** What earlier runs learned about this project's lock and manifests (run_index.ts). */
+  index?: RunIndex;
 }
 
 export const RunCode = {
@@ -61,7 +70,7 @@ export const RunCode = {
 export async function installedManifest(
   root: string,
   entry: LockedPlugin,
-  opts: { verify?: boolean } = {},
+  opts: { verify?: boolean; index?: RunIndex } = {},
 ): Promise<InstalledWasm> {
   const file = join(pluginDir(root, entry.name), "samuel-plugin.toml");
   let text: string;
@@ -76,6 +85,8 @@ export async function installedManifest(
       fix: "run `samuel install` to install exactly what samuel.lock records",
     });
   }
+  const known = opts.index?.manifest(entry.name, text, entry.sha256.manifest);
+  if (known) return known;
   if (opts.verify) {
     const actual = await sha256Hex(text);
     if (actual !== entry.sha256.manifest) {
@@ -100,12 +111,21 @@ export async function installedManifest(
         : "reinstall it with `samuel install`",
     });
   }
+  if (opts.verify) opts.index?.remember(entry.name, text, entry.sha256.manifest, manifest);
   return manifest;
 }
 
+/** How the run path parses samuel.lock: through the run index when there is one (run_index.ts). */
+export function lockParser(index?: RunIndex): { parse?: (text: string, path: string) => Lockfile } {
+  return index ? { parse: (text, path) => index.lock(text, (t) => parseLockfile(t, path)) } : {};
+}
+
 /** The lock entry of an installed plugin, or a clear error naming what is installed. */
-export async function lockedPlugin(root: string, name: string): Promise<LockedPlugin> {
-  const lock = await readLockfile(root);
+export async function lockedPlugin(root: string, name: string, index?: RunIndex): Promise<LockedPlugin> {
+  const lock = await readLockfile(
+    root,
+    index ? { parse: (text, path) => index.lock(text, (t) => parseLockfile(t, path)) } : {},
+  );
   const entry = findLockedPlugin(lock, name);
   if (!entry) {
     const names = lock.plugins.map((p) => p.name);
@@ -126,7 +146,7 @@ export async function loadRunnable(
   entry: LockedPlugin,
   options: LoadOptions,
 ): Promise<RunnablePlugin> {
-  const manifest = await installedManifest(root, entry, { verify: true });
+  const manifest = await installedManifest(root, entry, { verify: true, index: options.index });
   const dir = pluginDir(root, entry.name);
   const installed = await verifyInstalledModule(dir, entry, manifest);
   const variant = cacheVariant(entry.capabilities.maxMemory);
