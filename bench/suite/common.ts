@@ -194,7 +194,13 @@ export function benchGrants(maxMemoryMiB: number): Grants {
 }
 
 /** A plugin folder samuel can install with `file://`: a manifest declaring `health` and the module. */
-export function writePluginDir(dir: string, name: string, module: Uint8Array, maxMemoryMiB: number): void {
+export function writePluginDir(
+  dir: string,
+  name: string,
+  module: Uint8Array,
+  maxMemoryMiB: number,
+  exports: readonly string[] = ["health"],
+): void {
   Deno.mkdirSync(dir, { recursive: true });
   Deno.writeFileSync(`${dir}/plugin.wasm`, module);
   Deno.writeTextFileSync(
@@ -211,7 +217,7 @@ protocol = "^1.0.0"
 
 [wasm]
 module = "plugin.wasm"
-exports = ["health"]
+exports = ${JSON.stringify(exports)}
 
 [runtime]
 max_memory = ${maxMemoryMiB}

@@ -1,18 +1,25 @@
 /**
- * Row 3 of issue 8: a whole process, as a user's shell sees it. Per module size (tiny WAT, C reactor, Go
- * reactor), one group of three commands, all run from the same temp project:
+ * Row 3 of the suite (issue 12): a whole process, as a user's shell sees it, side by side with the peers,
+ * all run from the same temp project on a module-cache hit (the plugins are installed through the CLI in
+ * set-up, and each is run once before measuring so the run stamps and the run index are in place, as on
+ * every iteration of a user's loop).
  *
- * - `deno run empty.ts` (baseline): Deno's own start-up, the floor of any Deno CLI;
- * - `samuel run <plugin> health`: start-up, argv, project and lock, module cache hit, compile, the
- *   sandbox Worker (the outer wall's extra isolate), WASI, the call, output; goal at most 2x the baseline;
- * - Node 20 running the same module with `node:wasi` in one process (bench/suite/node_wasi_health.mjs).
+ * - tiny WAT and C reactor (36 KB): baseline `deno run empty.ts` (the floor of any Deno CLI); `samuel run
+ *   <plugin> health` as shipped (the bundle the binary is compiled from, bench/support/peers.ts) and from
+ *   source (`deno run main.ts`); Node 20 running the same module with `node:wasi` in one process.
+ * - Go wasip1 plugin (3.8 MB): baseline the wazero CLI v1.11.0 with its compile cache on the plugin's
+ *   command build (`wazero run -cachedir D -mount H:/workspace:ro`, whose `main` runs `lint`, since
+ *   `wazero run` cannot call an export); `samuel run <plugin> lint` on the reactor (shipped and source);
+ *   `samuel plugin exec` on the same command build (shipped); Node 20 `node:wasi` on the reactor's `lint`;
+ *   and `deno run empty.ts` for scale.
  *
- * The plugins are installed through the CLI in setup (`samuel init`, `samuel install file://…
- * --allow-unsigned --yes`), which also fills the module cache, so each measured run is a cache hit.
+ * Peak RSS of each of these commands (`/usr/bin/time -f %M`, median of 5) is written to
+ * `bench/out/rss.json` when SAMUEL_BENCH_RSS_OUT names the file (bench/report.ts sets it and renders it).
  * Run: `deno bench -A bench/suite/process_bench.ts`.
  */
 
 import { emptyScript } from "../support/process.ts";
+import { peakRssKiB, shippedSamuel, wazeroBin } from "../support/peers.ts";
 import {
   loadFixtures,
   MAIN,
@@ -23,7 +30,7 @@ import {
   writePluginDir,
 } from "./common.ts";
 
-const N = 10;
+const N = 15;
 const WARMUP = 2;
 const deno = Deno.execPath();
 const empty = emptyScript();
@@ -31,43 +38,120 @@ const node = Deno.env.get("NODE_BIN") ?? "node";
 const hasNode = await new Deno.Command(node, { args: ["--version"], stdout: "null", stderr: "null" }).output()
   .then((o) => o.success, () => false);
 if (!hasNode) console.error(`bench: ${node} not found, the Node rows are skipped`);
+const GO_COMMAND =
+  new URL("../../examples/go-guide-wasm/build/plugin-command.wasm", import.meta.url).pathname;
+const hasGoCommand = await Deno.stat(GO_COMMAND).then(() => true, () => false);
+const wazero = await wazeroBin();
+const shipped = await shippedSamuel();
+const source = ["run", "-q", ...SAMUEL_FLAGS, MAIN];
 
 const fixtures = await loadFixtures();
 const project = await makeProject("process");
 const modules = `${project.root}/../modules`;
+const wazeroCache = `${project.root}/../wazero-cache`;
 Deno.mkdirSync(modules);
 for (const f of fixtures) {
   const dir = `${project.root}/../plugins/${f.id}`;
-  writePluginDir(dir, `bench-${f.id}`, f.bytes, f.maxMemoryMiB);
+  // The Go plugin also declares lint: the work its command build's main does, for the wazero row.
+  writePluginDir(
+    dir,
+    `bench-${f.id}`,
+    f.bytes,
+    f.maxMemoryMiB,
+    f.id === "go" ? ["lint", "health"] : undefined,
+  );
   await project.install(dir);
   Deno.writeFileSync(`${modules}/${f.id}.wasm`, f.bytes);
 }
 
-for (const f of fixtures) {
-  const group = `whole process: ${f.label}`;
-  Deno.bench(
-    { name: `${f.id}: deno run empty.ts`, group, baseline: true, n: N, warmup: WARMUP },
-    async () => {
-      await runWithEnv(deno, ["run", "-q", empty], project.root, project.env);
+/** One row: its command line and where it runs. */
+interface Row {
+  name: string;
+  cmd: string;
+  args: string[];
+  baseline?: boolean;
+  ignore?: boolean;
+}
+
+function rowsFor(id: string, exportName: string): Row[] {
+  const plugin = `bench-${id}`;
+  const rows: Row[] = [
+    {
+      name: `${id}: samuel run ${plugin} ${exportName} (shipped bundle)`,
+      cmd: deno,
+      args: [...shipped, "run", plugin, exportName],
     },
-  );
-  Deno.bench({ name: `${f.id}: samuel run bench-${f.id} health`, group, n: N, warmup: WARMUP }, async () => {
-    await runWithEnv(
-      deno,
-      ["run", "-q", ...SAMUEL_FLAGS, MAIN, "run", `bench-${f.id}`, "health"],
-      project.root,
-      project.env,
+    {
+      name: `${id}: samuel run ${plugin} ${exportName} (source, deno run main.ts)`,
+      cmd: deno,
+      args: [...source, "run", plugin, exportName],
+    },
+    {
+      name: `${id}: node 20 node:wasi (whole process)`,
+      cmd: node,
+      args: ["--no-warnings", NODE_HEALTH_SCRIPT, `${modules}/${id}.wasm`, exportName],
+      ignore: !hasNode,
+    },
+  ];
+  const floor = { name: `${id}: deno run empty.ts`, cmd: deno, args: ["run", "-q", empty] };
+  if (id !== "go") return [{ ...floor, baseline: true }, ...rows];
+  return [
+    {
+      name: `go: wazero ${"v1.11.0"} run -cachedir (command build)`,
+      cmd: wazero ?? "wazero",
+      args: ["run", "-cachedir", wazeroCache, "-mount", `${project.root}:/workspace:ro`, GO_COMMAND],
+      baseline: true,
+      ignore: !wazero || !hasGoCommand,
+    },
+    ...rows,
+    {
+      name: "go: samuel plugin exec (command build, shipped bundle)",
+      cmd: deno,
+      args: [...shipped, "plugin", "exec", "--dir-ro", `${project.root}::/workspace`, GO_COMMAND],
+      ignore: !hasGoCommand,
+    },
+    floor,
+  ];
+}
+
+const all: { group: string; rows: Row[] }[] = fixtures.map((f) => ({
+  group: f.id === "go" ? `whole process: ${f.label}, against wazero` : `whole process: ${f.label}`,
+  rows: rowsFor(f.id, f.id === "go" ? "lint" : "health"),
+}));
+
+// Warm what a user's second iteration has: run stamps, the run index, wazero's compile cache.
+for (const { rows } of all) {
+  for (const r of rows) {
+    if (!r.ignore) await runWithEnv(r.cmd, r.args, project.root, project.env).catch(() => {});
+  }
+}
+await new Promise((r) => setTimeout(r, 1100)); // a run stamp vouches once its file's ctime second is over
+for (const { rows } of all) {
+  for (const r of rows) {
+    if (!r.ignore) await runWithEnv(r.cmd, r.args, project.root, project.env).catch(() => {});
+  }
+}
+
+for (const { group, rows } of all) {
+  for (const r of rows) {
+    Deno.bench(
+      { name: r.name, group, baseline: r.baseline, n: N, warmup: WARMUP, ignore: r.ignore },
+      async () => {
+        await runWithEnv(r.cmd, r.args, project.root, project.env);
+      },
     );
-  });
-  Deno.bench(
-    { name: `${f.id}: node 20 node:wasi (whole process)`, group, n: N, warmup: WARMUP, ignore: !hasNode },
-    async () => {
-      await runWithEnv(
-        node,
-        ["--no-warnings", NODE_HEALTH_SCRIPT, `${modules}/${f.id}.wasm`, "health"],
-        project.root,
-        project.env,
-      );
-    },
-  );
+  }
+}
+
+const rssOut = Deno.env.get("SAMUEL_BENCH_RSS_OUT");
+if (rssOut) {
+  const rss: { group: string; name: string; baseline: boolean; kib: number }[] = [];
+  for (const { group, rows } of all) {
+    for (const r of rows) {
+      if (r.ignore) continue;
+      const kib = await peakRssKiB(r.cmd, r.args, { cwd: project.root, env: project.env });
+      if (kib !== undefined) rss.push({ group, name: r.name, baseline: r.baseline === true, kib });
+    }
+  }
+  Deno.writeTextFileSync(rssOut, JSON.stringify(rss, null, 2) + "\n");
 }

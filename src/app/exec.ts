@@ -72,7 +72,7 @@ const NO_MEMORY_CAP = 65536 * 65536;
 export async function execModule(plan: ExecPlan, onDebug?: (text: string) => void): Promise<ExecOutcome> {
   let bytes: Uint8Array;
   try {
-    bytes = readWholeSync(plan.module);
+    bytes = readWholeSync(plan.module, Deno.statSync(plan.module).size);
   } catch (e) {
     throw invalidInput(
       ExecCode.unreadable,
