@@ -97,14 +97,9 @@ import {
 } from "./fd_table.ts";
 import { FILETYPE_CHARACTER_DEVICE, FILETYPE_UNKNOWN, RIGHTS_STDIN, RIGHTS_STDOUT } from "./layout.ts";
 import { encodeUtf8 } from "./memory.ts";
-import { argsEnvFunctions } from "./args_env.ts";
-import { clockFunctions, hostClock } from "./clock.ts";
-import { fdFunctions } from "./fd.ts";
-import { pathFunctions } from "./path.ts";
-import { pollFunctions } from "./poll.ts";
-import { hostRandom, randomFunctions } from "./random.ts";
-import { procFunctions } from "./proc.ts";
-import { sockFunctions } from "./sock.ts";
+import { hostClock } from "./clock.ts";
+import { hostRandom } from "./random.ts";
+import { bindWasiFunctions } from "./functions.ts";
 import { instanceMemory } from "./memory_binding.ts";
 
 export { WasiExit };
@@ -184,18 +179,7 @@ export class WasiHost {
       ctx.fds.add(FdEntry.preopen(p, real, encodeUtf8(p.guestPath)));
     }
 
-    this.imports = {
-      wasi_snapshot_preview1: {
-        ...argsEnvFunctions(ctx),
-        ...clockFunctions(ctx),
-        ...fdFunctions(ctx),
-        ...pathFunctions(ctx),
-        ...pollFunctions(ctx),
-        ...procFunctions(),
-        ...randomFunctions(ctx),
-        ...sockFunctions(ctx),
-      } as Record<string, ImportFn>,
-    };
+    this.imports = { wasi_snapshot_preview1: bindWasiFunctions(ctx) };
   }
 
   /** Binds the guest memory (needed before any call for modules that import their memory). */

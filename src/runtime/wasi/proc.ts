@@ -5,26 +5,22 @@
  */
 
 import { EINVAL, ENOSYS, ESUCCESS } from "./errno.ts";
-import { WasiExit } from "./context.ts";
+import { type WasiContext, WasiExit } from "./context.ts";
 
-export function procFunctions() {
-  return {
-    /** proc_exit(code): ends the run with `code`; never returns. */
-    proc_exit(code: number): never {
-      throw new WasiExit(code >>> 0);
-    },
+/** proc_exit(code): ends the run with `code`; never returns. */
+export function proc_exit(_ctx: WasiContext, code: number): never {
+  throw new WasiExit(code >>> 0);
+}
 
-    /**
-     * proc_raise(sig): signals do not exist in this sandbox. Deprecated in preview1; ENOSYS tells the
-     * guest it is unsupported (EINVAL for a number outside the signal enum).
-     */
-    proc_raise(sig: number): number {
-      return sig > 30 ? EINVAL : ENOSYS;
-    },
+/**
+ * proc_raise(sig): signals do not exist in this sandbox. Deprecated in preview1; ENOSYS tells the
+ * guest it is unsupported (EINVAL for a number outside the signal enum).
+ */
+export function proc_raise(_ctx: WasiContext, sig: number): number {
+  return sig > 30 ? EINVAL : ENOSYS;
+}
 
-    /** sched_yield(): single-threaded guest, nothing to yield to. */
-    sched_yield(): number {
-      return ESUCCESS;
-    },
-  };
+/** sched_yield(): single-threaded guest, nothing to yield to. */
+export function sched_yield(_ctx: WasiContext): number {
+  return ESUCCESS;
 }
