@@ -103,6 +103,7 @@ import { bindWasiFunctions } from "./functions.ts";
 import { instanceMemory } from "./memory_binding.ts";
 
 export { WasiExit };
+export { WASI_FUNCTION_NAMES, WASI_MODULE, type WasiFunctionName } from "./names.ts";
 export { type MemoryImport, memoryImport } from "./module_info.ts";
 export { instanceMemory, MEMORY_EXPORT } from "./memory_binding.ts";
 export type { OutputSink, PreopenSpec, StdinSource, WasiClock };
