@@ -43,22 +43,46 @@ function get(mem: GuestMemory, list: Uint8Array[], ptrs: number, buf: number): n
   }
 }
 
-/** args_get(argv, argv_buf). */
+/**
+ * `args_get(argv, argv_buf)`: writes the argument pointers at `argv` and the NUL-terminated arguments back
+ * to back at `argv_buf` (sized by args_sizes_get).
+ *
+ * Errno:
+ * - EFAULT: either array lies outside memory.
+ */
 export function args_get(ctx: WasiContext, argv: number, argvBuf: number): number {
   return get(ctx.mem, ctx.argBytes, argv, argvBuf);
 }
 
-/** args_sizes_get(argc_out, argv_buf_size_out). */
+/**
+ * `args_sizes_get(argc, argv_buf_size)`: writes the number of arguments and their total size in bytes,
+ * NULs included.
+ *
+ * Errno:
+ * - EFAULT: `argc` or `argv_buf_size` lies outside memory.
+ */
 export function args_sizes_get(ctx: WasiContext, argc: number, size: number): number {
   return sizes(ctx.mem, ctx.argBytes, argc, size);
 }
 
-/** environ_get(environ, environ_buf). */
+/**
+ * `environ_get(environ, environ_buf)`: writes the variable pointers at `environ` and the NUL-terminated
+ * `KEY=VALUE` strings back to back at `environ_buf` (sized by environ_sizes_get).
+ *
+ * Errno:
+ * - EFAULT: either array lies outside memory.
+ */
 export function environ_get(ctx: WasiContext, env: number, envBuf: number): number {
   return get(ctx.mem, ctx.envBytes, env, envBuf);
 }
 
-/** environ_sizes_get(count_out, buf_size_out). */
+/**
+ * `environ_sizes_get(count, buf_size)`: writes the number of variables and their total size in bytes,
+ * NULs included.
+ *
+ * Errno:
+ * - EFAULT: `count` or `buf_size` lies outside memory.
+ */
 export function environ_sizes_get(ctx: WasiContext, count: number, size: number): number {
   return sizes(ctx.mem, ctx.envBytes, count, size);
 }

@@ -47,7 +47,13 @@ export function hostClock(): WasiClock {
   };
 }
 
-/** clock_res_get(id, out): EINVAL for an unknown clock. */
+/**
+ * `clock_res_get(id, out)`: writes the clock's resolution in nanoseconds at `out` (1 µs for every clock).
+ *
+ * Errno:
+ * - EINVAL: `id` is not one of the four clocks.
+ * - EFAULT: `out` lies outside memory.
+ */
 export function clock_res_get(ctx: WasiContext, id: number, out: number): number {
   const mem = ctx.mem;
   try {
@@ -61,7 +67,14 @@ export function clock_res_get(ctx: WasiContext, id: number, out: number): number
   }
 }
 
-/** clock_time_get(id, precision, out): time in ns. EINVAL for an unknown clock. */
+/**
+ * `clock_time_get(id, precision, out)`: writes the clock's time in nanoseconds at `out` (realtime, monotonic,
+ * or the process's CPU time for both CPU clocks). `precision` is ignored.
+ *
+ * Errno:
+ * - EFAULT: `out` lies outside memory.
+ * - EINVAL: `id` is not one of the four clocks.
+ */
 export function clock_time_get(ctx: WasiContext, id: number, _precision: bigint, out: number): number {
   const mem = ctx.mem;
   try {

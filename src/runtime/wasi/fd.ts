@@ -1,10 +1,12 @@
 /**
- * The `fd_*` functions: reading, writing, seeking, metadata, flags, rights, directory listing and the
- * descriptor table operations (close, renumber, prestat). Each function checks, in this order: the
- * descriptor exists (EBADF), the descriptor kind fits the call (EISDIR / ESPIPE / EBADF / ENOTDIR as
- * POSIX would say), the read-only preopen rule (EPERM), the open mode (EBADF for a read on a descriptor
- * not open for reading, a write, truncation or allocation on one not open for writing), then performs the
- * host call, mapping host failures through `fail`. Rights bits are reported, never checked (mod.ts).
+ * The `fd_*` functions, one named function per syscall, each documented with its errno cases: reading,
+ * writing, seeking, metadata, flags, rights, directory listing and the descriptor table operations
+ * (close, renumber, prestat). Each function checks, in this order: the descriptor exists (EBADF), the
+ * descriptor kind fits the call (EISDIR / ESPIPE / EBADF / ENOTDIR as POSIX would say), the read-only
+ * preopen rule (EPERM), the open mode (EBADF for a read on a descriptor not open for reading, a write,
+ * truncation or allocation on one not open for writing), then performs the host call, mapping host
+ * failures through `fail` (context.ts: errno.ts's one mapping). Rights bits are reported, never checked
+ * (mod.ts).
  *
  * Hot paths (fd_read, fd_write, fd_seek) allocate nothing per call: iovecs are read straight from the
  * cached DataView and the byte views come from GuestMemory's reuse cache.
@@ -153,8 +155,14 @@ function entryIno(e: FdEntry, l: DirListing, i: number): number {
 }
 
 /**
- * fd_advise(fd, offset, len, advice): a hint only; accepted and ignored.
- * EBADF no such fd; EINVAL unknown advice; EISDIR on directories; ESPIPE on streams.
+ * `fd_advise(fd, offset, len, advice)`: a hint about how the guest will use a range of the file; accepted
+ * and ignored (posix_fadvise is only a hint too, and Deno has no call for it).
+ *
+ * Errno:
+ * - EBADF: `fd` is not open.
+ * - EINVAL: `advice` is not one of the six preview1 values.
+ * - EISDIR: `fd` is a directory.
+ * - ESPIPE: `fd` is stdio.
  */
 export function fd_advise(
   ctx: WasiContext,
@@ -172,9 +180,15 @@ export function fd_advise(
 }
 
 /**
- * fd_allocate(fd, offset, len): makes the file at least offset+len bytes long (never shrinks).
- * EBADF; EISDIR on directories; ESPIPE on streams; EPERM on a read-only preopen; EBADF when not open
- * for writing.
+ * `fd_allocate(fd, offset, len)`: makes the file at least `offset + len` bytes long; never shrinks it.
+ *
+ * Errno:
+ * - EBADF: `fd` is not open, or not open for writing.
+ * - EISDIR: `fd` is a directory.
+ * - ESPIPE: `fd` is stdio.
+ * - EPERM: `fd` lies under a read-only preopen.
+ * - EINVAL: `offset + len` is past 2^53 - 1 bytes.
+ * - host failures (ENOSPC, EFBIG, ...), through errno.ts.
  */
 export function fd_allocate(ctx: WasiContext, fd: number, offset: bigint, len: bigint): number {
   try {
@@ -194,14 +208,25 @@ export function fd_allocate(ctx: WasiContext, fd: number, offset: bigint, len: b
   }
 }
 
-/** fd_close(fd): closes any descriptor, preopens included. EBADF when not open. */
+/**
+ * `fd_close(fd)`: closes any descriptor, preopens and stdio included (the number may be reused).
+ *
+ * Errno:
+ * - EBADF: `fd` is not open.
+ */
 export function fd_close(ctx: WasiContext, fd: number): number {
   if (ctx.fds.get(fd) === undefined) return EBADF;
   ctx.fds.close(fd);
   return ESUCCESS;
 }
 
-/** fd_datasync(fd): flushes file data. EBADF. */
+/**
+ * `fd_datasync(fd)`: flushes the file's data to the device; a no-op for directories and stdio.
+ *
+ * Errno:
+ * - EBADF: `fd` is not open.
+ * - host failures (EIO, ...), through errno.ts.
+ */
 export function fd_datasync(ctx: WasiContext, fd: number): number {
   try {
     const e = ctx.fds.get(fd);
@@ -213,7 +238,14 @@ export function fd_datasync(ctx: WasiContext, fd: number): number {
   }
 }
 
-/** fd_fdstat_get(fd, out): filetype, fdflags and rights. Needs no right. EBADF; EFAULT. */
+/**
+ * `fd_fdstat_get(fd, out)`: writes the 24-byte `fdstat` at `out`: filetype, fdflags, and the rights the
+ * descriptor reports (advisory, mod.ts). Needs no right.
+ *
+ * Errno:
+ * - EBADF: `fd` is not open.
+ * - EFAULT: `out` lies outside memory.
+ */
 export function fd_fdstat_get(ctx: WasiContext, fd: number, out: number): number {
   const mem = ctx.mem;
   try {
@@ -237,9 +269,14 @@ export function fd_fdstat_get(ctx: WasiContext, fd: number, out: number): number
 }
 
 /**
- * fd_fdstat_set_flags(fd, flags): sets append / dsync / nonblock / rsync / sync. Append is emulated
- * (seek to end before each write) because Deno cannot change O_APPEND on an open file; the sync
- * flags make every write flush. EBADF; EINVAL unknown bits; EPERM for append on a read-only preopen.
+ * `fd_fdstat_set_flags(fd, flags)`: sets append / dsync / nonblock / rsync / sync. Append is emulated
+ * (seek to the end before each write) because Deno cannot change O_APPEND on an open file; the sync flags
+ * make every write flush.
+ *
+ * Errno:
+ * - EBADF: `fd` is not open.
+ * - EINVAL: `flags` has bits outside the five flags.
+ * - EPERM: append on a descriptor under a read-only preopen.
  */
 export function fd_fdstat_set_flags(ctx: WasiContext, fd: number, flags: number): number {
   const e = ctx.fds.get(fd);
@@ -251,9 +288,12 @@ export function fd_fdstat_set_flags(ctx: WasiContext, fd: number, flags: number)
 }
 
 /**
- * fd_fdstat_set_rights(fd, base, inheriting): changes the rights fd_fdstat_get reports; they can only
- * be dropped, and dropping them restricts nothing (rights are advisory, mod.ts).
- * EBADF; ENOTCAPABLE when either set asks for a right the descriptor does not report.
+ * `fd_fdstat_set_rights(fd, base, inheriting)`: changes the rights fd_fdstat_get reports. They can only be
+ * dropped, and dropping them restricts nothing (rights are advisory, mod.ts).
+ *
+ * Errno:
+ * - EBADF: `fd` is not open.
+ * - ENOTCAPABLE: either set asks for a right the descriptor does not report (a raise).
  */
 export function fd_fdstat_set_rights(ctx: WasiContext, fd: number, base: bigint, inheriting: bigint): number {
   const e = ctx.fds.get(fd);
@@ -267,7 +307,17 @@ export function fd_fdstat_set_rights(ctx: WasiContext, fd: number, base: bigint,
   return ESUCCESS;
 }
 
-/** fd_filestat_get(fd, out): metadata of the open file. EBADF. */
+/**
+ * `fd_filestat_get(fd, out)`: writes the 64-byte `filestat` of the open file or directory at `out` (stdio
+ * reports its filetype and zeros).
+ *
+ * Errno:
+ * - EBADF: `fd` is not open.
+ * - ENOTCAPABLE / ENOTDIR / ENOENT: `fd` is a directory whose location changed since it was opened (a
+ *   component became a symlink, a file, or vanished; `validateBase` in paths.ts).
+ * - EFAULT: `out` lies outside memory.
+ * - host failures, through errno.ts.
+ */
 export function fd_filestat_get(ctx: WasiContext, fd: number, out: number): number {
   const mem = ctx.mem;
   try {
@@ -289,9 +339,14 @@ export function fd_filestat_get(ctx: WasiContext, fd: number, out: number): numb
 }
 
 /**
- * fd_filestat_set_size(fd, size): truncates or extends.
- * EBADF; EISDIR on directories; EINVAL on streams; EPERM on a read-only preopen; EBADF when not open
- * for writing.
+ * `fd_filestat_set_size(fd, size)`: truncates or extends the file to `size` bytes.
+ *
+ * Errno:
+ * - EBADF: `fd` is not open, or not open for writing.
+ * - EISDIR: `fd` is a directory.
+ * - EINVAL: `fd` is stdio, or `size` is past 2^53 - 1.
+ * - EPERM: `fd` lies under a read-only preopen.
+ * - host failures (ENOSPC, EFBIG, ...), through errno.ts.
  */
 export function fd_filestat_set_size(ctx: WasiContext, fd: number, size: bigint): number {
   try {
@@ -311,8 +366,15 @@ export function fd_filestat_set_size(ctx: WasiContext, fd: number, size: bigint)
 }
 
 /**
- * fd_filestat_set_times(fd, atim, mtim, fstflags): EBADF; EINVAL when a time is both given and
- * "now"; EPERM on a read-only preopen.
+ * `fd_filestat_set_times(fd, atim, mtim, fstflags)`: sets the access and/or modification time, each to the
+ * given nanoseconds or to now (stat.ts keeps the exact values the guest set).
+ *
+ * Errno:
+ * - EBADF: `fd` is not open, or is stdio.
+ * - EINVAL: `fstflags` sets a time both to a value and to now, or has unknown bits.
+ * - EPERM: `fd` lies under a read-only preopen.
+ * - ENOTCAPABLE / ENOTDIR / ENOENT: `fd` is a directory whose location changed since it was opened.
+ * - host failures, through errno.ts.
  */
 export function fd_filestat_set_times(
   ctx: WasiContext,
@@ -344,9 +406,16 @@ export function fd_filestat_set_times(
 }
 
 /**
- * fd_pread(fd, iovs, iovs_len, offset, nread): reads at offset without moving the file position
- * (emulated with save/seek/restore: Deno has no pread). EBADF, also when not open for reading;
- * EISDIR on directories; ESPIPE on streams.
+ * `fd_pread(fd, iovs, iovs_len, offset, nread)`: scatter read at `offset` without moving the file position
+ * (emulated with save / seek / restore: Deno has no pread); writes the byte count at `nread`.
+ *
+ * Errno:
+ * - EBADF: `fd` is not open, or not open for reading.
+ * - ESPIPE: `fd` is stdio.
+ * - EISDIR: `fd` is a directory.
+ * - EINVAL: `offset` is negative.
+ * - EFAULT: the iovec array, a buffer or `nread` lies outside memory.
+ * - host failures (EIO, ...), through errno.ts.
  */
 export function fd_pread(
   ctx: WasiContext,
@@ -382,7 +451,14 @@ export function fd_pread(
   }
 }
 
-/** fd_prestat_get(fd, out): describes a preopened directory. EBADF for anything else. */
+/**
+ * `fd_prestat_get(fd, out)`: writes the 8-byte `prestat` of a preopened directory at `out` (tag "dir" and
+ * the length of its guest path). Guests call it on 3, 4, ... until EBADF to find their preopens.
+ *
+ * Errno:
+ * - EBADF: `fd` is not open, or not a preopen.
+ * - EFAULT: `out` lies outside memory.
+ */
 export function fd_prestat_get(ctx: WasiContext, fd: number, out: number): number {
   const mem = ctx.mem;
   try {
@@ -399,8 +475,12 @@ export function fd_prestat_get(ctx: WasiContext, fd: number, out: number): numbe
 }
 
 /**
- * fd_prestat_dir_name(fd, path, path_len): copies the preopen's guest path (no NUL).
- * EBADF when not a preopen; ENAMETOOLONG when the buffer is shorter than the name.
+ * `fd_prestat_dir_name(fd, path, path_len)`: copies the preopen's guest path (no NUL) to `path`.
+ *
+ * Errno:
+ * - EBADF: `fd` is not open, or not a preopen.
+ * - ENAMETOOLONG: `path_len` is shorter than the name.
+ * - EFAULT: the name would land outside memory.
  */
 export function fd_prestat_dir_name(ctx: WasiContext, fd: number, path: number, pathLen: number): number {
   const mem = ctx.mem;
@@ -419,9 +499,17 @@ export function fd_prestat_dir_name(ctx: WasiContext, fd: number, path: number, 
 }
 
 /**
- * fd_pwrite(fd, iovs, iovs_len, offset, nwritten): writes at offset without moving the position
- * (POSIX semantics even with append). EBADF, also when not open for writing; EISDIR; ESPIPE; EPERM on
- * a read-only preopen.
+ * `fd_pwrite(fd, iovs, iovs_len, offset, nwritten)`: gather write at `offset` without moving the file
+ * position (POSIX semantics, also in append mode); writes the byte count at `nwritten`.
+ *
+ * Errno:
+ * - EBADF: `fd` is not open, or not open for writing.
+ * - ESPIPE: `fd` is stdio.
+ * - EISDIR: `fd` is a directory.
+ * - EPERM: `fd` lies under a read-only preopen.
+ * - EINVAL: `offset` is negative.
+ * - EFAULT: the iovec array, a buffer or `nwritten` lies outside memory.
+ * - host failures (ENOSPC, EFBIG, ...), through errno.ts.
  */
 export function fd_pwrite(
   ctx: WasiContext,
@@ -460,9 +548,14 @@ export function fd_pwrite(
 }
 
 /**
- * fd_read(fd, iovs, iovs_len, nread): scatter read at the current position; 0 bytes at end of file.
- * EBADF, also when not open for reading (stdout, a file opened for writing only); EISDIR on
- * directories.
+ * `fd_read(fd, iovs, iovs_len, nread)`: scatter read at the current position (from the stdin source for
+ * fd 0, which may block until the blocking deadline); writes the byte count at `nread`, 0 at end of file.
+ *
+ * Errno:
+ * - EBADF: `fd` is not open, or not open for reading (stdout, stderr, a file opened for writing only).
+ * - EISDIR: `fd` is a directory.
+ * - EFAULT: the iovec array, a buffer or `nread` lies outside memory.
+ * - host and stdin-source failures (EIO, ...), through errno.ts.
  */
 export function fd_read(ctx: WasiContext, fd: number, iovs: number, iovsLen: number, nread: number): number {
   const mem = ctx.mem;
@@ -499,10 +592,17 @@ export function fd_read(ctx: WasiContext, fd: number, iovs: number, iovsLen: num
 }
 
 /**
- * fd_readdir(fd, buf, buf_len, cookie, bufused): fills buf with dirents starting at `cookie`
- * (0 = start; each entry's d_next is the cookie of the one after it). The last entry is truncated
- * when it does not fit, so bufused == buf_len means "call again". "." and ".." come first.
- * EBADF; ENOTDIR on anything but a directory (files and stdio included).
+ * `fd_readdir(fd, buf, buf_len, cookie, bufused)`: fills `buf` with dirents starting at `cookie` (0 is the
+ * start; each entry's d_next is the cookie of the one after it), "." and ".." first, and writes the bytes
+ * used at `bufused`. The last entry is cut when it does not fit, so `bufused == buf_len` means "call
+ * again". Inode numbers are the host's, looked up once per listing; listings are cached (dir_cache.ts).
+ *
+ * Errno:
+ * - EBADF: `fd` is not open.
+ * - ENOTDIR: `fd` is not a directory (files and stdio included).
+ * - ENOTCAPABLE / ENOTDIR / ENOENT: the directory's location changed since it was opened.
+ * - EFAULT: `buf` or `bufused` lies outside memory.
+ * - host failures (EACCES, ...), through errno.ts.
  */
 export function fd_readdir(
   ctx: WasiContext,
@@ -567,8 +667,11 @@ export function fd_readdir(
 }
 
 /**
- * fd_renumber(from, to): moves `from` onto `to`, closing what `to` held. Both must be open (EBADF
- * otherwise); renumbering onto itself is a no-op.
+ * `fd_renumber(from, to)`: moves descriptor `from` onto `to`, closing what `to` held; `from` is free
+ * afterwards. Renumbering a descriptor onto itself does nothing.
+ *
+ * Errno:
+ * - EBADF: `from` or `to` is not open (preview1 does not create `to`, unlike dup2).
  */
 export function fd_renumber(ctx: WasiContext, from: number, to: number): number {
   const e = ctx.fds.get(from);
@@ -581,8 +684,15 @@ export function fd_renumber(ctx: WasiContext, from: number, to: number): number 
 }
 
 /**
- * fd_seek(fd, offset, whence, newoffset): EBADF; EISDIR on directories; ESPIPE on streams; EINVAL for
- * a bad whence or a resulting negative offset.
+ * `fd_seek(fd, offset, whence, newoffset)`: moves the file position (from the start, the current position
+ * or the end) and writes the new position at `newoffset`.
+ *
+ * Errno:
+ * - EBADF: `fd` is not open.
+ * - ESPIPE: `fd` is stdio.
+ * - EISDIR: `fd` is a directory.
+ * - EINVAL: `whence` is unknown, or the resulting position would be negative.
+ * - EFAULT: `newoffset` lies outside memory.
  */
 export function fd_seek(
   ctx: WasiContext,
@@ -610,7 +720,13 @@ export function fd_seek(
   }
 }
 
-/** fd_sync(fd): flushes data and metadata. EBADF. */
+/**
+ * `fd_sync(fd)`: flushes the file's data and metadata to the device; a no-op for directories and stdio.
+ *
+ * Errno:
+ * - EBADF: `fd` is not open.
+ * - host failures (EIO, ...), through errno.ts.
+ */
 export function fd_sync(ctx: WasiContext, fd: number): number {
   try {
     const e = ctx.fds.get(fd);
@@ -622,7 +738,15 @@ export function fd_sync(ctx: WasiContext, fd: number): number {
   }
 }
 
-/** fd_tell(fd, out): current position. EBADF; EISDIR; ESPIPE. */
+/**
+ * `fd_tell(fd, out)`: writes the current file position at `out`.
+ *
+ * Errno:
+ * - EBADF: `fd` is not open.
+ * - ESPIPE: `fd` is stdio.
+ * - EISDIR: `fd` is a directory.
+ * - EFAULT: `out` lies outside memory.
+ */
 export function fd_tell(ctx: WasiContext, fd: number, out: number): number {
   const mem = ctx.mem;
   try {
@@ -642,10 +766,16 @@ export function fd_tell(ctx: WasiContext, fd: number, out: number): number {
 }
 
 /**
- * fd_write(fd, iovs, iovs_len, nwritten): gather write at the current position (at the end with the
- * append flag). EBADF, also when not open for writing (stdin, a file opened for reading only); EISDIR
- * on directories; EPERM on a read-only preopen. Output sinks may accept fewer bytes (e.g. a capped
- * capture): that count is reported.
+ * `fd_write(fd, iovs, iovs_len, nwritten)`: gather write at the current position (at the end in append
+ * mode; to the output sink for fds 1 and 2) and writes the byte count at `nwritten`. A sink may accept fewer
+ * bytes than offered: that count is reported.
+ *
+ * Errno:
+ * - EBADF: `fd` is not open, or not open for writing (stdin, a file opened for reading only).
+ * - EISDIR: `fd` is a directory.
+ * - EPERM: `fd` lies under a read-only preopen.
+ * - EFAULT: the iovec array, a buffer or `nwritten` lies outside memory.
+ * - host and sink failures, through errno.ts (the runtime's capped capture answers EFBIG at its cap).
  */
 export function fd_write(
   ctx: WasiContext,

@@ -1,10 +1,22 @@
 /**
- * The `path_*` functions. Every path goes through the containment resolver (`paths.ts`) first, so the
- * host only ever sees paths inside the descriptor's preopen. Order of checks in each function: the base
- * descriptor exists (EBADF) and is a directory (ENOTDIR), the path resolves (ENOTCAPABLE for escapes,
- * ENOENT / ENOTDIR / ELOOP), the POSIX preconditions of the call (EEXIST, EISDIR, ENOTDIR ...), then the
- * read-only preopen rule (EPERM) just before anything would change, then the host call. The directory's
- * rights bits are never checked: rights are advisory, the grant is the rule (mod.ts).
+ * The `path_*` functions, one named function per syscall, each documented with its errno cases. Every
+ * path goes through the containment resolver (`paths.ts`) first, so the host only ever sees paths inside
+ * the descriptor's preopen. Order of checks in each function: the base descriptor exists (EBADF) and is
+ * a directory (ENOTDIR for a file, EBADF for stdio), the path resolves, the POSIX preconditions of the
+ * call (EEXIST, EISDIR, ENOTDIR ...), then the read-only preopen rule (EPERM) just before anything would
+ * change, then the host call. The directory's rights bits are never checked: rights are advisory, the
+ * grant is the rule (mod.ts).
+ *
+ * The resolution errnos, which every function can answer for each path it takes:
+ * - EFAULT: the path lies outside memory; EILSEQ: it is not UTF-8.
+ * - ENOENT: the path is empty, or an intermediate component is missing (a missing last component is
+ *   left to the function: creating calls want it).
+ * - ENAMETOOLONG: the path is longer than 4096 characters; EINVAL: it contains a NUL.
+ * - ENOTCAPABLE: it is absolute, `..` climbs above the descriptor's directory, or a symlink on the way
+ *   leaves it or has an absolute target.
+ * - ENOTDIR: an intermediate component is not a directory; ELOOP: too many symlinks.
+ * - ENOTCAPABLE / ENOTDIR / ENOENT: the descriptor's own location changed since it was opened.
+ * Host failures (EACCES, EIO, ...) map through errno.ts, as everywhere.
  */
 
 import {
@@ -83,8 +95,15 @@ function resolve(
 }
 
 /**
- * path_create_directory(fd, path): EEXIST when anything (even a dangling symlink) is there;
- * ENOENT / ENOTDIR for a bad parent; EPERM on a read-only preopen.
+ * `path_create_directory(fd, path)`: creates the directory `path`.
+ *
+ * Errno:
+ * - EBADF / ENOTDIR: `fd` is not an open directory.
+ * - the resolution errnos of the module doc, for `path`.
+ * - EEXIST: something is there already (a dangling symlink too), or `path` names `fd`'s own directory or
+  ends by climbing with "..".
+ * - EPERM: `fd` lies under a read-only preopen.
+ * - host failures, through errno.ts.
  */
 export function path_create_directory(ctx: WasiContext, fd: number, path: number, pathLen: number): number {
   try {
@@ -103,8 +122,15 @@ export function path_create_directory(ctx: WasiContext, fd: number, path: number
 }
 
 /**
- * path_filestat_get(fd, flags, path, out): stat (following the last symlink with symlink_follow).
- * ENOENT when missing; ENOTDIR for "file/".
+ * `path_filestat_get(fd, flags, path, out)`: writes the 64-byte `filestat` of `path` at `out`, of the link
+ * itself unless `flags` has symlink_follow.
+ *
+ * Errno:
+ * - EBADF / ENOTDIR: `fd` is not an open directory.
+ * - the resolution errnos of the module doc, for `path`.
+ * - ENOENT: nothing is at `path`.
+ * - ENOTDIR: `path` ends in a slash but names a file.
+ * - EFAULT: `out` lies outside memory.
  */
 export function path_filestat_get(
   ctx: WasiContext,
@@ -131,8 +157,18 @@ export function path_filestat_get(
 }
 
 /**
- * path_filestat_set_times(fd, flags, path, atim, mtim, fstflags): without symlink_follow a symlink's
- * own times are set. EINVAL for contradictory fstflags; ENOENT; EPERM on a read-only preopen.
+ * `path_filestat_set_times(fd, flags, path, atim, mtim, fstflags)`: sets the times of `path` as
+ * fd_filestat_set_times does; without symlink_follow, a symlink's own times.
+ *
+ * Errno:
+ * - EBADF / ENOTDIR: `fd` is not an open directory.
+ * - EINVAL: `fstflags` sets a time both to a value and to now, or has unknown bits.
+ * - the resolution errnos of the module doc, for `path`.
+ * - ENOENT: nothing is at `path`.
+ * - ENOTDIR: `path` ends in a slash but names a file.
+ * - EPERM: `fd` lies under a read-only preopen.
+ * - ENOTSUP: a symlink's own times, where the runtime offers no lutimes.
+ * - host failures, through errno.ts.
  */
 export function path_filestat_set_times(
   ctx: WasiContext,
@@ -166,10 +202,17 @@ export function path_filestat_set_times(
 }
 
 /**
- * path_link(old_fd, old_flags, old_path, new_fd, new_path): hard link. The source is not followed
- * unless symlink_follow is given (then a dangling link is ENOENT). EEXIST when the target exists
- * (dangling symlinks and directories included); EPERM for a directory source or a read-only preopen;
- * ENOENT for a target with a trailing slash.
+ * `path_link(old_fd, old_flags, old_path, new_fd, new_path)`: creates the hard link `new_path` to
+ * `old_path`. The source is not followed unless `old_flags` has symlink_follow.
+ *
+ * Errno:
+ * - EBADF / ENOTDIR: `old_fd` or `new_fd` is not an open directory.
+ * - the resolution errnos of the module doc, for either path.
+ * - ENOENT: the source is missing (a dangling link when following), or `new_path` ends in a slash.
+ * - EPERM: the source is a directory, or either side lies under a read-only preopen.
+ * - ENOTDIR: `old_path` ends in a slash but names a file.
+ * - EEXIST: something is at `new_path` (a dangling symlink or a directory too).
+ * - host failures (EXDEV, EMLINK, ...), through errno.ts.
  */
 export function path_link(
   ctx: WasiContext,
@@ -206,16 +249,26 @@ export function path_link(
 }
 
 /**
- * path_open(fd, dirflags, path, oflags, rights_base, rights_inheriting, fdflags, fd_out).
- * Rights choose the open mode only, as in wazero: FD_READ reads, FD_WRITE writes, both do both, and
- * neither reads (and also writes with creat or trunc, so a create with rights 0 can be written). The
- * new descriptor reports the requested rights that the directory may hand down (intersection, like
- * wasi-libc expects) narrowed to what fits a file or a directory, with FD_READ / FD_WRITE set as
- * the open mode says; no right is ever required (mod.ts).
- * Errors: ELOOP for a symlink when not following (also with directory, as O_NOFOLLOW does);
- * EEXIST for creat+excl on anything; ENOENT when missing without creat; ENOTDIR for directory on a
- * non-directory or "file/"; EISDIR when a directory is opened for writing or truncation; EINVAL for
- * unknown fdflags; EPERM for create / truncate / write access under a read-only preopen.
+ * `path_open(fd, dirflags, path, oflags, rights_base, rights_inheriting, fdflags, fd_out)`: opens (or
+ * creates) `path` and writes the new descriptor at `fd_out`. Rights choose the open mode only, as in wazero:
+ * FD_READ reads, FD_WRITE writes, both do both, and neither reads (and also writes with creat or trunc, so
+ * a create with rights 0 can be written). The new descriptor reports the requested rights the directory may
+ * hand down (their intersection, as wasi-libc expects) narrowed to what fits a file or a directory, with
+ * FD_READ / FD_WRITE set as the open mode says; no right is ever required (mod.ts).
+ *
+ * Errno:
+ * - EBADF / ENOTDIR: `fd` is not an open directory.
+ * - EINVAL: `fdflags` or `oflags` has unknown bits.
+ * - the resolution errnos of the module doc, for `path`.
+ * - EEXIST: creat with excl, and something is there.
+ * - ELOOP: the last component is a symlink and `dirflags` has no symlink_follow (also with the directory
+ *   flag, as O_NOFOLLOW does).
+ * - EISDIR: a directory opened with FD_WRITE or trunc, or creating a name that ends in a slash.
+ * - ENOENT: nothing is there and there is no creat (with the directory flag too).
+ * - ENOTDIR: the directory flag, or a trailing slash, on something that is not a directory.
+ * - EPERM: create, truncate or write access under a read-only preopen.
+ * - EFAULT: `fd_out` lies outside memory.
+ * - host failures (EACCES, EMFILE, ...), through errno.ts.
  */
 export function path_open(
   ctx: WasiContext,
@@ -296,8 +349,15 @@ export function path_open(
 }
 
 /**
- * path_readlink(fd, path, buf, buf_len, bufused): copies the link text, truncated to buf_len (no NUL).
- * ENOENT when missing; EINVAL when not a symlink.
+ * `path_readlink(fd, path, buf, buf_len, bufused)`: copies the text of the symlink `path` to `buf`, cut to
+ * `buf_len` bytes (no NUL), and writes the length copied at `bufused`.
+ *
+ * Errno:
+ * - EBADF / ENOTDIR: `fd` is not an open directory.
+ * - the resolution errnos of the module doc, for `path`.
+ * - ENOENT: nothing is at `path`.
+ * - EINVAL: `path` is not a symlink, or ends in a slash.
+ * - EFAULT: `buf` or `bufused` lies outside memory.
  */
 export function path_readlink(
   ctx: WasiContext,
@@ -330,8 +390,17 @@ export function path_readlink(
 }
 
 /**
- * path_remove_directory(fd, path): removes an empty directory. ENOENT; ENOTDIR for a file or a
- * symlink; ENOTEMPTY; EINVAL / EBUSY for "." or a preopen root; EPERM on a read-only preopen.
+ * `path_remove_directory(fd, path)`: removes the empty directory `path`.
+ *
+ * Errno:
+ * - EBADF / ENOTDIR: `fd` is not an open directory.
+ * - the resolution errnos of the module doc, for `path`.
+ * - EBUSY / EINVAL: `path` names `fd`'s own directory or ends by climbing with "..": EBUSY when that is a
+  preopen's root, EINVAL otherwise.
+ * - ENOENT: nothing is at `path`.
+ * - ENOTDIR: `path` is a file or a symlink.
+ * - EPERM: `fd` lies under a read-only preopen.
+ * - ENOTEMPTY and other host failures, through errno.ts.
  */
 export function path_remove_directory(ctx: WasiContext, fd: number, path: number, pathLen: number): number {
   try {
@@ -353,10 +422,19 @@ export function path_remove_directory(ctx: WasiContext, fd: number, path: number
 }
 
 /**
- * path_rename(fd, old_path, new_fd, new_path): rename(2) semantics: replaces a file with a file, an
- * empty directory with a directory. ENOENT when the source is missing; EISDIR for a file over a
- * directory; ENOTDIR for a directory over a file (or a trailing slash on a file); ENOTEMPTY; EBUSY /
- * EINVAL for "." or preopen roots; EPERM on a read-only preopen.
+ * `path_rename(fd, old_path, new_fd, new_path)`: renames with rename(2) semantics: a file replaces a file,
+ * a directory replaces an empty directory.
+ *
+ * Errno:
+ * - EBADF / ENOTDIR: `fd` or `new_fd` is not an open directory.
+ * - the resolution errnos of the module doc, for either path.
+ * - EBUSY / EINVAL: either path names its descriptor's own directory or ends by climbing with "..": EBUSY
+  when one of them is a preopen's root, EINVAL otherwise.
+ * - ENOENT: the source is missing.
+ * - ENOTDIR: a directory over a file, or a trailing slash on a file.
+ * - EISDIR: a file over a directory.
+ * - EPERM: either side lies under a read-only preopen.
+ * - ENOTEMPTY, EXDEV and other host failures, through errno.ts.
  */
 export function path_rename(
   ctx: WasiContext,
@@ -396,10 +474,19 @@ export function path_rename(
 }
 
 /**
- * path_symlink(old_path, fd, new_path): creates new_path pointing at old_path (stored verbatim, may
- * dangle). An absolute target is refused (ENOTCAPABLE): it could never be followed. EEXIST when
- * new_path exists; ENOENT for a missing parent or a trailing slash on a missing name; EPERM on a
- * read-only preopen.
+ * `path_symlink(old_path, fd, new_path)`: creates the symlink `new_path` with the text `old_path`, stored
+ * verbatim (it may dangle). An absolute target is refused: it could never be followed here.
+ *
+ * Errno:
+ * - EBADF / ENOTDIR: `fd` is not an open directory.
+ * - ENOENT: `old_path` is empty, or `new_path` ends in a slash.
+ * - EINVAL: `old_path` contains a NUL.
+ * - ENOTCAPABLE: `old_path` is absolute.
+ * - EILSEQ / EFAULT: `old_path` is not UTF-8, or lies outside memory.
+ * - the resolution errnos of the module doc, for `new_path`.
+ * - EEXIST: something is at `new_path`.
+ * - EPERM: `fd` lies under a read-only preopen.
+ * - host failures, through errno.ts.
  */
 export function path_symlink(
   ctx: WasiContext,
@@ -432,8 +519,16 @@ export function path_symlink(
 }
 
 /**
- * path_unlink_file(fd, path): removes a file or symlink (never followed). ENOENT; EISDIR for a
- * directory; ENOTDIR for "file/"; EPERM on a read-only preopen.
+ * `path_unlink_file(fd, path)`: removes the file or symlink `path` (a symlink is never followed).
+ *
+ * Errno:
+ * - EBADF / ENOTDIR: `fd` is not an open directory.
+ * - the resolution errnos of the module doc, for `path`.
+ * - ENOENT: nothing is at `path`.
+ * - EISDIR: `path` is a directory.
+ * - ENOTDIR: `path` ends in a slash.
+ * - EPERM: `fd` lies under a read-only preopen.
+ * - host failures, through errno.ts.
  */
 export function path_unlink_file(ctx: WasiContext, fd: number, path: number, pathLen: number): number {
   try {

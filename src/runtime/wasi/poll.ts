@@ -58,7 +58,16 @@ function writeEvent(
   mem.setU64(at + 16, nbytes);
 }
 
-/** poll_oneoff(in, out, nsubscriptions, nevents_out). */
+/**
+ * `poll_oneoff(in, out, nsubscriptions, nevents)`: waits for the subscriptions at `in` (see the module doc:
+ * fd subscriptions are ready at once, clocks make it sleep, bounded by the blocking deadline), writes one
+ * event per completed subscription at `out` and their count at `nevents`.
+ *
+ * Errno (of the call):
+ * - EINVAL: `nsubscriptions` is 0, or a subscription has an unknown tag.
+ * - EFAULT: `in`, `out` or `nevents` lies outside memory.
+ * Per event: EBADF for an fd that is not open, EINVAL for an unknown clock id.
+ */
 export function poll_oneoff(
   ctx: WasiContext,
   inPtr: number,

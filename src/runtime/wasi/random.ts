@@ -14,7 +14,13 @@ export function hostRandom(buf: Uint8Array): void {
   }
 }
 
-/** random_get(buf, len): EFAULT when the range is outside memory; len 0 is a no-op. */
+/**
+ * `random_get(buf, len)`: fills `buf` with `len` random bytes from the random source (the host CSPRNG by
+ * default). `len` 0 is a no-op, whatever `buf` is.
+ *
+ * Errno:
+ * - EFAULT: [buf, buf + len) lies outside memory.
+ */
 export function random_get(ctx: WasiContext, buf: number, len: number): number {
   const mem = ctx.mem;
   try {

@@ -10,12 +10,24 @@ function notSocket(ctx: WasiContext, fd: number): number {
   return ctx.fds.get(fd) === undefined ? EBADF : ENOTSOCK;
 }
 
-/** sock_accept(fd, flags, fd_out). */
+/**
+ * `sock_accept(fd, flags, fd_out)`: no descriptor is ever a socket here.
+ *
+ * Errno:
+ * - EBADF: `fd` is not open.
+ * - ENOTSOCK: any open `fd`.
+ */
 export function sock_accept(ctx: WasiContext, fd: number, _flags: number, _out: number): number {
   return notSocket(ctx, fd);
 }
 
-/** sock_recv(fd, ri_data, ri_data_len, ri_flags, ro_datalen, ro_flags). */
+/**
+ * `sock_recv(fd, ri_data, ri_data_len, ri_flags, ro_datalen, ro_flags)`: no descriptor is ever a socket here.
+ *
+ * Errno:
+ * - EBADF: `fd` is not open.
+ * - ENOTSOCK: any open `fd`.
+ */
 export function sock_recv(
   ctx: WasiContext,
   fd: number,
@@ -28,7 +40,13 @@ export function sock_recv(
   return notSocket(ctx, fd);
 }
 
-/** sock_send(fd, si_data, si_data_len, si_flags, so_datalen). */
+/**
+ * `sock_send(fd, si_data, si_data_len, si_flags, so_datalen)`: no descriptor is ever a socket here.
+ *
+ * Errno:
+ * - EBADF: `fd` is not open.
+ * - ENOTSOCK: any open `fd`.
+ */
 export function sock_send(
   ctx: WasiContext,
   fd: number,
@@ -40,7 +58,13 @@ export function sock_send(
   return notSocket(ctx, fd);
 }
 
-/** sock_shutdown(fd, how). */
+/**
+ * `sock_shutdown(fd, how)`: no descriptor is ever a socket here.
+ *
+ * Errno:
+ * - EBADF: `fd` is not open.
+ * - ENOTSOCK: any open `fd`.
+ */
 export function sock_shutdown(ctx: WasiContext, fd: number, _how: number): number {
   return notSocket(ctx, fd);
 }
