@@ -21,7 +21,7 @@
 
 import { type Allowlist, compileAllowlist } from "./allowlist.ts";
 import { createDeadline } from "./deadline.ts";
-import { GuestMemory } from "./guest_memory.ts";
+import { GuestMemory } from "../wasi/memory.ts";
 import { suspending } from "./jspi.ts";
 import { createLog, type LogSink } from "./log.ts";
 import { createNet } from "./net.ts";
@@ -49,6 +49,12 @@ export const PROTOCOL_FUNCTIONS: Readonly<
   net_response: { params: ["i32", "i32"], results: ["i32"] },
   deadline_ms: { params: [], results: ["i64"] },
 };
+
+/**
+ * What the host functions see before the instance exists, or for a module without memory: zero bytes,
+ * so every pointer with a length is out of bounds and nothing throws for want of a memory.
+ */
+const NO_MEMORY = new WebAssembly.Memory({ initial: 0 });
 
 const JS_TYPES = new Set(["i32", "i64", "f32", "f64", "externref", "funcref"]);
 
@@ -89,7 +95,7 @@ export interface SamuelHost {
 
 export function createSamuelHost(ctx: SamuelHostContext): SamuelHost {
   const now = ctx.now ?? (() => performance.now());
-  const memory = new GuestMemory(ctx.memory);
+  const memory = new GuestMemory(() => ctx.memory() ?? NO_MEMORY);
   const report = new InvocationReport(ctx.plugin);
   const hosts = ctx.allowedHosts ?? [];
   const allowlist = Array.isArray(hosts) ? compileAllowlist(hosts) : hosts as Allowlist;

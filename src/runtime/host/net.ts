@@ -53,8 +53,8 @@
  */
 
 import { type Allowlist, checkUrl, type UrlCheck } from "./allowlist.ts";
-import { Code, codeName } from "./codes.ts";
-import type { GuestMemory } from "./guest_memory.ts";
+import { Code, codeName, memoryFault } from "./codes.ts";
+import type { GuestMemory } from "../wasi/memory.ts";
 import type { InvocationReport } from "./report.ts";
 
 export const DEFAULT_RESPONSE_CAP = 8 * 1024 * 1024;
@@ -125,10 +125,16 @@ export function createNet(opts: NetOptions): NetHost {
 
   async function outbound(reqPtr: number, reqLen: number, respPtr: number, respCap: number): Promise<number> {
     pending = undefined;
-    if (!memory.inBounds(respPtr, respCap)) return Code.OUT_OF_BOUNDS;
-    const raw = memory.view(reqPtr, reqLen);
-    if (raw === undefined) return Code.OUT_OF_BOUNDS;
+    let raw: Uint8Array;
+    try {
+      memory.refresh();
+      memory.check(respPtr >>> 0, respCap >>> 0);
+      raw = memory.bytes(reqPtr >>> 0, reqLen >>> 0);
+    } catch (e) {
+      return memoryFault(e);
+    }
     const started = now();
+    // Parsed before the first await: the view dies if anything grows the guest's memory.
     const req = parseRequest(raw);
     if (req === undefined) {
       report.addNetCall({ method: "?", host: "?", bytes: 0, redirects: 0, ms: 0, error: "BAD_REQUEST" });
@@ -157,8 +163,12 @@ export function createNet(opts: NetOptions): NetHost {
       return result.code;
     }
     report.addNetCall({ ...call, ms });
-    const written = memory.write(respPtr, respCap, result);
-    if (written < 0) return Code.OUT_OF_BOUNDS;
+    try {
+      memory.refresh();
+      memory.write(respPtr >>> 0, respCap >>> 0, result);
+    } catch (e) {
+      return memoryFault(e);
+    }
     if (result.length > respCap >>> 0) pending = result;
     return result.length;
   }
@@ -280,7 +290,12 @@ export function createNet(opts: NetOptions): NetHost {
     net_response(respPtr, respCap) {
       if (pending === undefined) return Code.NO_PENDING_RESPONSE;
       const data = pending;
-      if (memory.write(respPtr, respCap, data) < 0) return Code.OUT_OF_BOUNDS;
+      try {
+        memory.refresh();
+        memory.write(respPtr >>> 0, respCap >>> 0, data);
+      } catch (e) {
+        return memoryFault(e);
+      }
       if (data.length <= respCap >>> 0) pending = undefined;
       return data.length;
     },

@@ -98,7 +98,7 @@
  * | context.ts         | per-instance state (WasiContext), WasiExit, the error funnel `fail`         |
  * | errno.ts           | errno values and the one host-error mapping                                 |
  * | layout.ts          | rights, flags, struct sizes and offsets                                     |
- * | memory.ts          | GuestMemory: cached views of guest memory, bounds checks, strings           |
+ * | memory.ts          | GuestMemory, the one guest-memory access (the samuel host module uses it)   |
  * | memory_binding.ts  | which memory of an instance the host uses                                   |
  * | module_info.ts     | `memoryImport`: an imported memory's limits from the module bytes           |
  * | fd_table.ts        | descriptors and the descriptor table                                        |
