@@ -16,7 +16,11 @@
  * | `deadline_ms`  | `() -> i64`                                                | deadline.ts |
  * | `fs_read`, `fs_write`, `exec`, `config_get`, `callback` | as declared by the module | upstream.ts |
  *
- * Return codes: codes.ts. Report: report.ts.
+ * Files: codes.ts (the return codes, and `memoryFault`, the one mapping of guest-memory failures),
+ * report.ts (the invocation report), log.ts, net.ts (with allowlist.ts, the host patterns), deadline.ts,
+ * upstream.ts, jspi.ts (typed JSPI), meter.ts (the `samuel:meter` refill import the probes call),
+ * capture.ts (stdout/stderr under a cap). Guest memory is read through `GuestMemory` (wasi/memory.ts),
+ * the WASI host's, shared by every host function.
  */
 
 import { type Allowlist, compileAllowlist } from "./allowlist.ts";
