@@ -91,6 +91,25 @@ function writeFile(mem: GuestMemory, f: Deno.FsFile, iovs: number, iovsLen: numb
   return total;
 }
 
+/**
+ * 0 for a regular file; else the errno of a call that needs a file position: EISDIR for a directory,
+ * ESPIPE for stdio.
+ */
+function notSeekable(e: FdEntry): number {
+  return e.kind === KIND_FILE ? 0 : e.kind === KIND_DIR ? EISDIR : ESPIPE;
+}
+
+/** Runs `io` with the file positioned at `offset`, then puts the position back (Deno has no pread). */
+function atOffset(f: Deno.FsFile, offset: bigint, io: () => number): number {
+  const saved = f.seekSync(0, Deno.SeekMode.Current);
+  try {
+    f.seekSync(offset, Deno.SeekMode.Start);
+    return io();
+  } finally {
+    f.seekSync(saved, Deno.SeekMode.Start);
+  }
+}
+
 function syncAfterWrite(e: FdEntry): void {
   if ((e.fdflags & FDFLAG_SYNC) !== 0) e.file!.syncSync();
   else if ((e.fdflags & FDFLAG_DSYNC) !== 0) e.file!.syncDataSync();
@@ -174,9 +193,7 @@ export function fd_advise(
   const e = ctx.fds.get(fd);
   if (e === undefined) return EBADF;
   if (advice > ADVICE_MAX) return EINVAL;
-  if (e.kind === KIND_DIR) return EISDIR;
-  if (e.kind !== KIND_FILE) return ESPIPE;
-  return ESUCCESS;
+  return notSeekable(e);
 }
 
 /**
@@ -194,8 +211,8 @@ export function fd_allocate(ctx: WasiContext, fd: number, offset: bigint, len: b
   try {
     const e = ctx.fds.get(fd);
     if (e === undefined) return EBADF;
-    if (e.kind === KIND_DIR) return EISDIR;
-    if (e.kind !== KIND_FILE) return ESPIPE;
+    const kind = notSeekable(e);
+    if (kind !== 0) return kind;
     if (e.readOnly) return EPERM;
     if (!e.writable) return EBADF;
     const end = offset + len;
@@ -429,21 +446,14 @@ export function fd_pread(
   try {
     const e = ctx.fds.get(fd);
     if (e === undefined) return EBADF;
-    if (e.kind === KIND_STDIN || e.kind === KIND_STDOUT) return ESPIPE;
-    if (e.kind === KIND_DIR) return EISDIR;
+    const kind = notSeekable(e);
+    if (kind !== 0) return kind;
     if (!e.readable) return EBADF;
     if (offset < 0n) return EINVAL;
     mem.refresh();
     mem.check(iovs, iovsLen * 8);
     const f = e.file!;
-    const saved = f.seekSync(0, Deno.SeekMode.Current);
-    let n: number;
-    try {
-      f.seekSync(offset, Deno.SeekMode.Start);
-      n = readFile(mem, f, iovs, iovsLen);
-    } finally {
-      f.seekSync(saved, Deno.SeekMode.Start);
-    }
+    const n = atOffset(f, offset, () => readFile(mem, f, iovs, iovsLen));
     mem.view.setUint32(nread, n, true);
     return ESUCCESS;
   } catch (x) {
@@ -523,22 +533,15 @@ export function fd_pwrite(
   try {
     const e = ctx.fds.get(fd);
     if (e === undefined) return EBADF;
-    if (e.kind === KIND_STDIN || e.kind === KIND_STDOUT) return ESPIPE;
-    if (e.kind === KIND_DIR) return EISDIR;
+    const kind = notSeekable(e);
+    if (kind !== 0) return kind;
     if (e.readOnly) return EPERM;
     if (!e.writable) return EBADF;
     if (offset < 0n) return EINVAL;
     mem.refresh();
     mem.check(iovs, iovsLen * 8);
     const f = e.file!;
-    const saved = f.seekSync(0, Deno.SeekMode.Current);
-    let n: number;
-    try {
-      f.seekSync(offset, Deno.SeekMode.Start);
-      n = writeFile(mem, f, iovs, iovsLen);
-    } finally {
-      f.seekSync(saved, Deno.SeekMode.Start);
-    }
+    const n = atOffset(f, offset, () => writeFile(mem, f, iovs, iovsLen));
     syncAfterWrite(e);
     mem.view.setUint32(nwritten, n, true);
     return ESUCCESS;
@@ -705,9 +708,8 @@ export function fd_seek(
   try {
     const e = ctx.fds.get(fd);
     if (e === undefined) return EBADF;
-    if (e.kind === KIND_STDIN || e.kind === KIND_STDOUT) return ESPIPE;
-    if (e.kind === KIND_DIR) return EISDIR;
-    if (e.kind !== KIND_FILE) return ESPIPE;
+    const kind = notSeekable(e);
+    if (kind !== 0) return kind;
     if (whence > WHENCE_END) return EINVAL;
     const f = e.file!;
     const pos = f.seekSync(offset, whence as Deno.SeekMode);
@@ -752,9 +754,8 @@ export function fd_tell(ctx: WasiContext, fd: number, out: number): number {
   try {
     const e = ctx.fds.get(fd);
     if (e === undefined) return EBADF;
-    if (e.kind === KIND_STDIN || e.kind === KIND_STDOUT) return ESPIPE;
-    if (e.kind === KIND_DIR) return EISDIR;
-    if (e.kind !== KIND_FILE) return ESPIPE;
+    const kind = notSeekable(e);
+    if (kind !== 0) return kind;
     const pos = e.file!.seekSync(0, Deno.SeekMode.Current);
     mem.refresh();
     mem.check(out, 8);
