@@ -28,7 +28,7 @@ import { missingHostImports } from "../runtime/host/mod.ts";
 import { Sandbox, SandboxError } from "../runtime/sandbox.ts";
 import { missingPreopens, type Preopen, type SandboxSpec, wallGrants } from "../runtime/sandbox_spec.ts";
 import { chooseWall, narrowProcess, type Wall, WallError } from "../runtime/wall.ts";
-import { memoryImport, WasiHost } from "../runtime/wasi/mod.ts";
+import { memoryImport, WASI_FUNCTION_NAMES, WASI_MODULE } from "../runtime/wasi/mod.ts";
 import { sha256Hex } from "../store/digest.ts";
 import { readWholeSync } from "../store/read_whole.ts";
 
@@ -204,12 +204,12 @@ function importInfo(module: WebAssembly.Module, bytes: Uint8Array): ImportInfo[]
 
 /** Refuses imports nothing here provides: not WASI, not the samuel host module, not a memory. */
 function checkImports(path: string, module: WebAssembly.Module): void {
-  const wasi = new Set(Object.keys(WASI_NAMES()));
+  const wasi: ReadonlySet<string> = new Set(WASI_FUNCTION_NAMES);
   const declared = WebAssembly.Module.imports(module);
   const missing = declared
     .filter((i) =>
       i.kind !== "memory" &&
-      !(i.module === "wasi_snapshot_preview1" && wasi.has(i.name)) &&
+      !(i.module === WASI_MODULE && wasi.has(i.name)) &&
       !(i.module === METER_IMPORT.module && i.name === METER_IMPORT.field) &&
       i.module !== "samuel"
     )
@@ -222,21 +222,6 @@ function checkImports(path: string, module: WebAssembly.Module): void {
       "plugin exec provides wasi_snapshot_preview1 and the samuel host module",
     );
   }
-}
-
-/** The names our WASI host provides (a host with nothing granted costs microseconds to make). */
-function WASI_NAMES(): Record<string, unknown> {
-  const sink = { write: (b: Uint8Array) => b.length };
-  const host = new WasiHost({
-    args: [],
-    env: [],
-    preopens: [],
-    stdin: { read: () => 0 },
-    stdout: sink,
-    stderr: sink,
-  });
-  host.close();
-  return host.imports.wasi_snapshot_preview1;
 }
 
 /** The module rewritten for the plan's limits, through the module cache. */

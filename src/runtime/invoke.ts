@@ -22,11 +22,11 @@
  */
 
 import { instanceMemory, WasiExit, WasiHost } from "./wasi/mod.ts";
-import { createSamuelHost, type LogSink } from "./host/mod.ts";
+import { createSamuelHost, type LogSink, type SamuelHost } from "./host/mod.ts";
 import type { ReportData } from "./host/report.ts";
 import { OutputCapture } from "./host/capture.ts";
 import { promising } from "./host/jspi.ts";
-import { createMeter } from "./host/meter.ts";
+import { createMeter, type Meter } from "./host/meter.ts";
 import type { ImportInfo, ModuleInfo } from "./preprocess/mod.ts";
 import { preopenFs } from "./host_fs.ts";
 import type { SandboxSpec } from "./sandbox_spec.ts";
@@ -155,41 +155,10 @@ export async function invoke(
 ): Promise<InvocationResult> {
   const { spec } = req;
   const t0 = performance.now();
-  const softDeadline = t0 + spec.softTimeoutMs;
   const hardDeadline = t0 + spec.hardTimeoutMs;
   const stdout = new OutputCapture(spec.stdoutCap);
   const stderr = new OutputCapture(spec.stderrCap);
-
-  let memory: WebAssembly.Memory | undefined;
-  const stdio = req.stdio === "terminal"
-    ? terminalStdio()
-    : { stdin: bufferStdin(req.input), stdout: captureSink(stdout), stderr: captureSink(stderr) };
-  const wasi = new WasiHost({
-    args: spec.args,
-    env: spec.env,
-    preopens: spec.preopens,
-    ...stdio,
-    blockingDeadline: () => hardDeadline,
-  });
-  const host = createSamuelHost({
-    plugin: spec.pluginName,
-    memory: () => memory,
-    allowedHosts: spec.hosts,
-    softDeadline,
-    logSink: req.logSink,
-    fs: preopenFs(spec.preopens),
-    config: req.config,
-    declared: info.imports,
-  });
-  const meter = createMeter({ hardDeadlineMs: hardDeadline, fuel: spec.fuel });
-
-  const provided = importedMemories(info.imports);
-  const imports: WebAssembly.Imports = { ...wasi.imports, ...provided };
-  imports.samuel = { ...host.imports.samuel, ...(provided.samuel ?? {}) };
-  if (info.imports.some((i) => i.module === METER_IMPORT.module)) {
-    imports[METER_IMPORT.module] = { [METER_IMPORT.field]: meter.imports.refill };
-  }
-
+  const guest = link(info, req, { softDeadline: t0 + spec.softTimeoutMs, hardDeadline, stdout, stderr });
   const result: InvocationResult = {
     outcome: "ok",
     export: req.exportName,
@@ -198,7 +167,88 @@ export async function invoke(
     report: undefined as unknown as InvocationReportData,
     timings: { instantiate_ms: 0, init_ms: 0, call_ms: 0 },
   };
+  const end = await run(module, guest, req, result, t0);
+  settle(result, spec, end >= hardDeadline, stdout, stderr);
+  result.stdout = stdout.bytes();
+  result.stderr = stderr.bytes();
+  result.report = {
+    ...guest.host.finish(),
+    peak_memory_bytes: guest.memory?.buffer.byteLength ?? 0,
+    meter_refills: guest.meter.refills,
+    stdout_bytes_total: stdout.total,
+    stderr_bytes_total: stderr.total,
+  };
+  return result;
+}
 
+/** One guest's hosts and imports, and its memory once the instance exists. */
+interface Linked {
+  wasi: WasiHost;
+  host: SamuelHost;
+  meter: Meter;
+  imports: WebAssembly.Imports;
+  /** Memories created for the module to import (at most one, module_check allows no more). */
+  provided: Record<string, Record<string, WebAssembly.Memory>>;
+  memory: WebAssembly.Memory | undefined;
+}
+
+/** Builds the WASI host, the `samuel` host module and the meter for `req`, and the import object. */
+function link(
+  info: Pick<ModuleInfo, "imports">,
+  req: InvokeRequest,
+  io: { softDeadline: number; hardDeadline: number; stdout: OutputCapture; stderr: OutputCapture },
+): Linked {
+  const { spec } = req;
+  const stdio = req.stdio === "terminal" ? terminalStdio() : {
+    stdin: bufferStdin(req.input),
+    stdout: captureSink(io.stdout),
+    stderr: captureSink(io.stderr),
+  };
+  const wasi = new WasiHost({
+    args: spec.args,
+    env: spec.env,
+    preopens: spec.preopens,
+    ...stdio,
+    blockingDeadline: () => io.hardDeadline,
+  });
+  const linked: Linked = {
+    wasi,
+    host: undefined as unknown as SamuelHost,
+    meter: createMeter({ hardDeadlineMs: io.hardDeadline, fuel: spec.fuel }),
+    imports: {},
+    provided: importedMemories(info.imports),
+    memory: undefined,
+  };
+  linked.host = createSamuelHost({
+    plugin: spec.pluginName,
+    memory: () => linked.memory,
+    allowedHosts: spec.hosts,
+    softDeadline: io.softDeadline,
+    logSink: req.logSink,
+    fs: preopenFs(spec.preopens),
+    config: req.config,
+    declared: info.imports,
+  });
+  const imports: WebAssembly.Imports = { ...wasi.imports, ...linked.provided };
+  imports.samuel = { ...linked.host.imports.samuel, ...(linked.provided.samuel ?? {}) };
+  if (info.imports.some((i) => i.module === METER_IMPORT.module)) {
+    imports[METER_IMPORT.module] = { [METER_IMPORT.field]: linked.meter.imports.refill };
+  }
+  linked.imports = imports;
+  return linked;
+}
+
+/**
+ * Instantiates, runs the lifecycle and the call, timing each phase; a throw is classified into the
+ * result. Returns when it ended (a `performance.now()` time). The hosts are closed either way.
+ */
+async function run(
+  module: WebAssembly.Module,
+  guest: Linked,
+  req: InvokeRequest,
+  result: InvocationResult,
+  t0: number,
+): Promise<number> {
   let phase: "instantiate" | "init" | "call" = "instantiate";
   let mark = t0;
   const lap = () => {
@@ -208,61 +258,87 @@ export async function invoke(
     return ms;
   };
   try {
-    const instance = await WebAssembly.instantiate(module, imports);
-    memory = instanceMemory(instance.exports, Object.values(provided).flatMap((m) => Object.values(m))[0]);
-    if (memory) wasi.bindMemory(memory);
+    const instance = await WebAssembly.instantiate(module, guest.imports);
+    const imported = Object.values(guest.provided).flatMap((m) => Object.values(m))[0];
+    guest.memory = instanceMemory(instance.exports, imported);
+    if (guest.memory) guest.wasi.bindMemory(guest.memory);
     result.timings.instantiate_ms = lap();
 
     phase = "init";
     const exports = instance.exports as Record<string, unknown>;
-    const program = req.exportName === "_start";
-    if (typeof exports._initialize === "function") {
-      await promising(exports._initialize as () => void)();
-    } else if (!program && typeof exports._start === "function") {
-      try {
-        await promising(exports._start as () => void)();
-      } catch (e) {
-        // TinyGo 0.35 ends `_start` with proc_exit(0): a clean end of set-up, not of the plugin.
-        if (!(e instanceof WasiExit && e.code === 0)) throw e;
-      }
-    }
+    await initialize(exports, req.exportName === "_start");
     result.timings.init_ms = lap();
 
     phase = "call";
-    const fn = exports[req.exportName];
-    if (typeof fn !== "function") {
-      result.outcome = "plugin_error";
-      result.message = `the module does not export a function named ${req.exportName}`;
-    } else if (program) {
-      // A program's result is its exit code: proc_exit's (classify), or 0 when _start returns.
-      await promising(fn as () => void)();
-      result.exitCode = 0;
-    } else {
-      const rc = Number(await promising(fn as () => number)());
-      result.returnCode = rc;
-      if (rc !== 0) {
-        result.outcome = "plugin_error";
-        result.message = `${req.exportName} returned ${rc}`;
-      }
-    }
+    await call(exports, req.exportName, result);
   } catch (e) {
-    classify(result, e, meter.stopped, phase, spec);
+    classify(result, e, guest.meter.stopped, phase, req.spec);
   } finally {
     if (phase === "call") result.timings.call_ms = lap();
     else if (phase === "init") result.timings.init_ms = lap();
     else result.timings.instantiate_ms = lap();
-    host.cancel();
-    wasi.close();
+    guest.host.cancel();
+    guest.wasi.close();
   }
+  return mark;
+}
+
+/**
+ * The module's own set-up: `_initialize` for a reactor, else `_start` for a command called for one of
+ * its exports (not when `_start` is the call itself).
+ */
+async function initialize(exports: Record<string, unknown>, program: boolean): Promise<void> {
+  if (typeof exports._initialize === "function") {
+    await promising(exports._initialize as () => void)();
+  } else if (!program && typeof exports._start === "function") {
+    try {
+      await promising(exports._start as () => void)();
+    } catch (e) {
+      // TinyGo 0.35 ends `_start` with proc_exit(0): a clean end of set-up, not of the plugin.
+      if (!(e instanceof WasiExit && e.code === 0)) throw e;
+    }
+  }
+}
+
+/** Calls the requested export and records its result (a throw is left to `classify`). */
+async function call(exports: Record<string, unknown>, exportName: string, result: InvocationResult) {
+  const fn = exports[exportName];
+  if (typeof fn !== "function") {
+    result.outcome = "plugin_error";
+    result.message = `the module does not export a function named ${exportName}`;
+  } else if (exportName === "_start") {
+    // A program's result is its exit code: proc_exit's (classify), or 0 when _start returns.
+    await promising(fn as () => void)();
+    result.exitCode = 0;
+  } else {
+    const rc = Number(await promising(fn as () => number)());
+    result.returnCode = rc;
+    if (rc !== 0) {
+      result.outcome = "plugin_error";
+      result.message = `${exportName} returned ${rc}`;
+    }
+  }
+}
+
+/**
+ * The rules that override how the guest itself ended: past the hard deadline it is a timeout, and an
+ * output past its cap is `output_limit`.
+ */
+function settle(
+  result: InvocationResult,
+  spec: SandboxSpec,
+  pastHardDeadline: boolean,
+  stdout: OutputCapture,
+  stderr: OutputCapture,
+): void {
   // A guest blocked in a host call (a WASI sleep, a read) is not stopped by the meter: the host cuts the
   // call short at the hard deadline and the guest may then return at once, with a result computed on a
   // sleep that never happened. Past the hard deadline the invocation is a timeout however it ended.
-  if ((result.outcome === "ok" || result.outcome === "plugin_error") && mark >= hardDeadline) {
+  if ((result.outcome === "ok" || result.outcome === "plugin_error") && pastHardDeadline) {
     result.outcome = "timeout";
     result.message =
       `stopped at the hard timeout of ${spec.hardTimeoutMs} ms (it was waiting in a host call)`;
   }
-
   if (
     (stdout.overflowed || stderr.overflowed) && (result.outcome === "ok" || result.outcome === "plugin_error")
   ) {
@@ -272,16 +348,6 @@ export async function invoke(
       stdout.overflowed ? spec.stdoutCap : spec.stderrCap
     } bytes`;
   }
-  result.stdout = stdout.bytes();
-  result.stderr = stderr.bytes();
-  result.report = {
-    ...host.finish(),
-    peak_memory_bytes: memory?.buffer.byteLength ?? 0,
-    meter_refills: meter.refills,
-    stdout_bytes_total: stdout.total,
-    stderr_bytes_total: stderr.total,
-  };
-  return result;
 }
 
 function classify(

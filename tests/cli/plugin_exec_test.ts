@@ -6,7 +6,7 @@
  * exit 2).
  */
 
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "../support/assert.ts";
+import { assertEquals, assertMatch, assertStringIncludes } from "../support/assert.ts";
 import { runCli } from "../support/cli.ts";
 import { fixturePath, hasFixture, snapshot } from "../wasi/helpers.ts";
 

@@ -5,7 +5,12 @@
  */
 
 import { Code } from "../../src/runtime/host/codes.ts";
-import { type HostFs, type HostImportDecl, missingHostImports } from "../../src/runtime/host/mod.ts";
+import {
+  createSamuelHost,
+  type HostFs,
+  type HostImportDecl,
+  missingHostImports,
+} from "../../src/runtime/host/mod.ts";
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { guest } from "./_harness.ts";
 
@@ -164,6 +169,46 @@ Deno.test("fs_read and fs_write go through the injected grants; denials are repo
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+Deno.test("fs_read and fs_write: bad pointers and non-UTF-8 paths are refused before the filesystem is asked", async () => {
+  const asked: string[] = [];
+  const fs: HostFs = {
+    read: (path) => (asked.push(`read ${path}`), new Uint8Array(3)),
+    write: (path) => void asked.push(`write ${path}`),
+  };
+  const declared = ["fs_read", "fs_write"].map((name) => ({ name, params: I32X4, results: ["i32"] }));
+  const g = await guest(FS_GUEST, { declared, fs });
+  const bad = g.put(0, new Uint8Array([0x2f, 0xff]));
+  assertEquals(await g.call("read", 0, bad, 1000, 10), Code.BAD_REQUEST);
+  assertEquals(await g.call("write", 0, bad, 1000, 10), Code.BAD_REQUEST);
+  const p = g.put(0, "/workspace/x");
+  // A pointer above 2 GiB arrives as a negative i32: read unsigned, it lies past this 64 KiB memory.
+  assertEquals(await g.call("read", -16, p, 1000, 10), Code.OUT_OF_BOUNDS);
+  assertEquals(await g.call("read", 0, p, -16, 10), Code.OUT_OF_BOUNDS);
+  assertEquals(await g.call("write", 0, p, 65530, 10), Code.OUT_OF_BOUNDS);
+  assertEquals(await g.call("write", 0, p, 65530, -1), Code.OUT_OF_BOUNDS);
+  assertEquals(asked, []);
+  assertEquals(await g.call("read", 0, p, 65536, 0), 3, "a zero-length buffer at the end is a size probe");
+  assertEquals(asked, ["read /workspace/x"]);
+});
+
+Deno.test("a module without memory: the host sees zero bytes, so only empty ranges are in bounds", () => {
+  const host = createSamuelHost({
+    plugin: "no-memory",
+    memory: () => undefined,
+    softDeadline: Infinity,
+    config: { "": "empty key" },
+    declared: [{ name: "config_get", params: I32X4, results: ["i32"] }, { name: "log" }],
+  });
+  const samuel = host.imports.samuel as Record<string, (...a: number[]) => number>;
+  assertEquals(samuel.config_get(0, 0, 0, 0), "empty key".length);
+  assertEquals(samuel.config_get(0, 1, 0, 0), Code.OUT_OF_BOUNDS);
+  assertEquals(samuel.config_get(0, 0, 0, 1), Code.OUT_OF_BOUNDS);
+  samuel.log(0, 0, 0, 0);
+  samuel.log(0, 4, 0, 0);
+  const report = host.finish();
+  assertEquals([report.log.length, report.log_invalid], [1, 1]);
 });
 
 Deno.test("missingHostImports names what cannot be linked, before anything runs", () => {

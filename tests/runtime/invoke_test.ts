@@ -9,25 +9,17 @@ import { wat2wasm } from "../support/wat.ts";
 import { invoke, METER_IMPORT } from "../../src/runtime/invoke.ts";
 import { METER_FIELD, METER_MODULE, preprocess } from "../../src/runtime/preprocess/mod.ts";
 import { ungrantedSpec } from "./_helpers.ts";
+import { loadedModules } from "../support/module_graph.ts";
 
 Deno.test("invoke provides exactly the meter import the pre-processor adds", () => {
   assertEquals(METER_IMPORT, { module: METER_MODULE, field: METER_FIELD });
 });
 
 Deno.test("the sandbox Worker's module graph does not include the rewriter or the CLI", async () => {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["info", "--json", new URL("../../src/runtime/sandbox_worker.ts", import.meta.url).pathname],
-    stdout: "piped",
-  }).output();
-  const info = JSON.parse(new TextDecoder().decode(out.stdout));
   // What the Worker loads at run time: walk the graph from its root along code (not type-only) imports.
-  const deps = new Map<string, string[]>(
-    info.modules.map((
-      m: { specifier: string; dependencies?: { code?: { specifier: string } }[] },
-    ) => [m.specifier, (m.dependencies ?? []).flatMap((d) => d.code ? [d.code.specifier] : [])]),
+  const loaded = await loadedModules(
+    new URL("../../src/runtime/sandbox_worker.ts", import.meta.url).pathname,
   );
-  const loaded = new Set<string>([info.roots[0]]);
-  for (const s of loaded) for (const d of deps.get(s) ?? []) loaded.add(d);
   const heavy = [...loaded].filter((s) =>
     /\/preprocess\/(?!mod\.ts$)|\/cli\/|\/store\/|\/manifest\//.test(s)
   );

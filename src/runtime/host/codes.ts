@@ -20,7 +20,12 @@
  * |  -11 | NOT_FOUND           | no such file (`fs_read`) or config key (`config_get`)                    |
  * |  -12 | NOT_SUPPORTED       | `callback`, or an upstream import whose signature this host cannot serve |
  * |  -13 | IO_ERROR            | the filesystem failed for another reason                                 |
+ *
+ * Guest memory (wasi/memory.ts) throws on a bad range or bad text; `memoryFault` is the one place that
+ * turns those into codes, so every import answers the same code for the same mistake.
  */
+
+import { BadUtf8 } from "../wasi/memory.ts";
 
 export const Code = {
   OK: 0,
@@ -49,4 +54,12 @@ const NAMES = new Map<number, CodeName>(
 /** The table name of a negative code (`-1` → `"DENIED"`), for reports; `undefined` for other numbers. */
 export function codeName(code: number): CodeName | undefined {
   return code < 0 ? NAMES.get(code) : undefined;
+}
+
+/**
+ * The code for what a guest-memory access threw: BAD_REQUEST for text that is not UTF-8, OUT_OF_BOUNDS
+ * for a range outside memory (the only other thing GuestMemory and its views throw).
+ */
+export function memoryFault(e: unknown): number {
+  return e instanceof BadUtf8 ? Code.BAD_REQUEST : Code.OUT_OF_BOUNDS;
 }

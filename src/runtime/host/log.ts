@@ -12,7 +12,7 @@
  * - Out-of-bounds pointers drop the line and count it in `log_invalid`; nothing is thrown.
  */
 
-import type { GuestMemory } from "./guest_memory.ts";
+import type { GuestMemory } from "../wasi/memory.ts";
 import type { InvocationReport, LogLevel, LogLine } from "./report.ts";
 
 /** Receives each kept line (and the final summary). Exceptions from the sink are ignored. */
@@ -99,7 +99,9 @@ export function createLog(opts: LogHostOptions): LogHost {
         report.logDropped++;
         return;
       }
-      const u8 = memory.u8();
+      // Checked here rather than through GuestMemory's throwing checks: a bad range is counted, not coded.
+      memory.refresh();
+      const u8 = memory.u8;
       const lp = levelPtr >>> 0, ll = levelLen >>> 0, mp = msgPtr >>> 0, ml = msgLen >>> 0;
       if (lp + ll > u8.length || mp + ml > u8.length) {
         report.logInvalid++;

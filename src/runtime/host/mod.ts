@@ -16,12 +16,16 @@
  * | `deadline_ms`  | `() -> i64`                                                | deadline.ts |
  * | `fs_read`, `fs_write`, `exec`, `config_get`, `callback` | as declared by the module | upstream.ts |
  *
- * Return codes: codes.ts. Report: report.ts.
+ * Files: codes.ts (the return codes, and `memoryFault`, the one mapping of guest-memory failures),
+ * report.ts (the invocation report), log.ts, net.ts (with allowlist.ts, the host patterns), deadline.ts,
+ * upstream.ts, jspi.ts (typed JSPI), meter.ts (the `samuel:meter` refill import the probes call),
+ * capture.ts (stdout/stderr under a cap). Guest memory is read through `GuestMemory` (wasi/memory.ts),
+ * the WASI host's, shared by every host function.
  */
 
 import { type Allowlist, compileAllowlist } from "./allowlist.ts";
 import { createDeadline } from "./deadline.ts";
-import { GuestMemory } from "./guest_memory.ts";
+import { GuestMemory } from "../wasi/memory.ts";
 import { suspending } from "./jspi.ts";
 import { createLog, type LogSink } from "./log.ts";
 import { createNet } from "./net.ts";
@@ -49,6 +53,12 @@ export const PROTOCOL_FUNCTIONS: Readonly<
   net_response: { params: ["i32", "i32"], results: ["i32"] },
   deadline_ms: { params: [], results: ["i64"] },
 };
+
+/**
+ * What the host functions see before the instance exists, or for a module without memory: zero bytes,
+ * so every pointer with a length is out of bounds and nothing throws for want of a memory.
+ */
+const NO_MEMORY = new WebAssembly.Memory({ initial: 0 });
 
 const JS_TYPES = new Set(["i32", "i64", "f32", "f64", "externref", "funcref"]);
 
@@ -89,7 +99,7 @@ export interface SamuelHost {
 
 export function createSamuelHost(ctx: SamuelHostContext): SamuelHost {
   const now = ctx.now ?? (() => performance.now());
-  const memory = new GuestMemory(ctx.memory);
+  const memory = new GuestMemory(() => ctx.memory() ?? NO_MEMORY);
   const report = new InvocationReport(ctx.plugin);
   const hosts = ctx.allowedHosts ?? [];
   const allowlist = Array.isArray(hosts) ? compileAllowlist(hosts) : hosts as Allowlist;

@@ -50,11 +50,16 @@
  * (response body over the cap, default 8 MiB; the host stops reading at the cap), OUT_OF_BOUNDS -7,
  * TOO_MANY_REDIRECTS -8, BAD_URL -9 (unparsable, or user info in the URL), NO_PENDING_RESPONSE -10
  * (`net_response` only). HTTP error statuses (404, 500) are responses, not errors.
+ *
+ * ## Code
+ * `outbound` and `response` are the two imports; a call goes `parseRequest` -> `exchange` (time budget,
+ * abort) -> `follow` (redirect hops, the allowlist on each) -> `readResponse` (`readBody` under the
+ * cap, `encodeResponse`).
  */
 
 import { type Allowlist, checkUrl, type UrlCheck } from "./allowlist.ts";
-import { Code, codeName } from "./codes.ts";
-import type { GuestMemory } from "./guest_memory.ts";
+import { Code, codeName, memoryFault } from "./codes.ts";
+import type { GuestMemory } from "../wasi/memory.ts";
 import type { InvocationReport } from "./report.ts";
 
 export const DEFAULT_RESPONSE_CAP = 8 * 1024 * 1024;
@@ -114,177 +119,263 @@ const CREDENTIAL_HEADERS = ["authorization", "cookie", "proxy-authorization"];
 const BODY_HEADERS = ["content-type", "content-encoding", "content-language", "content-location"];
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
+/** What one exchange needs from its host: the policy, the clocks and the calls in flight. */
+interface Exchange {
+  allowlist: Allowlist;
+  softDeadline: number;
+  now: () => number;
+  cap: number;
+  maxRedirects: number;
+  callCapMs: number;
+  inFlight: Set<AbortController>;
+}
+
+/** The call as the report records it, filled in as the exchange goes. */
+interface CallRecord {
+  status?: number;
+  bytes: number;
+  redirects: number;
+}
+
+/** One invocation's network state: guest memory, report, policy, and the response kept for net_response. */
+interface NetState {
+  memory: GuestMemory;
+  report: InvocationReport;
+  x: Exchange;
+  pending: Uint8Array | undefined;
+}
+
 export function createNet(opts: NetOptions): NetHost {
-  const { memory, report, allowlist, softDeadline } = opts;
-  const now = opts.now ?? (() => performance.now());
-  const cap = opts.responseCap ?? DEFAULT_RESPONSE_CAP;
-  const maxRedirects = opts.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
-  const callCapMs = opts.callCapMs ?? DEFAULT_CALL_CAP_MS;
-  let pending: Uint8Array | undefined;
-  const inFlight = new Set<AbortController>();
-
-  async function outbound(reqPtr: number, reqLen: number, respPtr: number, respCap: number): Promise<number> {
-    pending = undefined;
-    if (!memory.inBounds(respPtr, respCap)) return Code.OUT_OF_BOUNDS;
-    const raw = memory.view(reqPtr, reqLen);
-    if (raw === undefined) return Code.OUT_OF_BOUNDS;
-    const started = now();
-    const req = parseRequest(raw);
-    if (req === undefined) {
-      report.addNetCall({ method: "?", host: "?", bytes: 0, redirects: 0, ms: 0, error: "BAD_REQUEST" });
-      return Code.BAD_REQUEST;
-    }
-    const first = checkUrl(req.url, allowlist);
-    const call = {
-      method: req.method,
-      host: first.ok ? first.url.host : (first.host ?? "?"),
-      status: undefined as number | undefined,
-      bytes: 0,
-      redirects: 0,
-    };
-    let result: Uint8Array | Failure;
-    try {
-      result = first.ok ? await exchange(req, first.url, call) : refusal(first, undefined);
-    } catch (e) {
-      // exchange() maps expected failures itself; this is a host bug, still never thrown into the guest.
-      result = new Failure(Code.CONNECTION_FAILED);
-      report.note(`net_outbound: unexpected host error: ${e instanceof Error ? e.message : String(e)}`);
-    }
-    const ms = Math.round((now() - started) * 10) / 10;
-    if (result instanceof Failure) {
-      if (result.denial !== undefined) report.deny(result.denial);
-      report.addNetCall({ ...call, status: call.status, ms, error: codeName(result.code) });
-      return result.code;
-    }
-    report.addNetCall({ ...call, ms });
-    const written = memory.write(respPtr, respCap, result);
-    if (written < 0) return Code.OUT_OF_BOUNDS;
-    if (result.length > respCap >>> 0) pending = result;
-    return result.length;
-  }
-
-  /** Performs the request and its redirects; returns the encoded response or why it failed. */
-  async function exchange(
-    req: Request,
-    start: URL,
-    call: { status?: number; bytes: number; redirects: number },
-  ) {
-    const left = softDeadline - now();
-    if (!(left > 0)) return new Failure(Code.TIMEOUT);
-    const budget = Math.max(1, Math.min(left, req.timeoutMs, callCapMs));
-    const abort = new AbortController();
-    inFlight.add(abort);
-    const timer = setTimeout(() => abort.abort(), budget);
-    let url = start;
-    let { method, body } = req;
-    const headers = req.headers;
-    try {
-      for (;;) {
-        const res = await fetch(url.href, {
-          method,
-          headers,
-          body,
-          redirect: "manual",
-          signal: abort.signal,
-        });
-        call.status = res.status;
-        const location = REDIRECTS.has(res.status) ? res.headers.get("location") : null;
-        if (location === null) return await readResponse(res, url, method, call);
-        await res.body?.cancel();
-        if (call.redirects >= maxRedirects) return new Failure(Code.TOO_MANY_REDIRECTS);
-        call.redirects++;
-        let next: URL;
-        try {
-          next = new URL(location, url);
-        } catch {
-          return new Failure(Code.BAD_URL);
-        }
-        const hop = checkUrl(next, allowlist);
-        if (!hop.ok) return refusal(hop, url.host);
-        if (res.status === 303 ? method !== "HEAD" : (res.status <= 302 && method === "POST")) {
-          method = "GET";
-          body = undefined;
-          for (const name of BODY_HEADERS) headers.delete(name);
-        }
-        if (next.origin !== url.origin) {
-          for (const name of CREDENTIAL_HEADERS) headers.delete(name);
-        }
-        url = next;
-      }
-    } catch {
-      if (abort.signal.aborted) return new Failure(Code.TIMEOUT);
-      // DNS, refused, reset, TLS: the guest only needs to know the exchange failed.
-      return new Failure(Code.CONNECTION_FAILED);
-    } finally {
-      clearTimeout(timer);
-      inFlight.delete(abort);
-    }
-  }
-
-  /** Streams the body up to the cap, then encodes the response JSON. */
-  async function readResponse(
-    res: Response,
-    url: URL,
-    method: string,
-    call: { bytes: number },
-  ): Promise<Uint8Array | Failure> {
-    // A HEAD response announces the size of a body it does not carry: no verdict or buffer from it.
-    const declared = method === "HEAD" ? 0 : Number(res.headers.get("content-length") ?? "0");
-    if (declared > cap) {
-      await res.body?.cancel();
-      return new Failure(Code.TOO_LARGE);
-    }
-    // Sized from the declared length when there is one (at most the cap); a lie only costs regrowth.
-    let buf = new Uint8Array(declared > 0 ? declared : 0);
-    let size = 0;
-    if (res.body !== null) {
-      const reader = res.body.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        if (size + value.length > cap) {
-          await reader.cancel();
-          return new Failure(Code.TOO_LARGE);
-        }
-        if (size + value.length > buf.length) {
-          const grown = new Uint8Array(Math.min(cap, Math.max(size + value.length, buf.length * 2, 16384)));
-          grown.set(buf.subarray(0, size));
-          buf = grown;
-        }
-        buf.set(value, size);
-        size += value.length;
-        call.bytes = size;
-      }
-    }
-    const bytes = buf.subarray(0, size);
-    // No prototype: a header named `__proto__` must be an ordinary key.
-    const headers: Record<string, string> = Object.create(null);
-    for (const [name, value] of res.headers) {
-      headers[name] = name === "set-cookie" && name in headers ? `${headers[name]}\n${value}` : value;
-    }
-    const out: Record<string, unknown> = { status: res.status, url: url.href, headers };
-    try {
-      out.body = strictUtf8.decode(bytes);
-    } catch {
-      out.body_base64 = bytes.toBase64();
-    }
-    const encoded = encoder.encode(JSON.stringify(out));
-    return encoded.length > 0x7fffffff ? new Failure(Code.TOO_LARGE) : encoded;
-  }
-
-  return {
-    net_outbound: outbound,
-    cancel() {
-      for (const abort of inFlight) abort.abort();
+  const state: NetState = {
+    memory: opts.memory,
+    report: opts.report,
+    x: {
+      allowlist: opts.allowlist,
+      softDeadline: opts.softDeadline,
+      now: opts.now ?? (() => performance.now()),
+      cap: opts.responseCap ?? DEFAULT_RESPONSE_CAP,
+      maxRedirects: opts.maxRedirects ?? DEFAULT_MAX_REDIRECTS,
+      callCapMs: opts.callCapMs ?? DEFAULT_CALL_CAP_MS,
+      inFlight: new Set<AbortController>(),
     },
-    net_response(respPtr, respCap) {
-      if (pending === undefined) return Code.NO_PENDING_RESPONSE;
-      const data = pending;
-      if (memory.write(respPtr, respCap, data) < 0) return Code.OUT_OF_BOUNDS;
-      if (data.length <= respCap >>> 0) pending = undefined;
-      return data.length;
+    pending: undefined,
+  };
+  return {
+    net_outbound: (reqPtr, reqLen, respPtr, respCap) => outbound(state, reqPtr, reqLen, respPtr, respCap),
+    net_response: (respPtr, respCap) => response(state, respPtr, respCap),
+    cancel() {
+      for (const abort of state.x.inFlight) abort.abort();
     },
   };
+}
+
+/** `net_outbound`: reads and checks the request, runs the exchange, reports it, writes the response. */
+async function outbound(
+  state: NetState,
+  reqPtr: number,
+  reqLen: number,
+  respPtr: number,
+  respCap: number,
+): Promise<number> {
+  const { memory, report, x } = state;
+  state.pending = undefined;
+  let raw: Uint8Array;
+  try {
+    memory.refresh();
+    memory.check(respPtr >>> 0, respCap >>> 0);
+    raw = memory.bytes(reqPtr >>> 0, reqLen >>> 0);
+  } catch (e) {
+    return memoryFault(e);
+  }
+  const started = x.now();
+  // Parsed before the first await: the view dies if anything grows the guest's memory.
+  const req = parseRequest(raw);
+  if (req === undefined) {
+    report.addNetCall({ method: "?", host: "?", bytes: 0, redirects: 0, ms: 0, error: "BAD_REQUEST" });
+    return Code.BAD_REQUEST;
+  }
+  const first = checkUrl(req.url, x.allowlist);
+  const call = {
+    method: req.method,
+    host: first.ok ? first.url.host : (first.host ?? "?"),
+    status: undefined as number | undefined,
+    bytes: 0,
+    redirects: 0,
+  };
+  let result: Uint8Array | Failure;
+  try {
+    result = first.ok ? await exchange(req, first.url, call, x) : refusal(first, undefined);
+  } catch (e) {
+    // exchange() maps expected failures itself; this is a host bug, still never thrown into the guest.
+    result = new Failure(Code.CONNECTION_FAILED);
+    report.note(`net_outbound: unexpected host error: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const ms = Math.round((x.now() - started) * 10) / 10;
+  if (result instanceof Failure) {
+    if (result.denial !== undefined) report.deny(result.denial);
+    report.addNetCall({ ...call, status: call.status, ms, error: codeName(result.code) });
+    return result.code;
+  }
+  report.addNetCall({ ...call, ms });
+  try {
+    memory.refresh();
+    memory.write(respPtr >>> 0, respCap >>> 0, result);
+  } catch (e) {
+    return memoryFault(e);
+  }
+  if (result.length > respCap >>> 0) state.pending = result;
+  return result.length;
+}
+
+/** `net_response`: copies the kept response again; releases it once read whole. */
+function response(state: NetState, respPtr: number, respCap: number): number {
+  const data = state.pending;
+  if (data === undefined) return Code.NO_PENDING_RESPONSE;
+  try {
+    state.memory.refresh();
+    state.memory.write(respPtr >>> 0, respCap >>> 0, data);
+  } catch (e) {
+    return memoryFault(e);
+  }
+  if (data.length <= respCap >>> 0) state.pending = undefined;
+  return data.length;
+}
+
+/**
+ * Performs the request and its redirects within its time budget (the soft deadline, the request's
+ * `timeout_ms` and the per-call cap); returns the encoded response or why it failed.
+ */
+async function exchange(
+  req: Request,
+  start: URL,
+  call: CallRecord,
+  x: Exchange,
+): Promise<Uint8Array | Failure> {
+  const left = x.softDeadline - x.now();
+  if (!(left > 0)) return new Failure(Code.TIMEOUT);
+  const budget = Math.max(1, Math.min(left, req.timeoutMs, x.callCapMs));
+  const abort = new AbortController();
+  x.inFlight.add(abort);
+  const timer = setTimeout(() => abort.abort(), budget);
+  try {
+    return await follow(req, start, call, x, abort.signal);
+  } catch {
+    if (abort.signal.aborted) return new Failure(Code.TIMEOUT);
+    // DNS, refused, reset, TLS: the guest only needs to know the exchange failed.
+    return new Failure(Code.CONNECTION_FAILED);
+  } finally {
+    clearTimeout(timer);
+    x.inFlight.delete(abort);
+  }
+}
+
+/**
+ * Sends the request and follows redirects hop by hop, checking the allowlist before each hop; reads the
+ * final response. Throws on network failures (`exchange` classifies them).
+ */
+async function follow(
+  req: Request,
+  start: URL,
+  call: CallRecord,
+  x: Exchange,
+  signal: AbortSignal,
+): Promise<Uint8Array | Failure> {
+  let url = start;
+  let { method, body } = req;
+  const headers = req.headers;
+  for (;;) {
+    const res = await fetch(url.href, { method, headers, body, redirect: "manual", signal });
+    call.status = res.status;
+    const location = REDIRECTS.has(res.status) ? res.headers.get("location") : null;
+    if (location === null) return await readResponse(res, url, method, call, x.cap);
+    await res.body?.cancel();
+    if (call.redirects >= x.maxRedirects) return new Failure(Code.TOO_MANY_REDIRECTS);
+    call.redirects++;
+    let next: URL;
+    try {
+      next = new URL(location, url);
+    } catch {
+      return new Failure(Code.BAD_URL);
+    }
+    const hop = checkUrl(next, x.allowlist);
+    if (!hop.ok) return refusal(hop, url.host);
+    if (res.status === 303 ? method !== "HEAD" : (res.status <= 302 && method === "POST")) {
+      method = "GET";
+      body = undefined;
+      for (const name of BODY_HEADERS) headers.delete(name);
+    }
+    if (next.origin !== url.origin) {
+      for (const name of CREDENTIAL_HEADERS) headers.delete(name);
+    }
+    url = next;
+  }
+}
+
+/** Streams the body up to the cap, then encodes the response JSON. */
+async function readResponse(
+  res: Response,
+  url: URL,
+  method: string,
+  call: { bytes: number },
+  cap: number,
+): Promise<Uint8Array | Failure> {
+  // A HEAD response announces the size of a body it does not carry: no verdict or buffer from it.
+  const declared = method === "HEAD" ? 0 : Number(res.headers.get("content-length") ?? "0");
+  if (declared > cap) {
+    await res.body?.cancel();
+    return new Failure(Code.TOO_LARGE);
+  }
+  const body = await readBody(res, declared, cap, call);
+  return body instanceof Failure ? body : encodeResponse(res, url, body);
+}
+
+/** The body's bytes, TOO_LARGE past the cap (the host stops reading there). */
+async function readBody(
+  res: Response,
+  declared: number,
+  cap: number,
+  call: { bytes: number },
+): Promise<Uint8Array | Failure> {
+  // Sized from the declared length when there is one (at most the cap); a lie only costs regrowth.
+  let buf = new Uint8Array(declared > 0 ? declared : 0);
+  let size = 0;
+  if (res.body !== null) {
+    const reader = res.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (size + value.length > cap) {
+        await reader.cancel();
+        return new Failure(Code.TOO_LARGE);
+      }
+      if (size + value.length > buf.length) {
+        const grown = new Uint8Array(Math.min(cap, Math.max(size + value.length, buf.length * 2, 16384)));
+        grown.set(buf.subarray(0, size));
+        buf = grown;
+      }
+      buf.set(value, size);
+      size += value.length;
+      call.bytes = size;
+    }
+  }
+  return buf.subarray(0, size);
+}
+
+/** The response JSON of the module doc; TOO_LARGE when it would not fit an i32 length. */
+function encodeResponse(res: Response, url: URL, bytes: Uint8Array): Uint8Array | Failure {
+  // No prototype: a header named `__proto__` must be an ordinary key.
+  const headers: Record<string, string> = Object.create(null);
+  for (const [name, value] of res.headers) {
+    headers[name] = name === "set-cookie" && name in headers ? `${headers[name]}\n${value}` : value;
+  }
+  const out: Record<string, unknown> = { status: res.status, url: url.href, headers };
+  try {
+    out.body = strictUtf8.decode(bytes);
+  } catch {
+    out.body_base64 = bytes.toBase64();
+  }
+  const encoded = encoder.encode(JSON.stringify(out));
+  return encoded.length > 0x7fffffff ? new Failure(Code.TOO_LARGE) : encoded;
 }
 
 /** A failed allowlist check as a return code and (for refusals, not typos) a report line. */

@@ -20,8 +20,8 @@
  * BAD_REQUEST (-2), a file larger than 2 GiB TOO_LARGE (-6). Nothing ever throws into the guest.
  */
 
-import { Code } from "./codes.ts";
-import { BAD_UTF8, type GuestMemory, OUT_OF_BOUNDS } from "./guest_memory.ts";
+import { Code, memoryFault } from "./codes.ts";
+import type { GuestMemory } from "../wasi/memory.ts";
 import type { InvocationReport } from "./report.ts";
 
 export const UPSTREAM_NAMES = ["fs_read", "fs_write", "exec", "config_get", "callback"] as const;
@@ -143,10 +143,14 @@ function upstreamFunction(
 
 function fsRead({ memory, report, fs = NO_FS }: UpstreamContext): HostFn {
   return (pathPtr: number, pathLen: number, bufPtr: number, bufCap: number): number => {
-    if (!memory.inBounds(bufPtr, bufCap)) return Code.OUT_OF_BOUNDS;
-    const path = memory.string(pathPtr, pathLen);
-    if (path === OUT_OF_BOUNDS) return Code.OUT_OF_BOUNDS;
-    if (path === BAD_UTF8) return Code.BAD_REQUEST;
+    let path: string;
+    try {
+      memory.refresh();
+      memory.check(bufPtr >>> 0, bufCap >>> 0);
+      path = memory.string(pathPtr >>> 0, pathLen >>> 0);
+    } catch (e) {
+      return memoryFault(e);
+    }
     let r: Uint8Array | FsError;
     try {
       r = fs.read(path);
@@ -155,17 +159,25 @@ function fsRead({ memory, report, fs = NO_FS }: UpstreamContext): HostFn {
     }
     if (!(r instanceof Uint8Array)) return fsFailure(report, "read", path, r);
     if (r.length > 0x7fffffff) return Code.TOO_LARGE;
-    return memory.write(bufPtr, bufCap, r) < 0 ? Code.OUT_OF_BOUNDS : r.length;
+    try {
+      memory.refresh();
+      return memory.write(bufPtr >>> 0, bufCap >>> 0, r);
+    } catch (e) {
+      return memoryFault(e);
+    }
   };
 }
 
 function fsWrite({ memory, report, fs = NO_FS }: UpstreamContext): HostFn {
   return (pathPtr: number, pathLen: number, dataPtr: number, dataLen: number): number => {
-    const path = memory.string(pathPtr, pathLen);
-    if (path === OUT_OF_BOUNDS) return Code.OUT_OF_BOUNDS;
-    if (path === BAD_UTF8) return Code.BAD_REQUEST;
-    const data = memory.view(dataPtr, dataLen);
-    if (data === undefined) return Code.OUT_OF_BOUNDS;
+    let path: string, data: Uint8Array;
+    try {
+      memory.refresh();
+      path = memory.string(pathPtr >>> 0, pathLen >>> 0);
+      data = memory.bytes(dataPtr >>> 0, dataLen >>> 0);
+    } catch (e) {
+      return memoryFault(e);
+    }
     let r: FsError | undefined;
     try {
       r = fs.write(path, data);
@@ -186,21 +198,28 @@ function fsFailure(report: InvocationReport, op: "read" | "write", path: string,
 
 function configGet({ memory, config }: UpstreamContext): HostFn {
   return (keyPtr: number, keyLen: number, bufPtr: number, bufCap: number): number => {
-    if (!memory.inBounds(bufPtr, bufCap)) return Code.OUT_OF_BOUNDS;
-    const key = memory.string(keyPtr, keyLen);
-    if (key === OUT_OF_BOUNDS) return Code.OUT_OF_BOUNDS;
-    if (key === BAD_UTF8) return Code.BAD_REQUEST;
-    const value = config?.get(key);
-    if (value === undefined) return Code.NOT_FOUND;
-    return memory.write(bufPtr, bufCap, encoder.encode(value));
+    try {
+      memory.refresh();
+      memory.check(bufPtr >>> 0, bufCap >>> 0);
+      const value = config?.get(memory.string(keyPtr >>> 0, keyLen >>> 0));
+      if (value === undefined) return Code.NOT_FOUND;
+      return memory.write(bufPtr >>> 0, bufCap >>> 0, encoder.encode(value));
+    } catch (e) {
+      return memoryFault(e);
+    }
   };
 }
 
 /** The command a guest tried to `exec`, for the report: best effort, short, never failing. */
 function commandText(memory: GuestMemory, ptr: number, len: number): string | undefined {
   const n = Math.min(len >>> 0, 200);
-  const s = memory.string(ptr, n);
-  return typeof s === "string" && s !== "" ? s + ((len >>> 0) > n ? "…" : "") : undefined;
+  try {
+    memory.refresh();
+    const s = memory.string(ptr >>> 0, n);
+    return s !== "" ? s + ((len >>> 0) > n ? "…" : "") : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `code` as a value of the declared results: BigInt for i64, null for references, an array for several. */

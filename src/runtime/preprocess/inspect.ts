@@ -191,39 +191,9 @@ export function parseModule(bytes: Uint8Array): ParsedModule {
       case SectionId.type:
         m.types = readFuncTypes(s);
         break;
-      case SectionId.import: {
-        const n = r.u32();
-        for (let i = 0; i < n; i++) {
-          const module = r.name();
-          const name = r.name();
-          const at = r.pos;
-          const kindByte = r.u8();
-          const kind = KINDS[kindByte];
-          if (!kind) throw malformed(`bad import kind ${kindByte}`, s.offset + at);
-          const imp: ImportInfo = { module, name, kind };
-          if (kind === "function") {
-            const t = r.u32();
-            imp.type = typeOf(t, s.offset + at);
-            m.importFuncTypes.push(t);
-            m.importedFunctions++;
-          } else if (kind === "table") {
-            valTypeName(r);
-            readLimits(r, "table");
-          } else if (kind === "memory") {
-            imp.memory = readLimits(r, "memory");
-            m.importedMemories++;
-          } else if (kind === "global") {
-            valTypeName(r);
-            r.u8();
-            m.importedGlobals++;
-          } else {
-            r.u8();
-            r.u32();
-          }
-          m.imports.push(imp);
-        }
+      case SectionId.import:
+        readImports(r, s.offset, m, typeOf);
         break;
-      }
       case SectionId.function: {
         const n = r.u32();
         for (let i = 0; i < n; i++) m.funcTypes.push(r.u32());
@@ -238,16 +208,9 @@ export function parseModule(bytes: Uint8Array): ParsedModule {
         m.definedGlobals = r.u32();
         break;
       }
-      case SectionId.export: {
-        const n = r.u32();
-        for (let i = 0; i < n; i++) {
-          const name = r.name();
-          const kind = KINDS[r.u8()];
-          if (!kind) throw malformed("bad export kind", s.offset + r.pos - 1);
-          m.exports.push({ name, kind, index: r.u32() });
-        }
+      case SectionId.export:
+        readExports(r, s.offset, m);
         break;
-      }
       case SectionId.start:
         m.start = r.u32();
         break;
@@ -262,6 +225,56 @@ export function parseModule(bytes: Uint8Array): ParsedModule {
     e.type = typeOf(t, 0);
   }
   return m;
+}
+
+/** The import section: each import with its kind and type, counting imported functions, memories, globals. */
+function readImports(
+  r: Reader,
+  offset: number,
+  m: ParsedModule,
+  typeOf: (idx: number, at: number) => FuncType,
+) {
+  const n = r.u32();
+  for (let i = 0; i < n; i++) {
+    const module = r.name();
+    const name = r.name();
+    const at = r.pos;
+    const kindByte = r.u8();
+    const kind = KINDS[kindByte];
+    if (!kind) throw malformed(`bad import kind ${kindByte}`, offset + at);
+    const imp: ImportInfo = { module, name, kind };
+    if (kind === "function") {
+      const t = r.u32();
+      imp.type = typeOf(t, offset + at);
+      m.importFuncTypes.push(t);
+      m.importedFunctions++;
+    } else if (kind === "table") {
+      valTypeName(r);
+      readLimits(r, "table");
+    } else if (kind === "memory") {
+      imp.memory = readLimits(r, "memory");
+      m.importedMemories++;
+    } else if (kind === "global") {
+      valTypeName(r);
+      r.u8();
+      m.importedGlobals++;
+    } else {
+      r.u8();
+      r.u32();
+    }
+    m.imports.push(imp);
+  }
+}
+
+/** The export section (types are filled in once every function's type is known). */
+function readExports(r: Reader, offset: number, m: ParsedModule) {
+  const n = r.u32();
+  for (let i = 0; i < n; i++) {
+    const name = r.name();
+    const kind = KINDS[r.u8()];
+    if (!kind) throw malformed("bad export kind", offset + r.pos - 1);
+    m.exports.push({ name, kind, index: r.u32() });
+  }
 }
 
 /** Function names from a "name" custom section payload (best effort: a broken name section is ignored). */

@@ -37,6 +37,11 @@
  * wrapper per distinct wait (opcode and memarg) is appended after the defined functions, so no existing
  * function index moves; modules without waits get none and are rewritten exactly as before.
  *
+ * Code is rewritten in two passes per body: `scanBody` decodes it once and records the instructions that
+ * matter; after the call graph has decided which entries need probes, `emitBody` copies it span by span,
+ * and `BodyEmitter` has one step per instruction kind it rewrites (loop, end, branches, calls, throws,
+ * bulk operations, waits) beside the probe snippets they emit.
+ *
  * The added import shifts every defined function index by one: this file renumbers `call`, `return_call`
  * and `ref.func` in code; renumber.ts does the other sections. Branch-hint sections (keyed by code offsets
  * that move) are dropped and replaced by ours.
@@ -476,8 +481,9 @@ function scanBody(
 
 /**
  * Pass 2: rewrites one body into `out`; returns false (and writes nothing useful) when the body needs no
- * change. `stack` holds, per open control frame, the number of labels added around it and its enclosing
- * frames, so a branch's new depth is `d + stack[top] - stack[top - d]`.
+ * change. Copies the body span by span, and at each event pass 1 recorded lets `BodyEmitter` rewrite the
+ * instruction: probes at loops, entry and bulk operations, the counter's write-back at exits and around
+ * calls, renumbered branch depths and function indices, waits replaced by their wrappers.
  */
 function emitBody(
   buf: Uint8Array,
@@ -486,275 +492,380 @@ function emitBody(
   probeEntry: boolean,
   ctx: Ctx,
   out: Writer,
-  stackIn: Int32Array,
+  stack: Int32Array,
   hints: number[] | undefined,
 ): boolean {
-  const { end, nDecl, declStart, codeStart, nLocals, hasLoop, hasBulk, hasFuncIdx, hasWait, events } = scan;
-  const nEvents = events.length;
+  const { end, nLocals, hasLoop, hasBulk, hasFuncIdx, hasWait, events } = scan;
   const metered = probeEntry || hasLoop || hasBulk;
   if (!metered && !hasFuncIdx && !hasWait) return false;
   // V8 allows 50 000 locals per function; the probes add two.
   if (metered && nLocals + 2 > 50_000) {
     throw unsupported("a function with more than 49 998 locals", scan.start);
   }
-  const r = new Reader(buf, codeStart, end);
-  // Functions with loops keep the counter in a local (and sync it around calls).
-  const local = hasLoop;
-  const F = nLocals, T = nLocals + 1;
-  const G = ctx.counter, R = ctx.refill, nImp = ctx.nImp;
-  const touches = ctx.touches!;
+  const e = new BodyEmitter(buf, scan, ctx, out, stack, hints);
+  e.prologue(type, metered, probeEntry);
+  for (let i = 0; i < events.length; i++) e.event(events[i]);
+  out.bytes(buf, e.span, end);
+  return true;
+}
 
-  out.u32(nDecl + (metered ? 1 : 0));
-  out.bytes(buf, declStart, codeStart);
-  if (metered) {
-    out.u32(2);
-    out.u8(0x7f);
+/**
+ * The state of pass 2 over one body and its steps. Functions with loops keep the counter in local F (and
+ * sync it with global G around calls and exits); the others use G directly. `stack` holds, per open
+ * control frame, the number of labels added around it and its enclosing frames, so a branch's new depth
+ * is `d + stack[top] - stack[top - d]`. `span` is where the next unchanged copy starts.
+ *
+ * Opcodes emitted: 0x23 global.get, 0x24 global.set, 0x20/0x21/0x22 local.get/set/tee, 0x41 i32.const,
+ * 0x6b i32.sub, 0x48 i32.lt_s, 0x45 i32.eqz, 0x76 i32.shr_u, 0x02 block, 0x03 loop, 0x04 if, 0x0b end,
+ * 0x0c br, 0x0d br_if, 0x10 call, 0x00 unreachable.
+ */
+class BodyEmitter {
+  readonly r: Reader;
+  /** The counter lives in a local (the body has loops). */
+  readonly local: boolean;
+  /** The counter's local and a scratch local (the two added locals). */
+  readonly F: number;
+  readonly T: number;
+  /** The counter global, the refill import, the number of imported functions. */
+  readonly G: number;
+  readonly R: number;
+  readonly nImp: number;
+  stack: Int32Array;
+  top = 0;
+  span: number;
+
+  constructor(
+    readonly buf: Uint8Array,
+    readonly scan: BodyScan,
+    readonly ctx: Ctx,
+    readonly out: Writer,
+    stack: Int32Array,
+    readonly hints: number[] | undefined,
+  ) {
+    this.r = new Reader(buf, scan.codeStart, scan.end);
+    this.local = scan.hasLoop;
+    this.F = scan.nLocals;
+    this.T = scan.nLocals + 1;
+    this.G = ctx.counter;
+    this.R = ctx.refill;
+    this.nImp = ctx.nImp;
+    this.stack = stack;
+    this.stack[0] = 0;
+    this.span = scan.codeStart;
   }
 
-  // Emitters. Opcodes: 0x23 global.get, 0x24 global.set, 0x20/0x21/0x22 local.get/set/tee, 0x41 i32.const,
-  // 0x6b i32.sub, 0x48 i32.lt_s, 0x45 i32.eqz, 0x76 i32.shr_u, 0x04 if, 0x0b end, 0x0d br_if, 0x10 call.
-  const refillInto = () => {
-    // if (counter < 1) { counter = refill(); if (counter == 0) unreachable }  -- counter already on stack
-    out.u8(0x41), out.u8(1), out.u8(0x48);
-    hints?.push(out.len);
-    out.u8(0x04), out.u8(0x40), out.u8(0x10), out.u32(R);
-    if (local) out.u8(0x22), out.u32(F);
-    else out.u8(0x24), out.u32(G), out.u8(0x23), out.u32(G);
-    out.u8(0x45);
-    hints?.push(out.len);
-    out.u8(0x04), out.u8(0x40), out.u8(0x00), out.u8(0x0b), out.u8(0x0b);
-  };
-  const decrementBy1 = () => {
-    // leaves the new counter on the stack
-    if (local) {
-      out.u8(0x20), out.u32(F), out.u8(0x41), out.u8(1), out.u8(0x6b), out.u8(0x22), out.u32(F);
-    } else {
-      out.u8(0x23), out.u32(G), out.u8(0x41), out.u8(1), out.u8(0x6b), out.u8(0x22), out.u32(T);
-      out.u8(0x24), out.u32(G), out.u8(0x20), out.u32(T);
+  /** The locals (plus the two probe locals when metered), the entry probe, and the write-back block. */
+  prologue(type: ParsedModule["types"][number], metered: boolean, probeEntry: boolean): void {
+    const { out, buf, scan } = this;
+    out.u32(scan.nDecl + (metered ? 1 : 0));
+    out.bytes(buf, scan.declStart, scan.codeStart);
+    if (metered) {
+      out.u32(2);
+      out.u8(0x7f);
     }
-  };
-  const writeBack = () => {
-    out.u8(0x20), out.u32(F), out.u8(0x24), out.u32(G);
-  };
-  const reload = () => {
-    out.u8(0x23), out.u32(G), out.u8(0x21), out.u32(F);
-  };
-  const chargeBulk = (useLocal: boolean) => {
-    // length is on the stack: counter -= length >>> BULK_SHIFT, then the usual check
-    out.u8(0x22), out.u32(T);
-    out.u8(useLocal ? 0x20 : 0x23), out.u32(useLocal ? F : G);
-    out.u8(0x20), out.u32(T), out.u8(0x41), out.u8(BULK_SHIFT), out.u8(0x76), out.u8(0x6b);
-    if (useLocal) out.u8(0x22), out.u32(F);
-    else out.u8(0x22), out.u32(T), out.u8(0x24), out.u32(G), out.u8(0x20), out.u32(T);
-    refillInto();
-  };
-
-  if (!local) {
-    if (probeEntry) {
-      decrementBy1();
-      refillInto();
+    if (!this.local) {
+      if (probeEntry) {
+        this.decrementBy1();
+        this.refillInto();
+      }
+      return;
     }
-  } else {
     if (probeEntry) {
-      out.u8(0x23), out.u32(G), out.u8(0x41), out.u8(1), out.u8(0x6b), out.u8(0x22), out.u32(F);
-      refillInto();
+      out.u8(0x23), out.u32(this.G), out.u8(0x41), out.u8(1), out.u8(0x6b), out.u8(0x22), out.u32(this.F);
+      this.refillInto();
     } else {
-      reload();
+      this.reload();
     }
     // Wrap the body in a block of the function's result type, so every exit passes the write-back.
     out.u8(0x02);
     const res = type.resultsRaw;
     if (type.results.length === 0) out.u8(0x40);
     else if (res.length === 2 && res[1] !== 0x63 && res[1] !== 0x64) out.u8(res[1]);
-    else out.s32(ctx.typeIndexFor(new Uint8Array([0]), res));
+    else out.s32(this.ctx.typeIndexFor(new Uint8Array([0]), res));
   }
 
-  // Pass 2: copy spans, rewriting where needed.
-  let stack = stackIn;
-  let top = 0;
-  stack[0] = 0;
-  let span = codeStart;
-  r.pos = codeStart;
-  const depth = (d: number) => (d <= top ? d + stack[top] - stack[top - d] : d);
-  const push = (extra: number) => {
-    if (++top >= stack.length) {
-      const bigger = new Int32Array(stack.length * 2);
-      bigger.set(stack);
-      stack = bigger;
-    }
-    stack[top] = stack[top - 1] + extra;
-  };
-  for (let e = 0; e < nEvents; e++) {
-    const at = events[e];
-    r.pos = at;
-    const op = buf[at];
+  /**
+   * One event of pass 1: the instruction at `at`, rewritten where needed. A dispatch over opcodes, one
+   * step per instruction kind.
+   */
+  event(at: number): void {
+    this.r.pos = at;
+    const op = this.buf[at];
     switch (op) {
       case 0x02: // block
       case 0x04: // if
       case 0x06: // try
-        push(0);
-        break;
-      case 0x03: { // loop
-        r.pos++;
-        const btStart = r.pos;
-        readBlockType(r);
-        out.bytes(buf, span, at);
-        out.u8(0x03), out.bytes(buf, btStart, r.pos);
-        if (local) out.u8(0x20), out.u32(F);
-        else out.u8(0x23), out.u32(G);
-        refillInto();
-        out.u8(0x03), out.bytes(buf, btStart, r.pos);
-        decrementBy1();
-        out.u8(0x41), out.u8(1), out.u8(0x48);
-        hints?.push(out.len);
-        out.u8(0x0d), out.u8(1);
-        span = r.pos;
-        push(1);
-        break;
-      }
-      case 0x0b: // end
-        r.pos++;
-        if (top === 0) {
-          if (local) {
-            out.bytes(buf, span, at);
-            out.u8(0x0b);
-            writeBack();
-            span = at;
-          }
-          top = -1;
-        } else {
-          if (stack[top] !== stack[top - 1]) {
-            out.bytes(buf, span, r.pos);
-            out.u8(0x0b);
-            span = r.pos;
-          }
-          top--;
-        }
-        break;
+        return this.push(0);
+      case 0x03:
+        return this.loop(at);
+      case 0x0b:
+        return this.end(at);
       case 0x0c: // br
       case 0x0d: // br_if
       case 0x09: // rethrow
-      case 0x18: { // delegate (closes the try first)
-        r.pos++;
-        if (op === 0x18) top--;
-        const d = r.u32();
-        const nd = depth(d);
-        if (nd !== d || (op === 0x09 && local)) {
-          out.bytes(buf, span, at);
-          if (op === 0x09 && local) writeBack();
-          out.u8(op), out.u32(nd);
-          span = r.pos;
-        }
-        break;
-      }
-      case 0x0e: { // br_table
-        r.pos++;
-        if (stack[top] === 0) {
-          const n = r.u32();
-          for (let i = 0; i <= n; i++) r.u32();
-        } else {
-          out.bytes(buf, span, at);
-          const n = r.u32();
-          out.u8(0x0e), out.u32(n);
-          for (let i = 0; i <= n; i++) out.u32(depth(r.u32()));
-          span = r.pos;
-        }
-        break;
-      }
-      case 0x1f: { // try_table: catch labels are relative to the enclosing frame
-        r.pos++;
-        const btStart = r.pos;
-        readBlockType(r);
-        if (stack[top] !== 0) {
-          out.bytes(buf, span, at);
-          out.u8(0x1f), out.bytes(buf, btStart, r.pos);
-          const n = r.u32();
-          out.u32(n);
-          for (let i = 0; i < n; i++) {
-            const kind = r.u8();
-            out.u8(kind);
-            if (kind < 2) out.u32(r.u32());
-            out.u32(depth(r.u32()));
-          }
-          span = r.pos;
-        }
-        push(0);
-        break;
-      }
-      case 0x0f: // return
-        r.pos++;
-        if (local) {
-          out.bytes(buf, span, at);
-          out.u8(0x0c), out.u32(depth(top));
-          span = r.pos;
-        }
-        break;
+      case 0x18: // delegate (closes the try first)
+        return this.branch(op, at);
+      case 0x0e:
+        return this.brTable(at);
+      case 0x1f:
+        return this.tryTable(at);
+      case 0x0f:
+        return this.ret(at);
       case 0x10: // call
       case 0x12: // return_call
-      case 0xd2: { // ref.func
-        r.pos++;
-        const f = r.u32();
-        // In local mode a callee that uses the counter must see it: store before, reload after. A tail
-        // call leaves this frame, so it always stores.
-        const sync = local && op !== 0xd2 && (op === 0x12 || f < nImp || touches[f - nImp] === 1);
-        if (f >= nImp || sync) {
-          out.bytes(buf, span, at);
-          if (sync) writeBack();
-          out.u8(op), out.u32(f >= nImp ? f + 1 : f);
-          if (sync && op === 0x10) reload();
-          span = r.pos;
-        }
-        break;
-      }
+      case 0xd2: // ref.func
+        return this.funcIndex(op, at);
       case 0x11: // call_indirect
       case 0x13: // return_call_indirect
       case 0x14: // call_ref
       case 0x15: // return_call_ref
-        if (local) {
-          out.bytes(buf, span, at);
-          writeBack();
-          skipInstruction(r);
-          out.bytes(buf, at, r.pos);
-          if (op === 0x11 || op === 0x14) reload();
-          span = r.pos;
-        } else {
-          skipInstruction(r);
-        }
-        break;
+        return this.callIndirect(op, at);
       case 0x08: // throw
       case 0x0a: // throw_ref
-        if (local) {
-          out.bytes(buf, span, at);
-          writeBack();
-          span = at;
-        }
-        break;
+        return this.throwOp(at);
       case 0xfc: // a bulk memory or table operation (the only 0xFC events)
-        out.bytes(buf, span, at);
-        chargeBulk(local);
-        span = at;
-        break;
-      case 0xfe: { // memory.atomic.wait32/64 (the only 0xFE events): call its wrapper instead
-        r.pos++;
-        const sub = r.u32();
-        const mStart = r.pos;
-        skipMemArg(r);
-        const memarg = buf.subarray(mStart, r.pos);
-        const key = `${sub}:${memarg.join(",")}`;
-        let k = ctx.waitIndex.get(key);
-        if (k === undefined) {
-          k = ctx.waits.length;
-          ctx.waits.push({ sub, memarg });
-          ctx.waitIndex.set(key, k);
-        }
-        // The wrapper uses neither the counter nor its local (it asks `refill` itself): no sync needed.
-        out.bytes(buf, span, at);
-        out.u8(0x10), out.u32(nImp + 1 + ctx.nDefined + k);
-        span = r.pos;
-        break;
-      }
+        this.out.bytes(this.buf, this.span, at);
+        this.chargeBulk();
+        this.span = at;
+        return;
+      case 0xfe: // memory.atomic.wait32/64 (the only 0xFE events)
+        return this.wait(at);
     }
   }
-  out.bytes(buf, span, end);
-  return true;
+
+  // Probe snippets.
+
+  /** if (counter < 1) { counter = refill(); if (counter == 0) unreachable }; the counter is on the stack. */
+  refillInto(): void {
+    const { out, hints } = this;
+    out.u8(0x41), out.u8(1), out.u8(0x48);
+    hints?.push(out.len);
+    out.u8(0x04), out.u8(0x40), out.u8(0x10), out.u32(this.R);
+    if (this.local) out.u8(0x22), out.u32(this.F);
+    else out.u8(0x24), out.u32(this.G), out.u8(0x23), out.u32(this.G);
+    out.u8(0x45);
+    hints?.push(out.len);
+    out.u8(0x04), out.u8(0x40), out.u8(0x00), out.u8(0x0b), out.u8(0x0b);
+  }
+
+  /** counter -= 1, leaving the new counter on the stack. */
+  decrementBy1(): void {
+    const { out, F, G, T } = this;
+    if (this.local) {
+      out.u8(0x20), out.u32(F), out.u8(0x41), out.u8(1), out.u8(0x6b), out.u8(0x22), out.u32(F);
+    } else {
+      out.u8(0x23), out.u32(G), out.u8(0x41), out.u8(1), out.u8(0x6b), out.u8(0x22), out.u32(T);
+      out.u8(0x24), out.u32(G), out.u8(0x20), out.u32(T);
+    }
+  }
+
+  /** global = local: before a call that may use the counter, and at every exit. */
+  writeBack(): void {
+    this.out.u8(0x20), this.out.u32(this.F), this.out.u8(0x24), this.out.u32(this.G);
+  }
+
+  /** local = global: at entry, and after a call that may have used the counter. */
+  reload(): void {
+    this.out.u8(0x23), this.out.u32(this.G), this.out.u8(0x21), this.out.u32(this.F);
+  }
+
+  /** The length is on the stack: counter -= length >>> BULK_SHIFT, then the usual check. */
+  chargeBulk(): void {
+    const { out, F, G, T } = this;
+    const useLocal = this.local;
+    out.u8(0x22), out.u32(T);
+    out.u8(useLocal ? 0x20 : 0x23), out.u32(useLocal ? F : G);
+    out.u8(0x20), out.u32(T), out.u8(0x41), out.u8(BULK_SHIFT), out.u8(0x76), out.u8(0x6b);
+    if (useLocal) out.u8(0x22), out.u32(F);
+    else out.u8(0x22), out.u32(T), out.u8(0x24), out.u32(G), out.u8(0x20), out.u32(T);
+    this.refillInto();
+  }
+
+  // Control frames.
+
+  /** The new depth of a branch to depth `d` from the innermost frame. */
+  depth(d: number): number {
+    const { stack, top } = this;
+    return d <= top ? d + stack[top] - stack[top - d] : d;
+  }
+
+  /** Opens a frame that adds `extra` labels around itself. */
+  push(extra: number): void {
+    if (++this.top >= this.stack.length) {
+      const bigger = new Int32Array(this.stack.length * 2);
+      bigger.set(this.stack);
+      this.stack = bigger;
+    }
+    this.stack[this.top] = this.stack[this.top - 1] + extra;
+  }
+
+  // One step per instruction kind.
+
+  /** `loop`: becomes `loop $outer (refill check) loop $inner (decrement; br_if $outer)`. */
+  loop(at: number): void {
+    const { out, buf, r } = this;
+    r.pos++;
+    const btStart = r.pos;
+    readBlockType(r);
+    out.bytes(buf, this.span, at);
+    out.u8(0x03), out.bytes(buf, btStart, r.pos);
+    if (this.local) out.u8(0x20), out.u32(this.F);
+    else out.u8(0x23), out.u32(this.G);
+    this.refillInto();
+    out.u8(0x03), out.bytes(buf, btStart, r.pos);
+    this.decrementBy1();
+    out.u8(0x41), out.u8(1), out.u8(0x48);
+    this.hints?.push(out.len);
+    out.u8(0x0d), out.u8(1);
+    this.span = r.pos;
+    this.push(1);
+  }
+
+  /** `end`: closes the labels a frame added; the function's own end writes the counter back. */
+  end(at: number): void {
+    const { out, buf, r, stack } = this;
+    r.pos++;
+    if (this.top === 0) {
+      if (this.local) {
+        out.bytes(buf, this.span, at);
+        out.u8(0x0b);
+        this.writeBack();
+        this.span = at;
+      }
+      this.top = -1;
+      return;
+    }
+    if (stack[this.top] !== stack[this.top - 1]) {
+      out.bytes(buf, this.span, r.pos);
+      out.u8(0x0b);
+      this.span = r.pos;
+    }
+    this.top--;
+  }
+
+  /** `br`, `br_if`, `rethrow`, `delegate`: renumbered depths; a rethrow writes the counter back first. */
+  branch(op: number, at: number): void {
+    const { out, buf, r } = this;
+    r.pos++;
+    if (op === 0x18) this.top--;
+    const d = r.u32();
+    const nd = this.depth(d);
+    if (nd !== d || (op === 0x09 && this.local)) {
+      out.bytes(buf, this.span, at);
+      if (op === 0x09 && this.local) this.writeBack();
+      out.u8(op), out.u32(nd);
+      this.span = r.pos;
+    }
+  }
+
+  /** `br_table`: every target renumbered (copied as is when no label was added around it). */
+  brTable(at: number): void {
+    const { out, buf, r } = this;
+    r.pos++;
+    if (this.stack[this.top] === 0) {
+      const n = r.u32();
+      for (let i = 0; i <= n; i++) r.u32();
+      return;
+    }
+    out.bytes(buf, this.span, at);
+    const n = r.u32();
+    out.u8(0x0e), out.u32(n);
+    for (let i = 0; i <= n; i++) out.u32(this.depth(r.u32()));
+    this.span = r.pos;
+  }
+
+  /** `try_table`: catch labels are relative to the enclosing frame. */
+  tryTable(at: number): void {
+    const { out, buf, r } = this;
+    r.pos++;
+    const btStart = r.pos;
+    readBlockType(r);
+    if (this.stack[this.top] !== 0) {
+      out.bytes(buf, this.span, at);
+      out.u8(0x1f), out.bytes(buf, btStart, r.pos);
+      const n = r.u32();
+      out.u32(n);
+      for (let i = 0; i < n; i++) {
+        const kind = r.u8();
+        out.u8(kind);
+        if (kind < 2) out.u32(r.u32());
+        out.u32(this.depth(r.u32()));
+      }
+      this.span = r.pos;
+    }
+    this.push(0);
+  }
+
+  /** `return`: with the counter in a local, a branch to the write-back block instead. */
+  ret(at: number): void {
+    this.r.pos++;
+    if (!this.local) return;
+    this.out.bytes(this.buf, this.span, at);
+    this.out.u8(0x0c), this.out.u32(this.depth(this.top));
+    this.span = this.r.pos;
+  }
+
+  /**
+   * `call`, `return_call`, `ref.func`: defined function indices move up by one. In local mode a callee
+   * that uses the counter must see it: store before, reload after; a tail call leaves this frame, so it
+   * always stores.
+   */
+  funcIndex(op: number, at: number): void {
+    const { out, buf, r, nImp } = this;
+    r.pos++;
+    const f = r.u32();
+    const sync = this.local && op !== 0xd2 &&
+      (op === 0x12 || f < nImp || this.ctx.touches![f - nImp] === 1);
+    if (f >= nImp || sync) {
+      out.bytes(buf, this.span, at);
+      if (sync) this.writeBack();
+      out.u8(op), out.u32(f >= nImp ? f + 1 : f);
+      if (sync && op === 0x10) this.reload();
+      this.span = r.pos;
+    }
+  }
+
+  /** Indirect and reference calls: the callee is unknown, so in local mode store before, reload after. */
+  callIndirect(op: number, at: number): void {
+    const { out, buf, r } = this;
+    if (!this.local) {
+      skipInstruction(r);
+      return;
+    }
+    out.bytes(buf, this.span, at);
+    this.writeBack();
+    skipInstruction(r);
+    out.bytes(buf, at, r.pos);
+    if (op === 0x11 || op === 0x14) this.reload();
+    this.span = r.pos;
+  }
+
+  /** `throw`, `throw_ref`: the counter is written back before leaving the frame. */
+  throwOp(at: number): void {
+    if (!this.local) return;
+    this.out.bytes(this.buf, this.span, at);
+    this.writeBack();
+    this.span = at;
+  }
+
+  /** `memory.atomic.wait32/64`: a call to its wrapper instead (one wrapper per opcode and memarg). */
+  wait(at: number): void {
+    const { out, buf, r, ctx } = this;
+    r.pos++;
+    const sub = r.u32();
+    const mStart = r.pos;
+    skipMemArg(r);
+    const memarg = buf.subarray(mStart, r.pos);
+    const key = `${sub}:${memarg.join(",")}`;
+    let k = ctx.waitIndex.get(key);
+    if (k === undefined) {
+      k = ctx.waits.length;
+      ctx.waits.push({ sub, memarg });
+      ctx.waitIndex.set(key, k);
+    }
+    // The wrapper uses neither the counter nor its local (it asks `refill` itself): no sync needed.
+    out.bytes(buf, this.span, at);
+    out.u8(0x10), out.u32(this.nImp + 1 + ctx.nDefined + k);
+    this.span = r.pos;
+  }
 }

@@ -9,7 +9,8 @@
  * (bytes, LEB128), sections.ts (split and reassemble), instructions.ts (the opcode walker), inspect.ts
  * (declarations, ModuleInfo), memory_cap.ts, memory_export.ts, meter_probes.ts (code rewriting),
  * call_graph.ts (which entries need probes), renumber.ts (function index shift outside code), errors.ts
- * (SAM-PREPROCESS-00N).
+ * (SAM-PREPROCESS-00N), version.ts (`PREPROCESSOR_VERSION`, alone so the run path need not load the
+ * rewriter).
  *
  * ```ts
  * const { bytes, info, metered } = preprocess(original, { maxMemoryBytes: 64 << 20, meter: true });

@@ -47,44 +47,54 @@ export function hostClock(): WasiClock {
   };
 }
 
-export function clockFunctions(ctx: WasiContext) {
+/**
+ * `clock_res_get(id, out)`: writes the clock's resolution in nanoseconds at `out` (1 µs for every clock).
+ *
+ * Errno:
+ * - EINVAL: `id` is not one of the four clocks.
+ * - EFAULT: `out` lies outside memory.
+ */
+export function clock_res_get(ctx: WasiContext, id: number, out: number): number {
   const mem = ctx.mem;
-  return {
-    /** clock_res_get(id, out): EINVAL for an unknown clock. */
-    clock_res_get(id: number, out: number): number {
-      try {
-        if (id > CLOCK_THREAD_CPUTIME) return EINVAL;
-        mem.refresh();
-        mem.check(out, 8);
-        mem.setU64(out, RESOLUTION_NS);
-        return ESUCCESS;
-      } catch (x) {
-        return fail(x);
-      }
-    },
+  try {
+    if (id > CLOCK_THREAD_CPUTIME) return EINVAL;
+    mem.refresh();
+    mem.check(out, 8);
+    mem.setU64(out, RESOLUTION_NS);
+    return ESUCCESS;
+  } catch (x) {
+    return fail(x);
+  }
+}
 
-    /** clock_time_get(id, precision, out): time in ns. EINVAL for an unknown clock. */
-    clock_time_get(id: number, _precision: bigint, out: number): number {
-      try {
-        mem.refresh();
-        mem.check(out, 8);
-        switch (id) {
-          case CLOCK_REALTIME:
-            mem.view.setBigUint64(out, ctx.clock.realtime(), true);
-            return ESUCCESS;
-          case CLOCK_MONOTONIC:
-            mem.setU64(out, ctx.clock.monotonic());
-            return ESUCCESS;
-          case CLOCK_PROCESS_CPUTIME:
-          case CLOCK_THREAD_CPUTIME:
-            mem.setU64(out, ctx.clock.cputime());
-            return ESUCCESS;
-          default:
-            return EINVAL;
-        }
-      } catch (x) {
-        return fail(x);
-      }
-    },
-  };
+/**
+ * `clock_time_get(id, precision, out)`: writes the clock's time in nanoseconds at `out` (realtime, monotonic,
+ * or the process's CPU time for both CPU clocks). `precision` is ignored.
+ *
+ * Errno:
+ * - EFAULT: `out` lies outside memory.
+ * - EINVAL: `id` is not one of the four clocks.
+ */
+export function clock_time_get(ctx: WasiContext, id: number, _precision: bigint, out: number): number {
+  const mem = ctx.mem;
+  try {
+    mem.refresh();
+    mem.check(out, 8);
+    switch (id) {
+      case CLOCK_REALTIME:
+        mem.view.setBigUint64(out, ctx.clock.realtime(), true);
+        return ESUCCESS;
+      case CLOCK_MONOTONIC:
+        mem.setU64(out, ctx.clock.monotonic());
+        return ESUCCESS;
+      case CLOCK_PROCESS_CPUTIME:
+      case CLOCK_THREAD_CPUTIME:
+        mem.setU64(out, ctx.clock.cputime());
+        return ESUCCESS;
+      default:
+        return EINVAL;
+    }
+  } catch (x) {
+    return fail(x);
+  }
 }

@@ -1,25 +1,37 @@
 /**
- * Guest memory access for the host functions. The DataView and Uint8Array over the instance memory are
- * cached and rebuilt only when `memory.buffer` changes (it is replaced when the guest grows its memory),
- * so a hot call such as `fd_write` allocates no view objects. Strings are decoded with one shared
- * TextDecoder and encoded into guest memory with `encodeInto` (no intermediate buffer).
+ * Guest memory access for every host function, WASI's and the `samuel` host module's: bounds-checked
+ * views, strings and copies at (ptr, len), and the cached DataView and Uint8Array the WASI hot paths use
+ * directly. The views are rebuilt only when `memory.buffer` changes (it is replaced when the guest grows
+ * its memory), so a hot call such as `fd_write` or `log` allocates no view objects. Strings are decoded
+ * with one shared TextDecoder, short ASCII without it.
  *
- * Out-of-bounds pointers are the guest's bug: typed-array accesses past the end throw a RangeError, which
- * the host entry points turn into EFAULT rather than letting it escape.
+ * ## Errors: thrown, and turned into a code by each host's one funnel
+ * A range outside memory throws a `RangeError`, invalid UTF-8 a `BadUtf8`. Throwing is the one style
+ * because the hot paths read and write guest structures straight through the cached DataView, which
+ * throws a RangeError by itself past the end: a value-returning API could not cover those accesses
+ * without a check per field, and a throwing one makes the checked and the unchecked accesses fail the
+ * same way. The exceptions never reach the guest (an exception thrown into it could be caught by its own
+ * handlers, or kill it unexplained): every WASI function ends in `fail` (context.ts: EFAULT, EILSEQ),
+ * every `samuel` host function in `memoryFault` (host/codes.ts: OUT_OF_BOUNDS, BAD_REQUEST).
+ *
+ * Pointers and lengths are taken as given: a negative one is out of bounds. The `samuel` host reads its
+ * i32 parameters as unsigned (`>>> 0`) before passing them, as the ABI says; the WASI functions pass
+ * theirs as V8 delivers them (signed), so a WASI pointer parameter at or above 2 GiB is EFAULT (pointers
+ * the guest stores in memory, such as iovec buffers, are read unsigned and work anywhere).
  */
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 const encoder = new TextEncoder();
 const TWO_32 = 4294967296;
 
-/** Raised for guest strings that are not UTF-8; the entry points report it as EILSEQ. */
+/** Raised for guest strings that are not UTF-8; the entry points report it as EILSEQ / BAD_REQUEST. */
 export class BadUtf8 extends Error {}
 
 function decode(bytes: Uint8Array): string {
   try {
     return decoder.decode(bytes);
   } catch {
-    throw new BadUtf8("wasi: invalid UTF-8");
+    throw new BadUtf8("guest memory: invalid UTF-8");
   }
 }
 
@@ -28,6 +40,7 @@ export class GuestMemory {
   buffer: ArrayBuffer | null = null;
   view: DataView = new DataView(new ArrayBuffer(0));
   u8: Uint8Array = new Uint8Array(0);
+  readonly #source: (() => WebAssembly.Memory | undefined) | undefined;
 
   // One-entry cache of the last iovec view: guests typically reuse the same buffer call after call.
   private subBuf: ArrayBuffer | null = null;
@@ -35,16 +48,30 @@ export class GuestMemory {
   private subLen = -1;
   private sub: Uint8Array = new Uint8Array(0);
 
+  /**
+   * Without `source`, the memory is the one given to `bind` (the WASI host binds it after instantiating).
+   * With one, each `refresh` asks `source` for the current memory (the `samuel` host's way to reach a
+   * memory that exists only once the instance does).
+   */
+  constructor(source?: () => WebAssembly.Memory | undefined) {
+    this.#source = source;
+  }
+
   bind(memory: WebAssembly.Memory): void {
     this.memory = memory;
     this.buffer = null;
     this.refresh();
   }
 
-  /** Re-derives the views when the guest's memory grew; a cheap identity check otherwise. */
+  /**
+   * Re-derives the views when the guest's memory grew; a cheap identity check otherwise. Call it at the
+   * start of every host call that touches memory (and again after anything that may grow it). Throws a
+   * RangeError when there is no memory at all.
+   */
   refresh(): void {
+    if (this.#source !== undefined) this.memory = this.#source() ?? this.memory;
     const m = this.memory;
-    if (m === null) throw new RangeError("wasi: memory not bound");
+    if (m === null) throw new RangeError("guest memory: none bound");
     const b = m.buffer as ArrayBuffer;
     if (b !== this.buffer) {
       this.buffer = b;
@@ -53,12 +80,15 @@ export class GuestMemory {
     }
   }
 
-  /** Throws a RangeError (mapped to EFAULT) unless [ptr, ptr+len) lies inside memory. */
+  /** Throws a RangeError unless [ptr, ptr+len) lies inside memory. */
   check(ptr: number, len: number): void {
-    if (ptr < 0 || len < 0 || ptr + len > this.u8.length) throw new RangeError("wasi: out of bounds");
+    if (ptr < 0 || len < 0 || ptr + len > this.u8.length) throw new RangeError("guest memory: out of bounds");
   }
 
-  /** A view of [ptr, ptr+len) (bounds-checked), reused when the same range is asked for again. */
+  /**
+   * A view (no copy) of [ptr, ptr+len), bounds-checked, reused when the same range is asked for again. It
+   * dies when the guest grows its memory: use it before handing control back to the guest, or copy it.
+   */
   bytes(ptr: number, len: number): Uint8Array {
     if (ptr === this.subPtr && len === this.subLen && this.subBuf === this.buffer) return this.sub;
     this.check(ptr, len);
@@ -69,10 +99,13 @@ export class GuestMemory {
     return this.sub;
   }
 
-  /** Decodes a UTF-8 string; throws BadUtf8 on invalid UTF-8 (mapped to EILSEQ). */
+  /**
+   * The UTF-8 string at [ptr, ptr+len). Invalid UTF-8 throws BadUtf8: it is refused rather than replaced,
+   * so a path or a key never silently means another one.
+   */
   string(ptr: number, len: number): string {
     this.check(ptr, len);
-    // Short ASCII names are the common case (paths): avoid the decoder's call overhead for them.
+    // Short ASCII names are the common case (paths, levels, keys): avoid the decoder's call overhead.
     if (len <= 32) {
       const u8 = this.u8;
       let s = "";
@@ -86,10 +119,16 @@ export class GuestMemory {
     return decode(this.u8.subarray(ptr, ptr + len));
   }
 
-  /** Encodes `s` at ptr, writing at most `max` bytes; returns the number written. */
-  writeString(s: string, ptr: number, max: number): number {
-    this.check(ptr, max);
-    return encoder.encodeInto(s, this.u8.subarray(ptr, ptr + max)).written;
+  /**
+   * Copies `data` into the guest buffer [ptr, ptr+cap) with snprintf-like semantics: writes
+   * min(cap, data.length) bytes and returns data.length (the caller learns the size it needs). Throws a
+   * RangeError when the buffer lies outside memory; `cap` 0 is valid with any pointer inside memory.
+   */
+  write(ptr: number, cap: number, data: Uint8Array): number {
+    this.check(ptr, cap);
+    const n = data.length <= cap ? data.length : cap;
+    this.u8.set(n === data.length ? data : data.subarray(0, n), ptr);
+    return data.length;
   }
 
   /** Writes an unsigned 64-bit value given as a non-negative safe integer. */

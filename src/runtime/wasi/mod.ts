@@ -78,11 +78,33 @@
  * (`instanceMemory` in memory_binding.ts: the pre-processor's reserved `samuel:memory` export, else
  * `memory`). A module with no memory runs too: calls that need memory answer EFAULT in the guest.
  *
- * Files: errno.ts (errno values, the one host-error mapping), layout.ts (rights, flags, struct layouts),
- * memory.ts (cached views, strings), memory_binding.ts (which memory the host uses), context.ts (shared
- * state, WasiExit, error funnel), fd_table.ts, paths.ts (containment resolver), stat.ts (filestat, times),
- * dir_cache.ts (listing cache), and one file per function group: args_env.ts, clock.ts, fd.ts, path.ts,
- * poll.ts, random.ts, proc.ts, sock.ts.
+ * ## Files
+ * Each syscall is a named function `(ctx: WasiContext, ...guest params) => errno` in its family file,
+ * with a doc comment listing its errno cases; functions.ts registers them all in one table, from which
+ * the constructor builds `imports` by binding the instance's context.
+ *
+ * | file               | owns                                                                        |
+ * |--------------------|-----------------------------------------------------------------------------|
+ * | names.ts           | the preview1 module and function names (imports nothing: install reads it)  |
+ * | functions.ts       | the one table, name -> function, and `bindWasiFunctions`                    |
+ * | args_env.ts        | args_get, args_sizes_get, environ_get, environ_sizes_get                    |
+ * | clock.ts           | clock_res_get, clock_time_get, and the host clock                           |
+ * | fd.ts              | the fd_* functions                                                          |
+ * | path.ts            | the path_* functions and the resolution errnos they share                   |
+ * | poll.ts            | poll_oneoff                                                                 |
+ * | proc.ts            | proc_exit, proc_raise, sched_yield                                          |
+ * | random.ts          | random_get, and the host random source                                      |
+ * | sock.ts            | sock_accept, sock_recv, sock_send, sock_shutdown                            |
+ * | context.ts         | per-instance state (WasiContext), WasiExit, the error funnel `fail`         |
+ * | errno.ts           | errno values and the one host-error mapping                                 |
+ * | layout.ts          | rights, flags, struct sizes and offsets                                     |
+ * | memory.ts          | GuestMemory, the one guest-memory access (the samuel host module uses it)   |
+ * | memory_binding.ts  | which memory of an instance the host uses                                   |
+ * | module_info.ts     | `memoryImport`: an imported memory's limits from the module bytes           |
+ * | fd_table.ts        | descriptors and the descriptor table                                        |
+ * | paths.ts           | the containment resolver                                                    |
+ * | stat.ts            | filestat, filetypes, guest-set timestamps                                   |
+ * | dir_cache.ts       | the process-wide directory listing cache                                    |
  */
 
 import { WasiContext, WasiExit } from "./context.ts";
@@ -97,17 +119,13 @@ import {
 } from "./fd_table.ts";
 import { FILETYPE_CHARACTER_DEVICE, FILETYPE_UNKNOWN, RIGHTS_STDIN, RIGHTS_STDOUT } from "./layout.ts";
 import { encodeUtf8 } from "./memory.ts";
-import { argsEnvFunctions } from "./args_env.ts";
-import { clockFunctions, hostClock } from "./clock.ts";
-import { fdFunctions } from "./fd.ts";
-import { pathFunctions } from "./path.ts";
-import { pollFunctions } from "./poll.ts";
-import { hostRandom, randomFunctions } from "./random.ts";
-import { procFunctions } from "./proc.ts";
-import { sockFunctions } from "./sock.ts";
+import { hostClock } from "./clock.ts";
+import { hostRandom } from "./random.ts";
+import { bindWasiFunctions } from "./functions.ts";
 import { instanceMemory } from "./memory_binding.ts";
 
 export { WasiExit };
+export { WASI_FUNCTION_NAMES, WASI_MODULE, type WasiFunctionName } from "./names.ts";
 export { type MemoryImport, memoryImport } from "./module_info.ts";
 export { instanceMemory, MEMORY_EXPORT } from "./memory_binding.ts";
 export type { OutputSink, PreopenSpec, StdinSource, WasiClock };
@@ -184,18 +202,7 @@ export class WasiHost {
       ctx.fds.add(FdEntry.preopen(p, real, encodeUtf8(p.guestPath)));
     }
 
-    this.imports = {
-      wasi_snapshot_preview1: {
-        ...argsEnvFunctions(ctx),
-        ...clockFunctions(ctx),
-        ...fdFunctions(ctx),
-        ...pathFunctions(ctx),
-        ...pollFunctions(ctx),
-        ...procFunctions(),
-        ...randomFunctions(ctx),
-        ...sockFunctions(ctx),
-      } as Record<string, ImportFn>,
-    };
+    this.imports = { wasi_snapshot_preview1: bindWasiFunctions(ctx) };
   }
 
   /** Binds the guest memory (needed before any call for modules that import their memory). */

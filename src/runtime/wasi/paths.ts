@@ -109,15 +109,7 @@ export function resolvePath(dir: FdEntry, path: string, follow: boolean, out: Re
       info = null;
       continue;
     }
-    // Is this the last real component? Anything left is only "" or "." (trailing slashes / dots).
-    let last = true;
-    for (let i = pending.length - 1; i >= 0; i--) {
-      const p = pending[i];
-      if (p !== "" && p !== ".") {
-        last = false;
-        break;
-      }
-    }
+    const last = onlyDots(pending);
     const dirSuffix = last && pending.length > 0;
     parts.push(c);
     const host = joinHost(root, parts);
@@ -156,6 +148,27 @@ export function resolvePath(dir: FdEntry, path: string, follow: boolean, out: Re
     if (last) break;
   }
 
+  return record(out, root, parts, self, mustBeDir, info);
+}
+
+/** True when the pending components hold only "" and "." (trailing slashes and dots): none is real. */
+function onlyDots(pending: readonly string[]): boolean {
+  for (let i = pending.length - 1; i >= 0; i--) {
+    const p = pending[i];
+    if (p !== "" && p !== ".") return false;
+  }
+  return true;
+}
+
+/** Fills `out` with where the walk ended; the descriptor's own directory is stat'ed here. 0 or an errno. */
+function record(
+  out: Resolved,
+  root: string,
+  parts: string[],
+  self: boolean,
+  mustBeDir: boolean,
+  info: Deno.FileInfo | null,
+): number {
   out.root = root;
   out.parts = parts;
   out.host = joinHost(root, parts);

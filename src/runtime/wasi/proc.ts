@@ -5,26 +5,30 @@
  */
 
 import { EINVAL, ENOSYS, ESUCCESS } from "./errno.ts";
-import { WasiExit } from "./context.ts";
+import { type WasiContext, WasiExit } from "./context.ts";
 
-export function procFunctions() {
-  return {
-    /** proc_exit(code): ends the run with `code`; never returns. */
-    proc_exit(code: number): never {
-      throw new WasiExit(code >>> 0);
-    },
+/**
+ * `proc_exit(code)`: ends the run with exit code `code`; never returns (throws WasiExit through the
+ * guest's stack).
+ */
+export function proc_exit(_ctx: WasiContext, code: number): never {
+  throw new WasiExit(code >>> 0);
+}
 
-    /**
-     * proc_raise(sig): signals do not exist in this sandbox. Deprecated in preview1; ENOSYS tells the
-     * guest it is unsupported (EINVAL for a number outside the signal enum).
-     */
-    proc_raise(sig: number): number {
-      return sig > 30 ? EINVAL : ENOSYS;
-    },
+/**
+ * `proc_raise(sig)`: signals do not exist in this sandbox (and the call is deprecated in preview1).
+ *
+ * Errno:
+ * - ENOSYS: any signal of the enum.
+ * - EINVAL: `sig` is outside the signal enum.
+ */
+export function proc_raise(_ctx: WasiContext, sig: number): number {
+  return sig > 30 ? EINVAL : ENOSYS;
+}
 
-    /** sched_yield(): single-threaded guest, nothing to yield to. */
-    sched_yield(): number {
-      return ESUCCESS;
-    },
-  };
+/**
+ * `sched_yield()`: the guest runs on one thread with nothing to yield to; always succeeds.
+ */
+export function sched_yield(_ctx: WasiContext): number {
+  return ESUCCESS;
 }

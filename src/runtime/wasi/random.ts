@@ -14,20 +14,22 @@ export function hostRandom(buf: Uint8Array): void {
   }
 }
 
-export function randomFunctions(ctx: WasiContext) {
+/**
+ * `random_get(buf, len)`: fills `buf` with `len` random bytes from the random source (the host CSPRNG by
+ * default). `len` 0 is a no-op, whatever `buf` is.
+ *
+ * Errno:
+ * - EFAULT: [buf, buf + len) lies outside memory.
+ */
+export function random_get(ctx: WasiContext, buf: number, len: number): number {
   const mem = ctx.mem;
-  return {
-    /** random_get(buf, len): EFAULT when the range is outside memory; len 0 is a no-op. */
-    random_get(buf: number, len: number): number {
-      try {
-        if (len === 0) return ESUCCESS;
-        mem.refresh();
-        mem.check(buf, len);
-        ctx.random(mem.u8.subarray(buf, buf + len));
-        return ESUCCESS;
-      } catch (x) {
-        return fail(x);
-      }
-    },
-  };
+  try {
+    if (len === 0) return ESUCCESS;
+    mem.refresh();
+    mem.check(buf, len);
+    ctx.random(mem.u8.subarray(buf, buf + len));
+    return ESUCCESS;
+  } catch (x) {
+    return fail(x);
+  }
 }

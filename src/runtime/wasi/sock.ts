@@ -6,17 +6,65 @@
 import { EBADF, ENOTSOCK } from "./errno.ts";
 import type { WasiContext } from "./context.ts";
 
-export function sockFunctions(ctx: WasiContext) {
-  const notSocket = (fd: number): number => ctx.fds.get(fd) === undefined ? EBADF : ENOTSOCK;
-  return {
-    /** sock_accept(fd, flags, fd_out). */
-    sock_accept: (fd: number, _flags: number, _out: number): number => notSocket(fd),
-    /** sock_recv(fd, ri_data, ri_data_len, ri_flags, ro_datalen, ro_flags). */
-    sock_recv: (fd: number, _a: number, _b: number, _c: number, _d: number, _e: number): number =>
-      notSocket(fd),
-    /** sock_send(fd, si_data, si_data_len, si_flags, so_datalen). */
-    sock_send: (fd: number, _a: number, _b: number, _c: number, _d: number): number => notSocket(fd),
-    /** sock_shutdown(fd, how). */
-    sock_shutdown: (fd: number, _how: number): number => notSocket(fd),
-  };
+function notSocket(ctx: WasiContext, fd: number): number {
+  return ctx.fds.get(fd) === undefined ? EBADF : ENOTSOCK;
+}
+
+/**
+ * `sock_accept(fd, flags, fd_out)`: no descriptor is ever a socket here.
+ *
+ * Errno:
+ * - EBADF: `fd` is not open.
+ * - ENOTSOCK: any open `fd`.
+ */
+export function sock_accept(ctx: WasiContext, fd: number, _flags: number, _out: number): number {
+  return notSocket(ctx, fd);
+}
+
+/**
+ * `sock_recv(fd, ri_data, ri_data_len, ri_flags, ro_datalen, ro_flags)`: no descriptor is ever a socket here.
+ *
+ * Errno:
+ * - EBADF: `fd` is not open.
+ * - ENOTSOCK: any open `fd`.
+ */
+export function sock_recv(
+  ctx: WasiContext,
+  fd: number,
+  _a: number,
+  _b: number,
+  _c: number,
+  _d: number,
+  _e: number,
+): number {
+  return notSocket(ctx, fd);
+}
+
+/**
+ * `sock_send(fd, si_data, si_data_len, si_flags, so_datalen)`: no descriptor is ever a socket here.
+ *
+ * Errno:
+ * - EBADF: `fd` is not open.
+ * - ENOTSOCK: any open `fd`.
+ */
+export function sock_send(
+  ctx: WasiContext,
+  fd: number,
+  _a: number,
+  _b: number,
+  _c: number,
+  _d: number,
+): number {
+  return notSocket(ctx, fd);
+}
+
+/**
+ * `sock_shutdown(fd, how)`: no descriptor is ever a socket here.
+ *
+ * Errno:
+ * - EBADF: `fd` is not open.
+ * - ENOTSOCK: any open `fd`.
+ */
+export function sock_shutdown(ctx: WasiContext, fd: number, _how: number): number {
+  return notSocket(ctx, fd);
 }
