@@ -19,6 +19,7 @@ const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
 const OUT_DIR = `${ROOT}/bench/out`;
 const RESULTS_MD = `${ROOT}/bench/RESULTS.md`;
 const PRELOAD = `${ROOT}/bench/suite/samples_preload.ts`;
+const RSS_JSON = `${OUT_DIR}/rss.json`;
 const START = "<!-- generated:start (bench/report.ts replaces this part) -->";
 const END = "<!-- generated:end -->";
 
@@ -65,7 +66,7 @@ export const FILES: FileSpec[] = [
 export const ROWS: Record<number, string> = {
   1: "Cold start per invocation (cache miss and hit) against bare V8 and node:wasi",
   2: "Warm invocation in a `samuel run --all` loop of 20 plugins",
-  3: "Whole process: `samuel run <plugin> health` against `deno run empty.ts` and Node 20",
+  3: "Whole process: `samuel run` against `deno run empty.ts`, Node 20 and (Go) wazero",
   4: "WASI throughput against node:wasi",
   5: "Overhead of the time limits on a compute-heavy guest",
   6: "Verify and install",
@@ -81,7 +82,15 @@ export const GOALS: Goal[] = [
     text: "≤ 5 ms per plugin",
     perPluginMaxMs: 5,
   },
-  { file: "suite/process", name: /samuel run/, text: "≤ 2x deno run", ratioMax: 2 },
+  // Issue 12: the shipped form (the bundle the binary is compiled from); the source rows are shown beside.
+  { file: "suite/process", name: /^tiny: samuel run .*shipped/, text: "≤ 1.5x deno run", ratioMax: 1.5 },
+  { file: "suite/process", name: /^c: samuel run .*shipped/, text: "≤ 1.6x deno run", ratioMax: 1.6 },
+  {
+    file: "suite/process",
+    name: /^go: samuel (run|plugin exec) .*shipped/,
+    text: "≤ 0.9x wazero",
+    ratioMax: 0.9,
+  },
   { file: "startup_bench", name: /samuel/, text: "≤ 1.3x deno run (issue 2)", ratioMax: 1.3 },
   { file: "wasi_io_bench", name: /^samuel/, text: "≤ 1.0x node:wasi", ratioMax: 1.0 },
   { file: "limits_bench", name: /.*/, text: "≤ 1.15x unlimited", ratioMax: 1.15 },
@@ -324,7 +333,7 @@ async function runFile(
   const child = new Deno.Command(Deno.execPath(), {
     args,
     cwd: ROOT,
-    env: { SAMUEL_BENCH_SAMPLES: samplesFile, NO_COLOR: "1" },
+    env: { SAMUEL_BENCH_SAMPLES: samplesFile, SAMUEL_BENCH_RSS_OUT: RSS_JSON, NO_COLOR: "1" },
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -405,6 +414,7 @@ export function renderMarkdown(
   runs: FileRun[],
   results: BenchResult[],
   totalSeconds: number,
+  extras: Extras = {},
 ): string {
   const lines: string[] = [];
   lines.push(
@@ -447,6 +457,7 @@ export function renderMarkdown(
       lines.push("", `- \`${run.file}\`: ${run.status}${run.note ? ` (${run.note})` : ""}`);
     }
   }
+  lines.push(...renderExtras(extras));
   lines.push(
     "",
     "Files run (load: the 1-minute load average when the file started → ended; above ~2 on these 2 cores, " +
@@ -479,6 +490,135 @@ export function spliceResults(existing: string | undefined, generated: string): 
   const a = text.indexOf(START) + START.length;
   const b = text.indexOf(END);
   return `${text.slice(0, a)}\n${generated}\n${text.slice(b)}`;
+}
+
+/** Peak RSS rows written by bench/suite/process_bench.ts. */
+export interface RssRow {
+  group: string;
+  name: string;
+  baseline: boolean;
+  kib: number;
+}
+
+/** Measurements that are not `deno bench` files: peak memory, the gate, per-module start-up cost. */
+export interface Extras {
+  rss?: RssRow[];
+  gate?: { samuel_ms: number; floor_ms: number; ratio: number; ok: boolean };
+  modules?: {
+    empty_ms: number;
+    run_graph_modules: number;
+    shipped_version_ms: number;
+    bundle_bytes: number;
+    modules: { module: string; modules: number; bytes: number; extraMs: number }[];
+  };
+}
+
+/** Peak-RSS goals (issue 12): the shipped run against the group's baseline. */
+const RSS_GOALS: { name: RegExp; max: number; text: string }[] = [
+  { name: /^tiny: samuel run .*shipped/, max: 1.5, text: "≤ 1.5x deno run" },
+  { name: /^go: samuel (run|plugin exec) .*shipped/, max: 1.5, text: "≤ 1.5x wazero" },
+];
+
+/** Runs a script of the suite that prints JSON (to `out`), under a cap; undefined when it fails. */
+async function runJsonScript(args: string[], out: string, capSeconds: number): Promise<unknown> {
+  try {
+    Deno.removeSync(out);
+  } catch { /* not there */ }
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const timer = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* gone */ }
+  }, capSeconds * 1000);
+  const o = await child.output();
+  clearTimeout(timer);
+  const stdout = new TextDecoder().decode(o.stdout).trim();
+  try {
+    return JSON.parse(exists(out) ? Deno.readTextFileSync(out) : stdout.split("\n").pop() ?? "");
+  } catch {
+    console.error(
+      `bench: ${args.join(" ")} gave no result: ${new TextDecoder().decode(o.stderr).slice(-400)}`,
+    );
+    return undefined;
+  }
+}
+
+function renderExtras(extras: Extras): string[] {
+  const lines: string[] = [];
+  if (extras.rss?.length) {
+    lines.push(
+      "",
+      "### Peak memory of the whole-process rows (`/usr/bin/time -f %M`, median of 5)",
+      "",
+      "| group | command | peak RSS MiB | ratio | goal | pass |",
+      "|---|---|---:|---:|---|---|",
+    );
+    for (const group of [...new Set(extras.rss.map((r) => r.group))]) {
+      const rows = extras.rss.filter((r) => r.group === group);
+      const base = rows.find((r) => r.baseline);
+      for (const r of rows) {
+        const ratio = base && !r.baseline ? r.kib / base.kib : undefined;
+        const goal = RSS_GOALS.find((g) => g.name.test(r.name));
+        const pass = goal && ratio !== undefined ? (ratio <= goal.max ? "pass" : "**FAIL**") : "";
+        lines.push(
+          `| ${group} | ${r.name} | ${(r.kib / 1024).toFixed(1)} | ${
+            r.baseline ? "**base**" : ratio === undefined ? "" : `${ratio.toFixed(2)}x`
+          } | ${goal?.text ?? ""} | ${pass} |`,
+        );
+      }
+    }
+  }
+  if (extras.gate) {
+    const g = extras.gate;
+    lines.push(
+      "",
+      "### Per invocation with the wall in place (`bench/gate.ts`, fresh processes, Go plugin, cache hit)",
+      "",
+      "| measure | median ms | ratio | goal | pass |",
+      "|---|---:|---:|---|---|",
+      `| bare V8 compile + instantiate + \`_initialize\` + \`health\`, same bytes (floor) | ${
+        fmtMs(g.floor_ms)
+      } | **base** | | |`,
+      `| samuel \`runPlugin\` behind the process wall (lock, checks, cache, compile, narrow, hosts, init, call) | ${
+        fmtMs(g.samuel_ms)
+      } | ${g.ratio.toFixed(2)}x | ≤ 1.3x floor | ${g.ratio <= 1.3 ? "pass" : "**FAIL**"} |`,
+      `| the CI gate: samuel median ≤ 150 ms | ${fmtMs(g.samuel_ms)} | | ≤ 150 ms | ${
+        g.ok ? "pass" : "**FAIL**"
+      } |`,
+    );
+  }
+  if (extras.modules) {
+    const m = extras.modules;
+    lines.push(
+      "",
+      "### Start-up cost of each module on the `samuel run` path (`bench/module_cost.ts`)",
+      "",
+      `A whole process that only imports the module, minus \`deno run\` of an empty script (${
+        fmtMs(m.empty_ms)
+      } ms), median; a module's figure includes what it imports. The source run path loads ` +
+        `${m.run_graph_modules} local modules; the shipped bundle is one file of ${
+          Math.round(m.bundle_bytes / 1024)
+        } KiB for the same path, and \`samuel version\` from it takes ${
+          fmtMs(m.shipped_version_ms)
+        } ms in all.`,
+      "",
+      "| module | modules in its graph | KiB | extra ms |",
+      "|---|---:|---:|---:|",
+    );
+    for (const r of m.modules.slice(0, 40)) {
+      lines.push(
+        `| \`${r.module}\` | ${r.modules} | ${Math.round(r.bytes / 1024)} | ${r.extraMs.toFixed(2)} |`,
+      );
+    }
+    if (m.modules.length > 40) lines.push(`| (${m.modules.length - 40} more, each below the last) | | | |`);
+  }
+  return lines;
 }
 
 function flag(name: string): string | undefined {
@@ -535,14 +675,36 @@ async function main(): Promise<void> {
     results.push(...r.results);
   }
   annotate(results);
+  const extras: Extras = {};
+  try {
+    extras.rss = JSON.parse(Deno.readTextFileSync(RSS_JSON));
+  } catch { /* the process bench did not run */ }
+  if (!only || "bench/gate.ts".includes(only)) {
+    console.error("bench: bench/gate.ts (cap 120 s)");
+    extras.gate = await runJsonScript(
+      ["run", "-A", "bench/gate.ts", "--json", "--runs", "9"],
+      "",
+      120,
+    ) as Extras["gate"];
+  }
+  if (!only || "bench/module_cost.ts".includes(only)) {
+    console.error("bench: bench/module_cost.ts (cap 120 s)");
+    const out = `${OUT_DIR}/module_cost.json`;
+    extras.modules = await runJsonScript(
+      ["run", "-A", "bench/module_cost.ts", "--rounds", "9", "--json", out],
+      out,
+      120,
+    ) as Extras["modules"];
+  }
   info.loadavg_at_end = Deno.loadavg();
   const totalSeconds = (performance.now() - t0) / 1000;
   Deno.mkdirSync(OUT_DIR, { recursive: true });
   Deno.writeTextFileSync(
     `${OUT_DIR}/results.json`,
-    JSON.stringify({ machine: info, total_seconds: totalSeconds, files: runs, results }, null, 2) + "\n",
+    JSON.stringify({ machine: info, total_seconds: totalSeconds, files: runs, results, extras }, null, 2) +
+      "\n",
   );
-  const md = renderMarkdown(info, runs, results, totalSeconds);
+  const md = renderMarkdown(info, runs, results, totalSeconds, extras);
   let existing: string | undefined;
   try {
     existing = Deno.readTextFileSync(RESULTS_MD);
