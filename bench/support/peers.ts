@@ -1,8 +1,8 @@
 /**
  * What the whole-process benches compare samuel with, beyond `deno run empty.ts`, and how samuel ships:
  * - `shippedSamuel()`: the bundle the single binary is compiled from (scripts/bundle.ts), built once per
- *   bench process into bench/out/bundle/, run with the shipped flags and no deno.json, the closest this
- *   machine gets to the binary (`deno compile` cannot run here);
+ *   bench process into bench/out/bundle/, run with the shipped flags and neither deno.json nor deno.lock,
+ *   the closest this machine gets to the binary (`deno compile` cannot run here);
  * - `wazeroBin()`: the wazero CLI v1.11.0 (what upstream Samuel links), built with `go install` from the
  *   Go module proxy into bench/out/bin/ on first use; undefined (rows ignored, said on stderr) without Go
  *   or the proxy;
@@ -21,7 +21,9 @@ let bundle: Promise<string> | undefined;
 /** argv (after the deno binary) that runs the shipped samuel: the bundle's entry with the shipped flags. */
 export async function shippedSamuel(): Promise<string[]> {
   bundle ??= buildBundle(`${OUT}/bundle`).then(() => `${OUT}/bundle/bundle_main.js`);
-  return ["run", "-q", "--no-config", "--lock", `${ROOT}deno.lock`, ...RUN_FLAGS, await bundle];
+  // No deno.json and no deno.lock, as a compiled binary runs (it carries its npm packages resolved at
+  // build time; the commands the benches run from it load none).
+  return ["run", "-q", "--no-config", ...RUN_FLAGS, await bundle];
 }
 
 /** The wazero CLI, built on first use; undefined when it cannot be built here. */
