@@ -8,7 +8,7 @@
  */
 
 import { crateName, run } from "../../src/cli/commands/new_plugin.ts";
-import { TEMPLATES } from "../../src/cli/commands/scaffold_templates.gen.ts";
+import { TEMPLATES } from "../../src/app/scaffold_templates.gen.ts";
 import { parseManifest } from "../../src/manifest/mod.ts";
 import { runCli } from "../support/cli.ts";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../support/assert.ts";

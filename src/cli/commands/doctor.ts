@@ -24,7 +24,7 @@ import type { CommandResult, Invocation } from "../command.ts";
 import { columns } from "../output.ts";
 import { Exit } from "../../errors.ts";
 import { projectRoot } from "../../project/paths.ts";
-import { type Check, doctorExit, runDoctor } from "../../store/doctor.ts";
+import { type Check, doctorExit, runDoctor } from "../../app/doctor.ts";
 import type { LockedPlugin } from "../../project/lockfile.ts";
 
 function plural(n: number, one: string, many = one + "s"): string {
@@ -35,7 +35,7 @@ export async function run(inv: Invocation): Promise<CommandResult> {
   const out = inv.out;
   const root = projectRoot(inv.cwd);
   // In a plugin's own folder (the author guide's path), doctor also checks the plugin source there.
-  const { isPluginFolder, pluginSourceChecks } = await import("../doctor_source.ts");
+  const { isPluginFolder, pluginSourceChecks } = await import("../../app/doctor_source.ts");
   const sourceChecks = await isPluginFolder(inv.cwd)
     ? (locked: readonly LockedPlugin[]) => pluginSourceChecks(inv.cwd, locked)
     : undefined;

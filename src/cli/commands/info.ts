@@ -18,7 +18,7 @@ export async function run(inv: Invocation): Promise<CommandResult> {
   }
   const name = inv.args[0];
   const root = projectRoot(inv.cwd);
-  const { listPlugins } = await import("../../store/list.ts");
+  const { listPlugins } = await import("../../app/list.ts");
   const { plugins } = await listPlugins(root, inv.out);
   const p = plugins.find((x) => x.name === name);
   if (!p || !p.locked) return await registryInfo(inv, name, root);
@@ -70,7 +70,7 @@ export async function run(inv: Invocation): Promise<CommandResult> {
 
 async function registryInfo(inv: Invocation, name: string, root: string): Promise<CommandResult> {
   const { loadConfig } = await import("../../project/config.ts");
-  const { registriesFor } = await import("../../store/fetch.ts");
+  const { registriesFor } = await import("../../app/fetch.ts");
   const { info } = await import("../../source/mod.ts");
   const config = await loadConfig(root, { optional: true });
   const e = await info(name, registriesFor(config.registries, root), {

@@ -32,14 +32,14 @@ import type { CommandResult, Invocation } from "../command.ts";
 import { exists } from "../../project/fs.ts";
 
 export async function run(inv: Invocation): Promise<CommandResult> {
-  const { installOptions, failureWithTrustRoot } = await import("../../store/options.ts");
+  const { installOptions, failureWithTrustRoot } = await import("../../app/install_options.ts");
   const opts = await installOptions(
     { ...inv, command: ["samuel install", ...inv.args].join(" ") },
     { newProject: inv.args.length > 0 },
   );
   try {
     if (inv.args.length === 0) {
-      const { installFromLock } = await import("../../store/from_lock.ts");
+      const { installFromLock } = await import("../../app/from_lock.ts");
       const { plugins } = await installFromLock(opts);
       return {
         data: {
@@ -51,7 +51,7 @@ export async function run(inv: Invocation): Promise<CommandResult> {
         },
       };
     }
-    const { installSource } = await import("../../store/install.ts");
+    const { installSource } = await import("../../app/install.ts");
     const plugins = [];
     for (const source of inv.args) plugins.push(await installSource(source, opts));
     const created = !opts.config.exists && !opts.dryRun && await exists(opts.config.path)

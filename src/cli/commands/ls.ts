@@ -13,7 +13,7 @@ import { projectRoot } from "../../project/paths.ts";
 
 export async function run(inv: Invocation): Promise<CommandResult> {
   const root = projectRoot(inv.cwd);
-  const { listPlugins } = await import("../../store/list.ts");
+  const { listPlugins } = await import("../../app/list.ts");
   const { plugins, pending } = await listPlugins(root, inv.out);
   const out = inv.out;
   if (plugins.length === 0) out.line("no plugins installed (samuel install SOURCE adds one)");

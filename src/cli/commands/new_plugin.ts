@@ -23,7 +23,7 @@ import { invalidInput } from "../../errors.ts";
 import { VERSION } from "../../version.ts";
 import { makeStagingDir, replaceDirAtomic, writeFileAtomic } from "../../project/atomic.ts";
 import { absolute, basename, dirname, join } from "../../project/paths.ts";
-import { type TemplateFile, TEMPLATES } from "./scaffold_templates.gen.ts";
+import { type TemplateFile, TEMPLATES } from "../../app/scaffold_templates.gen.ts";
 
 /**
  * The manifest's name rule (DESIGN.md 3.1).

@@ -30,9 +30,9 @@ import type { InvocationResult } from "../../runtime/invoke.ts";
 import type { ModuleInfo } from "../../runtime/preprocess/mod.ts";
 import { Sandbox } from "../../runtime/sandbox.ts";
 import { sandboxFromGrants } from "../../runtime/sandbox_spec.ts";
-import { grantsOf } from "../../store/grants.ts";
+import { grantsOf } from "../../app/grants.ts";
 import { buildForCache } from "../../store/module_check.ts";
-import { buildHint, checkModuleAgainstManifest, modulePath, readModule } from "../plugin_module.ts";
+import { buildHint, checkModuleAgainstManifest, modulePath, readModule } from "../../app/plugin_module.ts";
 import { resolvePath } from "../../project/paths.ts";
 
 /** The cold-start budget of one invocation (DESIGN.md section 9: "well under the seed's 50 ms"). */

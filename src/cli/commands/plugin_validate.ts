@@ -36,7 +36,7 @@ import {
   modulePath,
   type ModuleSummary,
   readModule,
-} from "../plugin_module.ts";
+} from "../../app/plugin_module.ts";
 import { resolvePath } from "../../project/paths.ts";
 
 export async function run(inv: Invocation): Promise<CommandResult> {

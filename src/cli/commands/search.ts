@@ -16,7 +16,7 @@ export async function run(inv: Invocation): Promise<CommandResult> {
   const root = projectRoot(inv.cwd);
   const { loadConfig } = await import("../../project/config.ts");
   const { readLockfile } = await import("../../project/lockfile.ts");
-  const { registriesFor } = await import("../../store/fetch.ts");
+  const { registriesFor } = await import("../../app/fetch.ts");
   const { search } = await import("../../source/mod.ts");
   const config = await loadConfig(root, { optional: true });
   const lock = await readLockfile(root);

@@ -17,7 +17,7 @@ export async function run(inv: Invocation): Promise<CommandResult> {
       "run `samuel uninstall NAME` (see samuel ls)",
     );
   }
-  const { uninstallPlugin } = await import("../../store/uninstall.ts");
+  const { uninstallPlugin } = await import("../../app/uninstall.ts");
   const root = projectRoot(inv.cwd);
   const dryRun = inv.flags["dry-run"] === true;
   const plugins = [];

@@ -19,10 +19,10 @@ export async function run(inv: Invocation): Promise<CommandResult> {
       "run `samuel update [NAME]`",
     );
   }
-  const { installOptions, failureWithTrustRoot } = await import("../../store/options.ts");
+  const { installOptions, failureWithTrustRoot } = await import("../../app/install_options.ts");
   const opts = await installOptions({ ...inv, command: ["samuel update", ...inv.args].join(" ") });
   try {
-    const { updatePlugins } = await import("../../store/update.ts");
+    const { updatePlugins } = await import("../../app/update.ts");
     const plugins = await updatePlugins(inv.args[0], opts);
     return { data: { dry_run: opts.dryRun, trust_root: opts.trust.info ?? null, plugins } };
   } catch (e) {

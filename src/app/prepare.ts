@@ -13,8 +13,8 @@ import { homePaths, join } from "../project/paths.ts";
 import type { ModuleInfo } from "../runtime/preprocess/mod.ts";
 import type { FetchContext, FetchedPlugin } from "../source/types.ts";
 import type { TrustRootSession } from "../verify/trust_source.ts";
-import { sha256Hex } from "./digest.ts";
-import { Exit, InstallCode, installError } from "./errors.ts";
+import { sha256Hex } from "../store/digest.ts";
+import { Exit, InstallCode, installError } from "../store/errors.ts";
 import { bundleOffers, fetchSource, githubRepoOf, registriesFor, withBundle } from "./fetch.ts";
 import { grantsOf } from "./grants.ts";
 import type { Reporter } from "./review.ts";
@@ -188,7 +188,7 @@ export async function checkFetched(
   let cache: PreparedPlugin["cache"];
   if (manifest.kind === "wasm") {
     const bytes = fetched.module!;
-    const check = await import("./module_check.ts");
+    const check = await import("../store/module_check.ts");
     const result = check.checkModule(bytes, manifest, fetched.moduleName);
     for (const w of result.warnings) out.warn(w);
     lap("module checks");
@@ -198,7 +198,7 @@ export async function checkFetched(
       built = check.buildForCache(max)(bytes);
       cache = { hit: false, stored: false };
     } else {
-      const { ModuleCache } = await import("./module_cache.ts");
+      const { ModuleCache } = await import("../store/module_cache.ts");
       const store = new ModuleCache(homePaths().wasmCache, opts.config.wasm.cacheBudget);
       const hit = await store.getOrBuild(
         bytes,

@@ -10,7 +10,7 @@
  */
 
 import { readLockfile } from "../project/lockfile.ts";
-import { Exit, InstallCode, installError } from "./errors.ts";
+import { Exit, InstallCode, installError } from "../store/errors.ts";
 import { type InstallOptions, type InstallReport, installSource } from "./install.ts";
 
 export async function updatePlugins(

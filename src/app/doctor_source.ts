@@ -28,7 +28,7 @@ import {
 import type { LockedPlugin } from "../project/lockfile.ts";
 import { join } from "../project/paths.ts";
 import { sha256Hex } from "../store/digest.ts";
-import type { Check } from "../store/doctor.ts";
+import type { Check } from "./doctor.ts";
 import { buildHint, checkModuleAgainstManifest, modulePath, readModule } from "./plugin_module.ts";
 
 /** True when `dir` holds a plugin manifest, i.e. doctor runs in a plugin's source folder. */

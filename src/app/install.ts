@@ -25,8 +25,8 @@ import {
   type Verification,
 } from "../project/lockfile.ts";
 import { join, pluginDir, projectPaths } from "../project/paths.ts";
-import { sha256Hex } from "./digest.ts";
-import { Exit, InstallCode, installError } from "./errors.ts";
+import { sha256Hex } from "../store/digest.ts";
+import { Exit, InstallCode, installError } from "../store/errors.ts";
 import { grantsJson, sameGrants } from "./grants.ts";
 import {
   lockEntryFor,
@@ -36,7 +36,7 @@ import {
   writeStagedFiles,
 } from "./prepare.ts";
 import { type Reporter, reviewCapabilities, type ReviewResult } from "./review.ts";
-import { applyChange, recoverInterrupted, repairIfNeeded, testHook } from "./transaction.ts";
+import { applyChange, recoverInterrupted, repairIfNeeded, testHook } from "../store/transaction.ts";
 
 export interface InstallOptions extends PrepareOptions {
   yes: boolean;

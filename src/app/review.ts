@@ -18,7 +18,7 @@
 
 import type { RiskyGrant } from "../manifest/mod.ts";
 import type { LockedCapabilities } from "../project/lockfile.ts";
-import { Exit, InstallCode, installError } from "./errors.ts";
+import { Exit, InstallCode, installError } from "../store/errors.ts";
 import { diffGrants, type GrantDiff, grantRows, limitRows } from "./grants.ts";
 
 /** What the store needs from the CLI's output layer (`Output` satisfies it); the store never imports cli/. */

@@ -26,7 +26,7 @@ import {
   unsupportedImports,
 } from "../store/module_check.ts";
 import { InstallCode } from "../store/errors.ts";
-import { probeable, protocolFromSandbox } from "../store/protocol_probe.ts";
+import { probeable, protocolFromSandbox } from "./protocol_probe.ts";
 import { PROTOCOL } from "../version.ts";
 
 const MiB = 1024 * 1024;

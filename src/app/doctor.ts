@@ -39,10 +39,10 @@ import { DEFAULT_CACHE_BUDGET, formatByteSize, loadConfig, type ProjectConfig } 
 import { type LockedPlugin, readLockfileIfExists } from "../project/lockfile.ts";
 import { homePaths, join, pluginDir, projectPaths } from "../project/paths.ts";
 import { DENO_PIN } from "../version.ts";
-import { sha256Hex } from "./digest.ts";
-import { type CacheStats, ModuleCache } from "./module_cache.ts";
-import { buildForCache, cacheVariant } from "./module_check.ts";
-import { hasJournal, hasPendingTransaction, leftoverFolders } from "./transaction.ts";
+import { sha256Hex } from "../store/digest.ts";
+import { type CacheStats, ModuleCache } from "../store/module_cache.ts";
+import { buildForCache, cacheVariant } from "../store/module_check.ts";
+import { hasJournal, hasPendingTransaction, leftoverFolders } from "../store/transaction.ts";
 import type { ModuleInfo } from "../runtime/preprocess/mod.ts";
 import { existsQuiet } from "../project/fs.ts";
 import type { TrustRootInfo } from "../verify/trust_source.ts";

@@ -13,7 +13,7 @@ import { riskyGrants } from "../manifest/mod.ts";
 import { grantsJson } from "./grants.ts";
 import { installedIntact, verificationJson } from "./install.ts";
 import type { Reporter } from "./review.ts";
-import { repairIfNeeded } from "./transaction.ts";
+import { repairIfNeeded } from "../store/transaction.ts";
 import { existsQuiet } from "../project/fs.ts";
 
 export type PluginStatus = "ok" | "files-missing" | "files-changed" | "not-installed";

@@ -10,9 +10,9 @@ import { removePlugin } from "../project/config.ts";
 import { withProjectLock } from "../project/file_lock.ts";
 import { findLockedPlugin, readLockfile, removeLockedPlugin } from "../project/lockfile.ts";
 import { pluginDir } from "../project/paths.ts";
-import { Exit, InstallCode, installError } from "./errors.ts";
+import { Exit, InstallCode, installError } from "../store/errors.ts";
 import type { Reporter } from "./review.ts";
-import { applyChange, recoverInterrupted } from "./transaction.ts";
+import { applyChange, recoverInterrupted } from "../store/transaction.ts";
 import { existsQuiet } from "../project/fs.ts";
 
 export interface UninstallReport {

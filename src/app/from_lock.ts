@@ -20,7 +20,7 @@ import { makeStagingDir } from "../project/atomic.ts";
 import { withProjectLock } from "../project/file_lock.ts";
 import { type LockedPlugin, readLockfileIfExists } from "../project/lockfile.ts";
 import { pluginDir } from "../project/paths.ts";
-import { Exit, InstallCode, installError } from "./errors.ts";
+import { Exit, InstallCode, installError } from "../store/errors.ts";
 import { bundleOffers, fetchSource, pinnedSourceOf, registriesFor, withBundle } from "./fetch.ts";
 import { grantsJson, sameGrants } from "./grants.ts";
 import {
@@ -32,7 +32,7 @@ import {
   verificationJson,
 } from "./install.ts";
 import { checkFetched, writeStagedFiles } from "./prepare.ts";
-import { applyChange, recoverInterrupted, repairIfNeeded, testHook } from "./transaction.ts";
+import { applyChange, recoverInterrupted, repairIfNeeded, testHook } from "../store/transaction.ts";
 
 export interface FromLockReport {
   plugins: (InstallReport | LockedReport)[];
@@ -97,7 +97,7 @@ async function reinstallOne(entry: LockedPlugin, opts: InstallOptions): Promise<
       ...opts.fetch,
     });
     // Digests first: a changed file is refused before anything parses or runs it.
-    const { sha256Hex } = await import("./digest.ts");
+    const { sha256Hex } = await import("../store/digest.ts");
     const manifestSha = await sha256Hex(fetched.manifestText);
     if (manifestSha !== entry.sha256.manifest) {
       throw mismatch(entry.name, "manifest samuel-plugin.toml", entry.sha256.manifest, manifestSha);
