@@ -35,7 +35,8 @@ import {
   preparePlugin,
   writeStagedFiles,
 } from "./prepare.ts";
-import { type Reporter, reviewCapabilities, type ReviewResult } from "./review.ts";
+import type { Prompter, Reporter } from "./io.ts";
+import { reviewCapabilities, type ReviewResult } from "./review.ts";
 import { applyChange, recoverInterrupted, repairIfNeeded, testHook } from "../store/transaction.ts";
 
 export interface InstallOptions extends PrepareOptions {
@@ -45,6 +46,8 @@ export interface InstallOptions extends PrepareOptions {
   frozen: boolean;
   /** Shown to processes waiting for the project lock. */
   command?: string;
+  /** Asks about risky grants; without one, risky grants need `yes`. */
+  prompter?: Prompter;
 }
 
 export type InstallAction = "installed" | "updated" | "unchanged" | "would-install" | "would-update";
@@ -193,6 +196,7 @@ export async function installSource(
         out,
         yes: opts.yes,
         dryRun: opts.dryRun,
+        ...opts.prompter,
       });
     const { riskyGrants } = await import("../manifest/mod.ts");
     let action: InstallAction = intact

@@ -1,9 +1,9 @@
 /**
- * Builds the install transaction's options from a parsed command line: the project root and config, the
- * output, and the flags shared by `install` and `update` (`--yes`, `--allow-unsigned`, `--trusted-root`,
- * `--dry-run`, `--frozen`, `--accept-new-signer`, `--strict`), and the command's trust root session
- * (`src/verify/trust_source.ts`: the `--trusted-root` file, else a TUF-refreshed, cached or embedded root,
- * resolved on the first signature to check).
+ * Builds the install transaction's options from what `install` and `update` were asked (an
+ * `InstallRequest`: plain values, which the CLI reads from its flags in src/cli/install_flags.ts): the
+ * project root and config, and the command's trust root session (`src/verify/trust_source.ts`: the
+ * `--trusted-root` file, else a TUF-refreshed, cached or embedded root, resolved on the first signature to
+ * check).
  *
  * `newProject` (install with a SOURCE): a folder with no samuel.toml in it or above is not an error but a
  * project to be: the install goes ahead against the default configuration and its commit writes
@@ -13,46 +13,61 @@
 
 import { loadConfig, type ProjectConfig } from "../project/config.ts";
 import { absolute, homePaths, isAbsolute, join, projectRoot } from "../project/paths.ts";
-import { type ErrorInfo, Exit, isSamuelError } from "../errors.ts";
 import { TrustRootSession } from "../verify/trust_source.ts";
 import type { InstallOptions } from "./install.ts";
-import type { Reporter } from "./review.ts";
+import type { Prompter, Reporter } from "./io.ts";
 
-export interface CommandInput {
+/** What `install` or `update` was asked to do, as plain values. */
+export interface InstallRequest {
   cwd: string;
-  flags: Record<string, string | boolean | string[] | undefined>;
-  global: { strict: boolean; yes: boolean };
   out: Reporter;
+  /** Asks about risky grants (absent: nobody can answer). */
+  prompter?: Prompter;
+  /** The command line, shown to processes waiting for the project lock. */
   command: string;
+  /** Manifest warnings are errors. */
+  strict: boolean;
+  /** A trusted_root.json that replaces TUF (relative to `cwd`). */
+  trustedRoot?: string;
+  /** Skip signature verification (recorded in the lock). */
+  allowUnsigned: boolean;
+  /** Show what would happen, change nothing. */
+  dryRun: boolean;
+  /** Accept the requested capabilities. */
+  yes: boolean;
+  /** Accept a signer other than the one samuel.lock pins. */
+  acceptNewSigner: boolean;
+  /** Fail when samuel.lock would change (CI). */
+  frozen: boolean;
 }
 
 export async function installOptions(
-  inv: CommandInput,
+  req: InstallRequest,
   { newProject = false }: { newProject?: boolean } = {},
 ): Promise<InstallOptions> {
-  const root = projectRoot(inv.cwd);
+  const root = projectRoot(req.cwd);
   const config = await loadConfig(root, { optional: newProject });
-  for (const w of config.warnings) inv.out.warn(w);
-  const trusted = inv.flags["trusted-root"];
-  const file = trustedRootFile(typeof trusted === "string" ? trusted : undefined, config, root, inv.cwd);
+  for (const w of config.warnings) req.out.warn(w);
+  const file = trustedRootFile(req.trustedRoot, config, root, req.cwd);
   return {
     root,
-    cwd: inv.cwd,
+    cwd: req.cwd,
     config,
-    out: inv.out,
-    strict: inv.global.strict,
-    allowUnsignedFlag: inv.flags["allow-unsigned"] === true,
+    out: req.out,
+    prompter: req.prompter,
+    strict: req.strict,
+    allowUnsignedFlag: req.allowUnsigned,
     trust: new TrustRootSession({
       file,
       sigstoreDir: homePaths().sigstore,
-      log: inv.out,
-      dryRun: inv.flags["dry-run"] === true,
+      log: req.out,
+      dryRun: req.dryRun,
     }),
-    dryRun: inv.flags["dry-run"] === true,
-    yes: inv.global.yes || inv.flags["yes"] === true,
-    acceptNewSigner: inv.flags["accept-new-signer"] === true,
-    frozen: inv.flags["frozen"] === true,
-    command: inv.command,
+    dryRun: req.dryRun,
+    yes: req.yes,
+    acceptNewSigner: req.acceptNewSigner,
+    frozen: req.frozen,
+    command: req.command,
   };
 }
 
@@ -70,19 +85,4 @@ export function trustedRootFile(
   const configured = config.security.trustedRoot;
   if (configured === undefined) return undefined;
   return isAbsolute(configured) ? configured : join(root, configured);
-}
-
-/**
- * A refused install or update still says which trusted root its signatures were checked against: the
- * error becomes `{ data: { trust_root }, error, exit }`, so the `--json` envelope carries both. Errors
- * thrown before any root was resolved, and unexpected ones (exit 1, whose stack `--verbose` shows), are
- * rethrown unchanged.
- */
-export function failureWithTrustRoot(
-  e: unknown,
-  opts: InstallOptions,
-): { data: { trust_root: unknown }; error: ErrorInfo; exit: number } {
-  const info = opts.trust.info;
-  if (!isSamuelError(e) || e.exit === Exit.unexpected || info === undefined) throw e;
-  return { data: { trust_root: info }, error: e.toInfo(), exit: e.exit };
 }

@@ -12,7 +12,7 @@ import { pluginDir } from "../project/paths.ts";
 import { riskyGrants } from "../manifest/mod.ts";
 import { grantsJson } from "./grants.ts";
 import { installedIntact, verificationJson } from "./install.ts";
-import type { Reporter } from "./review.ts";
+import type { Reporter } from "./io.ts";
 import { repairIfNeeded } from "../store/transaction.ts";
 import { existsQuiet } from "../project/fs.ts";
 

@@ -17,7 +17,7 @@ import { sha256Hex } from "../store/digest.ts";
 import { Exit, InstallCode, installError } from "../store/errors.ts";
 import { bundleOffers, fetchSource, githubRepoOf, registriesFor, withBundle } from "./fetch.ts";
 import { grantsOf } from "./grants.ts";
-import type { Reporter } from "./review.ts";
+import type { Reporter } from "./io.ts";
 import { envGet } from "../env.ts";
 
 /** One file to place in the plugin folder: bytes, or a file to copy. */

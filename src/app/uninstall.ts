@@ -11,7 +11,7 @@ import { withProjectLock } from "../project/file_lock.ts";
 import { findLockedPlugin, readLockfile, removeLockedPlugin } from "../project/lockfile.ts";
 import { pluginDir } from "../project/paths.ts";
 import { Exit, InstallCode, installError } from "../store/errors.ts";
-import type { Reporter } from "./review.ts";
+import type { Reporter } from "./io.ts";
 import { applyChange, recoverInterrupted } from "../store/transaction.ts";
 import { existsQuiet } from "../project/fs.ts";
 

@@ -29,12 +29,13 @@
  */
 
 import type { CommandResult, Invocation } from "../command.ts";
+import { failureWithTrustRoot, installRequest } from "../install_flags.ts";
 import { exists } from "../../project/fs.ts";
 
 export async function run(inv: Invocation): Promise<CommandResult> {
-  const { installOptions, failureWithTrustRoot } = await import("../../app/install_options.ts");
+  const { installOptions } = await import("../../app/install_options.ts");
   const opts = await installOptions(
-    { ...inv, command: ["samuel install", ...inv.args].join(" ") },
+    installRequest(inv, ["samuel install", ...inv.args].join(" ")),
     { newProject: inv.args.length > 0 },
   );
   try {

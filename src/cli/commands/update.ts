@@ -9,6 +9,7 @@
  */
 
 import type { CommandResult, Invocation } from "../command.ts";
+import { failureWithTrustRoot, installRequest } from "../install_flags.ts";
 import { invalidInput } from "../../errors.ts";
 
 export async function run(inv: Invocation): Promise<CommandResult> {
@@ -19,8 +20,8 @@ export async function run(inv: Invocation): Promise<CommandResult> {
       "run `samuel update [NAME]`",
     );
   }
-  const { installOptions, failureWithTrustRoot } = await import("../../app/install_options.ts");
-  const opts = await installOptions({ ...inv, command: ["samuel update", ...inv.args].join(" ") });
+  const { installOptions } = await import("../../app/install_options.ts");
+  const opts = await installOptions(installRequest(inv, ["samuel update", ...inv.args].join(" ")));
   try {
     const { updatePlugins } = await import("../../app/update.ts");
     const plugins = await updatePlugins(inv.args[0], opts);
