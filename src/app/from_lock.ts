@@ -92,7 +92,7 @@ async function reinstallOne(entry: LockedPlugin, opts: InstallOptions): Promise<
       cwd: opts.cwd,
       stagingDir: temp,
       registries: registriesFor(opts.config.registries, opts.root),
-      json: out.json,
+      progress: opts.progress,
       warn: (m) => out.warn(m),
       ...opts.fetch,
     });

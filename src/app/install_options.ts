@@ -15,7 +15,7 @@ import { loadConfig, type ProjectConfig } from "../project/config.ts";
 import { absolute, homePaths, isAbsolute, join, projectRoot } from "../project/paths.ts";
 import { TrustRootSession } from "../verify/trust_source.ts";
 import type { InstallOptions } from "./install.ts";
-import type { Prompter, Reporter } from "./io.ts";
+import type { ProgressSink, Prompter, Reporter } from "./io.ts";
 
 /** What `install` or `update` was asked to do, as plain values. */
 export interface InstallRequest {
@@ -23,6 +23,8 @@ export interface InstallRequest {
   out: Reporter;
   /** Asks about risky grants (absent: nobody can answer). */
   prompter?: Prompter;
+  /** Shows each download's progress (absent: nothing shown). */
+  progress?: ProgressSink;
   /** The command line, shown to processes waiting for the project lock. */
   command: string;
   /** Manifest warnings are errors. */
@@ -55,6 +57,7 @@ export async function installOptions(
     config,
     out: req.out,
     prompter: req.prompter,
+    progress: req.progress,
     strict: req.strict,
     allowUnsignedFlag: req.allowUnsigned,
     trust: new TrustRootSession({

@@ -6,6 +6,8 @@
  * the others); tests provide their own.
  */
 
+import type { DownloadProgress } from "../source/types.ts";
+
 /** What a use case shows as it goes (`Output` satisfies it). */
 export interface Reporter {
   readonly json: boolean;
@@ -24,3 +26,6 @@ export interface Prompter {
   /** Asks `question` and reads one answer line; null when there is none (end of input). */
   ask(question: string): Promise<string | null>;
 }
+
+/** Makes the progress display of one download, named by `label` (the asset's file name). */
+export type ProgressSink = (label: string) => DownloadProgress;

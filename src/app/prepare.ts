@@ -17,7 +17,7 @@ import { sha256Hex } from "../store/digest.ts";
 import { Exit, InstallCode, installError } from "../store/errors.ts";
 import { bundleOffers, fetchSource, githubRepoOf, registriesFor, withBundle } from "./fetch.ts";
 import { grantsOf } from "./grants.ts";
-import type { Reporter } from "./io.ts";
+import type { ProgressSink, Reporter } from "./io.ts";
 import { envGet } from "../env.ts";
 
 /** One file to place in the plugin folder: bytes, or a file to copy. */
@@ -56,6 +56,8 @@ export interface PrepareOptions {
   /** The command's trusted root: resolved (at most once) on the first signature to verify. */
   trust: TrustRootSession;
   dryRun: boolean;
+  /** Shows each download's progress (absent: nothing shown). */
+  progress?: ProgressSink;
   /** Extra context for fetchers (tests: timeouts). */
   fetch?: Partial<FetchContext>;
 }
@@ -89,7 +91,7 @@ export async function preparePlugin(source: string, opts: PrepareOptions): Promi
       cwd: opts.cwd,
       stagingDir: temp,
       registries: registriesFor(opts.config.registries, opts.root),
-      json: opts.out.json,
+      progress: opts.progress,
       warn: (m) => opts.out.warn(m),
       ...opts.fetch,
     });

@@ -10,6 +10,7 @@ import type { InstallOptions } from "../app/install.ts";
 import { type ErrorInfo, Exit, isSamuelError } from "../errors.ts";
 import type { Invocation } from "./command.ts";
 import { terminalPrompter } from "./prompt.ts";
+import { createProgress } from "../source/progress.ts";
 
 /** The request of `samuel install` / `samuel update` invoked as `inv`; `command` is its command line. */
 export function installRequest(inv: Invocation, command: string): InstallRequest {
@@ -18,6 +19,7 @@ export function installRequest(inv: Invocation, command: string): InstallRequest
     cwd: inv.cwd,
     out: inv.out,
     prompter: terminalPrompter(inv.out.json),
+    progress: (label) => createProgress(label, { json: inv.out.json }),
     command,
     strict: inv.global.strict,
     trustedRoot: typeof trusted === "string" ? trusted : undefined,

@@ -75,7 +75,6 @@ async function registryInfo(inv: Invocation, name: string, root: string): Promis
   const config = await loadConfig(root, { optional: true });
   const e = await info(name, registriesFor(config.registries, root), {
     cwd: inv.cwd,
-    json: inv.global.json,
     warn: (m) => inv.out.warn(m),
   });
   const semver = (await import("npm:semver@7.8.6")).default;

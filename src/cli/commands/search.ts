@@ -22,7 +22,6 @@ export async function run(inv: Invocation): Promise<CommandResult> {
   const lock = await readLockfile(root);
   const entries = await search(query, registriesFor(config.registries, root), {
     cwd: inv.cwd,
-    json: inv.global.json,
     warn: (m) => inv.out.warn(m),
   });
   const semver = (await import("npm:semver@7.8.6")).default;
