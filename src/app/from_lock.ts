@@ -30,7 +30,7 @@ import {
   type InstallReport,
   installSource,
   verificationJson,
-} from "./install.ts";
+} from "./install_source.ts";
 import { checkFetched, writeStagedFiles } from "./prepare.ts";
 import { applyChange, recoverInterrupted, repairIfNeeded, testHook } from "../store/transaction.ts";
 

@@ -14,7 +14,7 @@
 import { loadConfig, type ProjectConfig } from "../project/config.ts";
 import { absolute, homePaths, isAbsolute, join, projectRoot } from "../project/paths.ts";
 import { TrustRootSession } from "../verify/trust_source.ts";
-import type { InstallOptions } from "./install.ts";
+import type { InstallOptions } from "./install_source.ts";
 import type { ProgressSink, Prompter, Reporter } from "./io.ts";
 
 /** What `install` or `update` was asked to do, as plain values. */

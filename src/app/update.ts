@@ -11,7 +11,7 @@
 
 import { readLockfile } from "../project/lockfile.ts";
 import { Exit, InstallCode, installError } from "../store/errors.ts";
-import { type InstallOptions, type InstallReport, installSource } from "./install.ts";
+import { type InstallOptions, type InstallReport, installSource } from "./install_source.ts";
 
 export async function updatePlugins(
   name: string | undefined,

@@ -6,11 +6,11 @@
  */
 
 import type { InstallRequest } from "../app/install_options.ts";
-import type { InstallOptions } from "../app/install.ts";
+import type { InstallOptions } from "../app/install_source.ts";
 import { type ErrorInfo, Exit, isSamuelError } from "../errors.ts";
 import type { Invocation } from "./command.ts";
 import { terminalPrompter } from "./prompt.ts";
-import { createProgress } from "../source/progress.ts";
+import { createProgress } from "./progress.ts";
 
 /** The request of `samuel install` / `samuel update` invoked as `inv`; `command` is its command line. */
 export function installRequest(inv: Invocation, command: string): InstallRequest {

@@ -6,7 +6,7 @@
 
 import { assert, assertEquals, assertRejects, assertThrows } from "../support/assert.ts";
 import { diffGrants, sameGrants } from "../../src/app/grants.ts";
-import { checkSigner, signerIdentity } from "../../src/app/install.ts";
+import { checkSigner, signerIdentity } from "../../src/app/install_source.ts";
 import { pinnedSourceOf } from "../../src/app/fetch.ts";
 import { exportProblems, unsupportedImports } from "../../src/store/module_check.ts";
 import type { Reporter } from "../../src/app/io.ts";

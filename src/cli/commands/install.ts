@@ -52,7 +52,7 @@ export async function run(inv: Invocation): Promise<CommandResult> {
         },
       };
     }
-    const { installSource } = await import("../../app/install.ts");
+    const { installSource } = await import("../../app/install_source.ts");
     const plugins = [];
     for (const source of inv.args) plugins.push(await installSource(source, opts));
     const created = !opts.config.exists && !opts.dryRun && await exists(opts.config.path)

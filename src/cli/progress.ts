@@ -4,8 +4,8 @@
  * JSON consumers never see control characters.
  */
 
-import { formatBytes } from "./download.ts";
-import { type DownloadProgress, NO_PROGRESS } from "./types.ts";
+import { formatBytes } from "../source/download.ts";
+import { type DownloadProgress, NO_PROGRESS } from "../source/types.ts";
 
 const encoder = new TextEncoder();
 const WIDTH = 24;
