@@ -33,10 +33,10 @@
  * do not mark entries recently used, and a missing entry is built in memory, not stored.
  */
 
-import { Exit, type ExitCode } from "../errors.ts";
+import { type ErrorInfo, Exit, type ExitCode } from "../errors.ts";
 import { DEFAULT_CACHE_BUDGET, formatByteSize, loadConfig, type ProjectConfig } from "../project/config.ts";
 import { type LockedPlugin, readLockfileIfExists } from "../project/lockfile.ts";
-import { homePaths, projectPaths } from "../project/paths.ts";
+import { homePaths, projectPaths, projectRoot } from "../project/paths.ts";
 import { DENO_PIN } from "../version.ts";
 import { type CacheStats, ModuleCache } from "../store/module_cache.ts";
 import { hasJournal, hasPendingTransaction, leftoverFolders } from "../store/transaction.ts";
@@ -94,6 +94,42 @@ export function doctorExit(checks: readonly Check[]): ExitCode {
   const classes = new Set(checks.filter((c) => c.status === "fail").map((c) => c.exit ?? Exit.unexpected));
   if (classes.size === 0) return Exit.ok;
   return SEVERITY.find((e) => classes.has(e)) ?? Exit.unexpected;
+}
+
+/**
+ * `samuel doctor` run in `cwd`: the checks of its project, and, in a plugin's own folder (the author
+ * guide's path), the checks of the plugin source there (`doctor_source.ts`).
+ */
+export async function doctor(cwd: string): Promise<DoctorReport> {
+  const root = projectRoot(cwd);
+  const { isPluginFolder, pluginSourceChecks } = await import("./doctor_source.ts");
+  const sourceChecks = await isPluginFolder(cwd)
+    ? (locked: readonly LockedPlugin[]) => pluginSourceChecks(cwd, locked)
+    : undefined;
+  return await runDoctor({ root, sourceChecks });
+}
+
+/**
+ * The command's outcome for a report: exit 0 when no check fails (with `strict`, a warning counts as a
+ * failure of class 2), else the most serious failing class and `SAM-DOCTOR-001` ("N checks failed").
+ */
+export function doctorVerdict(report: DoctorReport, strict: boolean): { exit: number; error?: ErrorInfo } {
+  let exit: number = doctorExit(report.checks);
+  const failed = report.checks.filter((c) => c.status === "fail" || (strict && c.status === "warn"));
+  if (exit === Exit.ok && failed.length > 0) exit = Exit.invalidInput;
+  if (failed.length === 0) return { exit };
+  const n = failed.length;
+  return {
+    exit,
+    error: {
+      code: "SAM-DOCTOR-001",
+      message: `${n} check${n === 1 ? "" : "s"} failed${
+        strict && report.summary.fail < n ? " (--strict)" : ""
+      }`,
+      cause: failed.map((c) => `${c.id}: ${c.message}`).join("\n"),
+      fix: "see the checks above (or data.checks with --json): each says how to fix it",
+    },
+  };
 }
 
 /** Runs every check; never throws for a broken project (that is what it reports). */
