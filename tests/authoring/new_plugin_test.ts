@@ -5,7 +5,8 @@
  */
 
 import { parse as parseYaml } from "yaml";
-import { NewCode, render, run } from "../../src/cli/commands/new_plugin.ts";
+import { NewCode, render } from "../../src/app/new.ts";
+import { run } from "../../src/cli/commands/new_plugin.ts";
 import { TEMPLATES } from "../../src/app/scaffold_templates.gen.ts";
 import { parseManifest } from "../../src/manifest/mod.ts";
 import { isSamuelError } from "../../src/errors.ts";
