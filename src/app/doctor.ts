@@ -1,7 +1,8 @@
 /**
  * `samuel doctor`'s checks, as data (DESIGN.md sections 3, 6, 7): the project files, every installed
  * plugin, the Deno runtime and the module cache. Each check is `{ id, status, message, fix?, details? }`
- * with a stable `id`; the CLI renders them (src/cli/commands/doctor.ts).
+ * with a stable `id` (`doctor_check.ts`); the CLI renders them (src/cli/commands/doctor.ts). `doctor(cwd)`
+ * is the verb, `doctorVerdict` its exit code and failure.
  *
  * Checks, in order:
  * - `project.config`: samuel.toml exists and parses (its warnings, e.g. unknown keys: warn);
@@ -15,7 +16,7 @@
  *   (skill: its entry file present), `.health` (wasm: `health()` run in the real sandbox with the plugin's
  *   granted capabilities and limits; a plugin that declares no `health` export is ok);
  * - `source.*`, only when the caller passes `sourceChecks` (the CLI does in a plugin's own folder, see
- *   src/cli/doctor_source.ts): the folder's manifest, built module and whether the installed copy is it;
+ *   `doctor_source.ts`): the folder's manifest, built module and whether the installed copy is it;
  * - `runtime.deno`: Deno 2.9.x (warn otherwise: samuel is built and measured on 2.9);
  * - `trust.root`: the trusted root installs verify against offline (`doctor_trust.ts`; also `trust_root`);
  * - `cache.integrity`: every module cache entry re-hashed (`verifyAll`); corrupt entries are removed and

@@ -1,12 +1,12 @@
 /**
  * `samuel doctor` in a plugin's own folder (one holding `samuel-plugin.toml`, as after the author guide's
  * `samuel install file://$(pwd) --allow-unsigned`): three checks of the plugin *source*, added after the
- * project and installed-plugin checks (src/store/doctor.ts runs them through `sourceChecks`).
+ * project and installed-plugin checks (doctor.ts runs them through `sourceChecks`).
  *
  * - `source.manifest`: the folder's manifest is valid (warnings: warn; errors: fail, exit class 2), the
  *   same parse as `samuel plugin validate`;
  * - `source.module` (wasm): the built module passes install's checks (exports, imports, memory, protocol,
- *   rewritable; src/cli/plugin_module.ts). Not built yet: warn with the build command. The sandboxed
+ *   rewritable; plugin_module.ts). Not built yet: warn with the build command. The sandboxed
  *   protocol probe of `plugin validate` is skipped: doctor already runs `health()` of the installed copy;
  * - `source.installed`: the project's samuel.lock has this plugin, installed from this folder, with the
  *   module and manifest bytes the folder holds now. Not installed, installed from elsewhere, or rebuilt

@@ -1,11 +1,11 @@
 /**
- * The install transaction for one SOURCE (DESIGN.md 6), shared by `samuel install SOURCE` and
- * `samuel update`: resolve and fetch, validate, verify, check the module and warm the cache
+ * The install transaction for one SOURCE (DESIGN.md 6), shared by `samuel install SOURCE` (`install.ts`)
+ * and `samuel update` (`update.ts`): resolve and fetch, validate, verify, check the module and warm the cache
  * (`prepare.ts`), compare with what is installed under that name (signer identity, grants), review the
  * capabilities (`review.ts`), then, under the project lock, stage `.samuel/plugins/<name>/` and commit it
- * together with `samuel.toml` and `samuel.lock` (`transaction.ts`). Any failure leaves the project as it
+ * together with `samuel.toml` and `samuel.lock` (`store/transaction.ts`). Any failure leaves the project as it
  * was; `--dry-run` stops after the review and writes nothing (not even the module cache). Without a
- * samuel.toml (`opts.config.exists` false, see options.ts `newProject`) the commit creates it from
+ * samuel.toml (`opts.config.exists` false, see install_options.ts `newProject`) the commit creates it from
  * `defaultConfigText()` and says so; a failed install leaves no samuel.toml behind.
  *
  * Signer pinning: the lock records the SAN seen at install. A new install over an installed plugin, or an
@@ -247,7 +247,7 @@ async function compareWithInstalled(
 
 /**
  * Under the project lock: stages `.samuel/plugins/<name>/` and commits it with samuel.toml (created when
- * there is none) and samuel.lock, all or nothing (`transaction.ts`).
+ * there is none) and samuel.lock, all or nothing (`store/transaction.ts`).
  */
 async function commitInstall(
   prepared: PreparedPlugin,

@@ -253,7 +253,7 @@ async function verifyFetched(
 }
 
 /**
- * The wasm module against its manifest and this host (`module_check.ts`), then the module cache warmed
+ * The wasm module against its manifest and this host (`store/module_check.ts`), then the module cache warmed
  * (a dry run builds without storing), then, when only the module's own runtime can answer, its protocol
  * version read in a sandbox without grants (`protocol_probe.ts`).
  */

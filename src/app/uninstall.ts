@@ -1,7 +1,7 @@
 /**
  * `samuel uninstall NAME`: removes the plugin's folder `.samuel/plugins/<name>/`, its `[[plugins]]` entry
  * in `samuel.toml` (only that block; comments and other entries stay byte for byte) and its `samuel.lock`
- * entry, which holds its grants, all or nothing (`transaction.ts`). The module cache is shared between
+ * entry, which holds its grants, all or nothing (`store/transaction.ts`). The module cache is shared between
  * projects and is left to its LRU budget. A name found nowhere is `SAM-INSTALL-009` (exit 2); a name
  * found in only some places is cleaned up wherever it is.
  */

@@ -1,6 +1,6 @@
 /**
  * `samuel ls` (`list`): the plugins of this project with version, verification and capabilities
- * (`src/store/list.ts`).
+ * (`src/app/list.ts`).
  *
  * `--json` data: `{ root, pending_transaction, plugins: [{ name, version, kind, source, resolved_url,
  * status: "ok" | "files-missing" | "files-changed" | "not-installed", verification, capabilities, risky,

@@ -1,6 +1,6 @@
 /**
  * `samuel uninstall NAME...`: removes each plugin's files, its `samuel.toml` entry and its `samuel.lock`
- * entry with its grants, all or nothing per plugin (`src/store/uninstall.ts`).
+ * entry with its grants, all or nothing per plugin (`src/app/uninstall.ts`).
  *
  * `--json` data: `{ plugins: [{ name, version, removed: { files, config_entry, lock_entry }, dir, dry_run }] }`.
  */

@@ -1,7 +1,7 @@
 /**
  * `samuel update [NAME]`: re-resolves, re-verifies and re-installs locked plugins (all, or NAME), asking
  * only for new risky capabilities and refusing a changed signer without `--accept-new-signer`
- * (`src/store/update.ts`).
+ * (`src/app/update.ts`; flags read in src/cli/install_flags.ts).
  *
  * `--json` data: `{ dry_run, trust_root, plugins: [...] }` with the same `trust_root` and plugin shape as
  * `samuel install`; `action` is `updated`, `unchanged` (up to date) or `would-update`. A refusal after a
