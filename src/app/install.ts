@@ -26,16 +26,16 @@ export async function installPlugins(
   sources: readonly string[],
   opts: InstallOptions,
 ): Promise<InstallResult> {
+  const result = (from_lock: boolean, created_config: string | null, plugins: InstallResult["plugins"]) => ({
+    dry_run: opts.dryRun,
+    from_lock,
+    created_config,
+    trust_root: opts.trust.info ?? null,
+    plugins,
+  });
   if (sources.length === 0) {
     const { installFromLock } = await import("./from_lock.ts");
-    const { plugins } = await installFromLock(opts);
-    return {
-      dry_run: opts.dryRun,
-      from_lock: true,
-      created_config: null,
-      trust_root: opts.trust.info ?? null,
-      plugins,
-    };
+    return result(true, null, (await installFromLock(opts)).plugins);
   }
   const { installSource } = await import("./install_source.ts");
   const plugins = [];
@@ -43,11 +43,5 @@ export async function installPlugins(
   const created = !opts.config.exists && !opts.dryRun && await exists(opts.config.path)
     ? opts.config.path
     : null;
-  return {
-    dry_run: opts.dryRun,
-    from_lock: false,
-    created_config: created,
-    trust_root: opts.trust.info ?? null,
-    plugins,
-  };
+  return result(false, created, plugins);
 }
