@@ -1,5 +1,5 @@
 /**
- * Embeds the plugin templates of `scaffold/` into `src/cli/commands/scaffold_templates.gen.ts`, so that
+ * Embeds the plugin templates of `scaffold/` into `src/app/scaffold_templates.gen.ts`, so that
  * `samuel new plugin` works the same from a checkout, from a URL (`deno run https://…/main.ts`) and as a
  * compiled binary, none of which can rely on `scaffold/` sitting next to the code.
  *
@@ -14,7 +14,7 @@
 
 const ROOT = new URL("..", import.meta.url);
 const SCAFFOLD = new URL("scaffold/", ROOT);
-export const OUTPUT = new URL("src/cli/commands/scaffold_templates.gen.ts", ROOT);
+export const OUTPUT = new URL("src/app/scaffold_templates.gen.ts", ROOT);
 
 interface Entry {
   path: string;
@@ -99,14 +99,14 @@ if (import.meta.main) {
   if (Deno.args.includes("--check")) {
     if (current !== text) {
       console.error(
-        "src/cli/commands/scaffold_templates.gen.ts is out of date: run deno run -A scripts/gen-scaffold.ts",
+        "src/app/scaffold_templates.gen.ts is out of date: run deno run -A scripts/gen-scaffold.ts",
       );
       Deno.exit(1);
     }
     console.log("scaffold templates are up to date");
   } else if (current !== text) {
     Deno.writeTextFileSync(OUTPUT, text);
-    console.log("wrote src/cli/commands/scaffold_templates.gen.ts");
+    console.log("wrote src/app/scaffold_templates.gen.ts");
   } else {
     console.log("scaffold templates are up to date");
   }

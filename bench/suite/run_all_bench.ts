@@ -23,16 +23,7 @@ import { invoke } from "../../src/runtime/invoke.ts";
 import { SandboxPool } from "../../src/runtime/sandbox.ts";
 import { shippedSamuel } from "../support/peers.ts";
 import { sandboxFromGrants } from "../../src/runtime/sandbox_spec.ts";
-import {
-  loadFixtures,
-  MAIN,
-  makeProject,
-  runFloor,
-  runNodeWasi,
-  runWithEnv,
-  SAMUEL_FLAGS,
-  writePluginDir,
-} from "./common.ts";
+import { loadFixtures, makeProject, runFloor, runNodeWasi, runWithEnv, writePluginDir } from "./common.ts";
 
 const PLUGINS = 20;
 const tiny = (await loadFixtures()).find((f) => f.id === "tiny")!;

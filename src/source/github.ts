@@ -28,10 +28,9 @@ import { download, type DownloadOptions, downloadText } from "./download.ts";
 import { sourceError } from "./errors.ts";
 import { requireFile, unpackSkill } from "./local.ts";
 import { peekManifest } from "./peek.ts";
-import { createProgress } from "./progress.ts";
 import type { GitHubSpec } from "./spec.ts";
 import { stagingDirFor } from "./staging.ts";
-import { type FetchContext, type FetchedPlugin, limitsOf } from "./types.ts";
+import { type FetchContext, type FetchedPlugin, limitsOf, NO_PROGRESS } from "./types.ts";
 import { Exit, isSamuelError, SamuelError } from "../errors.ts";
 
 export interface GitHubEndpoints {
@@ -151,7 +150,7 @@ export async function fetchGitHub(spec: GitHubSpec, ctx: FetchContext = {}): Pro
   const where = `${owner}/${repo}@${tag}`;
   const get = async (asset: string, maxBytes: number, optional = false): Promise<Uint8Array | undefined> => {
     const url = assetUrl(ep, owner, repo, tag, asset);
-    const progress = createProgress(asset, { json: ctx.json, enabled: ctx.progress });
+    const progress = ctx.progress ? ctx.progress(asset) : NO_PROGRESS;
     try {
       return await download(
         url,

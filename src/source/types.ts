@@ -78,6 +78,17 @@ export const DEFAULT_LIMITS: SourceLimits = {
   entries: 10_000,
 };
 
+/** How far one download has come, for whoever shows it. */
+export interface DownloadProgress {
+  /** The bytes received so far and the total when known. */
+  update(received: number, total: number | undefined): void;
+  /** The download ended (done or failed). */
+  done(): void;
+}
+
+/** Shows nothing. */
+export const NO_PROGRESS: DownloadProgress = { update() {}, done() {} };
+
 /** What a fetch needs from its caller. Every field is optional; defaults suit a real run. */
 export interface FetchContext {
   /** For relative `file://` paths in registry indexes given relative to the project; default `Deno.cwd()`. */
@@ -86,10 +97,11 @@ export interface FetchContext {
   stagingDir?: string;
   /** `[[registries]]` from `samuel.toml`, in order: the first that lists a name wins. */
   registries?: RegistryRef[];
-  /** `--json`: no progress bar. */
-  json?: boolean;
-  /** Overrides the TTY check for the progress bar. */
-  progress?: boolean;
+  /**
+   * Makes the progress display of one download (the CLI draws a bar on a terminal, src/cli/progress.ts);
+   * absent or false: downloads show nothing.
+   */
+  progress?: false | ((label: string) => DownloadProgress);
   /** Non-fatal problems (e.g. a stale registry cache was used). */
   warn?: (message: string) => void;
   env?: EnvGetter;

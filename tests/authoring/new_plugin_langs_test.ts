@@ -7,8 +7,9 @@
  * real compilers are in e2e_rust_test.ts and e2e_assemblyscript_test.ts.
  */
 
-import { crateName, run } from "../../src/cli/commands/new_plugin.ts";
-import { TEMPLATES } from "../../src/cli/commands/scaffold_templates.gen.ts";
+import { crateName } from "../../src/app/new.ts";
+import { run } from "../../src/cli/commands/new_plugin.ts";
+import { TEMPLATES } from "../../src/app/scaffold_templates.gen.ts";
 import { parseManifest } from "../../src/manifest/mod.ts";
 import { runCli } from "../support/cli.ts";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../support/assert.ts";

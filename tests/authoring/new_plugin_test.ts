@@ -5,8 +5,9 @@
  */
 
 import { parse as parseYaml } from "yaml";
-import { NewCode, render, run } from "../../src/cli/commands/new_plugin.ts";
-import { TEMPLATES } from "../../src/cli/commands/scaffold_templates.gen.ts";
+import { NewCode, render } from "../../src/app/new.ts";
+import { run } from "../../src/cli/commands/new_plugin.ts";
+import { TEMPLATES } from "../../src/app/scaffold_templates.gen.ts";
 import { parseManifest } from "../../src/manifest/mod.ts";
 import { isSamuelError } from "../../src/errors.ts";
 import { VERSION } from "../../src/version.ts";
@@ -39,7 +40,7 @@ function rejectsWith(code: string) {
 }
 
 Deno.test("scaffold_templates.gen.ts is up to date with scaffold/ (run scripts/gen-scaffold.ts)", () => {
-  const current = Deno.readTextFileSync(`${REPO}/src/cli/commands/scaffold_templates.gen.ts`);
+  const current = Deno.readTextFileSync(`${REPO}/src/app/scaffold_templates.gen.ts`);
   assert(
     current === generate(),
     "out of date: run `deno run -A scripts/gen-scaffold.ts` and commit the result",

@@ -8,7 +8,8 @@
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../support/assert.ts";
 import { runCli } from "../support/cli.ts";
 import { wat2wasm } from "../support/wat.ts";
-import { BUDGET_MS, run, stats, withTag } from "../../src/cli/commands/plugin_bench.ts";
+import { BUDGET_MS, stats, withTag } from "../../src/app/bench.ts";
+import { run } from "../../src/cli/commands/plugin_bench.ts";
 import { SamuelError } from "../../src/errors.ts";
 import { EXAMPLE, GO, invocation, sh } from "./helpers.ts";
 import { needs } from "../support/needs.ts";

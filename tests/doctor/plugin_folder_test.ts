@@ -1,5 +1,5 @@
 /**
- * `samuel doctor` in a plugin's own folder (src/cli/doctor_source.ts): after `samuel install
+ * `samuel doctor` in a plugin's own folder (src/app/doctor_source.ts): after `samuel install
  * file://$(pwd)` there, the `source.*` checks say the manifest and the built module are valid and that the
  * installed copy is the current build; a rebuild since the install, a module not built yet and an install
  * from elsewhere are warnings (exit 0), an invalid manifest or a module install would refuse fail with

@@ -11,7 +11,7 @@ import { wat2wasm } from "../support/wat.ts";
 import { isSamuelError } from "../../src/errors.ts";
 import { parseManifest, type WasmManifest } from "../../src/manifest/mod.ts";
 import { buildForCache, checkModule } from "../../src/store/module_check.ts";
-import { checkModuleAgainstManifest } from "../../src/cli/plugin_module.ts";
+import { checkModuleAgainstManifest } from "../../src/app/plugin_module.ts";
 import { caseRng, cases, FUZZ_SEED, mutateWasm, SAM_CODE, saveCase } from "./mutate.ts";
 
 const CASE_BOUND_MS = 3_000;

@@ -5,11 +5,12 @@
  */
 
 import { assert, assertEquals, assertRejects, assertThrows } from "../support/assert.ts";
-import { diffGrants, sameGrants } from "../../src/store/grants.ts";
-import { checkSigner, signerIdentity } from "../../src/store/install.ts";
-import { pinnedSourceOf } from "../../src/store/fetch.ts";
+import { diffGrants, sameGrants } from "../../src/app/grants.ts";
+import { checkSigner, signerIdentity } from "../../src/app/install_source.ts";
+import { pinnedSourceOf } from "../../src/app/fetch.ts";
 import { exportProblems, unsupportedImports } from "../../src/store/module_check.ts";
-import { type Reporter, reviewCapabilities } from "../../src/store/review.ts";
+import type { Reporter } from "../../src/app/io.ts";
+import { reviewCapabilities } from "../../src/app/review.ts";
 import type { LockedCapabilities } from "../../src/project/lockfile.ts";
 import { inspectModule } from "../../src/runtime/preprocess/mod.ts";
 import { isSamuelError } from "../../src/errors.ts";

@@ -1,8 +1,8 @@
 /**
  * `samuel doctor`: checks the project files, every installed plugin (files, digests against samuel.lock,
- * manifest, `health()` in the sandbox), the Deno runtime and the module cache (src/store/doctor.ts). Run
+ * manifest, `health()` in the sandbox), the Deno runtime and the module cache (src/app/doctor.ts). Run
  * in a plugin's own folder (one holding samuel-plugin.toml), it also checks that plugin's source: its
- * manifest, its built module and whether the installed copy is the current build (src/cli/doctor_source.ts).
+ * manifest, its built module and whether the installed copy is the current build (src/app/doctor_source.ts).
  *
  * Human output: one line per check (`ok`, `warn`, `FAIL`, with the fix under anything not ok), then the
  * cache's counters and a summary line. `--json` data:
@@ -21,58 +21,17 @@
  */
 
 import type { CommandResult, Invocation } from "../command.ts";
-import { columns } from "../output.ts";
-import { Exit } from "../../errors.ts";
-import { projectRoot } from "../../project/paths.ts";
-import { type Check, doctorExit, runDoctor } from "../../store/doctor.ts";
-import type { LockedPlugin } from "../../project/lockfile.ts";
+import { columns, type Output } from "../output.ts";
+import { type Check, doctor, type DoctorReport, doctorVerdict } from "../../app/doctor.ts";
 
 function plural(n: number, one: string, many = one + "s"): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
 export async function run(inv: Invocation): Promise<CommandResult> {
-  const out = inv.out;
-  const root = projectRoot(inv.cwd);
-  // In a plugin's own folder (the author guide's path), doctor also checks the plugin source there.
-  const { isPluginFolder, pluginSourceChecks } = await import("../doctor_source.ts");
-  const sourceChecks = await isPluginFolder(inv.cwd)
-    ? (locked: readonly LockedPlugin[]) => pluginSourceChecks(inv.cwd, locked)
-    : undefined;
-  const report = await runDoctor({ root, sourceChecks });
-
-  if (!out.json) {
-    out.line(`samuel doctor: ${root}`);
-    const label = (c: Check) =>
-      c.status === "ok"
-        ? out.style("ok", "green")
-        : c.status === "warn"
-        ? out.style("warn", "yellow")
-        : out.style("FAIL", "red");
-    // Columns are computed on plain text (styles would skew the widths), then the label is styled.
-    const rows = report.checks.map((c) => [c.status === "fail" ? "FAIL" : c.status, c.id, c.message]);
-    const lines = columns(rows).split("\n");
-    report.checks.forEach((c, i) => {
-      const width = rows[i][0].length;
-      out.line(`  ${label(c)}${lines[i].slice(width)}`);
-      if (c.status !== "ok" && c.fix) out.line(out.style(`        fix: ${c.fix}`, "dim"));
-    });
-    const s = report.wasm_cache_stats;
-    out.line(
-      `wasm cache: ${plural(s.hits, "hit")}, ${plural(s.misses, "miss", "misses")} (hit rate ${
-        Math.round(s.hit_rate * 1000) / 10
-      }%), ${s.rebuilds} rebuilt, ${plural(s.modules, "module")}`,
-    );
-    const { ok, warn, fail } = report.summary;
-    out.line(
-      `${report.checks.length} checks: ${ok} ok, ${warn} warning${warn === 1 ? "" : "s"}, ${fail} failed`,
-    );
-  }
-
-  const strict = inv.global.strict;
-  let exit: number = doctorExit(report.checks);
-  const failed = report.checks.filter((c) => c.status === "fail" || (strict && c.status === "warn"));
-  if (exit === Exit.ok && failed.length > 0) exit = Exit.invalidInput;
+  const report = await doctor(inv.cwd);
+  if (!inv.out.json) render(inv.out, report);
+  const { exit, error } = doctorVerdict(report, inv.global.strict);
   const data = {
     root: report.root,
     checks: report.checks,
@@ -81,18 +40,34 @@ export async function run(inv: Invocation): Promise<CommandResult> {
     trust_root: report.trust_root,
     summary: report.summary,
   };
-  if (failed.length === 0) return { data };
-  const n = failed.length;
-  return {
-    data,
-    exit,
-    error: {
-      code: "SAM-DOCTOR-001",
-      message: `${n} check${n === 1 ? "" : "s"} failed${
-        strict && report.summary.fail < n ? " (--strict)" : ""
-      }`,
-      cause: failed.map((c) => `${c.id}: ${c.message}`).join("\n"),
-      fix: "see the checks above (or data.checks with --json): each says how to fix it",
-    },
-  };
+  return error ? { data, exit, error } : { data };
+}
+
+/** One line per check (the fix under anything not ok), the cache's counters and a summary line. */
+function render(out: Output, report: DoctorReport): void {
+  out.line(`samuel doctor: ${report.root}`);
+  const label = (c: Check) =>
+    c.status === "ok"
+      ? out.style("ok", "green")
+      : c.status === "warn"
+      ? out.style("warn", "yellow")
+      : out.style("FAIL", "red");
+  // Columns are computed on plain text (styles would skew the widths), then the label is styled.
+  const rows = report.checks.map((c) => [c.status === "fail" ? "FAIL" : c.status, c.id, c.message]);
+  const lines = columns(rows).split("\n");
+  report.checks.forEach((c, i) => {
+    const width = rows[i][0].length;
+    out.line(`  ${label(c)}${lines[i].slice(width)}`);
+    if (c.status !== "ok" && c.fix) out.line(out.style(`        fix: ${c.fix}`, "dim"));
+  });
+  const s = report.wasm_cache_stats;
+  out.line(
+    `wasm cache: ${plural(s.hits, "hit")}, ${plural(s.misses, "miss", "misses")} (hit rate ${
+      Math.round(s.hit_rate * 1000) / 10
+    }%), ${s.rebuilds} rebuilt, ${plural(s.modules, "module")}`,
+  );
+  const { ok, warn, fail } = report.summary;
+  out.line(
+    `${report.checks.length} checks: ${ok} ok, ${warn} warning${warn === 1 ? "" : "s"}, ${fail} failed`,
+  );
 }

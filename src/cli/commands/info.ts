@@ -1,41 +1,29 @@
 /**
- * `samuel info NAME`: a plugin's manifest, source and verification. For an installed plugin it reads the
- * lock entry and the installed manifest copy; a name that is not installed is looked up in the
- * registries of `samuel.toml` (`SAM-REGISTRY-004`, exit 2, when none lists it).
+ * `samuel info NAME`: a plugin's manifest, source and verification (src/app/info.ts), installed or from a
+ * registry, rendered.
  *
  * `--json` data, installed: `{ name, installed: true, version, kind, summary, exports, source, resolved_url,
  * status, verification, capabilities, risky, sha256, installed_at, dir }`; from a registry:
  * `{ name, installed: false, description, source, versions, latest, kind, registry }`.
  */
 
+import type { InstalledInfo, RegistryInfo } from "../../app/info.ts";
 import type { CommandResult, Invocation } from "../command.ts";
+import type { Output } from "../output.ts";
 import { invalidInput } from "../../errors.ts";
-import { join, projectRoot } from "../../project/paths.ts";
 
 export async function run(inv: Invocation): Promise<CommandResult> {
   if (inv.args.length !== 1) {
     throw invalidInput("SAM-INSTALL-013", "info takes one plugin name", "run `samuel info NAME`");
   }
-  const name = inv.args[0];
-  const root = projectRoot(inv.cwd);
-  const { listPlugins } = await import("../../store/list.ts");
-  const { plugins } = await listPlugins(root, inv.out);
-  const p = plugins.find((x) => x.name === name);
-  if (!p || !p.locked) return await registryInfo(inv, name, root);
-  let summary = "";
-  let exports: string[] = [];
-  try {
-    const { parseManifest } = await import("../../manifest/mod.ts");
-    const text = await Deno.readTextFile(join(p.dir, "samuel-plugin.toml"));
-    const m = (await parseManifest(text, { trusted: true })).manifest;
-    if (m) {
-      summary = m.summary;
-      if (m.kind === "wasm") exports = m.wasm.exports;
-    }
-  } catch { /* status says the files are missing */ }
-  const out = inv.out;
+  const { pluginInfo } = await import("../../app/info.ts");
+  const found = await pluginInfo(inv.cwd, inv.args[0], inv.out);
+  return found.installed ? installed(inv.out, found) : fromRegistry(inv.out, found);
+}
+
+function installed(out: Output, { plugin: p, summary, exports }: InstalledInfo): CommandResult {
   const l = p.locked;
-  out.line(`${out.style(name, "bold")} ${l.version} (${l.kind})${summary ? `: ${summary}` : ""}`);
+  out.line(`${out.style(p.name, "bold")} ${l.version} (${l.kind})${summary ? `: ${summary}` : ""}`);
   const rows: [string, string][] = [
     ["source", l.source],
     ["resolved", l.resolvedUrl],
@@ -68,19 +56,7 @@ export async function run(inv: Invocation): Promise<CommandResult> {
   return { data: { ...rest, installed: true, summary, exports, sha256: l.sha256 } };
 }
 
-async function registryInfo(inv: Invocation, name: string, root: string): Promise<CommandResult> {
-  const { loadConfig } = await import("../../project/config.ts");
-  const { registriesFor } = await import("../../store/fetch.ts");
-  const { info } = await import("../../source/mod.ts");
-  const config = await loadConfig(root, { optional: true });
-  const e = await info(name, registriesFor(config.registries, root), {
-    cwd: inv.cwd,
-    json: inv.global.json,
-    warn: (m) => inv.out.warn(m),
-  });
-  const semver = (await import("npm:semver@7.8.6")).default;
-  const latest = semver.maxSatisfying(e.versions, "*") ?? e.versions[e.versions.length - 1] ?? null;
-  const out = inv.out;
+function fromRegistry(out: Output, { entry: e, latest }: RegistryInfo): CommandResult {
   out.line(
     `${out.style(e.name, "bold")} ${latest ?? ""} (not installed)${
       e.description ? `: ${e.description}` : ""

@@ -2,8 +2,8 @@
  * `samuel install [SOURCE...]`: installs plugins after verifying them (DESIGN.md 6); with no SOURCE,
  * installs exactly what `samuel.lock` records. With a SOURCE in a folder that has no samuel.toml in it or
  * above, the install makes the current folder a samuel project: its commit writes samuel.toml (the text
- * `samuel init` writes, plus the plugin) and says so (`data.created_config`: that path, else null). The work is in `src/store/` (`install.ts`, `from_lock.ts`),
- * loaded lazily.
+ * `samuel init` writes, plus the plugin) and says so (`data.created_config`: that path, else null). The flags
+ * are read in src/cli/install_flags.ts; the work is src/app/install.ts's, loaded lazily.
  *
  * `--json` data:
  * ```
@@ -29,43 +29,17 @@
  */
 
 import type { CommandResult, Invocation } from "../command.ts";
-import { exists } from "../../project/fs.ts";
+import { failureWithTrustRoot, installRequest } from "../install_flags.ts";
 
 export async function run(inv: Invocation): Promise<CommandResult> {
-  const { installOptions, failureWithTrustRoot } = await import("../../store/options.ts");
+  const { installOptions } = await import("../../app/install_options.ts");
   const opts = await installOptions(
-    { ...inv, command: ["samuel install", ...inv.args].join(" ") },
+    installRequest(inv, ["samuel install", ...inv.args].join(" ")),
     { newProject: inv.args.length > 0 },
   );
   try {
-    if (inv.args.length === 0) {
-      const { installFromLock } = await import("../../store/from_lock.ts");
-      const { plugins } = await installFromLock(opts);
-      return {
-        data: {
-          dry_run: opts.dryRun,
-          from_lock: true,
-          created_config: null,
-          trust_root: opts.trust.info ?? null,
-          plugins,
-        },
-      };
-    }
-    const { installSource } = await import("../../store/install.ts");
-    const plugins = [];
-    for (const source of inv.args) plugins.push(await installSource(source, opts));
-    const created = !opts.config.exists && !opts.dryRun && await exists(opts.config.path)
-      ? opts.config.path
-      : null;
-    return {
-      data: {
-        dry_run: opts.dryRun,
-        from_lock: false,
-        created_config: created,
-        trust_root: opts.trust.info ?? null,
-        plugins,
-      },
-    };
+    const { installPlugins } = await import("../../app/install.ts");
+    return { data: await installPlugins(inv.args, opts) };
   } catch (e) {
     return failureWithTrustRoot(e, opts);
   }

@@ -1,6 +1,6 @@
 /**
  * `samuel ls` (`list`): the plugins of this project with version, verification and capabilities
- * (`src/store/list.ts`).
+ * (`src/app/list.ts`).
  *
  * `--json` data: `{ root, pending_transaction, plugins: [{ name, version, kind, source, resolved_url,
  * status: "ok" | "files-missing" | "files-changed" | "not-installed", verification, capabilities, risky,
@@ -13,7 +13,7 @@ import { projectRoot } from "../../project/paths.ts";
 
 export async function run(inv: Invocation): Promise<CommandResult> {
   const root = projectRoot(inv.cwd);
-  const { listPlugins } = await import("../../store/list.ts");
+  const { listPlugins } = await import("../../app/list.ts");
   const { plugins, pending } = await listPlugins(root, inv.out);
   const out = inv.out;
   if (plugins.length === 0) out.line("no plugins installed (samuel install SOURCE adds one)");

@@ -1,7 +1,6 @@
 /**
  * `samuel new plugin --kind=wasm|skill --name=NAME [--dir D] [--lang go] [--force]`: scaffolds a plugin
- * folder from the templates embedded in `scaffold_templates.gen.ts` (generated from `scaffold/`), so it
- * works from a checkout, from a URL and as a compiled binary alike.
+ * folder (src/app/new.ts, which holds the rules below), then lists what it wrote and what to do next.
  *
  * - The name follows the manifest rule (`[a-z0-9][a-z0-9-]{0,63}`): it becomes the manifest `name`, the
  *   Go module path and the default folder, so a name the manifest would refuse is refused here first.
@@ -20,190 +19,9 @@
 import type { CommandResult, Invocation } from "../command.ts";
 import { columns } from "../output.ts";
 import { invalidInput } from "../../errors.ts";
-import { VERSION } from "../../version.ts";
-import { makeStagingDir, replaceDirAtomic, writeFileAtomic } from "../../project/atomic.ts";
-import { absolute, basename, dirname, join } from "../../project/paths.ts";
-import { type TemplateFile, TEMPLATES } from "./scaffold_templates.gen.ts";
+import { NAME_RULE, NewCode, newPlugin } from "../../app/new.ts";
 
-/**
- * The manifest's name rule (DESIGN.md 3.1).
- * TODO: import the validator from src/manifest/ once it exports one (today the regex is private to
- * validate.ts); until then keep this in step with it.
- */
-export const NAME_RULE = /^[a-z0-9][a-z0-9-]{0,63}$/;
-
-/** Error codes of this command (all exit 2: invalid input). */
-export const NewCode = {
-  nameMissing: "SAM-NEW-001",
-  nameInvalid: "SAM-NEW-002",
-  kindUnknown: "SAM-NEW-003",
-  langUnavailable: "SAM-NEW-004",
-  folderNotEmpty: "SAM-NEW-005",
-  folderIsFile: "SAM-NEW-006",
-  unexpectedArgument: "SAM-NEW-007",
-} as const;
-
-const KINDS = ["wasm", "skill"] as const;
-type Kind = (typeof KINDS)[number];
-/** Languages with a template (the set is `wasm-<lang>` under scaffold/), and their other spellings. */
-export const LANGS = ["go", "rust", "assemblyscript"] as const;
-type Lang = (typeof LANGS)[number];
-const LANG_ALIASES: Readonly<Record<string, Lang>> = { tinygo: "go", rs: "rust", as: "assemblyscript" };
-/** Languages people ask for that have no template: a more specific message than "unknown". */
-const PLANNED_LANGS = ["c", "c++", "cpp", "zig", "swift", "grain", "moonbit"];
-
-/** What `new plugin` says about each language's scaffold. */
-const LANG_INFO: Readonly<
-  Record<Lang, { what: string; sdk: string; sdkName: string; next: readonly [string, string][] }>
-> = {
-  go: {
-    what: "Go: builds with TinyGo or Go",
-    sdk: "sdk/samuel/",
-    sdkName: "the samuel Go SDK",
-    next: [
-      ["make wasm", "build plugin.wasm with TinyGo (make wasm GO=1: with Go 1.24+)"],
-      ["make test", "the plugin's Go tests, natively"],
-    ],
-  },
-  rust: {
-    what: "Rust: builds with cargo for wasm32-wasip1",
-    sdk: "src/samuel/",
-    sdkName: "the samuel Rust SDK",
-    next: [
-      ["make wasm", "cargo build --release for wasm32-wasip1 (wasm32-wasi before Rust 1.78)"],
-      ["make test", "cargo test, natively"],
-    ],
-  },
-  assemblyscript: {
-    what: "AssemblyScript: builds with asc and the WASI shim",
-    sdk: "assembly/samuel/",
-    sdkName: "the samuel AssemblyScript SDK",
-    next: [
-      ["npm install", "the AssemblyScript compiler and @assemblyscript/wasi-shim"],
-      ["npm run asbuild", "build plugin.wasm with asc"],
-      ["npm test", "run the exports on a sample folder with Node's WASI"],
-    ],
-  },
-};
-
-/** Rust keywords and built-in crate names, which Cargo refuses as package names. */
-const CARGO_RESERVED = new Set(
-  ("as async await break const continue crate dyn else enum extern false fn for if impl in let loop match mod " +
-    "move mut pub ref return self static struct super trait true type unsafe use where while abstract become " +
-    "box do final macro override priv typeof unsized virtual yield try std core alloc test proc-macro " +
-    "proc_macro").split(" "),
-);
-
-/** The Cargo package name for a plugin name: itself, unless Cargo would refuse it (digit first, keyword). */
-export function crateName(name: string): string {
-  return /^[0-9]/.test(name) || CARGO_RESERVED.has(name) ? `plugin-${name}` : name;
-}
-
-/** The placeholder values for one plugin (see scaffold/README.md). */
-export function placeholders(name: string): Record<string, string> {
-  return { name, module: name, crate: crateName(name), framework: `^${VERSION}` };
-}
-
-/** Replaces `{{key}}` for the known keys only, so `${{ github.token }}` or Go's `{{Key: …}}` survive. */
-export function render(text: string, values: Record<string, string>): string {
-  return text.replace(/\{\{([a-z_]+)\}\}/g, (whole, key: string) => values[key] ?? whole);
-}
-
-/** Suggests a valid name for an invalid one (lower case, runs of other characters become `-`). */
-function suggestName(name: string): string | undefined {
-  const s = name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+/, "").replace(/-+$/, "").slice(
-    0,
-    64,
-  );
-  return NAME_RULE.test(s) ? s : undefined;
-}
-
-function validateName(raw: unknown): string {
-  if (typeof raw !== "string" || raw === "") {
-    throw invalidInput(
-      NewCode.nameMissing,
-      "--name is required",
-      "give the plugin a name, e.g. `samuel new plugin --kind=wasm --name=hello`",
-    );
-  }
-  if (!NAME_RULE.test(raw)) {
-    const suggestion = suggestName(raw);
-    throw invalidInput(
-      NewCode.nameInvalid,
-      `plugin name "${raw}" is not valid`,
-      suggestion ? `use --name=${suggestion}` : "use a name like --name=my-plugin",
-      "a name is 1 to 64 characters of a-z, 0-9 and '-', starting with a letter or digit (the manifest rule)",
-    );
-  }
-  return raw;
-}
-
-function validateKind(raw: unknown): Kind {
-  const kind = raw === undefined ? "wasm" : String(raw);
-  if ((KINDS as readonly string[]).includes(kind)) return kind as Kind;
-  const known = kind === "oci" || kind === "meta";
-  throw invalidInput(
-    NewCode.kindUnknown,
-    known ? `plugin kind "${kind}" is not supported by this samuel` : `unknown plugin kind "${kind}"`,
-    "use --kind=wasm (a WASI module run in the sandbox) or --kind=skill (text, never executed)",
-    known ? "oci plugins need a container engine and meta plugins are not implemented yet" : undefined,
-  );
-}
-
-function validateLang(raw: unknown, kind: Kind, inv: Invocation): Lang | undefined {
-  if (kind === "skill") {
-    if (raw !== undefined) {
-      inv.out.warn("--lang does not apply to skill plugins (they hold no code); ignored");
-    }
-    return undefined;
-  }
-  const given = raw === undefined ? "go" : String(raw).toLowerCase();
-  const lang = LANG_ALIASES[given] ?? given;
-  if ((LANGS as readonly string[]).includes(lang)) return lang as Lang;
-  const planned = PLANNED_LANGS.includes(lang);
-  throw invalidInput(
-    NewCode.langUnavailable,
-    planned ? `a ${lang} template is not available yet` : `unknown language "${lang}" for a wasm plugin`,
-    "use --lang=go (TinyGo or Go), --lang=rust (cargo) or --lang=assemblyscript (asc); any language that " +
-      "builds a WASI preview1 module works with samuel if you write the manifest by hand",
-    planned ? `templates exist for ${LANGS.join(", ")}` : undefined,
-  );
-}
-
-type Existing = "missing" | "empty" | "non-empty";
-
-async function inspectTarget(dir: string): Promise<Existing> {
-  let info: Deno.FileInfo;
-  try {
-    info = await Deno.stat(dir);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return "missing";
-    throw e;
-  }
-  if (!info.isDirectory) {
-    throw invalidInput(
-      NewCode.folderIsFile,
-      `${dir} exists and is not a folder`,
-      "choose another folder with --dir, or move the file away",
-    );
-  }
-  for await (const _ of Deno.readDir(dir)) return "non-empty";
-  return "empty";
-}
-
-async function writeTree(root: string, files: readonly TemplateFile[], values: Record<string, string>) {
-  for (const f of files) {
-    const path = join(root, f.path);
-    await Deno.mkdir(dirname(path), { recursive: true });
-    await writeFileAtomic(path, render(f.content, values), { mode: f.mode ?? 0o644, fsync: false });
-  }
-}
-
-/** Shows `path` relative to the working folder when it is inside it. */
-function display(path: string, cwd: string): string {
-  const base = cwd.endsWith("/") ? cwd : cwd + "/";
-  return path.startsWith(base) ? path.slice(base.length) : path;
-}
+const text = (v: unknown) => typeof v === "string" ? v : undefined;
 
 export async function run(inv: Invocation): Promise<CommandResult> {
   if (inv.args.length > 0) {
@@ -216,86 +34,35 @@ export async function run(inv: Invocation): Promise<CommandResult> {
         : "pass the name as --name=NAME and the folder as --dir D",
     );
   }
-  const kind = validateKind(inv.flags.kind);
-  const name = validateName(inv.flags.name);
-  const lang = validateLang(inv.flags.lang, kind, inv);
-  const force = inv.flags.force === true;
-  const dirFlag = typeof inv.flags.dir === "string" && inv.flags.dir !== "" ? inv.flags.dir : name;
-  const dir = absolute(dirFlag, inv.cwd).replace(/\/+$/, "") || "/";
-
-  const set = kind === "skill" ? "skill" : `wasm-${lang}`;
-  const files = TEMPLATES[set];
-  if (!files) throw new Error(`template set ${set} is missing from scaffold_templates.gen.ts`);
-  const values = placeholders(name);
-
-  const existing = await inspectTarget(dir);
-  if (existing === "non-empty" && !force) {
-    throw invalidInput(
-      NewCode.folderNotEmpty,
-      `${dir} already exists and is not empty`,
-      `choose another folder with --dir, or add --force to write the template files into it ` +
-        "(files with the same names are replaced, others are kept)",
-    );
-  }
-
-  if (existing === "non-empty") {
-    await writeTree(dir, files, values);
-  } else {
-    // Everything lands in a staging folder first, then one rename makes the plugin appear whole.
-    const staging = await makeStagingDir(dir);
-    try {
-      await writeTree(staging, files, values);
-      await replaceDirAtomic(staging, dir);
-    } catch (e) {
-      await Deno.remove(staging, { recursive: true }).catch(() => {});
-      throw e;
-    }
-  }
-
-  const shown = display(dir, inv.cwd);
-  const info = lang ? LANG_INFO[lang] : undefined;
-  const tryIt: [string, string][] = [
-    [
-      "samuel install file://$(pwd) --allow-unsigned",
-      "install it here (writes samuel.toml when there is none)",
-    ],
-    ["samuel doctor", "checks the build and calls its health export"],
-  ];
-  const next: [string, string][] = info
-    ? [
-      [`cd ${shown}`, ""],
-      ...info.next,
-      ...tryIt,
-      ["git tag v0.1.0 && git push --tags", "the release workflow builds, signs and uploads it"],
-    ]
-    : [
-      [`cd ${shown}`, ""],
-      ["$EDITOR SKILL.md", "write the skill"],
-      // Not into its own folder: a skill's install copies the whole folder, samuel's files included.
-      [`samuel install file://${dir} --allow-unsigned`, "from the project to try it in"],
-      ["git tag v0.1.0 && git push --tags", "the release workflow packs, signs and uploads it"],
-    ];
+  const made = await newPlugin({
+    cwd: inv.cwd,
+    kind: text(inv.flags.kind),
+    name: text(inv.flags.name),
+    lang: text(inv.flags.lang),
+    dir: text(inv.flags.dir),
+    force: inv.flags.force === true,
+    out: inv.out,
+  });
 
   const out = inv.out;
-  const what = info ? `wasm plugin ${name} (${info.what})` : `skill plugin ${name}`;
-  out.line(`${out.style("created", "green")} ${what} in ${shown}/`);
-  const inSdk = (f: TemplateFile) => info !== undefined && f.path.startsWith(info.sdk);
-  const sdk = files.filter(inSdk);
-  for (const f of files) if (!inSdk(f)) out.line(`  ${f.path}`);
-  if (info && sdk.length > 0) out.line(`  ${info.sdk} (${info.sdkName}, ${sdk.length} files)`);
+  out.line(`${out.style("created", "green")} ${made.what} in ${made.shown}/`);
+  const sdk = made.sdk;
+  for (const f of made.files) if (!sdk || !f.startsWith(sdk.folder)) out.line(`  ${f}`);
+  if (sdk && sdk.files > 0) out.line(`  ${sdk.folder} (${sdk.name}, ${sdk.files} files)`);
   out.line();
   out.line("next:");
-  out.line(columns(next.map(([cmd, why]) => why ? [`  ${cmd}`, `# ${why}`] : [`  ${cmd}`])));
+  out.line(columns(made.next.map(([cmd, why]) => why ? [`  ${cmd}`, `# ${why}`] : [`  ${cmd}`])));
 
+  const { name, kind, lang, dir, folder, forced, files, next } = made;
   return {
     data: {
       name,
       kind,
       ...(lang ? { lang } : {}),
       dir,
-      folder: basename(dir),
-      forced: existing === "non-empty",
-      files: files.map((f) => f.path),
+      folder,
+      forced,
+      files,
       next: next.map(([cmd]) => cmd),
     },
   };

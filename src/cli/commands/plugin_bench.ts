@@ -1,7 +1,7 @@
 /**
  * `samuel plugin bench [DIR] [-n N] [--export E] [--input FILE]`: how much a plugin costs per invocation,
- * measured the way `samuel run` pays it, so an author can see it against the 50 ms cold-start budget
- * (DESIGN.md section 9).
+ * measured the way `samuel run` pays it (src/app/bench.ts), so an author can see it against the 50 ms
+ * cold-start budget (DESIGN.md section 9).
  *
  * For each declared export (or only `--export`), N cold runs then N warm runs:
  * - cold: compile + start a sandbox Worker + instantiate + lifecycle (`_initialize`/`_start`) + call,
@@ -23,184 +23,16 @@
  */
 
 import type { CommandResult, Invocation } from "../command.ts";
-import { columns } from "../output.ts";
-import { Exit, invalidInput, SamuelError } from "../../errors.ts";
-import { loadManifest, MANIFEST_FILE, type WasmManifest } from "../../manifest/mod.ts";
-import type { InvocationResult } from "../../runtime/invoke.ts";
-import type { ModuleInfo } from "../../runtime/preprocess/mod.ts";
-import { Sandbox } from "../../runtime/sandbox.ts";
-import { sandboxFromGrants } from "../../runtime/sandbox_spec.ts";
-import { grantsOf } from "../../store/grants.ts";
-import { buildForCache } from "../../store/module_check.ts";
-import { buildHint, checkModuleAgainstManifest, modulePath, readModule } from "../plugin_module.ts";
-import { resolvePath } from "../../project/paths.ts";
-
-/** The cold-start budget of one invocation (DESIGN.md section 9: "well under the seed's 50 ms"). */
-export const BUDGET_MS = 50;
-const DEFAULT_RUNS = 10;
-const MAX_RUNS = 1000;
-
-export const BenchCode = {
-  notWasm: "SAM-BENCH-001",
-  moduleMissing: "SAM-BENCH-002",
-  moduleInvalid: "SAM-BENCH-003",
-  unknownExport: "SAM-BENCH-004",
-  runs: "SAM-BENCH-005",
-  usage: "SAM-BENCH-006",
-  input: "SAM-BENCH-007",
-} as const;
-
-export interface Stats {
-  median_ms: number;
-  p95_ms: number;
-  min_ms: number;
-  max_ms: number;
-  samples_ms: number[];
-}
-
-const round = (ms: number) => Math.round(ms * 100) / 100;
-
-/** Median (mean of the two middle values for an even count) and nearest-rank p95 of `samples`. */
-export function stats(samples: readonly number[]): Stats {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const n = sorted.length;
-  const median = n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-  const p95 = sorted[Math.max(0, Math.ceil(0.95 * n) - 1)];
-  return {
-    median_ms: round(median),
-    p95_ms: round(p95),
-    min_ms: round(sorted[0]),
-    max_ms: round(sorted[n - 1]),
-    samples_ms: samples.map(round),
-  };
-}
-
-/**
- * `bytes` with a custom section `samuel-bench` holding `tag` appended: the same code under different
- * wire bytes, so each cold compile is a real one.
- */
-export function withTag(bytes: Uint8Array, tag: string): Uint8Array<ArrayBuffer> {
-  const name = new TextEncoder().encode("samuel-bench");
-  const payload = new TextEncoder().encode(tag);
-  const body = [...leb(name.length), ...name, ...payload];
-  const section = new Uint8Array([0, ...leb(body.length), ...body]);
-  const out = new Uint8Array(bytes.length + section.length);
-  out.set(bytes);
-  out.set(section, bytes.length);
-  return out;
-}
-
-function leb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
-interface Target {
-  dir: string;
-  manifest: WasmManifest;
-  source: Uint8Array;
-  input: Uint8Array;
-}
-
-/** One timed invocation: the wall time from starting the sandbox to its answer. */
-async function invokeOnce(
-  t: Target,
-  exportName: string,
-  compile: () => { module: WebAssembly.Module; info: ModuleInfo },
-): Promise<{ ms: number; result: InvocationResult }> {
-  const spec = sandboxFromGrants({
-    pluginName: t.manifest.name,
-    exportName,
-    grants: grantsOf(t.manifest),
-    projectRoot: t.dir,
-    getEnv: (k) => Deno.env.get(k),
-  });
-  const t0 = performance.now();
-  // As in `samuel run`: the Worker boots while the module is prepared.
-  const sandbox = new Sandbox(spec);
-  let compiled;
-  try {
-    compiled = compile();
-  } catch (e) {
-    sandbox.close();
-    throw e;
-  }
-  const result = await sandbox.run(compiled.module, compiled.info, {
-    spec,
-    exportName,
-    input: t.input,
-  });
-  return { ms: performance.now() - t0, result };
-}
-
-export interface ExportBench {
-  export: string;
-  cold: Stats;
-  warm: Stats;
-  /** Pre-processing the module (install-time work, not part of `cold`). */
-  preprocess: Stats;
-  /** Medians of the in-sandbox phases over the warm runs. */
-  guest_warm: { instantiate_ms: number; init_ms: number; call_ms: number };
-  /** How many runs ended in each outcome (`ok`, `plugin_error`, `trap`, ...). */
-  outcomes: Record<string, number>;
-  within_budget: boolean;
-}
-
-/** Cold then warm runs of one export. */
-export async function benchExport(t: Target, exportName: string, runs: number): Promise<ExportBench> {
-  const outcomes: Record<string, number> = {};
-  const count = (r: InvocationResult) => outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
-  const build = buildForCache(t.manifest.runtime.maxMemoryMiB);
-
-  const cold: number[] = [];
-  const preprocess: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const p0 = performance.now();
-    const fresh = build(t.source);
-    preprocess.push(performance.now() - p0);
-    const bytes = withTag(fresh.bytes, `${exportName}/${i}/${crypto.randomUUID()}`);
-    const run = await invokeOnce(
-      t,
-      exportName,
-      () => ({ module: new WebAssembly.Module(bytes), info: fresh.info }),
-    );
-    cold.push(run.ms);
-    count(run.result);
-  }
-
-  const built = build(t.source);
-  const module = new WebAssembly.Module(built.bytes as Uint8Array<ArrayBuffer>);
-  const warm: number[] = [];
-  const phases = { instantiate_ms: [] as number[], init_ms: [] as number[], call_ms: [] as number[] };
-  for (let i = 0; i < runs; i++) {
-    const run = await invokeOnce(t, exportName, () => ({ module, info: built.info }));
-    warm.push(run.ms);
-    count(run.result);
-    phases.instantiate_ms.push(run.result.timings.instantiate_ms);
-    phases.init_ms.push(run.result.timings.init_ms);
-    phases.call_ms.push(run.result.timings.call_ms);
-  }
-  const coldStats = stats(cold);
-  return {
-    export: exportName,
-    cold: coldStats,
-    warm: stats(warm),
-    preprocess: stats(preprocess),
-    guest_warm: {
-      instantiate_ms: stats(phases.instantiate_ms).median_ms,
-      init_ms: stats(phases.init_ms).median_ms,
-      call_ms: stats(phases.call_ms).median_ms,
-    },
-    outcomes,
-    within_budget: coldStats.median_ms <= BUDGET_MS,
-  };
-}
+import { columns, type Output } from "../output.ts";
+import { invalidInput } from "../../errors.ts";
+import {
+  BenchCode,
+  benchPlugin,
+  type BenchResult,
+  BUDGET_MS,
+  DEFAULT_RUNS,
+  MAX_RUNS,
+} from "../../app/bench.ts";
 
 export async function run(inv: Invocation): Promise<CommandResult> {
   if (inv.args.length > 1) {
@@ -211,75 +43,22 @@ export async function run(inv: Invocation): Promise<CommandResult> {
     );
   }
   const runs = runsFlag(inv.flags["runs"]);
-  const dir = resolvePath(inv.cwd, inv.args[0] ?? ".");
-  const loaded = await loadManifest(dir);
-  const manifest = loaded.manifest;
-  const pluginDir = loaded.file.slice(0, loaded.file.lastIndexOf("/") + 1);
-  if (manifest.kind !== "wasm") {
-    throw invalidInput(
-      BenchCode.notWasm,
-      `${manifest.name} is a ${manifest.kind} plugin; only wasm plugins run`,
-      'point plugin bench at a folder whose samuel-plugin.toml has kind = "wasm"',
-    );
-  }
-
   const exportFlag = inv.flags["export"];
-  const exports = typeof exportFlag === "string" ? [exportFlag] : manifest.wasm.exports;
-  for (const e of exports) {
-    if (!manifest.wasm.exports.includes(e)) {
-      throw invalidInput(
-        BenchCode.unknownExport,
-        `${manifest.name} does not declare an export named ${e}`,
-        `use one of: ${manifest.wasm.exports.join(", ")}`,
-      );
-    }
-  }
+  const input = inv.flags["input"];
+  const result = await benchPlugin({
+    cwd: inv.cwd,
+    path: inv.args[0],
+    runs,
+    exportName: typeof exportFlag === "string" ? exportFlag : undefined,
+    inputFile: typeof input === "string" ? input : undefined,
+    out: inv.out,
+  });
+  render(inv.out, result);
+  return { data: result };
+}
 
-  const path = modulePath(pluginDir, manifest);
-  const source = await readModule(path);
-  if (source === undefined) {
-    throw invalidInput(
-      BenchCode.moduleMissing,
-      `${path} is not built yet`,
-      `build it with ${await buildHint(pluginDir)}, then run samuel plugin bench again`,
-    );
-  }
-  const checked = await checkModuleAgainstManifest(source, manifest, { file: loaded.file, path });
-  const errors = checked.problems.filter((p) => p.severity === "error");
-  if (errors.length > 0) {
-    throw new SamuelError({
-      code: BenchCode.moduleInvalid,
-      exit: Exit.invalidInput,
-      message: `${path} does not match ${MANIFEST_FILE}: ${errors.map((p) => p.message).join("; ")}`,
-      fix: "run `samuel plugin validate` for every problem with its fix",
-      details: errors,
-    });
-  }
-
-  const target: Target = {
-    dir: pluginDir.replace(/\/$/, ""),
-    manifest,
-    source,
-    input: await readInput(inv.flags["input"], inv.cwd),
-  };
-  const { out } = inv;
-  out.note(
-    `benchmarking ${manifest.name}@${manifest.version} (${path}, ${source.length} bytes): ` +
-      `${runs} cold + ${runs} warm runs per export, /workspace = ${target.dir}`,
-  );
-  const results: ExportBench[] = [];
-  for (const e of exports) {
-    const r = await benchExport(target, e, runs);
-    results.push(r);
-    const bad = Object.entries(r.outcomes).filter(([o]) => o !== "ok" && o !== "plugin_error");
-    if (bad.length > 0) {
-      out.warn(
-        `${e}: ${bad.map(([o, n]) => `${n} run${n === 1 ? "" : "s"} ended in ${o}`).join(", ")}; ` +
-          `those timings do not measure a complete invocation (try samuel plugin exec or samuel run)`,
-      );
-    }
-  }
-
+/** Medians and p95 per export, with the budget marked. */
+function render(out: Output, { exports: results }: BenchResult): void {
   const ms = (v: number) => `${v.toFixed(1)} ms`;
   const rows = [["export", "cold median", "cold p95", "warm median", "warm p95", "guest (warm)", "budget"]];
   const pre = results.length ? results[0].preprocess.median_ms : 0;
@@ -303,16 +82,6 @@ export async function run(inv: Invocation): Promise<CommandResult> {
       `reused; guest = instantiate + init + call inside the sandbox. Budget: cold median ≤ ${BUDGET_MS} ms. ` +
       `Pre-processing (once, at install): ${ms(pre)}.`,
   );
-  return {
-    data: {
-      plugin: manifest.name,
-      version: manifest.version,
-      module: { path, size: source.length },
-      runs,
-      budget_ms: BUDGET_MS,
-      exports: results,
-    },
-  };
 }
 
 function runsFlag(value: unknown): number {
@@ -326,17 +95,4 @@ function runsFlag(value: unknown): number {
     );
   }
   return n;
-}
-
-async function readInput(value: unknown, cwd: string): Promise<Uint8Array> {
-  if (typeof value !== "string") return new Uint8Array();
-  try {
-    return await Deno.readFile(resolvePath(cwd, value));
-  } catch (e) {
-    throw invalidInput(
-      BenchCode.input,
-      `cannot read the input file ${value}: ${e instanceof Error ? e.message : String(e)}`,
-      "pass an existing file with --input (the same input is given to every run)",
-    );
-  }
 }

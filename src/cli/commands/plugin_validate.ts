@@ -1,12 +1,12 @@
 /**
- * `samuel plugin validate [DIR]`: checks a plugin folder's `samuel-plugin.toml` (DIR defaults to the
- * current folder; DIR may also name the manifest file itself) and reports every problem at once, errors
- * and warnings, each as `file:line: key: message` with a `fix:` line. `--strict` turns warnings into
+ * `samuel plugin validate [DIR]`: checks a plugin folder's `samuel-plugin.toml` (src/app/validate.ts; DIR
+ * defaults to the current folder; DIR may also name the manifest file itself) and reports every problem
+ * at once, errors and warnings, each as `file:line: key: message` with a `fix:` line. `--strict` turns warnings into
  * errors. Valid: exit 0 with `{ file, valid, manifest, problems, risky }`. Invalid: a SamuelError, exit 2,
  * whose `details` hold every problem.
  *
- * For a wasm plugin, `checkArtifacts` then checks the built module against the manifest with install's
- * own checks (src/cli/plugin_module.ts): declared exports present as `() -> i32`, imports all provided by
+ * For a wasm plugin, the built module is then checked against the manifest with install's own checks
+ * (src/app/plugin_module.ts): declared exports present as `() -> i32`, imports all provided by
  * this host, initial memory within `max_memory`, `samuel_protocol_version` in range, and the module
  * rewritable by the sandbox. Its problems carry install's codes (`SAM-INSTALL-003/004/005`,
  * `SAM-PREPROCESS-001/002/003`). It also prints the module's size, lifecycle, memory, imports and exports
@@ -17,27 +17,10 @@
 
 import type { CommandResult, Invocation } from "../command.ts";
 import type { Output } from "../output.ts";
-import { Exit, invalidInput, SamuelError } from "../../errors.ts";
-import {
-  capProblems,
-  formatProblem,
-  type Manifest,
-  manifestError,
-  manifestPath,
-  parseManifest,
-  type Problem,
-  readManifestText,
-  riskyGrants,
-} from "../../manifest/mod.ts";
-import { KeyLocator } from "../../manifest/toml_locate.ts";
-import {
-  buildHint,
-  checkModuleAgainstManifest,
-  modulePath,
-  type ModuleSummary,
-  readModule,
-} from "../plugin_module.ts";
-import { resolvePath } from "../../project/paths.ts";
+import { Exit, invalidInput } from "../../errors.ts";
+import { formatProblem, type Problem } from "../../manifest/mod.ts";
+import type { ModuleSummary } from "../../app/plugin_module.ts";
+import { type Omitted, validatePlugin } from "../../app/validate.ts";
 
 export async function run(inv: Invocation): Promise<CommandResult> {
   if (inv.args.length > 1) {
@@ -47,119 +30,34 @@ export async function run(inv: Invocation): Promise<CommandResult> {
       "run `samuel plugin validate [DIR]` once per plugin folder",
     );
   }
-  const given = inv.args[0] ?? ".";
-  const path = await manifestPath(resolvePath(inv.cwd, given));
-  const file = displayPath(path, inv.cwd);
-
-  const read = await readManifestText(path);
-  if ("code" in read) {
-    throw manifestError(file, [{ ...read, file, message: read.message.replace(path, file) }]);
-  }
-  const parsed = await parseManifest(read.text, { file, strict: inv.global.strict });
-  let problems = [...parsed.problems];
-  let omitted = parsed.omitted;
-  let artifacts: Artifacts | undefined;
-  if (parsed.manifest !== undefined && !problems.some((p) => p.severity === "error")) {
-    const dir = path.slice(0, path.lastIndexOf("/") + 1) || "./";
-    artifacts = await checkArtifacts({
-      dir,
-      file,
-      manifest: parsed.manifest,
-      strict: inv.global.strict,
-      text: read.text,
-      cwd: inv.cwd,
-      out: inv.out,
-    });
-    const listed = capProblems([...problems, ...artifacts.problems]);
-    problems = listed.problems;
-    omitted = addOmitted(omitted, listed.omitted);
-  }
-
-  report(inv.out, problems, omitted);
-  const manifestValid = parsed.manifest !== undefined &&
-    !parsed.problems.some((p) => p.severity === "error");
-  if (!manifestValid) {
-    throw manifestError(file, problems, inv.out.json ? "see error.details" : "listed above", omitted);
-  }
-  const module = artifacts?.module ?? null;
-  const moduleErrors = problems.filter((p) => p.severity === "error");
-  if (moduleErrors.length > 0) {
-    // The manifest is fine but the built module is not: still return what was learnt about the module,
-    // so `--json` callers see its imports and exports next to the problems.
-    const n = moduleErrors.length + (omitted?.errors ?? 0);
-    const error = new SamuelError({
-      code: moduleErrors[0].code,
-      exit: Exit.invalidInput,
-      message: `${module?.path ?? "the module"} does not match ${file}: ${n} error${n === 1 ? "" : "s"}`,
-      cause: "samuel install runs the same checks and would refuse this module",
-      fix: inv.out.json ? "see error.details" : "listed above",
-      details: problems,
-    });
+  const r = await validatePlugin({
+    cwd: inv.cwd,
+    path: inv.args[0],
+    strict: inv.global.strict,
+    out: inv.out,
+  });
+  if (r.module) printModule(inv.out, r.module);
+  for (const note of r.notes) inv.out.note(`note: ${note}`);
+  report(inv.out, r.problems, r.omitted);
+  const { file, manifest, problems, omitted, module } = r;
+  if (r.status === "invalid-manifest") throw r.error!;
+  if (r.status === "invalid-module") {
     return {
-      data: { file, valid: false, manifest: parsed.manifest, problems, ...omittedData(omitted), module },
-      error: error.toInfo(),
+      data: { file, valid: false, manifest, problems, ...omittedData(omitted), module },
+      error: r.error!.toInfo(),
       exit: Exit.invalidInput,
     };
   }
-
-  const manifest = parsed.manifest!;
   const warnings = problems.length;
   inv.out.line(
-    `${file}: valid ${manifest.kind} plugin ${manifest.name}@${manifest.version}` +
+    `${file}: valid ${manifest!.kind} plugin ${manifest!.name}@${manifest!.version}` +
       (warnings > 0 ? ` (${warnings} warning${warnings === 1 ? "" : "s"})` : ""),
   );
-  const risky = riskyGrants(manifest.capabilities);
-  if (risky.length > 0) {
+  if (r.risky.length > 0) {
     inv.out.line("grants that samuel install will ask the user to confirm:");
-    for (const g of risky) inv.out.line(`  ${g.capability} ${g.value}: ${g.reason}`);
+    for (const g of r.risky) inv.out.line(`  ${g.capability} ${g.value}: ${g.reason}`);
   }
-  return { data: { file, valid: true, manifest, problems, ...omittedData(omitted), risky, module } };
-}
-
-interface Artifacts {
-  problems: Problem[];
-  /** The built module's summary; null when there is none (skill, or not built yet). */
-  module: ModuleSummary | null;
-}
-
-/**
- * Checks the plugin folder's build output against a manifest that is itself valid: for a wasm plugin,
- * the module at `wasm.module` (see src/cli/plugin_module.ts), whose summary it prints. Returns extra
- * problems in the manifest's shape; an error among them makes the command fail with exit 2.
- */
-async function checkArtifacts(
-  ctx: {
-    dir: string;
-    file: string;
-    manifest: Manifest;
-    strict: boolean;
-    text: string;
-    cwd: string;
-    out: Output;
-  },
-): Promise<Artifacts> {
-  const { manifest, out } = ctx;
-  if (manifest.kind !== "wasm") return { problems: [], module: null };
-  const abs = modulePath(ctx.dir, manifest);
-  const path = displayPath(abs, ctx.cwd);
-  const bytes = await readModule(abs);
-  if (bytes === undefined) {
-    // Not an error: the manifest is usually written before the first build.
-    out.warn(
-      `${path} is not built yet, so only the manifest was checked; build it with ` +
-        `${await buildHint(ctx.dir)}, then run samuel plugin validate again`,
-    );
-    return { problems: [], module: null };
-  }
-  const checked = await checkModuleAgainstManifest(bytes, manifest, {
-    file: ctx.file,
-    path,
-    locate: new KeyLocator(ctx.text),
-    sandbox: true,
-  });
-  if (checked.summary) printModule(out, checked.summary);
-  for (const note of checked.notes) out.note(`note: ${note}`);
-  return { problems: checked.problems, module: checked.summary ?? null };
+  return { data: { file, valid: true, manifest, problems, ...omittedData(omitted), risky: r.risky, module } };
 }
 
 /** The module's size, lifecycle, memory, imports and exports, for humans. */
@@ -191,13 +89,6 @@ function printModule(out: Output, m: ModuleSummary): void {
   if (m.protocol !== null) out.line(`  protocol: ${m.protocol}`);
 }
 
-type Omitted = { errors: number; warnings: number } | undefined;
-
-function addOmitted(a: Omitted, b: Omitted): Omitted {
-  if (!a || !b) return a ?? b;
-  return { errors: a.errors + b.errors, warnings: a.warnings + b.warnings };
-}
-
 /** `--json`: `problems_omitted` counts what the capped `problems` list leaves out (absent when nothing). */
 function omittedData(omitted: Omitted): { problems_omitted?: Omitted } {
   return omitted ? { problems_omitted: omitted } : {};
@@ -223,10 +114,4 @@ function report(out: Output, problems: readonly Problem[], omitted: Omitted): vo
         `fix the ones above and run samuel plugin validate again`,
     );
   }
-}
-
-/** `path` relative to `cwd` when it is inside it, so problems read `samuel-plugin.toml:3`. */
-function displayPath(path: string, cwd: string): string {
-  const base = cwd.replace(/\/+$/, "") + "/";
-  return path.startsWith(base) ? path.slice(base.length) : path;
 }

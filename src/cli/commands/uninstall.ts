@@ -1,6 +1,6 @@
 /**
  * `samuel uninstall NAME...`: removes each plugin's files, its `samuel.toml` entry and its `samuel.lock`
- * entry with its grants, all or nothing per plugin (`src/store/uninstall.ts`).
+ * entry with its grants, all or nothing per plugin (`src/app/uninstall.ts`).
  *
  * `--json` data: `{ plugins: [{ name, version, removed: { files, config_entry, lock_entry }, dir, dry_run }] }`.
  */
@@ -17,7 +17,7 @@ export async function run(inv: Invocation): Promise<CommandResult> {
       "run `samuel uninstall NAME` (see samuel ls)",
     );
   }
-  const { uninstallPlugin } = await import("../../store/uninstall.ts");
+  const { uninstallPlugin } = await import("../../app/uninstall.ts");
   const root = projectRoot(inv.cwd);
   const dryRun = inv.flags["dry-run"] === true;
   const plugins = [];

@@ -1,7 +1,7 @@
 /**
  * `samuel update [NAME]`: re-resolves each locked plugin's source as the user gave it (`owner/repo` means
  * the latest release; `owner/repo@v1` stays on v1; `name@^1` takes the highest match), re-verifies it,
- * and installs it through the same transaction as `install` (`install.ts`). What an update adds:
+ * and installs it through the same transaction as `install` (`install_source.ts`). What an update adds:
  * - the capability review shows the difference against the lock and asks only for *new* risky grants;
  * - a signer identity other than the one pinned in the lock is refused unless `--accept-new-signer`;
  * - a source that now publishes a plugin of another name is refused.
@@ -10,8 +10,8 @@
  */
 
 import { readLockfile } from "../project/lockfile.ts";
-import { Exit, InstallCode, installError } from "./errors.ts";
-import { type InstallOptions, type InstallReport, installSource } from "./install.ts";
+import { Exit, InstallCode, installError } from "../store/errors.ts";
+import { type InstallOptions, type InstallReport, installSource } from "./install_source.ts";
 
 export async function updatePlugins(
   name: string | undefined,

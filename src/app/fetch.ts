@@ -1,7 +1,7 @@
 /**
  * The install transaction's door to `src/source/`: turns a SOURCE string (as typed, or as recorded in
  * samuel.lock) into fetched bytes through `fetchPlugin`, and derives what verification and reinstalls need
- * from what was fetched. Loaded lazily by the commands, since downloads pull in the HTTP stack.
+ * from what was fetched. `src/source/` itself is loaded lazily, since downloads pull in the HTTP stack.
  */
 
 import type { RegistryEntry } from "../project/config.ts";

@@ -6,18 +6,18 @@
  * Nothing here writes inside the project; temp files live in a folder the caller removes (`cleanup`).
  */
 
-import { type Manifest, manifestError, parseManifest } from "../manifest/mod.ts";
+import { type Manifest, manifestError, parseManifest, type WasmManifest } from "../manifest/mod.ts";
 import type { ProjectConfig } from "../project/config.ts";
 import type { LockedCapabilities, LockedPlugin, Sha256Digests, Verification } from "../project/lockfile.ts";
 import { homePaths, join } from "../project/paths.ts";
 import type { ModuleInfo } from "../runtime/preprocess/mod.ts";
 import type { FetchContext, FetchedPlugin } from "../source/types.ts";
 import type { TrustRootSession } from "../verify/trust_source.ts";
-import { sha256Hex } from "./digest.ts";
-import { Exit, InstallCode, installError } from "./errors.ts";
+import { sha256Hex } from "../store/digest.ts";
+import { Exit, InstallCode, installError } from "../store/errors.ts";
 import { bundleOffers, fetchSource, githubRepoOf, registriesFor, withBundle } from "./fetch.ts";
 import { grantsOf } from "./grants.ts";
-import type { Reporter } from "./review.ts";
+import type { ProgressSink, Reporter } from "./io.ts";
 import { envGet } from "../env.ts";
 
 /** One file to place in the plugin folder: bytes, or a file to copy. */
@@ -56,6 +56,8 @@ export interface PrepareOptions {
   /** The command's trusted root: resolved (at most once) on the first signature to verify. */
   trust: TrustRootSession;
   dryRun: boolean;
+  /** Shows each download's progress (absent: nothing shown). */
+  progress?: ProgressSink;
   /** Extra context for fetchers (tests: timeouts). */
   fetch?: Partial<FetchContext>;
 }
@@ -89,7 +91,7 @@ export async function preparePlugin(source: string, opts: PrepareOptions): Promi
       cwd: opts.cwd,
       stagingDir: temp,
       registries: registriesFor(opts.config.registries, opts.root),
-      json: opts.out.json,
+      progress: opts.progress,
       warn: (m) => opts.out.warn(m),
       ...opts.fetch,
     });
@@ -106,140 +108,40 @@ export async function checkFetched(
   original: FetchedPlugin,
   opts: PrepareOptions,
 ): Promise<Omit<PreparedPlugin, "cleanup">> {
-  let fetched = original;
   const out = opts.out;
-  let mark = performance.now();
-  const lap = (what: string) => {
-    const now = performance.now();
-    out.debug?.(`${what}: ${(now - mark).toFixed(1)} ms`);
-    mark = now;
-  };
-  const parsed = await parseManifest(fetched.manifestText, {
-    file: fetched.manifestName,
-    strict: opts.strict,
-  });
-  if (!parsed.manifest) {
-    throw manifestError(fetched.manifestName, parsed.problems, "fix them and publish again", parsed.omitted);
-  }
-  const manifest = parsed.manifest;
-  const warnings = parsed.problems.filter((p) => p.severity === "warning").map((p) =>
-    `${p.file}${p.line ? `:${p.line}` : ""}: ${p.key ? p.key + ": " : ""}${p.message}`
-  );
-  for (const w of warnings) out.warn(w);
+  const lap = stopwatch(out);
+  const { manifest, warnings } = await validManifest(original, opts);
   lap("manifest");
 
-  const moduleBytes = fetched.module ?? await folderDigestInput(fetched.skillDir!);
+  const moduleBytes = original.module ?? await folderDigestInput(original.skillDir!);
   const sha256: Sha256Digests = {
     module: await sha256Hex(moduleBytes),
-    manifest: await sha256Hex(fetched.manifestText),
+    manifest: await sha256Hex(original.manifestText),
   };
-
-  // Verification.
-  let verification: Verification;
-  const verificationDetail: Record<string, unknown> = {};
-  const skip = unsignedReason(opts);
-  if (skip) {
-    verification = { method: "unsigned", reason: skip };
-  } else if (fetched.module === undefined) {
-    throw installError(
-      InstallCode.unsignable,
-      Exit.verification,
-      `${manifest.name} is a skill folder, which has no single artifact to sign`,
-      "install it with --allow-unsigned if you trust the folder, or publish it as a .tar.gz with its bundle",
-    );
-  } else {
-    const verify = await import("../verify/mod.ts");
-    const policy = verify.buildPolicy({
-      github: githubRepoOf(fetched),
-      identityPatterns: opts.config.security.identityPatterns,
-      identityMode: opts.config.security.identityMode,
-      issuer: opts.config.security.issuer,
-      requirePredicateType: opts.config.security.requirePredicateType,
-    });
-    const trust = await opts.trust.resolve();
-    lap("trust root");
-    const offers = bundleOffers(fetched);
-    const { result, index } = await verify.verifyFirstAcceptable({
-      artifact: fetched.module,
-      candidates: offers,
-      missingName: fetched.bundleName,
-      policy,
-      trustedRoot: trust.root,
-      trustedRootOrigin: trust.origin,
-    });
-    // From here on the plugin carries the one bundle that verified: it is staged, hashed and locked.
-    if (offers.length > 0) fetched = withBundle(fetched, offers[index]);
-    verification = {
-      method: "sigstore",
-      san: result.san,
-      issuer: result.issuer,
-      logIndex: result.logIndex,
-      ...(result.attestation ? { attestation: result.attestation } : {}),
-    };
-    verificationDetail.media_type = result.mediaType;
-    if (result.integratedTime) verificationDetail.integrated_time = result.integratedTime;
-    if (fetched.bundleOrigin) verificationDetail.bundle_source = fetched.bundleOrigin;
-    sha256.bundle = result.bundleSha256;
-  }
+  const verified = await verifyFetched(original, manifest, opts, lap);
+  // From here on the plugin carries the one bundle that verified: it is staged, hashed and locked.
+  const { fetched, verification, verificationDetail } = verified;
+  if (verified.bundleSha256 !== undefined) sha256.bundle = verified.bundleSha256;
   lap(verification.method === "sigstore" ? "verify" : "digests");
 
-  // The module itself, and the files to stage.
   const files: StagedFile[] = [{ path: "samuel-plugin.toml", bytes: encoder.encode(fetched.manifestText) }];
+  const signed = verification.method === "sigstore" ? fetched.bundleText : undefined;
   let cache: PreparedPlugin["cache"];
   if (manifest.kind === "wasm") {
     const bytes = fetched.module!;
-    const check = await import("./module_check.ts");
-    const result = check.checkModule(bytes, manifest, fetched.moduleName);
-    for (const w of result.warnings) out.warn(w);
-    lap("module checks");
-    const max = manifest.runtime.maxMemoryMiB;
-    let built: { bytes: Uint8Array; info: ModuleInfo };
-    if (opts.dryRun) {
-      built = check.buildForCache(max)(bytes);
-      cache = { hit: false, stored: false };
-    } else {
-      const { ModuleCache } = await import("./module_cache.ts");
-      const store = new ModuleCache(homePaths().wasmCache, opts.config.wasm.cacheBudget);
-      const hit = await store.getOrBuild(
-        bytes,
-        check.cacheVariant(max),
-        check.buildForCache(max),
-        sha256.module,
-      );
-      built = { bytes: hit.bytes, info: hit.meta.info as ModuleInfo };
-      cache = { hit: hit.hit, stored: true };
-    }
-    lap(cache.hit ? "module cache (hit)" : "pre-process and cache fill");
-    if (result.protocolPending) {
-      const probe = await import("./protocol_probe.ts");
-      const asked = probe.probeable(result.info)
-        ? await probe.protocolFromSandbox(built, manifest)
-        : undefined;
-      if (asked?.value !== undefined) check.checkProtocolValue(asked.value, fetched.moduleName);
-      else {
-        out.warn(
-          `${check.PROTOCOL_EXPORT}() could not be evaluated at install (${
-            asked?.why ?? "a command module is not run at install"
-          }); samuel run checks it`,
-        );
-      }
-      lap("protocol probe");
-    }
+    cache = await checkAndCacheModule(bytes, manifest, fetched.moduleName, sha256.module, opts, lap);
     files.push({ path: manifest.wasm.module, bytes });
-    if (verification.method === "sigstore" && fetched.bundleText !== undefined) {
-      files.push({ path: `${manifest.wasm.module}.bundle`, bytes: encoder.encode(fetched.bundleText) });
+    if (signed !== undefined) {
+      files.push({ path: `${manifest.wasm.module}.bundle`, bytes: encoder.encode(signed) });
     }
   } else {
     for (const rel of await listFiles(fetched.skillDir!)) {
       if (rel === "samuel-plugin.toml") continue;
       files.push({ path: rel, copyFrom: join(fetched.skillDir!, rel) });
     }
-    if (verification.method === "sigstore" && fetched.bundleText !== undefined) {
-      files.push({
-        // Named after the archive: the bundle may have come from another asset or from the API.
-        path: `.samuel-artifact/${fetched.moduleName}.bundle`,
-        bytes: encoder.encode(fetched.bundleText),
-      });
+    if (signed !== undefined) {
+      // Named after the archive: the bundle may have come from another asset or from the API.
+      files.push({ path: `.samuel-artifact/${fetched.moduleName}.bundle`, bytes: encoder.encode(signed) });
     }
   }
   if (fetched.kind !== manifest.kind) {
@@ -257,6 +159,150 @@ export async function checkFetched(
     files,
     cache,
   };
+}
+
+/** `--verbose` phase timings: each call reports the time since the previous one. */
+function stopwatch(out: Reporter): (what: string) => void {
+  let mark = performance.now();
+  return (what) => {
+    const now = performance.now();
+    out.debug?.(`${what}: ${(now - mark).toFixed(1)} ms`);
+    mark = now;
+  };
+}
+
+/** The fetched manifest under a full parse (framework and protocol ranges included); warnings are shown. */
+async function validManifest(
+  fetched: FetchedPlugin,
+  opts: PrepareOptions,
+): Promise<{ manifest: Manifest; warnings: string[] }> {
+  const parsed = await parseManifest(fetched.manifestText, {
+    file: fetched.manifestName,
+    strict: opts.strict,
+  });
+  if (!parsed.manifest) {
+    throw manifestError(fetched.manifestName, parsed.problems, "fix them and publish again", parsed.omitted);
+  }
+  const warnings = parsed.problems.filter((p) => p.severity === "warning").map((p) =>
+    `${p.file}${p.line ? `:${p.line}` : ""}: ${p.key ? p.key + ": " : ""}${p.message}`
+  );
+  for (const w of warnings) opts.out.warn(w);
+  return { manifest: parsed.manifest, warnings };
+}
+
+/**
+ * Verifies the signature (or records why it is skipped): the first offered bundle that the policy and
+ * the trusted root accept wins, and the returned plugin carries only that one.
+ */
+async function verifyFetched(
+  fetched: FetchedPlugin,
+  manifest: Manifest,
+  opts: PrepareOptions,
+  lap: (what: string) => void,
+): Promise<{
+  fetched: FetchedPlugin;
+  verification: Verification;
+  verificationDetail: Record<string, unknown>;
+  bundleSha256?: string;
+}> {
+  const skip = unsignedReason(opts);
+  if (skip) return { fetched, verification: { method: "unsigned", reason: skip }, verificationDetail: {} };
+  if (fetched.module === undefined) {
+    throw installError(
+      InstallCode.unsignable,
+      Exit.verification,
+      `${manifest.name} is a skill folder, which has no single artifact to sign`,
+      "install it with --allow-unsigned if you trust the folder, or publish it as a .tar.gz with its bundle",
+    );
+  }
+  const verify = await import("../verify/mod.ts");
+  const policy = verify.buildPolicy({
+    github: githubRepoOf(fetched),
+    identityPatterns: opts.config.security.identityPatterns,
+    identityMode: opts.config.security.identityMode,
+    issuer: opts.config.security.issuer,
+    requirePredicateType: opts.config.security.requirePredicateType,
+  });
+  const trust = await opts.trust.resolve();
+  lap("trust root");
+  const offers = bundleOffers(fetched);
+  const { result, index } = await verify.verifyFirstAcceptable({
+    artifact: fetched.module,
+    candidates: offers,
+    missingName: fetched.bundleName,
+    policy,
+    trustedRoot: trust.root,
+    trustedRootOrigin: trust.origin,
+  });
+  const chosen = offers.length > 0 ? withBundle(fetched, offers[index]) : fetched;
+  const verificationDetail: Record<string, unknown> = { media_type: result.mediaType };
+  if (result.integratedTime) verificationDetail.integrated_time = result.integratedTime;
+  if (chosen.bundleOrigin) verificationDetail.bundle_source = chosen.bundleOrigin;
+  return {
+    fetched: chosen,
+    verification: {
+      method: "sigstore",
+      san: result.san,
+      issuer: result.issuer,
+      logIndex: result.logIndex,
+      ...(result.attestation ? { attestation: result.attestation } : {}),
+    },
+    verificationDetail,
+    bundleSha256: result.bundleSha256,
+  };
+}
+
+/**
+ * The wasm module against its manifest and this host (`store/module_check.ts`), then the module cache warmed
+ * (a dry run builds without storing), then, when only the module's own runtime can answer, its protocol
+ * version read in a sandbox without grants (`protocol_probe.ts`).
+ */
+async function checkAndCacheModule(
+  bytes: Uint8Array,
+  manifest: WasmManifest,
+  moduleName: string,
+  moduleSha256: string,
+  opts: PrepareOptions,
+  lap: (what: string) => void,
+): Promise<NonNullable<PreparedPlugin["cache"]>> {
+  const out = opts.out;
+  const check = await import("../store/module_check.ts");
+  const result = check.checkModule(bytes, manifest, moduleName);
+  for (const w of result.warnings) out.warn(w);
+  lap("module checks");
+  const max = manifest.runtime.maxMemoryMiB;
+  let built: { bytes: Uint8Array; info: ModuleInfo };
+  let cache: NonNullable<PreparedPlugin["cache"]>;
+  if (opts.dryRun) {
+    built = check.buildForCache(max)(bytes);
+    cache = { hit: false, stored: false };
+  } else {
+    const { ModuleCache } = await import("../store/module_cache.ts");
+    const store = new ModuleCache(homePaths().wasmCache, opts.config.wasm.cacheBudget);
+    const hit = await store.getOrBuild(
+      bytes,
+      check.cacheVariant(max),
+      check.buildForCache(max),
+      moduleSha256,
+    );
+    built = { bytes: hit.bytes, info: hit.meta.info as ModuleInfo };
+    cache = { hit: hit.hit, stored: true };
+  }
+  lap(cache.hit ? "module cache (hit)" : "pre-process and cache fill");
+  if (result.protocolPending) {
+    const probe = await import("./protocol_probe.ts");
+    const asked = probe.probeable(result.info) ? await probe.protocolFromSandbox(built, manifest) : undefined;
+    if (asked?.value !== undefined) check.checkProtocolValue(asked.value, moduleName);
+    else {
+      out.warn(
+        `${check.PROTOCOL_EXPORT}() could not be evaluated at install (${
+          asked?.why ?? "a command module is not run at install"
+        }); samuel run checks it`,
+      );
+    }
+    lap("protocol probe");
+  }
+  return cache;
 }
 
 /** Every regular file under `dir`, relative and sorted; symbolic links are refused. */

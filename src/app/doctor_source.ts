@@ -1,12 +1,12 @@
 /**
  * `samuel doctor` in a plugin's own folder (one holding `samuel-plugin.toml`, as after the author guide's
  * `samuel install file://$(pwd) --allow-unsigned`): three checks of the plugin *source*, added after the
- * project and installed-plugin checks (src/store/doctor.ts runs them through `sourceChecks`).
+ * project and installed-plugin checks (doctor.ts runs them through `sourceChecks`).
  *
  * - `source.manifest`: the folder's manifest is valid (warnings: warn; errors: fail, exit class 2), the
  *   same parse as `samuel plugin validate`;
  * - `source.module` (wasm): the built module passes install's checks (exports, imports, memory, protocol,
- *   rewritable; src/cli/plugin_module.ts). Not built yet: warn with the build command. The sandboxed
+ *   rewritable; plugin_module.ts). Not built yet: warn with the build command. The sandboxed
  *   protocol probe of `plugin validate` is skipped: doctor already runs `health()` of the installed copy;
  * - `source.installed`: the project's samuel.lock has this plugin, installed from this folder, with the
  *   module and manifest bytes the folder holds now. Not installed, installed from elsewhere, or rebuilt
@@ -24,11 +24,12 @@ import {
   parseManifest,
   type Problem,
   readManifestText,
+  type WasmManifest,
 } from "../manifest/mod.ts";
 import type { LockedPlugin } from "../project/lockfile.ts";
 import { join } from "../project/paths.ts";
 import { sha256Hex } from "../store/digest.ts";
-import type { Check } from "../store/doctor.ts";
+import type { Check } from "./doctor_check.ts";
 import { buildHint, checkModuleAgainstManifest, modulePath, readModule } from "./plugin_module.ts";
 
 /** True when `dir` holds a plugin manifest, i.e. doctor runs in a plugin's source folder. */
@@ -63,7 +64,6 @@ function failing(id: string, problems: Problem[], what: string): Check {
 
 /** The source checks of the plugin folder `dir`, against the project's locked plugins. */
 export async function pluginSourceChecks(dir: string, locked: readonly LockedPlugin[]): Promise<Check[]> {
-  const checks: Check[] = [];
   const file = MANIFEST_FILE;
   const read = await readManifestText(join(dir, file));
   if ("code" in read) return [failing("source.manifest", [{ ...read, file }], `${file} cannot be read`)];
@@ -72,97 +72,129 @@ export async function pluginSourceChecks(dir: string, locked: readonly LockedPlu
   if (manifest === undefined || parsed.problems.some((p) => p.severity === "error")) {
     return [failing("source.manifest", parsed.problems, `${file} is not valid`)];
   }
-  const warnings = parsed.problems;
-  checks.push(
-    warnings.length === 0
-      ? {
-        id: "source.manifest",
-        status: "ok",
-        message: `${file}: ${manifest.kind} plugin ${manifest.name} ${manifest.version} is valid`,
-      }
-      : {
-        id: "source.manifest",
-        status: "warn",
-        message: `${file}: ${manifest.name} ${manifest.version} is valid with ${warnings.length} warning` +
-          `${warnings.length === 1 ? "" : "s"}: ${formatProblem(warnings[0])}`,
-        fix: warnings[0].fix,
-        details: { problems: warnings },
-      },
-  );
-
+  const checks: Check[] = [manifestCheck(manifest, parsed.problems)];
   const install = `samuel install file://${dir} --allow-unsigned`;
   let moduleSha: string | undefined;
   if (manifest.kind === "wasm") {
-    const path = modulePath(dir, manifest);
-    const bytes = await readModule(path);
-    if (bytes === undefined) {
-      checks.push({
+    const built = await moduleCheck(dir, manifest, install);
+    checks.push(built.check);
+    moduleSha = built.sha256;
+  }
+  const entry = locked.find((p) => p.name === manifest.name);
+  checks.push(
+    await installedCheck(dir, manifest, entry, { manifest: await sha256Hex(read.bytes), moduleSha }),
+  );
+  return checks;
+}
+
+/** `source.manifest` of a valid manifest: ok, or warn with its warnings. */
+function manifestCheck(manifest: Manifest, warnings: Problem[]): Check {
+  const file = MANIFEST_FILE;
+  return warnings.length === 0
+    ? {
+      id: "source.manifest",
+      status: "ok",
+      message: `${file}: ${manifest.kind} plugin ${manifest.name} ${manifest.version} is valid`,
+    }
+    : {
+      id: "source.manifest",
+      status: "warn",
+      message: `${file}: ${manifest.name} ${manifest.version} is valid with ${warnings.length} warning` +
+        `${warnings.length === 1 ? "" : "s"}: ${formatProblem(warnings[0])}`,
+      fix: warnings[0].fix,
+      details: { problems: warnings },
+    };
+}
+
+/** `source.module`: the built module against install's checks, and its sha256 when built. */
+async function moduleCheck(
+  dir: string,
+  manifest: WasmManifest,
+  install: string,
+): Promise<{ check: Check; sha256?: string }> {
+  const bytes = await readModule(modulePath(dir, manifest));
+  if (bytes === undefined) {
+    return {
+      check: {
         id: "source.module",
         status: "warn",
         message: `${manifest.wasm.module} is not built yet`,
         fix: `build it with ${await buildHint(dir)}, then \`${install}\``,
-      });
-    } else {
-      const checked = await checkModuleAgainstManifest(bytes, manifest, {
-        file,
-        path: manifest.wasm.module,
-        sandbox: false,
-      });
-      moduleSha = await sha256Hex(bytes);
-      checks.push(
-        checked.problems.length > 0
-          ? failing("source.module", checked.problems, `${manifest.wasm.module} would be refused by install`)
-          : {
-            id: "source.module",
-            status: "ok",
-            message: `${manifest.wasm.module} (${bytes.length} bytes, ${checked.summary?.lifecycle}) ` +
-              "passes install's checks",
-          },
-      );
-    }
+      },
+    };
   }
+  const checked = await checkModuleAgainstManifest(bytes, manifest, {
+    file: MANIFEST_FILE,
+    path: manifest.wasm.module,
+    sandbox: false,
+  });
+  const sha256 = await sha256Hex(bytes);
+  if (checked.problems.length > 0) {
+    return {
+      check: failing(
+        "source.module",
+        checked.problems,
+        `${manifest.wasm.module} would be refused by install`,
+      ),
+      sha256,
+    };
+  }
+  return {
+    check: {
+      id: "source.module",
+      status: "ok",
+      message: `${manifest.wasm.module} (${bytes.length} bytes, ${checked.summary?.lifecycle}) ` +
+        "passes install's checks",
+    },
+    sha256,
+  };
+}
 
-  const entry = locked.find((p) => p.name === manifest.name);
+/** `source.installed`: whether the project's installed copy is this folder's current build. */
+async function installedCheck(
+  dir: string,
+  manifest: Manifest,
+  entry: LockedPlugin | undefined,
+  now: { manifest: string; moduleSha?: string },
+): Promise<Check> {
+  const install = `samuel install file://${dir} --allow-unsigned`;
   const here = await realOrSame(dir);
   const from = entry?.source.startsWith("file://")
     ? await realOrSame(entry.source.slice("file://".length))
     : undefined;
   if (entry === undefined) {
-    checks.push({
+    return {
       id: "source.installed",
       status: "warn",
       message: `${manifest.name} is not installed in this project`,
       fix: `run \`${install}\` to try it here (then \`samuel run ${manifest.name}\`)`,
-    });
-  } else if (from !== here) {
-    checks.push({
+    };
+  }
+  if (from !== here) {
+    return {
       id: "source.installed",
       status: "warn",
       message:
         `the installed ${manifest.name} ${entry.version} comes from ${entry.source}, not from this folder`,
       fix: `run \`${install}\` to try this folder's build instead`,
-    });
-  } else {
-    const stale: string[] = [];
-    if (manifest.kind === "wasm" && moduleSha !== undefined && moduleSha !== entry.sha256.module) {
-      stale.push(manifest.wasm.module);
-    }
-    if (await sha256Hex(read.bytes) !== entry.sha256.manifest) stale.push(file);
-    checks.push(
-      stale.length === 0
-        ? {
-          id: "source.installed",
-          status: "ok",
-          message: `the installed ${manifest.name} ${entry.version} is this folder's current build`,
-        }
-        : {
-          id: "source.installed",
-          status: "warn",
-          message: `${stale.join(" and ")} changed since ${manifest.name} was installed from this folder`,
-          fix: `run \`${install}\` again to install the current build`,
-          details: { changed: stale },
-        },
-    );
+    };
   }
-  return checks;
+  const stale: string[] = [];
+  if (manifest.kind === "wasm" && now.moduleSha !== undefined && now.moduleSha !== entry.sha256.module) {
+    stale.push(manifest.wasm.module);
+  }
+  if (now.manifest !== entry.sha256.manifest) stale.push(MANIFEST_FILE);
+  return stale.length === 0
+    ? {
+      id: "source.installed",
+      status: "ok",
+      message: `the installed ${manifest.name} ${entry.version} is this folder's current build`,
+    }
+    : {
+      id: "source.installed",
+      status: "warn",
+      message: `${stale.join(" and ")} changed since ${manifest.name} was installed from this folder`,
+      fix: `run \`${install}\` again to install the current build`,
+      details: { changed: stale },
+    };
 }

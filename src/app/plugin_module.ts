@@ -26,7 +26,7 @@ import {
   unsupportedImports,
 } from "../store/module_check.ts";
 import { InstallCode } from "../store/errors.ts";
-import { probeable, protocolFromSandbox } from "../store/protocol_probe.ts";
+import { probeable, protocolFromSandbox } from "./protocol_probe.ts";
 import { PROTOCOL } from "../version.ts";
 
 const MiB = 1024 * 1024;
@@ -132,6 +132,9 @@ export function summarize(
   };
 }
 
+/** Makes the problems of one module check, pointing at the manifest's keys. */
+type ProblemAt = (code: string, segments: Segment[], message: string, fix: string) => Problem;
+
 /**
  * Checks `bytes` against `manifest` the way install does and returns every problem. `file` is the
  * manifest's display name (problems point at its keys, with lines from `locate` when given), `path` the
@@ -144,12 +147,7 @@ export async function checkModuleAgainstManifest(
 ): Promise<ModuleCheckResult> {
   const problems: Problem[] = [];
   const notes: string[] = [];
-  const problem = (
-    code: string,
-    segments: Segment[],
-    message: string,
-    fix: string,
-  ): Problem => ({
+  const problem: ProblemAt = (code, segments, message, fix) => ({
     file: opts.file,
     key: keyPath(segments),
     line: opts.locate?.lineOf(segments),
@@ -174,45 +172,10 @@ export async function checkModuleAgainstManifest(
     problems.push(fromError(e, ["wasm", "module"]));
     return { problems, notes };
   }
+  problems.push(...interfaceProblems(info, manifest, opts.path, problem));
 
-  for (const imp of unsupportedImports(info.imports)) {
-    problems.push(problem(
-      InstallCode.unknownImports,
-      ["wasm", "module"],
-      `${opts.path} imports ${imp.message}`,
-      "import only WASI preview1 and the samuel host module's protocol-1 functions (rebuild against the " +
-        "SDK this samuel ships), or upgrade samuel if the plugin needs a newer host",
-    ));
-  }
-
-  const declared = manifest.wasm.exports;
-  for (const message of exportProblems(info, declared)) {
-    const name = message.slice(0, message.indexOf(":"));
-    problems.push(problem(
-      InstallCode.badExports,
-      ["wasm", "exports", Math.max(0, declared.indexOf(name))],
-      `${opts.path}: ${message}`,
-      `export ${name} from the module as a function () -> i32 (in Go: //go:wasmexport ${name} on a ` +
-        "func() int32), or remove it from [wasm].exports",
-    ));
-  }
-
-  let protocol: number | undefined;
-  let evaluateLater = false;
-  if (info.exports.some((e) => e.name === PROTOCOL_EXPORT)) {
-    const bad = exportProblems(info, [PROTOCOL_EXPORT]);
-    if (bad.length > 0) {
-      problems.push(problem(
-        InstallCode.protocolMismatch,
-        ["samuel", "protocol"],
-        `${opts.path}: ${bad[0]}`,
-        `export ${PROTOCOL_EXPORT}() -> i32 returning ${PROTOCOL}, or drop the export`,
-      ));
-    } else {
-      protocol = evaluateProtocolVersion(bytes, info);
-      evaluateLater = protocol === undefined;
-    }
-  }
+  const declared = declaredProtocol(bytes, info, opts.path, problem);
+  if (declared.problem) problems.push(declared.problem);
 
   // The memory cap and the rewriter, exactly as install fills the module cache.
   let built: { bytes: Uint8Array; info: ModuleInfo } | undefined;
@@ -225,18 +188,11 @@ export async function checkModuleAgainstManifest(
     );
   }
 
-  if (evaluateLater && opts.sandbox && probeable(info) && built && problems.length === 0) {
-    // A Go reactor's export needs its runtime initialised (a cdylib's, its constructors run): ask the real
-    // thing, in a sandbox with no grants.
-    const asked = await protocolFromSandbox(built, manifest);
-    protocol = asked.value;
-    if (protocol === undefined) notes.push(`${PROTOCOL_EXPORT}() could not be called: ${asked.why}`);
-  } else if (evaluateLater) {
-    notes.push(
-      `${PROTOCOL_EXPORT}() cannot be evaluated without the host (e.g. a Go runtime that must ` +
-        "initialise first), so its value was not checked (install does not check it either)",
-    );
-  }
+  // Only a module with nothing else wrong is run (in a sandbox with no grants).
+  const runnable = opts.sandbox && probeable(info) && built !== undefined && problems.length === 0;
+  const protocol = declared.evaluateLater
+    ? await protocolAtRunTime(runnable ? built : undefined, manifest, notes)
+    : declared.value;
   if (protocol !== undefined && protocol !== PROTOCOL) {
     problems.push(problem(
       InstallCode.protocolMismatch,
@@ -249,4 +205,84 @@ export async function checkModuleAgainstManifest(
   }
 
   return { summary: summarize(opts.path, bytes, info, manifest, protocol), problems, notes };
+}
+
+/** Imports this host does not provide, and declared exports missing or not `() -> i32`. */
+function interfaceProblems(
+  info: ModuleInfo,
+  manifest: WasmManifest,
+  path: string,
+  problem: ProblemAt,
+): Problem[] {
+  const problems: Problem[] = [];
+  for (const imp of unsupportedImports(info.imports)) {
+    problems.push(problem(
+      InstallCode.unknownImports,
+      ["wasm", "module"],
+      `${path} imports ${imp.message}`,
+      "import only WASI preview1 and the samuel host module's protocol-1 functions (rebuild against the " +
+        "SDK this samuel ships), or upgrade samuel if the plugin needs a newer host",
+    ));
+  }
+  const declared = manifest.wasm.exports;
+  for (const message of exportProblems(info, declared)) {
+    const name = message.slice(0, message.indexOf(":"));
+    problems.push(problem(
+      InstallCode.badExports,
+      ["wasm", "exports", Math.max(0, declared.indexOf(name))],
+      `${path}: ${message}`,
+      `export ${name} from the module as a function () -> i32 (in Go: //go:wasmexport ${name} on a ` +
+        "func() int32), or remove it from [wasm].exports",
+    ));
+  }
+  return problems;
+}
+
+/**
+ * `samuel_protocol_version` as exported: its value when a throwaway instance can compute it,
+ * `evaluateLater` when only the module's own runtime can, a problem when its type is wrong.
+ */
+function declaredProtocol(
+  bytes: Uint8Array,
+  info: ModuleInfo,
+  path: string,
+  problem: ProblemAt,
+): { value?: number; evaluateLater: boolean; problem?: Problem } {
+  if (!info.exports.some((e) => e.name === PROTOCOL_EXPORT)) return { evaluateLater: false };
+  const bad = exportProblems(info, [PROTOCOL_EXPORT]);
+  if (bad.length > 0) {
+    return {
+      evaluateLater: false,
+      problem: problem(
+        InstallCode.protocolMismatch,
+        ["samuel", "protocol"],
+        `${path}: ${bad[0]}`,
+        `export ${PROTOCOL_EXPORT}() -> i32 returning ${PROTOCOL}, or drop the export`,
+      ),
+    };
+  }
+  const value = evaluateProtocolVersion(bytes, info);
+  return { value, evaluateLater: value === undefined };
+}
+
+/**
+ * The protocol version a module returns once its runtime is initialised (a Go reactor's export needs it;
+ * a cdylib's, its constructors run): asked of the real thing when `built` is given, else noted as not
+ * checked.
+ */
+async function protocolAtRunTime(
+  built: { bytes: Uint8Array; info: ModuleInfo } | undefined,
+  manifest: WasmManifest,
+  notes: string[],
+): Promise<number | undefined> {
+  if (built === undefined) {
+    notes.push(
+      `${PROTOCOL_EXPORT}() cannot be evaluated without the host (e.g. a Go runtime that must ` +
+        "initialise first), so its value was not checked (install does not check it either)",
+    );
+    return undefined;
+  }
+  const asked = await protocolFromSandbox(built, manifest);
+  if (asked.value === undefined) notes.push(`${PROTOCOL_EXPORT}() could not be called: ${asked.why}`);
+  return asked.value;
 }

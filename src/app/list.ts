@@ -11,9 +11,9 @@ import { type LockedPlugin, readLockfile } from "../project/lockfile.ts";
 import { pluginDir } from "../project/paths.ts";
 import { riskyGrants } from "../manifest/mod.ts";
 import { grantsJson } from "./grants.ts";
-import { installedIntact, verificationJson } from "./install.ts";
-import type { Reporter } from "./review.ts";
-import { repairIfNeeded } from "./transaction.ts";
+import { installedIntact, verificationJson } from "./install_source.ts";
+import type { Reporter } from "./io.ts";
+import { repairIfNeeded } from "../store/transaction.ts";
 import { existsQuiet } from "../project/fs.ts";
 
 export type PluginStatus = "ok" | "files-missing" | "files-changed" | "not-installed";

@@ -4,16 +4,9 @@
  * JSON consumers never see control characters.
  */
 
-import { formatBytes } from "./download.ts";
+import { formatBytes } from "../source/download.ts";
+import { type DownloadProgress, NO_PROGRESS } from "../source/types.ts";
 
-export interface Progress {
-  /** Redraws with the bytes received so far and the total when known. */
-  update(received: number, total: number | undefined): void;
-  /** Clears the line. */
-  done(): void;
-}
-
-const NOOP: Progress = { update() {}, done() {} };
 const encoder = new TextEncoder();
 const WIDTH = 24;
 /** Redraws at most this often: a fast download must not spend its time writing to the terminal. */
@@ -27,9 +20,9 @@ export interface ProgressOptions {
   write?: (text: string) => void;
 }
 
-export function createProgress(label: string, options: ProgressOptions = {}): Progress {
+export function createProgress(label: string, options: ProgressOptions = {}): DownloadProgress {
   const enabled = options.enabled ?? (!options.json && stderrIsTerminal());
-  if (!enabled) return NOOP;
+  if (!enabled) return NO_PROGRESS;
   const write = options.write ?? ((text: string) => Deno.stderr.writeSync(encoder.encode(text)));
   let last = 0;
   let drawn = false;

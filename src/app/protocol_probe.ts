@@ -2,7 +2,7 @@
  * Reads `samuel_protocol_version()` of a module whose value needs its own runtime (any Go module: the
  * constant lives behind `_initialize`; a Rust or C cdylib without `_initialize`, whose exports the linker
  * wraps in calls to the module's constructors), by calling it the way `samuel run` calls an export, in a
- * sandbox with no grant at all (no preopen, no env, no network) and short limits. `module_check.ts` tries
+ * sandbox with no grant at all (no preopen, no env, no network) and short limits. `store/module_check.ts` tries
  * the cheap way first (an instance whose imports trap); install comes here only when that cannot answer. A
  * command module is never probed: its `_start` would run the plugin's `main`.
  */

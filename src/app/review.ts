@@ -7,30 +7,18 @@
  *   that asks for nothing risky installs without a question, also in CI.
  * - On an update (or a reinstall over an installed plugin) only risky grants that are *new* against the
  *   lock are asked about; the others were accepted before.
- * - `--yes` accepts. Otherwise, when stdin is a terminal (and not `--json`), the user is asked and must
- *   answer `y` or `yes`; anything else declines (`SAM-INSTALL-002`, exit 3). Without a terminal the
- *   install is refused (`SAM-INSTALL-001`, exit 3) with the list and the advice to re-run with `--yes`
- *   after reading it.
+ * - `--yes` accepts. Otherwise, when the prompter says a human can answer (the CLI's, src/cli/prompt.ts:
+ *   stdin is a terminal and not `--json`), the user is asked and must answer `y` or `yes`; anything else
+ *   declines (`SAM-INSTALL-002`, exit 3). Without one the install is refused (`SAM-INSTALL-001`, exit 3)
+ *   with the list and the advice to re-run with `--yes` after reading it.
  * - `--dry-run` shows the same list and never asks.
- * - Test-only: `SAMUEL_TEST_ASSUME_TTY=1` makes a piped stdin count as a terminal, so tests can drive the
- *   prompt. It is not a user-facing setting.
  */
 
 import type { RiskyGrant } from "../manifest/mod.ts";
 import type { LockedCapabilities } from "../project/lockfile.ts";
-import { Exit, InstallCode, installError } from "./errors.ts";
+import { Exit, InstallCode, installError } from "../store/errors.ts";
 import { diffGrants, type GrantDiff, grantRows, limitRows } from "./grants.ts";
-
-/** What the store needs from the CLI's output layer (`Output` satisfies it); the store never imports cli/. */
-export interface Reporter {
-  readonly json: boolean;
-  note(text: string): void;
-  warn(text: string): void;
-  line(text?: string): void;
-  /** Detail for `--verbose` (phase timings). */
-  debug?(text: string): void;
-  style(text: string, style: "red" | "green" | "yellow" | "dim" | "bold"): string;
-}
+import type { Prompter, Reporter } from "./io.ts";
 
 /** Aligned columns (same layout as the CLI's tables). */
 export function columns(rows: string[][]): string {
@@ -51,41 +39,11 @@ export interface ReviewResult {
   diff: GrantDiff;
 }
 
-export interface ReviewOptions {
+/** The review's options; `interactive` and `ask` are the prompter's (src/cli/prompt.ts on a terminal). */
+export interface ReviewOptions extends Partial<Prompter> {
   out: Reporter;
   yes: boolean;
   dryRun: boolean;
-  /** Whether a human can answer; default: stdin is a terminal and not `--json`. */
-  interactive?: boolean;
-  /** Asks `question` and reads one answer line; default: the question on stderr, the answer from stdin. */
-  ask?: (question: string) => Promise<string | null>;
-}
-
-export function isInteractive(out: Reporter): boolean {
-  if (out.json) return false;
-  try {
-    if (Deno.env.get("SAMUEL_TEST_ASSUME_TTY") === "1") return true;
-  } catch { /* no env permission: a real run */ }
-  return Deno.stdin.isTerminal();
-}
-
-/** Reads one line from stdin (up to a newline or EOF); null at EOF with nothing read. */
-export async function readStdinLine(): Promise<string | null> {
-  const buf = new Uint8Array(1);
-  const bytes: number[] = [];
-  for (;;) {
-    const n = await Deno.stdin.read(buf);
-    if (n === null || n === 0) break;
-    if (buf[0] === 0x0a) return new TextDecoder().decode(new Uint8Array(bytes)).replace(/\r$/, "");
-    bytes.push(buf[0]);
-    if (bytes.length > 4096) break;
-  }
-  return bytes.length ? new TextDecoder().decode(new Uint8Array(bytes)) : null;
-}
-
-async function askOnTerminal(question: string): Promise<string | null> {
-  await Deno.stderr.write(new TextEncoder().encode(question));
-  return await readStdinLine();
 }
 
 /** Human lines listing the grants (risky marked `!`), and what changed against `previous`. */
@@ -130,8 +88,7 @@ export async function reviewCapabilities(
   if (opts.yes) return { decision: "yes-flag", asked, diff };
   const list = asked.map((g) => `${g.capability} ${g.value}: ${g.reason}`);
   const what = previous ? "new risky capabilities" : "risky capabilities";
-  const interactive = opts.interactive ?? isInteractive(out);
-  if (!interactive) {
+  if (!opts.interactive || !opts.ask) {
     throw installError(
       InstallCode.reviewNonInteractive,
       Exit.denied,
@@ -144,7 +101,7 @@ export async function reviewCapabilities(
   out.note(`${plugin} asks for ${what}:`);
   for (const l of list) out.note(`  ${out.style("!", "yellow")} ${l}`);
   const question = `grant ${asked.length === 1 ? "it" : "them"}? [y/N] `;
-  const answer = (await (opts.ask ?? askOnTerminal)(question))?.trim().toLowerCase();
+  const answer = (await opts.ask(question))?.trim().toLowerCase();
   if (answer === "y" || answer === "yes") return { decision: "prompt", asked, diff };
   throw installError(
     InstallCode.reviewDeclined,

@@ -1,11 +1,11 @@
 /**
- * The install transaction for one SOURCE (DESIGN.md 6), shared by `samuel install SOURCE` and
- * `samuel update`: resolve and fetch, validate, verify, check the module and warm the cache
+ * The install transaction for one SOURCE (DESIGN.md 6), shared by `samuel install SOURCE` (`install.ts`)
+ * and `samuel update` (`update.ts`): resolve and fetch, validate, verify, check the module and warm the cache
  * (`prepare.ts`), compare with what is installed under that name (signer identity, grants), review the
  * capabilities (`review.ts`), then, under the project lock, stage `.samuel/plugins/<name>/` and commit it
- * together with `samuel.toml` and `samuel.lock` (`transaction.ts`). Any failure leaves the project as it
+ * together with `samuel.toml` and `samuel.lock` (`store/transaction.ts`). Any failure leaves the project as it
  * was; `--dry-run` stops after the review and writes nothing (not even the module cache). Without a
- * samuel.toml (`opts.config.exists` false, see options.ts `newProject`) the commit creates it from
+ * samuel.toml (`opts.config.exists` false, see install_options.ts `newProject`) the commit creates it from
  * `defaultConfigText()` and says so; a failed install leaves no samuel.toml behind.
  *
  * Signer pinning: the lock records the SAN seen at install. A new install over an installed plugin, or an
@@ -25,8 +25,8 @@ import {
   type Verification,
 } from "../project/lockfile.ts";
 import { join, pluginDir, projectPaths } from "../project/paths.ts";
-import { sha256Hex } from "./digest.ts";
-import { Exit, InstallCode, installError } from "./errors.ts";
+import { sha256Hex } from "../store/digest.ts";
+import { Exit, InstallCode, installError } from "../store/errors.ts";
 import { grantsJson, sameGrants } from "./grants.ts";
 import {
   lockEntryFor,
@@ -35,8 +35,9 @@ import {
   preparePlugin,
   writeStagedFiles,
 } from "./prepare.ts";
-import { type Reporter, reviewCapabilities, type ReviewResult } from "./review.ts";
-import { applyChange, recoverInterrupted, repairIfNeeded, testHook } from "./transaction.ts";
+import type { Prompter, Reporter } from "./io.ts";
+import { reviewCapabilities, type ReviewResult } from "./review.ts";
+import { applyChange, recoverInterrupted, repairIfNeeded, testHook } from "../store/transaction.ts";
 
 export interface InstallOptions extends PrepareOptions {
   yes: boolean;
@@ -45,6 +46,8 @@ export interface InstallOptions extends PrepareOptions {
   frozen: boolean;
   /** Shown to processes waiting for the project lock. */
   command?: string;
+  /** Asks about risky grants; without one, risky grants need `yes`. */
+  prompter?: Prompter;
 }
 
 export type InstallAction = "installed" | "updated" | "unchanged" | "would-install" | "would-update";
@@ -179,27 +182,15 @@ export async function installSource(
         `uninstall ${expectName} and install ${source} under its new name, if that is what you want`,
       );
     }
-    const lockBefore = await readLockfile(opts.root);
-    const previous = findLockedPlugin(lockBefore, name);
-    checkSigner(name, previous?.verification, prepared.verification, opts.acceptNewSigner, out);
-    if (previous?.verification.method === "sigstore" && prepared.verification.method === "unsigned") {
-      out.warn(`${name} was verified (${previous.verification.san}) and is now installed unsigned`);
-    }
-    const intact = previous !== undefined && sameArtifact(previous, prepared) &&
-      await installedIntact(opts.root, previous);
+    const { previous, intact } = await compareWithInstalled(prepared, opts);
     const review: ReviewResult = intact
       ? { decision: "not-needed", asked: [], diff: { added: [], removed: [], addedRisky: [], limits: [] } }
       : await reviewCapabilities(name, prepared.capabilities, previous?.capabilities, {
         out,
         yes: opts.yes,
         dryRun: opts.dryRun,
+        ...opts.prompter,
       });
-    const { riskyGrants } = await import("../manifest/mod.ts");
-    let action: InstallAction = intact
-      ? "unchanged"
-      : previous
-      ? (opts.dryRun ? "would-update" : "updated")
-      : (opts.dryRun ? "would-install" : "installed");
     const request = opts.config.plugins.find((p) => p.name === name);
     const configWouldChange = request === undefined || request.source !== prepared.fetched.source;
     if (opts.frozen && (!intact || configWouldChange)) {
@@ -214,85 +205,135 @@ export async function installSource(
     }
     if (!opts.dryRun && !(intact && !configWouldChange)) {
       const installedAt = intact && previous ? previous.installedAt : new Date().toISOString();
-      const entry = lockEntryFor(prepared, installedAt);
-      await withProjectLock(opts.root, async () => {
-        const repaired = await recoverInterrupted(opts.root);
-        if (repaired) out.warn(`rolled back an interrupted change to ${repaired}`);
-        const staged = await makeStagingDir(pluginDir(opts.root, name));
-        try {
-          await writeStagedFiles(staged, prepared.files);
-          await testHook("after-stage");
-          const change = await applyChange(opts.root, {
-            plugin: name,
-            staged,
-            createConfig: defaultConfigText(),
-            editConfig: (text, file) =>
-              addOrReplacePlugin(
-                text,
-                { name, source: prepared.fetched.source, version: request?.version },
-                file,
-              ),
-            editLock: (lock) => upsertLockedPlugin(lock, entry),
-          });
-          if (change.configCreated) {
-            out.note(
-              `${out.style("created", "green")} ${
-                projectPaths(opts.root).config
-              }: there was no samuel.toml ` +
-                "in this folder or above, so this folder is now a samuel project (as `samuel init` makes one)",
-            );
-          }
-        } finally {
-          try {
-            await Deno.remove(staged, { recursive: true });
-          } catch { /* renamed into place */ }
-        }
-      }, {
-        command: opts.command,
-        onWait: (h) =>
-          out.note(`waiting for ${h ? `pid ${h.pid}` : "another samuel"} to finish changing this project...`),
-      });
+      await commitInstall(prepared, lockEntryFor(prepared, installedAt), request?.version, opts);
     }
-    if (intact && !configWouldChange) action = "unchanged";
     if (opts.dryRun && !opts.config.exists) {
       out.note(
         `would create ${opts.config.path} (no samuel.toml in this folder or above; dry run: not written)`,
       );
     }
-    const risky = riskyGrants(prepared.capabilities);
-    const dir = pluginDir(opts.root, name);
-    const report: InstallReport = {
-      name,
-      version: prepared.manifest.version,
-      previous_version: previous?.version ?? null,
-      kind: prepared.manifest.kind,
-      action,
-      source: prepared.fetched.source,
-      resolved_url: prepared.fetched.resolvedUrl,
-      dir,
-      sha256: prepared.sha256,
-      verification: verificationJson(prepared.verification, prepared.verificationDetail),
-      capabilities: grantsJson(prepared.capabilities),
-      risky,
-      new_risky: review.asked,
-      review: review.decision,
-      cache: prepared.cache ?? null,
-      warnings: prepared.warnings,
-    };
-    const verb = {
-      installed: "installed",
-      updated: `updated (${previous?.version} -> ${prepared.manifest.version})`,
-      unchanged: mode === "update" ? "is up to date" : "is already installed (unchanged)",
-      "would-install": "would be installed (dry run: nothing was changed)",
-      "would-update": `would be updated from ${previous?.version} (dry run: nothing was changed)`,
-    }[action];
-    out.line(
-      `${out.style(name, "bold")} ${prepared.manifest.version} ${verb}${
-        action === "installed" || action === "updated" ? ` in ${dir}` : ""
-      }`,
-    );
+    const action: InstallAction = intact
+      ? "unchanged"
+      : previous
+      ? (opts.dryRun ? "would-update" : "updated")
+      : (opts.dryRun ? "would-install" : "installed");
+    const report = await installReport(prepared, previous, action, review, opts.root);
+    announce(out, report, mode);
     return report;
   } finally {
     await prepared.cleanup();
   }
+}
+
+/**
+ * What is installed under the prepared plugin's name (its lock entry), checked against the prepared one:
+ * the signer (refused when changed, unless accepted), a drop to unsigned (warned), and whether the
+ * installed files are already exactly these (`intact`: nothing to review or stage).
+ */
+async function compareWithInstalled(
+  prepared: PreparedPlugin,
+  opts: InstallOptions,
+): Promise<{ previous: LockedPlugin | undefined; intact: boolean }> {
+  const name = prepared.manifest.name;
+  const previous = findLockedPlugin(await readLockfile(opts.root), name);
+  checkSigner(name, previous?.verification, prepared.verification, opts.acceptNewSigner, opts.out);
+  if (previous?.verification.method === "sigstore" && prepared.verification.method === "unsigned") {
+    opts.out.warn(`${name} was verified (${previous.verification.san}) and is now installed unsigned`);
+  }
+  const intact = previous !== undefined && sameArtifact(previous, prepared) &&
+    await installedIntact(opts.root, previous);
+  return { previous, intact };
+}
+
+/**
+ * Under the project lock: stages `.samuel/plugins/<name>/` and commits it with samuel.toml (created when
+ * there is none) and samuel.lock, all or nothing (`store/transaction.ts`).
+ */
+async function commitInstall(
+  prepared: PreparedPlugin,
+  entry: LockedPlugin,
+  requestedVersion: string | undefined,
+  opts: InstallOptions,
+): Promise<void> {
+  const out = opts.out;
+  const name = prepared.manifest.name;
+  await withProjectLock(opts.root, async () => {
+    const repaired = await recoverInterrupted(opts.root);
+    if (repaired) out.warn(`rolled back an interrupted change to ${repaired}`);
+    const staged = await makeStagingDir(pluginDir(opts.root, name));
+    try {
+      await writeStagedFiles(staged, prepared.files);
+      await testHook("after-stage");
+      const change = await applyChange(opts.root, {
+        plugin: name,
+        staged,
+        createConfig: defaultConfigText(),
+        editConfig: (text, file) =>
+          addOrReplacePlugin(
+            text,
+            { name, source: prepared.fetched.source, version: requestedVersion },
+            file,
+          ),
+        editLock: (lock) => upsertLockedPlugin(lock, entry),
+      });
+      if (change.configCreated) {
+        out.note(
+          `${out.style("created", "green")} ${projectPaths(opts.root).config}: there was no samuel.toml ` +
+            "in this folder or above, so this folder is now a samuel project (as `samuel init` makes one)",
+        );
+      }
+    } finally {
+      try {
+        await Deno.remove(staged, { recursive: true });
+      } catch { /* renamed into place */ }
+    }
+  }, {
+    command: opts.command,
+    onWait: (h) =>
+      out.note(`waiting for ${h ? `pid ${h.pid}` : "another samuel"} to finish changing this project...`),
+  });
+}
+
+async function installReport(
+  prepared: PreparedPlugin,
+  previous: LockedPlugin | undefined,
+  action: InstallAction,
+  review: ReviewResult,
+  root: string,
+): Promise<InstallReport> {
+  const { riskyGrants } = await import("../manifest/mod.ts");
+  return {
+    name: prepared.manifest.name,
+    version: prepared.manifest.version,
+    previous_version: previous?.version ?? null,
+    kind: prepared.manifest.kind,
+    action,
+    source: prepared.fetched.source,
+    resolved_url: prepared.fetched.resolvedUrl,
+    dir: pluginDir(root, prepared.manifest.name),
+    sha256: prepared.sha256,
+    verification: verificationJson(prepared.verification, prepared.verificationDetail),
+    capabilities: grantsJson(prepared.capabilities),
+    risky: riskyGrants(prepared.capabilities),
+    new_risky: review.asked,
+    review: review.decision,
+    cache: prepared.cache ?? null,
+    warnings: prepared.warnings,
+  };
+}
+
+/** The plugin's result line (stdout), written as each plugin is done so a later failure keeps it. */
+function announce(out: Reporter, r: InstallReport, mode: "install" | "update"): void {
+  const verb = {
+    installed: "installed",
+    updated: `updated (${r.previous_version} -> ${r.version})`,
+    unchanged: mode === "update" ? "is up to date" : "is already installed (unchanged)",
+    "would-install": "would be installed (dry run: nothing was changed)",
+    "would-update": `would be updated from ${r.previous_version} (dry run: nothing was changed)`,
+  }[r.action];
+  out.line(
+    `${out.style(r.name, "bold")} ${r.version} ${verb}${
+      r.action === "installed" || r.action === "updated" ? ` in ${r.dir}` : ""
+    }`,
+  );
 }

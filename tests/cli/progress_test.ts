@@ -1,7 +1,7 @@
 /** The progress bar draws only when enabled, and never in JSON mode or without a TTY. */
 
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
-import { createProgress, render } from "../../src/source/progress.ts";
+import { createProgress, render } from "../../src/cli/progress.ts";
 
 Deno.test("progress: renders a bar with bytes and total, or bytes alone", () => {
   assertEquals(

@@ -1,7 +1,7 @@
 /**
  * `samuel uninstall NAME`: removes the plugin's folder `.samuel/plugins/<name>/`, its `[[plugins]]` entry
  * in `samuel.toml` (only that block; comments and other entries stay byte for byte) and its `samuel.lock`
- * entry, which holds its grants, all or nothing (`transaction.ts`). The module cache is shared between
+ * entry, which holds its grants, all or nothing (`store/transaction.ts`). The module cache is shared between
  * projects and is left to its LRU budget. A name found nowhere is `SAM-INSTALL-009` (exit 2); a name
  * found in only some places is cleaned up wherever it is.
  */
@@ -10,9 +10,9 @@ import { removePlugin } from "../project/config.ts";
 import { withProjectLock } from "../project/file_lock.ts";
 import { findLockedPlugin, readLockfile, removeLockedPlugin } from "../project/lockfile.ts";
 import { pluginDir } from "../project/paths.ts";
-import { Exit, InstallCode, installError } from "./errors.ts";
-import type { Reporter } from "./review.ts";
-import { applyChange, recoverInterrupted } from "./transaction.ts";
+import { Exit, InstallCode, installError } from "../store/errors.ts";
+import type { Reporter } from "./io.ts";
+import { applyChange, recoverInterrupted } from "../store/transaction.ts";
 import { existsQuiet } from "../project/fs.ts";
 
 export interface UninstallReport {

@@ -20,8 +20,15 @@ import { makeStagingDir } from "../project/atomic.ts";
 import { withProjectLock } from "../project/file_lock.ts";
 import { type LockedPlugin, readLockfileIfExists } from "../project/lockfile.ts";
 import { pluginDir } from "../project/paths.ts";
-import { Exit, InstallCode, installError } from "./errors.ts";
-import { bundleOffers, fetchSource, pinnedSourceOf, registriesFor, withBundle } from "./fetch.ts";
+import { Exit, InstallCode, installError } from "../store/errors.ts";
+import {
+  bundleOffers,
+  type FetchedPlugin,
+  fetchSource,
+  pinnedSourceOf,
+  registriesFor,
+  withBundle,
+} from "./fetch.ts";
 import { grantsJson, sameGrants } from "./grants.ts";
 import {
   checkSigner,
@@ -30,9 +37,9 @@ import {
   type InstallReport,
   installSource,
   verificationJson,
-} from "./install.ts";
-import { checkFetched, writeStagedFiles } from "./prepare.ts";
-import { applyChange, recoverInterrupted, repairIfNeeded, testHook } from "./transaction.ts";
+} from "./install_source.ts";
+import { checkFetched, type PreparedPlugin, writeStagedFiles } from "./prepare.ts";
+import { applyChange, recoverInterrupted, repairIfNeeded, testHook } from "../store/transaction.ts";
 
 export interface FromLockReport {
   plugins: (InstallReport | LockedReport)[];
@@ -88,60 +95,12 @@ async function reinstallOne(entry: LockedPlugin, opts: InstallOptions): Promise<
   const source = pinnedSourceOf(entry);
   const temp = await Deno.makeTempDir({ prefix: "samuel-reinstall-" });
   try {
-    let fetched = await fetchSource(source, {
-      cwd: opts.cwd,
-      stagingDir: temp,
-      registries: registriesFor(opts.config.registries, opts.root),
-      json: out.json,
-      warn: (m) => out.warn(m),
-      ...opts.fetch,
+    const fetched = await fetchLocked(entry, source, temp, opts);
+    const prepared = await checkFetched(fetched, {
+      ...opts,
+      allowUnsignedFlag: entry.verification.method === "unsigned",
     });
-    // Digests first: a changed file is refused before anything parses or runs it.
-    const { sha256Hex } = await import("./digest.ts");
-    const manifestSha = await sha256Hex(fetched.manifestText);
-    if (manifestSha !== entry.sha256.manifest) {
-      throw mismatch(entry.name, "manifest samuel-plugin.toml", entry.sha256.manifest, manifestSha);
-    }
-    if (fetched.module !== undefined) {
-      const moduleSha = await sha256Hex(fetched.module);
-      if (moduleSha !== entry.sha256.module) {
-        throw mismatch(entry.name, `module ${fetched.moduleName}`, entry.sha256.module, moduleSha);
-      }
-    }
-    const v = entry.verification;
-    const locallyUnsigned = v.method === "unsigned";
-    if (v.method === "sigstore") {
-      // The source may offer several bundles (a JSONL asset, the attestations API): keep the locked one.
-      const offers = bundleOffers(fetched);
-      const shas = await Promise.all(offers.map((o) => sha256Hex(o.text)));
-      const at = shas.indexOf(entry.sha256.bundle ?? "");
-      if (at < 0) {
-        throw mismatch(entry.name, `signature bundle ${fetched.bundleName}`, entry.sha256.bundle, shas[0]);
-      }
-      fetched = withBundle(fetched, offers[at]);
-    } else {
-      out.warn(`${entry.name} is locked as unsigned (${v.reason}); reinstalling unverified`);
-    }
-    const prepared = await checkFetched(fetched, { ...opts, allowUnsignedFlag: locallyUnsigned });
-    if (prepared.sha256.module !== entry.sha256.module) {
-      throw mismatch(entry.name, "skill folder", entry.sha256.module, prepared.sha256.module);
-    }
-    checkSigner(entry.name, entry.verification, prepared.verification, false, out);
-    if (
-      entry.verification.method === "sigstore" && prepared.verification.method === "sigstore" &&
-      entry.verification.san !== prepared.verification.san
-    ) {
-      throw mismatch(entry.name, "signer identity", entry.verification.san, prepared.verification.san);
-    }
-    if (prepared.manifest.name !== entry.name || !sameGrants(prepared.capabilities, entry.capabilities)) {
-      throw installError(
-        InstallCode.digestMismatch,
-        Exit.verification,
-        `${entry.name}: samuel.lock does not match the manifest it pins (name or granted capabilities differ)`,
-        "restore samuel.lock from version control, or run `samuel update " + entry.name + "`",
-        "the lock was edited by hand",
-      );
-    }
+    checkPreparedAgainstLock(entry, prepared, out);
     if (opts.dryRun) {
       out.line(
         `${out.style(entry.name, "bold")} ${entry.version} would be reinstalled from ${source} (dry run)`,
@@ -171,6 +130,78 @@ async function reinstallOne(entry: LockedPlugin, opts: InstallOptions): Promise<
     try {
       await Deno.remove(temp, { recursive: true });
     } catch { /* gone */ }
+  }
+}
+
+/**
+ * Fetches the locked release again and compares its digests with the lock before anything parses or
+ * runs it: manifest, module, and the signature bundle (of several offered, the locked one is kept).
+ */
+async function fetchLocked(
+  entry: LockedPlugin,
+  source: string,
+  stagingDir: string,
+  opts: InstallOptions,
+): Promise<FetchedPlugin> {
+  const out = opts.out;
+  const fetched = await fetchSource(source, {
+    cwd: opts.cwd,
+    stagingDir,
+    registries: registriesFor(opts.config.registries, opts.root),
+    progress: opts.progress,
+    warn: (m) => out.warn(m),
+    ...opts.fetch,
+  });
+  const { sha256Hex } = await import("../store/digest.ts");
+  const manifestSha = await sha256Hex(fetched.manifestText);
+  if (manifestSha !== entry.sha256.manifest) {
+    throw mismatch(entry.name, "manifest samuel-plugin.toml", entry.sha256.manifest, manifestSha);
+  }
+  if (fetched.module !== undefined) {
+    const moduleSha = await sha256Hex(fetched.module);
+    if (moduleSha !== entry.sha256.module) {
+      throw mismatch(entry.name, `module ${fetched.moduleName}`, entry.sha256.module, moduleSha);
+    }
+  }
+  const v = entry.verification;
+  if (v.method !== "sigstore") {
+    out.warn(`${entry.name} is locked as unsigned (${v.reason}); reinstalling unverified`);
+    return fetched;
+  }
+  // The source may offer several bundles (a JSONL asset, the attestations API): keep the locked one.
+  const offers = bundleOffers(fetched);
+  const shas = await Promise.all(offers.map((o) => sha256Hex(o.text)));
+  const at = shas.indexOf(entry.sha256.bundle ?? "");
+  if (at < 0) {
+    throw mismatch(entry.name, `signature bundle ${fetched.bundleName}`, entry.sha256.bundle, shas[0]);
+  }
+  return withBundle(fetched, offers[at]);
+}
+
+/** The checked plugin is the locked one: skill digest, signer, name and grants. */
+function checkPreparedAgainstLock(
+  entry: LockedPlugin,
+  prepared: Omit<PreparedPlugin, "cleanup">,
+  out: InstallOptions["out"],
+): void {
+  if (prepared.sha256.module !== entry.sha256.module) {
+    throw mismatch(entry.name, "skill folder", entry.sha256.module, prepared.sha256.module);
+  }
+  checkSigner(entry.name, entry.verification, prepared.verification, false, out);
+  if (
+    entry.verification.method === "sigstore" && prepared.verification.method === "sigstore" &&
+    entry.verification.san !== prepared.verification.san
+  ) {
+    throw mismatch(entry.name, "signer identity", entry.verification.san, prepared.verification.san);
+  }
+  if (prepared.manifest.name !== entry.name || !sameGrants(prepared.capabilities, entry.capabilities)) {
+    throw installError(
+      InstallCode.digestMismatch,
+      Exit.verification,
+      `${entry.name}: samuel.lock does not match the manifest it pins (name or granted capabilities differ)`,
+      "restore samuel.lock from version control, or run `samuel update " + entry.name + "`",
+      "the lock was edited by hand",
+    );
   }
 }
 
