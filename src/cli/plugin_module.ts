@@ -16,7 +16,7 @@
 
 import { isSamuelError } from "../errors.ts";
 import type { Problem, WasmManifest } from "../manifest/mod.ts";
-import { type KeyLocator, keyPath, type Segment } from "../manifest/toml_locate.ts";
+import { type KeyLocator, keyPath, type Segment } from "../toml/locate.ts";
 import { type FuncType, inspectModule, type ModuleInfo, PAGE } from "../runtime/preprocess/mod.ts";
 import {
   buildForCache,

@@ -15,9 +15,9 @@ import { Exit, SamuelError } from "../errors.ts";
 import { PROTOCOL, VERSION } from "../version.ts";
 import { Code } from "./codes.ts";
 import type { Manifest, Problem } from "./schema.ts";
-import { KeyLocator } from "./toml_locate.ts";
+import { KeyLocator } from "../toml/locate.ts";
 import { type SemverApi, validateManifest, type ValidationResult } from "./validate.ts";
-import { describeLimit, type LimitExceeded, parseWithin, readWithin, TOML_LIMITS } from "../toml_limits.ts";
+import { describeLimit, type LimitExceeded, parseWithin, readWithin, TOML_LIMITS } from "../toml/limits.ts";
 
 export type {
   Capabilities,
@@ -86,7 +86,7 @@ export async function parseManifest(text: string, opts: ParseOptions = {}): Prom
   });
 }
 
-/** A bound of src/toml_limits.ts passed (`SAM-MANIFEST-032`): the file is not validated further. */
+/** A bound of src/toml/limits.ts passed (`SAM-MANIFEST-032`): the file is not validated further. */
 function limitProblem(file: string, v: LimitExceeded, locator?: KeyLocator): Problem {
   const d = describeLimit(v, file);
   const problem: Problem = {

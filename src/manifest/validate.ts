@@ -39,7 +39,7 @@ import {
   UNSUPPORTED_KINDS,
   type WasmManifest,
 } from "./schema.ts";
-import { type KeyLocator, keyPath, type Segment } from "./toml_locate.ts";
+import { type KeyLocator, keyPath, type Segment } from "../toml/locate.ts";
 
 /** The part of the `semver` package validation uses (the package ships no types). */
 export interface SemverApi {

@@ -20,9 +20,9 @@ import {
   scanToml,
   type TomlScan,
   type TomlStatement,
-} from "./toml_scan.ts";
-import { tomlString } from "./toml_value.ts";
-import { describeLimit, type LimitExceeded, parseWithin, readWithin, TOML_LIMITS } from "../toml_limits.ts";
+} from "../toml/scan.ts";
+import { tomlString } from "../toml/value.ts";
+import { describeLimit, type LimitExceeded, parseWithin, readWithin, TOML_LIMITS } from "../toml/limits.ts";
 
 /** A registry whose `index.toml` resolves plugin names (DESIGN.md section 6, step 1). */
 export interface RegistryEntry {
@@ -218,7 +218,7 @@ function syntaxError(file: string, e: unknown): SamuelError {
   });
 }
 
-/** A bound of src/toml_limits.ts passed: `SAM-CONFIG-010`, naming the line when there is one. */
+/** A bound of src/toml/limits.ts passed: `SAM-CONFIG-010`, naming the line when there is one. */
 function limitError(file: string, v: LimitExceeded, text?: string): SamuelError {
   const line = text === undefined ? undefined : lineOfLimit(text, v);
   const d = describeLimit(v, file);
@@ -234,7 +234,7 @@ function limitError(file: string, v: LimitExceeded, text?: string): SamuelError 
 
 /**
  * Parses TOML, turning syntax errors into `SAM-CONFIG-002` naming the file and line, and a document past
- * the bounds of src/toml_limits.ts into `SAM-CONFIG-010`.
+ * the bounds of src/toml/limits.ts into `SAM-CONFIG-010`.
  */
 function parseToml(text: string, file: string): Record<string, unknown> {
   const read = parseWithin(text, TOML_LIMITS.config, (t) => {

@@ -25,9 +25,9 @@ import { parse, TomlError } from "npm:smol-toml@1.9.1";
 import { Exit, isSamuelError, SamuelError } from "../errors.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { projectPaths } from "./paths.ts";
-import { type KeyLines, keyLines, lineOfKey, lineOfLimit, scanToml } from "./toml_scan.ts";
-import { tomlString, tomlStringArray } from "./toml_value.ts";
-import { describeLimit, type LimitExceeded, parseWithin, readWithin, TOML_LIMITS } from "../toml_limits.ts";
+import { type KeyLines, keyLines, lineOfKey, lineOfLimit, scanToml } from "../toml/scan.ts";
+import { tomlString, tomlStringArray } from "../toml/value.ts";
+import { describeLimit, type LimitExceeded, parseWithin, readWithin, TOML_LIMITS } from "../toml/limits.ts";
 
 export const LOCKFILE_VERSION = 1;
 
@@ -182,7 +182,7 @@ function lockError(
 /** How many problems an error lists (the rest are counted): a damaged lock can hold thousands. */
 const LISTED = 100;
 
-/** A bound of src/toml_limits.ts passed: `SAM-LOCKFILE-010`, naming the line when there is one. */
+/** A bound of src/toml/limits.ts passed: `SAM-LOCKFILE-010`, naming the line when there is one. */
 function limitError(file: string, v: LimitExceeded, text?: string): SamuelError {
   const line = text === undefined ? undefined : lineOfLimit(text, v);
   const d = describeLimit(v, file);

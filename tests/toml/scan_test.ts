@@ -1,4 +1,4 @@
-import { keyLines, lineOfKey, scanToml, splitLines } from "../../src/project/toml_scan.ts";
+import { keyLines, lineOfKey, scanToml, splitLines } from "../../src/toml/scan.ts";
 import { assertEquals } from "../support/assert.ts";
 
 const DOC = `top = 1 # c

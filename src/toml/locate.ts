@@ -14,7 +14,7 @@
  * parts used to make validation quadratic).
  */
 
-import { KeyLines, type KeyNode, keyPath, type Segment } from "../toml_key_lines.ts";
+import { KeyLines, type KeyNode, keyPath, type Segment } from "./key_lines.ts";
 
 export { keyPath, type Segment };
 

@@ -7,11 +7,11 @@
  *
  * Every pass is linear in the text, so a hostile file (a header of 20,000 dotted parts) costs what its
  * length costs; the limits on depth, size and counts are applied to the parsed document by the callers
- * (`src/toml_limits.ts`).
+ * (`src/toml/limits.ts`).
  */
 
-import { KeyLines, parseKeyPath, type Segment } from "../toml_key_lines.ts";
-import type { LimitExceeded } from "../toml_limits.ts";
+import { KeyLines, parseKeyPath, type Segment } from "./key_lines.ts";
+import type { LimitExceeded } from "./limits.ts";
 
 export type { KeyLines };
 
@@ -218,7 +218,7 @@ export function lineOfKey(lines: KeyLines, path: string | readonly Segment[]): n
   return lines.lineOf(typeof path === "string" ? parseKeyPath(path) : path);
 }
 
-/** The line where a document passes a bound of src/toml_limits.ts (the line of the deepest key written). */
+/** The line where a document passes a bound of src/toml/limits.ts (the line of the deepest key written). */
 export function lineOfLimit(text: string, v: LimitExceeded): number | undefined {
   return v.path.length === 0 ? undefined : keyLines(scanToml(text)).lineOf(v.path);
 }
