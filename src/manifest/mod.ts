@@ -15,7 +15,7 @@ import { Exit, SamuelError } from "../errors.ts";
 import { PROTOCOL, VERSION } from "../version.ts";
 import { Code } from "./codes.ts";
 import type { Manifest, Problem } from "./schema.ts";
-import { KeyLocator } from "../toml/locate.ts";
+import { KeyLocator } from "../toml/scan.ts";
 import { type SemverApi, validateManifest, type ValidationResult } from "./validate.ts";
 import { describeLimit, type LimitExceeded, parseWithin, readWithin, TOML_LIMITS } from "../toml/limits.ts";
 
@@ -70,12 +70,10 @@ export async function parseManifest(text: string, opts: ParseOptions = {}): Prom
     if (!(e instanceof TomlError)) throw e;
     return { problems: [syntaxProblem(file, e)] };
   }
-  // An oversized text is not scanned for lines at all; within the size bound the scanner is linear.
-  if ("over" in read) {
-    const v = read.over;
-    return { problems: [limitProblem(file, v, v.limit === "file size" ? undefined : new KeyLocator(text))] };
-  }
+  // Lines are scanned only when a problem needs one (an oversized text never: its problem has no key);
+  // within the size bound the scanner is linear.
   const locator = new KeyLocator(text);
+  if ("over" in read) return { problems: [limitProblem(file, read.over, locator)] };
   return validateManifest(read.doc, {
     file,
     strict: opts.strict ?? false,

@@ -39,7 +39,8 @@ import {
   UNSUPPORTED_KINDS,
   type WasmManifest,
 } from "./schema.ts";
-import { type KeyLocator, keyPath, type Segment } from "../toml/locate.ts";
+import { keyPath, type Segment } from "../toml/key_lines.ts";
+import type { KeyLocator } from "../toml/scan.ts";
 
 /** The part of the `semver` package validation uses (the package ships no types). */
 export interface SemverApi {

@@ -1,16 +1,29 @@
 /**
- * A structural scanner for TOML text that smol-toml has already accepted: it splits the document into
- * statements (table headers, key/value pairs, comments, blank lines) with their line spans, so callers
- * can point errors at lines and edit one block of the file without re-serialising the rest. It tracks
- * strings, multi-line strings, arrays and inline tables only far enough to know where a statement ends;
- * it does not build values (smol-toml does that).
+ * The one position scanner for the TOML files samuel reads and edits (`samuel.toml`, `samuel.lock`,
+ * `samuel-plugin.toml`). One pass over the text gives:
+ * - the statements (table headers, key/value pairs, comments, blank lines) with their line spans, so
+ *   `samuel.toml`'s `[[plugins]]` entries can be edited line by line without re-serialising the rest
+ *   (src/project/config.ts);
+ * - the line of every key, array element and inline-table key (`KeyLines`), so a problem found after a
+ *   successful parse can point at `file:12` (`KeyLocator`, the lazy form every schema check uses).
  *
- * Every pass is linear in the text, so a hostile file (a header of 20,000 dotted parts) costs what its
- * length costs; the limits on depth, size and counts are applied to the parsed document by the callers
- * (`src/toml/limits.ts`).
+ * Why hand-written next to smol-toml: smol-toml builds values and reports positions only for its own
+ * syntax errors; the parsed document has no positions, and no maintained TOML package for Deno/npm gives
+ * both key -> line and statement spans with the original bytes (the round-tripping editors re-serialise).
+ * The scanner is small because it is not a parser: it runs on text smol-toml has already accepted, skips
+ * validation, and tracks strings (all four kinds, so a `[`, `=` or `#` inside one is never structure),
+ * arrays and inline tables only far enough to know where each value ends and which key it belongs to.
+ * Text it cannot follow (only text smol-toml rejected gets here) ends the scan, keeping what was found: a
+ * missing line degrades a message, it never breaks a command.
+ *
+ * Every pass is linear in the text: each key is recorded step by step into the `KeyLines` tree relative
+ * to its table's node, never by rebuilding its path from the top (a header of 20,000 dotted parts once
+ * made this cubic, issue 17), and arrays of tables are counted without sweeping earlier counters. The
+ * bounds on depth, size and counts are applied to the parsed document by the callers (`./limits.ts`);
+ * the scanner's own recursion stops at `MAX_VALUE_DEPTH`, smol-toml's nesting limit.
  */
 
-import { KeyLines, parseKeyPath, type Segment } from "./key_lines.ts";
+import { KeyLines, type KeyNode, parseKeyPath, type Segment } from "./key_lines.ts";
 import type { LimitExceeded } from "./limits.ts";
 
 export type { KeyLines };
@@ -36,6 +49,8 @@ export interface TomlScan {
   /** The document's dominant line ending, for inserted lines. */
   eol: "\n" | "\r\n";
   statements: TomlStatement[];
+  /** The 1-based line of every key, array element and inline-table key. */
+  keys: KeyLines;
 }
 
 /** Splits text into lines that keep their terminators, so `lines.join("")` is the original text. */
@@ -43,174 +58,17 @@ export function splitLines(text: string): string[] {
   return text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
 }
 
-const BARE_KEY = /[A-Za-z0-9_-]/;
-
-/** Parses a (dotted) key starting at `pos`; returns its parts and the position after it. */
-function parseKey(s: string, pos: number): { parts: string[]; pos: number } {
-  const parts: string[] = [];
-  for (;;) {
-    while (s[pos] === " " || s[pos] === "\t") pos++;
-    if (s[pos] === '"') {
-      let out = "";
-      pos++;
-      while (pos < s.length && s[pos] !== '"') {
-        if (s[pos] === "\\") {
-          const esc = s[pos + 1];
-          const simple: Record<string, string> = {
-            b: "\b",
-            t: "\t",
-            n: "\n",
-            f: "\f",
-            r: "\r",
-            '"': '"',
-            "\\": "\\",
-          };
-          if (esc in simple) {
-            out += simple[esc];
-            pos += 2;
-          } else if (esc === "u" || esc === "U") {
-            const len = esc === "u" ? 4 : 8;
-            out += String.fromCodePoint(parseInt(s.slice(pos + 2, pos + 2 + len), 16));
-            pos += 2 + len;
-          } else {
-            out += esc ?? "";
-            pos += 2;
-          }
-        } else {
-          out += s[pos++];
-        }
-      }
-      pos++;
-      parts.push(out);
-    } else if (s[pos] === "'") {
-      const close = s.indexOf("'", pos + 1);
-      parts.push(s.slice(pos + 1, close));
-      pos = close + 1;
-    } else {
-      const begin = pos;
-      while (pos < s.length && BARE_KEY.test(s[pos])) pos++;
-      parts.push(s.slice(begin, pos));
-    }
-    while (s[pos] === " " || s[pos] === "\t") pos++;
-    if (s[pos] !== ".") return { parts, pos };
-    pos++;
-  }
-}
-
-/** Value-lexing state carried across lines of one key/value statement. */
-interface ValueState {
-  depth: number;
-  multiline: '"""' | "'''" | null;
-}
-
-/**
- * Advances through one line of a value starting at `pos`. Returns the index where a trailing comment
- * starts on this line (or -1).
- */
-function lexValueLine(line: string, pos: number, st: ValueState): number {
-  let i = pos;
-  while (i < line.length) {
-    if (st.multiline) {
-      const close = st.multiline;
-      if (close === '"""' && line[i] === "\\") {
-        i += 2;
-        continue;
-      }
-      if (line.startsWith(close, i)) {
-        i += 3;
-        // Up to two quotes right before the closing delimiter belong to the string: `""""` ends one later.
-        let extra = 0;
-        while (extra < 2 && line[i] === close[0]) {
-          i++;
-          extra++;
-        }
-        st.multiline = null;
-        continue;
-      }
-      i++;
-      continue;
-    }
-    const c = line[i];
-    if (c === "#") return i;
-    if (line.startsWith('"""', i) || line.startsWith("'''", i)) {
-      st.multiline = line.startsWith('"""', i) ? '"""' : "'''";
-      i += 3;
-      continue;
-    }
-    if (c === '"') {
-      i++;
-      while (i < line.length && line[i] !== '"') i += line[i] === "\\" ? 2 : 1;
-      i++;
-      continue;
-    }
-    if (c === "'") {
-      const close = line.indexOf("'", i + 1);
-      i = close < 0 ? line.length : close + 1;
-      continue;
-    }
-    if (c === "[" || c === "{") st.depth++;
-    else if (c === "]" || c === "}") st.depth--;
-    i++;
-  }
-  return -1;
-}
-
-function stripEol(line: string): string {
-  return line.replace(/\r?\n$/, "");
-}
-
-/** Scans a syntactically valid TOML document into statements. */
+/** Scans a TOML document (one smol-toml accepted) into lines, statements and key lines. */
 export function scanToml(text: string): TomlScan {
   const lines = splitLines(text);
   const crlf = lines.filter((l) => l.endsWith("\r\n")).length;
-  const eol = crlf > lines.length / 2 ? "\r\n" : "\n";
-  const statements: TomlStatement[] = [];
-  let table: string[] = [];
-  let i = 0;
-  while (i < lines.length) {
-    const line = stripEol(lines[i]);
-    const trimmed = line.trimStart();
-    if (trimmed === "") {
-      statements.push({ kind: "blank", start: i, end: i });
-      i++;
-      continue;
-    }
-    if (trimmed.startsWith("#")) {
-      statements.push({ kind: "comment", start: i, end: i });
-      i++;
-      continue;
-    }
-    if (trimmed.startsWith("[")) {
-      const arrayTable = trimmed.startsWith("[[");
-      const { parts } = parseKey(trimmed, arrayTable ? 2 : 1);
-      table = parts;
-      statements.push({ kind: "header", start: i, end: i, key: parts, arrayTable });
-      i++;
-      continue;
-    }
-    const offset = line.length - trimmed.length;
-    const { parts, pos } = parseKey(line, offset);
-    const st: ValueState = { depth: 0, multiline: null };
-    let start = pos + 1; // past "="
-    let end = i;
-    let commentAt = -1;
-    for (;;) {
-      commentAt = lexValueLine(stripEol(lines[end]), start, st);
-      if ((st.depth <= 0 && !st.multiline) || end + 1 >= lines.length) break;
-      end++;
-      start = 0;
-    }
-    const last = stripEol(lines[end]);
-    let trailingComment: string | undefined;
-    if (commentAt >= 0) {
-      let from = commentAt;
-      while (from > 0 && (last[from - 1] === " " || last[from - 1] === "\t")) from--;
-      trailingComment = last.slice(from);
-    }
-    statements.push({ kind: "keyval", start: i, end, key: parts, table, trailingComment });
-    i = end + 1;
-  }
-  return { lines, eol, statements };
+  const { statements, keys } = new Walker(text).run();
+  return { lines, eol: crlf > lines.length / 2 ? "\r\n" : "\n", statements, keys };
+}
+
+/** The key lines of a scan (`scanToml(text).keys`). */
+export function keyLines(scan: TomlScan): KeyLines {
+  return scan.keys;
 }
 
 /** The line of `path`, else of its nearest enclosing key or table (a missing key points at its table). */
@@ -218,69 +76,420 @@ export function lineOfKey(lines: KeyLines, path: string | readonly Segment[]): n
   return lines.lineOf(typeof path === "string" ? parseKeyPath(path) : path);
 }
 
-/** The line where a document passes a bound of src/toml/limits.ts (the line of the deepest key written). */
+/** The line where a document passes a bound of `./limits.ts` (the line of the deepest key written). */
 export function lineOfLimit(text: string, v: LimitExceeded): number | undefined {
-  return v.path.length === 0 ? undefined : keyLines(scanToml(text)).lineOf(v.path);
+  return new KeyLocator(text).lineOf(v.path);
 }
 
-/** Per array-of-tables name (`[[plugins]]`): which element a header is in, for display paths. */
+/**
+ * The lines of the keys of one text, scanned on the first question: a file without problems never pays
+ * for the scan (every `samuel run` reads samuel.lock and an installed manifest).
+ */
+export class KeyLocator {
+  readonly #text: string;
+  #lines: KeyLines | undefined;
+
+  constructor(text: string) {
+    this.#text = text;
+  }
+
+  #keys(): KeyLines {
+    return this.#lines ??= new Walker(this.#text).run().keys;
+  }
+
+  /** The 1-based line of `segments` or, when it is not written in the text, of its nearest ancestor. */
+  lineOf(segments: readonly Segment[]): number | undefined {
+    return segments.length === 0 ? undefined : this.#keys().lineOf(segments);
+  }
+
+  /** The 1-based line of exactly `segments`, or undefined when it is not written in the text. */
+  exactLineOf(segments: readonly Segment[]): number | undefined {
+    return this.#keys().exactLineOf(segments);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The walk
+
+/** smol-toml's default nesting limit: deeper text was refused before it gets here. */
+const MAX_VALUE_DEPTH = 1000;
+
+const TAB = 0x09, LF = 0x0a, CR = 0x0d, SPACE = 0x20, QUOTE = 0x22, HASH = 0x23, APOSTROPHE = 0x27;
+const COMMA = 0x2c, DOT = 0x2e, EQUALS = 0x3d, LBRACKET = 0x5b, BACKSLASH = 0x5c, RBRACKET = 0x5d;
+const LBRACE = 0x7b, RBRACE = 0x7d, BOM = 0xfeff;
+
+const isBare = (c: number) =>
+  (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x2d ||
+  c === 0x5f;
+
+/** The escapes of a basic string that stand for one character (TOML 1.0, and `\e` of 1.1). */
+const SIMPLE_ESCAPES: Record<string, string> = {
+  b: "\b",
+  t: "\t",
+  n: "\n",
+  f: "\f",
+  r: "\r",
+  e: "\x1b",
+  '"': '"',
+  "\\": "\\",
+};
+const HEX_ESCAPES: Record<string, number> = { x: 2, u: 4, U: 8 };
+
+/** The text could not be followed: the walk ends and keeps what it found. */
+class Stop extends Error {}
+
+/** Per array-of-tables name (`[[plugins]]`): which element a header is in, for key paths. */
 interface ArrayState {
   /** The current element's index. */
   index: number;
-  /** The element of the enclosing array table this index was counted in (see `keyLines`). */
+  /** The element of the enclosing array table this index was counted in (see `Walker.#header`). */
   owner: object;
   /** A token for the current element: nested array tables counted under another element are stale. */
   element: object;
 }
 
-/**
- * Maps display paths (`wasm.cache_budget`, `plugins[1].source`, `security`) to 1-based line numbers, for
- * error messages. Array-of-tables elements are indexed in document order.
- *
- * Linear in the text: headers are walked part by part through two trees, the raw names (for the
- * array-of-tables counters) and the display paths with their indices (`KeyLines`). A nested array table
- * restarts at 0 under each new element of its parent; instead of deleting every counter below a parent
- * (which costs the number of counters per header), each counter remembers the parent element it was
- * counted in and is stale once that element has been superseded.
- */
-export function keyLines(scan: TomlScan): KeyLines {
-  const lines = new KeyLines();
-  const rawRoot: RawNode = { kids: new Map() };
-  const rootElement = {};
-  let prefix = lines.root;
-  for (const s of scan.statements) {
-    if (s.kind === "header" && s.key) {
-      let raw = rawRoot;
-      let display = lines.root;
-      let element = rootElement;
-      for (let n = 0; n < s.key.length; n++) {
-        const part = s.key[n];
-        let next = raw.kids.get(part);
-        if (next === undefined) raw.kids.set(part, next = { kids: new Map() });
-        raw = next;
-        const last = n === s.key.length - 1;
-        const live = raw.array !== undefined && raw.array.owner === element ? raw.array : undefined;
-        if (last && s.arrayTable) {
-          raw.array = { index: live ? live.index + 1 : 0, owner: element, element: {} };
-        } else if (!live) raw.array = undefined;
-        display = lines.child(display, part);
-        if (raw.array) {
-          display = lines.child(display, raw.array.index);
-          element = raw.array.element;
-        }
-        // `[tool.other]` also defines `tool`, implicitly, at this line.
-        lines.mark(display, s.start + 1);
-      }
-      prefix = display;
-    } else if (s.kind === "keyval" && s.key) {
-      // A dotted key (`a.b.c = 1`) also defines its parents there, unless something defined them earlier.
-      lines.record(prefix, s.key, s.start + 1);
-    }
-  }
-  return lines;
-}
-
+/** A table name as written in headers, without indices: where array-of-tables elements are counted. */
 interface RawNode {
   kids: Map<string, RawNode>;
   array?: ArrayState;
+}
+
+/**
+ * One pass over the text. `pos` only moves forward (a scalar steps back over its trailing blanks, which
+ * the next step skips again), so the walk is linear; `line` counts the line feeds passed.
+ */
+class Walker {
+  readonly statements: TomlStatement[] = [];
+  readonly keys = new KeyLines();
+  #pos = 0;
+  /** The 0-based line of `#pos`. */
+  #line = 0;
+  #depth = 0;
+  readonly #raw: RawNode = { kids: new Map() };
+  readonly #rootElement = {};
+  /** The table key/value pairs belong to: its header's parts and its node in `keys`. */
+  #table: string[] = [];
+  #tableNode: KeyNode;
+
+  constructor(readonly text: string) {
+    this.#tableNode = this.keys.root;
+    // smol-toml skips a byte order mark.
+    if (text.charCodeAt(0) === BOM) this.#pos = 1;
+  }
+
+  run(): this {
+    try {
+      while (this.#pos < this.text.length) this.#statement();
+    } catch (e) {
+      if (!(e instanceof Stop)) throw e;
+    }
+    return this;
+  }
+
+  #at(): number {
+    return this.text.charCodeAt(this.#pos);
+  }
+
+  #expect(c: number): void {
+    if (this.#at() !== c) throw new Stop();
+    this.#pos++;
+  }
+
+  /** One statement, from the start of its first line through the end of its last. */
+  #statement(): void {
+    const start = this.#line;
+    this.#skipSpaces();
+    const c = this.#at();
+    if (this.#atLineEnd()) this.statements.push({ kind: "blank", start, end: start });
+    else if (c === HASH) {
+      this.#skipComment();
+      this.statements.push({ kind: "comment", start, end: start });
+    } else if (c === LBRACKET) this.#header(start);
+    else this.#keyval(start);
+    this.#endLine();
+  }
+
+  /** `[table]` or `[[array.of.tables]]`: the table later key/value pairs belong to. */
+  #header(start: number): void {
+    this.#pos++;
+    const arrayTable = this.#at() === LBRACKET;
+    if (arrayTable) this.#pos++;
+    const key = this.#key();
+    this.#expect(RBRACKET);
+    if (arrayTable) this.#expect(RBRACKET);
+    this.#table = key;
+    this.#tableNode = this.#recordHeader(key, arrayTable, start + 1);
+    this.statements.push({ kind: "header", start, end: start, key, arrayTable });
+  }
+
+  /**
+   * Marks every part of a header at `line` (`[tool.other]` also defines `tool`, unless something defined
+   * it earlier) and returns the table's node. An array table's elements are indexed in document order; a
+   * nested array table restarts at 0 under each new element of its parent. Instead of deleting every
+   * counter below a parent (which costs the number of counters per header), each counter remembers the
+   * parent element it was counted in and is stale once that element has been superseded.
+   */
+  #recordHeader(parts: readonly string[], arrayTable: boolean, line: number): KeyNode {
+    let raw = this.#raw;
+    let node = this.keys.root;
+    let element = this.#rootElement;
+    for (let n = 0; n < parts.length; n++) {
+      const part = parts[n];
+      let next = raw.kids.get(part);
+      if (next === undefined) raw.kids.set(part, next = { kids: new Map() });
+      raw = next;
+      const live = raw.array !== undefined && raw.array.owner === element ? raw.array : undefined;
+      if (n === parts.length - 1 && arrayTable) {
+        raw.array = { index: live ? live.index + 1 : 0, owner: element, element: {} };
+      } else if (!live) raw.array = undefined;
+      node = this.keys.child(node, part);
+      this.keys.mark(node, line);
+      if (raw.array) {
+        node = this.keys.child(node, raw.array.index);
+        element = raw.array.element;
+        this.keys.mark(node, line);
+      }
+    }
+    return node;
+  }
+
+  /** `key = value`, the value possibly spanning lines, with the comment ending its last line. */
+  #keyval(start: number): void {
+    const key = this.#key();
+    this.#expect(EQUALS);
+    // A dotted key (`a.b.c = 1`) also defines its parents there, unless something defined them earlier.
+    this.#value(this.keys.record(this.#tableNode, key, start + 1));
+    const valueEnd = this.#pos;
+    this.#skipSpaces();
+    let trailingComment: string | undefined;
+    if (this.#at() === HASH) {
+      this.#skipComment();
+      trailingComment = this.text.slice(valueEnd, this.#pos);
+    }
+    this.statements.push({
+      kind: "keyval",
+      start,
+      end: this.#line,
+      key,
+      table: this.#table,
+      trailingComment,
+    });
+  }
+
+  /** Past the blanks and comment ending a statement, and its line feed. */
+  #endLine(): void {
+    this.#skipSpaces();
+    if (this.#at() === HASH) this.#skipComment();
+    if (this.#pos >= this.text.length) return;
+    if (this.#at() === CR) this.#pos++;
+    this.#expect(LF);
+    this.#line++;
+  }
+
+  #atLineEnd(): boolean {
+    const c = this.#at();
+    return this.#pos >= this.text.length || c === LF ||
+      (c === CR && this.text.charCodeAt(this.#pos + 1) === LF);
+  }
+
+  /** Spaces and tabs (and a stray carriage return), not a line end. */
+  #skipSpaces(): void {
+    for (;;) {
+      const c = this.#at();
+      if (c === SPACE || c === TAB || (c === CR && this.text.charCodeAt(this.#pos + 1) !== LF)) this.#pos++;
+      else return;
+    }
+  }
+
+  /** Blanks, line ends and comments, as between the items of an array or inline table. */
+  #skipVoid(): void {
+    for (;;) {
+      const c = this.#at();
+      if (c === SPACE || c === TAB || c === CR) this.#pos++;
+      else if (c === LF) {
+        this.#pos++;
+        this.#line++;
+      } else if (c === HASH) this.#skipComment();
+      else return;
+    }
+  }
+
+  /** To the end of the line, before its `\r\n` or `\n`. */
+  #skipComment(): void {
+    const lf = this.text.indexOf("\n", this.#pos);
+    const end = lf < 0 ? this.text.length : lf;
+    this.#pos = end > this.#pos && this.text.charCodeAt(end - 1) === CR ? end - 1 : end;
+  }
+
+  /** A (dotted) key: its parts, decoded. */
+  #key(): string[] {
+    const parts: string[] = [];
+    for (;;) {
+      this.#skipSpaces();
+      const c = this.#at();
+      if (c === QUOTE) parts.push(this.#basicKey());
+      else if (c === APOSTROPHE) parts.push(this.#literal());
+      else {
+        const begin = this.#pos;
+        while (isBare(this.#at())) this.#pos++;
+        if (this.#pos === begin) throw new Stop();
+        parts.push(this.text.slice(begin, this.#pos));
+      }
+      this.#skipSpaces();
+      if (this.#at() !== DOT) return parts;
+      this.#pos++;
+    }
+  }
+
+  /** A one-line basic string, decoded (keys); values are only skipped. */
+  #basicKey(): string {
+    this.#pos++;
+    let out = "";
+    let from = this.#pos;
+    for (;;) {
+      const c = this.#at();
+      if (this.#pos >= this.text.length || c === LF) throw new Stop();
+      if (c === QUOTE) {
+        out += this.text.slice(from, this.#pos++);
+        return out;
+      }
+      if (c === BACKSLASH) {
+        out += this.text.slice(from, this.#pos) + this.#escape();
+        from = this.#pos;
+      } else this.#pos++;
+    }
+  }
+
+  /** The character an escape at `#pos` stands for; moves past it. */
+  #escape(): string {
+    const esc = this.text[this.#pos + 1];
+    const simple = SIMPLE_ESCAPES[esc];
+    if (simple !== undefined) {
+      this.#pos += 2;
+      return simple;
+    }
+    const len = HEX_ESCAPES[esc];
+    const hex = len === undefined ? "" : this.text.slice(this.#pos + 2, this.#pos + 2 + len);
+    const code = /^[0-9A-Fa-f]+$/.test(hex) && hex.length === len ? parseInt(hex, 16) : -1;
+    if (code < 0 || code > 0x10ffff) throw new Stop();
+    this.#pos += 2 + len;
+    return String.fromCodePoint(code);
+  }
+
+  /** A one-line literal string `'…'`: its content. */
+  #literal(): string {
+    const close = this.text.indexOf("'", this.#pos + 1);
+    const lf = this.text.indexOf("\n", this.#pos + 1);
+    if (close < 0 || (lf >= 0 && lf < close)) throw new Stop();
+    const content = this.text.slice(this.#pos + 1, close);
+    this.#pos = close + 1;
+    return content;
+  }
+
+  /** Any value, recording the lines of the array elements and inline-table keys inside it under `node`. */
+  #value(node: KeyNode): void {
+    this.#skipSpaces();
+    if (++this.#depth > MAX_VALUE_DEPTH) throw new Stop();
+    const c = this.#at();
+    const next = this.text.charCodeAt(this.#pos + 1);
+    if ((c === QUOTE || c === APOSTROPHE) && next === c && this.text.charCodeAt(this.#pos + 2) === c) {
+      this.#multiline(c);
+    } else if (c === QUOTE) this.#skipBasic();
+    else if (c === APOSTROPHE) this.#literal();
+    else if (c === LBRACKET) this.#array(node);
+    else if (c === LBRACE) this.#inlineTable(node);
+    else this.#scalar();
+    this.#depth--;
+  }
+
+  #skipBasic(): void {
+    this.#pos++;
+    for (;;) {
+      const c = this.#at();
+      if (this.#pos >= this.text.length || c === LF) throw new Stop();
+      this.#pos += c === BACKSLASH ? 2 : 1;
+      if (c === QUOTE) return;
+    }
+  }
+
+  /** `"""…"""` (with escapes) or `'''…'''`, counting the lines it spans. */
+  #multiline(quote: number): void {
+    this.#pos += 3;
+    for (;;) {
+      if (this.#pos >= this.text.length) throw new Stop();
+      const c = this.#at();
+      if (c === LF) this.#line++;
+      else if (c === BACKSLASH && quote === QUOTE) {
+        // The escaped character cannot close the string; a line-ending backslash still ends a line.
+        if (this.text.charCodeAt(++this.#pos) === LF) this.#line++;
+      } else if (
+        c === quote && this.text.charCodeAt(this.#pos + 1) === quote &&
+        this.text.charCodeAt(this.#pos + 2) === quote
+      ) {
+        this.#pos += 3;
+        // Up to two quotes right before the closing delimiter belong to the string: `""""` ends one later.
+        for (let extra = 0; extra < 2 && this.#at() === quote; extra++) this.#pos++;
+        return;
+      }
+      this.#pos++;
+    }
+  }
+
+  #array(node: KeyNode): void {
+    this.#pos++;
+    for (let index = 0;; index++) {
+      this.#skipVoid();
+      if (this.#at() === RBRACKET) {
+        this.#pos++;
+        return;
+      }
+      if (this.#pos >= this.text.length) throw new Stop();
+      const item = this.keys.child(node, index);
+      this.keys.mark(item, this.#line + 1);
+      this.#value(item);
+      this.#skipVoid();
+      if (this.#at() === COMMA) this.#pos++;
+      else if (this.#at() !== RBRACKET) throw new Stop();
+    }
+  }
+
+  #inlineTable(node: KeyNode): void {
+    this.#pos++;
+    for (;;) {
+      this.#skipVoid();
+      if (this.#at() === RBRACE) {
+        this.#pos++;
+        return;
+      }
+      if (this.#pos >= this.text.length) throw new Stop();
+      const line = this.#line + 1;
+      const key = this.#key();
+      this.#expect(EQUALS);
+      this.#value(this.keys.record(node, key, line));
+      this.#skipVoid();
+      if (this.#at() === COMMA) this.#pos++;
+      else if (this.#at() !== RBRACE) throw new Stop();
+    }
+  }
+
+  /** A number, boolean or date-time: up to a delimiter (inner spaces belong to date-times), blanks trimmed. */
+  #scalar(): void {
+    const begin = this.#pos;
+    for (;;) {
+      const c = this.#at();
+      if (
+        this.#pos >= this.text.length || c === COMMA || c === RBRACKET || c === RBRACE || c === LF ||
+        c === HASH
+      ) {
+        break;
+      }
+      this.#pos++;
+    }
+    for (;;) {
+      const c = this.text.charCodeAt(this.#pos - 1);
+      if (this.#pos > begin && (c === SPACE || c === TAB || c === CR)) this.#pos--;
+      else break;
+    }
+    if (this.#pos === begin) throw new Stop();
+  }
 }

@@ -12,7 +12,7 @@ import {
   type Problem,
   readManifestText,
 } from "../../src/manifest/mod.ts";
-import { KeyLocator } from "../../src/toml/locate.ts";
+import { KeyLocator } from "../../src/toml/scan.ts";
 
 const BASE = await Deno.readTextFile(
   new URL("../../examples/manifests/design/samuel-plugin.toml", import.meta.url),

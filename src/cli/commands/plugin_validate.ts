@@ -29,7 +29,7 @@ import {
   readManifestText,
   riskyGrants,
 } from "../../manifest/mod.ts";
-import { KeyLocator } from "../../toml/locate.ts";
+import { KeyLocator } from "../../toml/scan.ts";
 import {
   buildHint,
   checkModuleAgainstManifest,
