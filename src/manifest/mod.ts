@@ -14,20 +14,14 @@ import { parse, TomlError } from "npm:smol-toml@1.9.1";
 import { Exit, SamuelError } from "../errors.ts";
 import { PROTOCOL, VERSION } from "../version.ts";
 import { Code } from "./codes.ts";
-import type { Manifest, Problem } from "./schema.ts";
+import type { Manifest } from "./schema.ts";
+import type { Problem } from "../toml/problem.ts";
 import { KeyLocator } from "../toml/scan.ts";
 import { type SemverApi, validateManifest, type ValidationResult } from "./validate.ts";
 import { describeLimit, type LimitExceeded, parseWithin, readWithin, TOML_LIMITS } from "../toml/limits.ts";
 
-export type {
-  Capabilities,
-  Manifest,
-  PluginKind,
-  Problem,
-  Severity,
-  SkillManifest,
-  WasmManifest,
-} from "./schema.ts";
+export type { Capabilities, Manifest, PluginKind, SkillManifest, WasmManifest } from "./schema.ts";
+export type { Problem, Severity } from "../toml/problem.ts";
 export { DEFAULTS, RESERVED_EXPORTS } from "./schema.ts";
 export { Code, type ManifestCode } from "./codes.ts";
 export type { ValidationResult } from "./validate.ts";

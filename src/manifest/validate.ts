@@ -33,13 +33,13 @@ import {
   type Manifest,
   MAX_MEMORY_RANGE,
   type PluginKind,
-  type Problem,
   RESERVED_EXPORTS,
   SUPPORTED_KINDS,
   UNSUPPORTED_KINDS,
   type WasmManifest,
 } from "./schema.ts";
 import { keyPath, type Segment } from "../toml/key_lines.ts";
+import type { Problem } from "../toml/problem.ts";
 import type { KeyLocator } from "../toml/scan.ts";
 
 /** The part of the `semver` package validation uses (the package ships no types). */
