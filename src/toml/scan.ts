@@ -97,6 +97,11 @@ export class KeyLocator {
     return this.#lines ??= new Walker(this.#text).run().keys;
   }
 
+  /** Whether the text has been scanned (a question has been asked). */
+  get scanned(): boolean {
+    return this.#lines !== undefined;
+  }
+
   /** The 1-based line of `segments` or, when it is not written in the text, of its nearest ancestor. */
   lineOf(segments: readonly Segment[]): number | undefined {
     return segments.length === 0 ? undefined : this.#keys().lineOf(segments);
@@ -472,7 +477,7 @@ class Walker {
     }
   }
 
-  /** A number, boolean or date-time: up to a delimiter (inner spaces belong to date-times), blanks trimmed. */
+  /** A number, boolean or date-time: to a delimiter (inner spaces belong to date-times), blanks trimmed. */
   #scalar(): void {
     const begin = this.#pos;
     for (;;) {
