@@ -19,6 +19,10 @@
  * ```
  * `sha256.module` is the digest of the plugin's main artifact as fetched: the wasm module (before
  * pre-processing), or a skill's archive.
+ *
+ * Reading checks each section (`readIdentity`, `readSha256`, `readVerification`, `readCapabilities`) on
+ * the shared `Checker` (src/toml/check.ts); key lines are scanned only when a problem needs one, so a
+ * good lock (every `samuel run` reads one) never pays for the scan.
  */
 
 import { parse, TomlError } from "npm:smol-toml@1.9.1";
