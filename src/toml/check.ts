@@ -121,9 +121,9 @@ export class Checker {
     );
   }
 
-  /** A value of the right type that is not `what` it must be. */
-  isNot(value: unknown, path: Path, what: string, fix: string): undefined {
-    return this.error(this.wording.codes.invalid, path, this.wording.isNot(keyPath(path), value, what), fix);
+  /** A value of the right type that is not `what` it must be (`code`: the rule's own, when it has one). */
+  isNot(value: unknown, path: Path, what: string, fix: string, code = this.wording.codes.invalid): undefined {
+    return this.error(code, path, this.wording.isNot(keyPath(path), value, what), fix);
   }
 
   /** A string; with `nonEmpty` not empty (`"trim"`: not only blanks), which the message then says. */
