@@ -251,25 +251,42 @@ function warnUnknown(c: Checker, table: Table, kind: string, at: Path): void {
   }
 }
 
+/**
+ * The `[[kind]]` tables of `doc` (`registries`, `plugins`): one problem when it is not an array, one per
+ * item that is not a table; the unknown keys of each table are warned about before `each` reads it.
+ */
+function eachTable(
+  c: Checker,
+  doc: Table,
+  kind: "registries" | "plugins",
+  fix: { array: string; item: string },
+  each: (t: Table, at: Path) => void,
+): void {
+  const items = doc[kind];
+  if (items === undefined) return;
+  if (!Array.isArray(items)) {
+    c.error(INVALID, [kind], `\`${kind}\` must be an array of tables ([[${kind}]])`, fix.array);
+    return;
+  }
+  items.forEach((raw, i) => {
+    const at = [kind, i];
+    const t = c.table(raw, at, fix.item);
+    if (t === undefined) return;
+    warnUnknown(c, t, kind, at);
+    each(t, at);
+  });
+}
+
 /** `[[registries]]`: the defaults when absent, none when an empty array. */
 function readRegistries(c: Checker, doc: Table): RegistryEntry[] {
   if (doc.registries === undefined) return DEFAULT_REGISTRIES.map((r) => ({ ...r }));
   const registries: RegistryEntry[] = [];
-  if (!Array.isArray(doc.registries)) {
-    c.error(
-      INVALID,
-      ["registries"],
-      "`registries` must be an array of tables ([[registries]])",
-      "write each registry as a [[registries]] table with name and url",
-    );
-    return registries;
-  }
   const seen = new Set<string>();
-  doc.registries.forEach((raw, i) => {
-    const at = ["registries", i];
-    const r = c.table(raw, at, "write it as [[registries]] with name and url");
-    if (r === undefined) return;
-    warnUnknown(c, r, "registries", at);
+  const fix = {
+    array: "write each registry as a [[registries]] table with name and url",
+    item: "write it as [[registries]] with name and url",
+  };
+  eachTable(c, doc, "registries", fix, (r, at) => {
     const name = c.string(
       r.name,
       [...at, "name"],
@@ -308,22 +325,12 @@ function readRegistries(c: Checker, doc: Table): RegistryEntry[] {
 /** `[[plugins]]`: what the user asked to install. */
 function readPlugins(c: Checker, doc: Table): PluginRequest[] {
   const plugins: PluginRequest[] = [];
-  if (doc.plugins === undefined) return plugins;
-  if (!Array.isArray(doc.plugins)) {
-    c.error(
-      INVALID,
-      ["plugins"],
-      "`plugins` must be an array of tables ([[plugins]])",
-      "write each plugin as a [[plugins]] table with name and source, or let `samuel install` add it",
-    );
-    return plugins;
-  }
   const seen = new Set<string>();
-  doc.plugins.forEach((raw, i) => {
-    const at = ["plugins", i];
-    const p = c.table(raw, at, "write it as [[plugins]] with name and source");
-    if (p === undefined) return;
-    warnUnknown(c, p, "plugins", at);
+  const fix = {
+    array: "write each plugin as a [[plugins]] table with name and source, or let `samuel install` add it",
+    item: "write it as [[plugins]] with name and source",
+  };
+  eachTable(c, doc, "plugins", fix, (p, at) => {
     const name = c.string(p.name, [...at, "name"], 'add the plugin\'s name, e.g. name = "hello"', NEEDED);
     const source = c.string(
       p.source,
