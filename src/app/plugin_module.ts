@@ -16,7 +16,8 @@
 
 import { isSamuelError } from "../errors.ts";
 import type { Problem, WasmManifest } from "../manifest/mod.ts";
-import { type KeyLocator, keyPath, type Segment } from "../manifest/toml_locate.ts";
+import { keyPath, type Segment } from "../toml/key_lines.ts";
+import type { KeyLocator } from "../toml/scan.ts";
 import { type FuncType, inspectModule, type ModuleInfo, PAGE } from "../runtime/preprocess/mod.ts";
 import {
   buildForCache,

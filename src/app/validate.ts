@@ -25,7 +25,7 @@ import {
   type RiskyGrant,
   riskyGrants,
 } from "../manifest/mod.ts";
-import { KeyLocator } from "../manifest/toml_locate.ts";
+import { KeyLocator } from "../toml/scan.ts";
 import { resolvePath } from "../project/paths.ts";
 import type { Reporter } from "./io.ts";
 import {

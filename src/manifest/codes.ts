@@ -36,7 +36,7 @@
  * | SAM-MANIFEST-029 | `summary` is missing or empty (warning)                                          |
  * | SAM-MANIFEST-030 | `summary` spans several lines                                                    |
  * | SAM-MANIFEST-031 | `samuel.framework` or `samuel.protocol` is missing, a default is assumed (warning) |
- * | SAM-MANIFEST-032 | the file passes a bound of src/toml_limits.ts (size, nesting, tables, array, string) |
+ * | SAM-MANIFEST-032 | the file passes a bound of src/toml/limits.ts (size, nesting, tables, array, string) |
  *
  * Under `--strict` every warning is reported as an error.
  */

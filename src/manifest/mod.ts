@@ -14,20 +14,14 @@ import { parse, TomlError } from "npm:smol-toml@1.9.1";
 import { Exit, SamuelError } from "../errors.ts";
 import { PROTOCOL, VERSION } from "../version.ts";
 import { Code } from "./codes.ts";
-import type { Manifest, Problem } from "./schema.ts";
-import { KeyLocator } from "./toml_locate.ts";
+import type { Manifest } from "./schema.ts";
+import type { Problem } from "../toml/problem.ts";
+import { KeyLocator } from "../toml/scan.ts";
 import { type SemverApi, validateManifest, type ValidationResult } from "./validate.ts";
-import { describeLimit, type LimitExceeded, parseWithin, readWithin, TOML_LIMITS } from "../toml_limits.ts";
+import { describeLimit, type LimitExceeded, parseWithin, readWithin, TOML_LIMITS } from "../toml/limits.ts";
 
-export type {
-  Capabilities,
-  Manifest,
-  PluginKind,
-  Problem,
-  Severity,
-  SkillManifest,
-  WasmManifest,
-} from "./schema.ts";
+export type { Capabilities, Manifest, PluginKind, SkillManifest, WasmManifest } from "./schema.ts";
+export type { Problem, Severity } from "../toml/problem.ts";
 export { DEFAULTS, RESERVED_EXPORTS } from "./schema.ts";
 export { Code, type ManifestCode } from "./codes.ts";
 export type { ValidationResult } from "./validate.ts";
@@ -70,12 +64,10 @@ export async function parseManifest(text: string, opts: ParseOptions = {}): Prom
     if (!(e instanceof TomlError)) throw e;
     return { problems: [syntaxProblem(file, e)] };
   }
-  // An oversized text is not scanned for lines at all; within the size bound the scanner is linear.
-  if ("over" in read) {
-    const v = read.over;
-    return { problems: [limitProblem(file, v, v.limit === "file size" ? undefined : new KeyLocator(text))] };
-  }
+  // Lines are scanned only when a problem needs one (an oversized text never: its problem has no key);
+  // within the size bound the scanner is linear.
   const locator = new KeyLocator(text);
+  if ("over" in read) return { problems: [limitProblem(file, read.over, locator)] };
   return validateManifest(read.doc, {
     file,
     strict: opts.strict ?? false,
@@ -86,7 +78,7 @@ export async function parseManifest(text: string, opts: ParseOptions = {}): Prom
   });
 }
 
-/** A bound of src/toml_limits.ts passed (`SAM-MANIFEST-032`): the file is not validated further. */
+/** A bound of src/toml/limits.ts passed (`SAM-MANIFEST-032`): the file is not validated further. */
 function limitProblem(file: string, v: LimitExceeded, locator?: KeyLocator): Problem {
   const d = describeLimit(v, file);
   const problem: Problem = {

@@ -1,7 +1,7 @@
 /**
  * The typed plugin manifest (`samuel-plugin.toml`, DESIGN.md 3.1) as the rest of samuel sees it: every
- * field validated and every default applied, so consumers never re-check or re-default anything. Also the
- * `Problem` shape validation reports. Types and constants only; no logic, no imports.
+ * field validated and every default applied, so consumers never re-check or re-default anything. (The
+ * `Problem` shape validation reports is src/toml/problem.ts.) Types and constants only; no logic, no imports.
  */
 
 /** Plugin kinds this build runs or installs. `oci` and `meta` exist upstream and are refused. */
@@ -109,24 +109,3 @@ export interface SkillManifest extends ManifestBase {
 
 /** A valid manifest with defaults applied; narrow on `kind`. */
 export type Manifest = WasmManifest | SkillManifest;
-
-export type Severity = "error" | "warning";
-
-/** One thing wrong with a manifest. Every problem of a file is reported at once. */
-export interface Problem {
-  /** The manifest file as the user named it (path or display name). */
-  file: string;
-  /** Key path, e.g. `capabilities.network.hosts[1]`; empty for whole-file problems. */
-  key: string;
-  /** 1-based line, when the key is written in the file (or the parser reported one). */
-  line?: number;
-  /** 1-based column, only for syntax errors (the TOML parser reports it). */
-  column?: number;
-  /** What is wrong. */
-  message: string;
-  /** How to fix it, concretely. */
-  fix: string;
-  severity: Severity;
-  /** Stable code, `SAM-MANIFEST-NNN` (table in validate.ts). */
-  code: string;
-}

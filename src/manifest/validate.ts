@@ -1,8 +1,9 @@
 /**
  * Validates a parsed `samuel-plugin.toml` against every rule of DESIGN.md 3.1 and builds the typed
  * `Manifest` with defaults applied. It never stops at the first problem: every problem of the file is
- * collected, each naming the file, the key path, the line (from `KeyLocator`), what is wrong and a
- * concrete fix, with a stable code (the table is in codes.ts).
+ * collected by the shared `Checker` (src/toml/check.ts), each naming the file, the key path, the line
+ * (scanned only when a problem needs one), what is wrong and a concrete fix, with a stable code (the table
+ * is in codes.ts).
  *
  * Decisions beyond DESIGN.md, each enforced below:
  * - `--strict` turns every warning into an error (unknown keys, ignored sections, missing summary, missing
@@ -33,13 +34,15 @@ import {
   type Manifest,
   MAX_MEMORY_RANGE,
   type PluginKind,
-  type Problem,
   RESERVED_EXPORTS,
   SUPPORTED_KINDS,
   UNSUPPORTED_KINDS,
   type WasmManifest,
 } from "./schema.ts";
-import { type KeyLocator, keyPath, type Segment } from "./toml_locate.ts";
+import { keyPath, type Segment } from "../toml/key_lines.ts";
+import { Checker, isTable, MAX_PROBLEMS, type Table, unknownKeys, type Wording } from "../toml/check.ts";
+import type { Problem } from "../toml/problem.ts";
+import type { KeyLocator } from "../toml/scan.ts";
 
 /** The part of the `semver` package validation uses (the package ships no types). */
 export interface SemverApi {
@@ -72,10 +75,10 @@ export interface ValidationResult {
 }
 
 /**
- * How many problems a validation lists. A generated manifest can hold a problem per line (a 2.6 MB file
- * of duplicate entries printed 74 MiB of JSON); the rest are counted in `omitted`.
+ * How many problems a validation lists (src/toml/check.ts). A generated manifest can hold a problem per
+ * line (a 2.6 MB file of duplicate entries printed 74 MiB of JSON); the rest are counted in `omitted`.
  */
-export const MAX_PROBLEMS = 100;
+export { MAX_PROBLEMS };
 
 /**
  * Keeps at most `MAX_PROBLEMS` of `sorted`, errors before warnings (so an invalid file always lists an
@@ -100,8 +103,6 @@ export function capProblems(sorted: Problem[]): Pick<ValidationResult, "problems
   };
 }
 
-type Table = Record<string, unknown>;
-
 const NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const TOP_KEYS = ["name", "version", "kind", "summary", "samuel", "wasm", "runtime", "capabilities", "skill"];
@@ -115,52 +116,33 @@ const KNOWN_KEYS: Record<string, string[]> = {
   "capabilities.network": ["hosts"],
 };
 
-/** Collects problems for one file; warnings become errors under strict. */
-class Report {
-  readonly problems: Problem[] = [];
-  constructor(private readonly opts: ValidateOptions) {}
-
-  error(code: string, segments: readonly Segment[], message: string, fix: string): void {
-    this.add("error", code, segments, message, fix);
-  }
-
-  warn(code: string, segments: readonly Segment[], message: string, fix: string): void {
-    this.add(this.opts.strict ? "error" : "warning", code, segments, message, fix);
-  }
-
-  get hasErrors(): boolean {
-    return this.problems.some((p) => p.severity === "error");
-  }
-
-  private add(
-    severity: Problem["severity"],
-    code: string,
-    segments: readonly Segment[],
-    message: string,
-    fix: string,
-  ) {
-    const problem: Problem = { file: this.opts.file, key: keyPath(segments), message, fix, severity, code };
-    const line = this.opts.locator.lineOf(segments);
-    if (line !== undefined) problem.line = line;
-    this.problems.push(problem);
-  }
-}
+/** How the manifest's problems word a missing key and a wrong type ("name is required", "... not 5"). */
+const MANIFEST_WORDING: Wording = {
+  codes: { missing: Code.missing, invalid: Code.type },
+  missing: (key) => `${key} is required`,
+  mustBe: (key, expected, found) => `${key} must be ${expected}, not ${typeName(found)}`,
+  isNot: (key, value, what) => `${key} "${value}" is not ${what}`,
+};
 
 /** Validates `data` (the parsed TOML document) and returns the manifest when it has no error. */
 export function validateManifest(data: Table, opts: ValidateOptions): ValidationResult {
-  const r = new Report(opts);
-  const v = new Validator(r, opts);
-  const manifest = v.manifest(data);
-  const problems = r.problems
+  const c = new Checker({
+    file: opts.file,
+    locator: opts.locator,
+    wording: MANIFEST_WORDING,
+    strict: opts.strict,
+  });
+  const manifest = new Validator(c, opts).manifest(data);
+  const problems = c.problems
     .map((p, i) => ({ p, i }))
     .sort((a, b) => (a.p.line ?? 0) - (b.p.line ?? 0) || a.i - b.i)
     .map(({ p }) => p);
   const listed = capProblems(problems);
-  return r.hasErrors || manifest === undefined ? listed : { manifest, ...listed };
+  return c.hasErrors || manifest === undefined ? listed : { manifest, ...listed };
 }
 
 class Validator {
-  constructor(private readonly r: Report, private readonly opts: ValidateOptions) {}
+  constructor(private readonly c: Checker, private readonly opts: ValidateOptions) {}
 
   manifest(doc: Table): Manifest | undefined {
     this.unknownKeys(doc, [], TOP_KEYS);
@@ -183,7 +165,7 @@ class Validator {
         ]] as const
       ) {
         if (t === undefined) continue;
-        this.r.warn(
+        this.c.warn(
           Code.ignoredSection,
           [key],
           `[${key}] does not apply to kind "skill" (skills never execute) and is ignored`,
@@ -192,7 +174,7 @@ class Validator {
       }
     }
     if (kind === "wasm" && skillTable !== undefined) {
-      this.r.warn(
+      this.c.warn(
         Code.ignoredSection,
         ["skill"],
         `[skill] does not apply to kind "wasm" and is ignored`,
@@ -232,7 +214,7 @@ class Validator {
     if (s === undefined) return undefined;
     if (NAME.test(s)) return s;
     const suggestion = s.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+/, "").slice(0, 64);
-    this.r.error(
+    this.c.error(
       Code.name,
       ["name"],
       `name "${s}" is not valid: it must be 1 to 64 characters of a-z, 0-9 and '-', starting with a letter or digit`,
@@ -247,7 +229,7 @@ class Validator {
     if (/^\d/.test(s) && s === s.trim() && this.opts.semver.valid(s) !== null) return s;
     const bare = s.trim().replace(/^[v=]+/i, "");
     const fixed = this.opts.semver.valid(bare) !== null && /^\d/.test(bare) ? bare : undefined;
-    this.r.error(
+    this.c.error(
       Code.version,
       ["version"],
       `version "${s}" is not a semver version (MAJOR.MINOR.PATCH, e.g. 1.2.3 or 1.2.3-rc.1)`,
@@ -268,13 +250,13 @@ class Validator {
       const fix = lower === "oci"
         ? `publish the plugin as a WASI module (kind = "wasm"), or use upstream Samuel for OCI plugins`
         : `install the plugins listed in its [requires] one by one with samuel install`;
-      this.r.error(Code.kindUnsupported, ["kind"], why, fix);
+      this.c.error(Code.kindUnsupported, ["kind"], why, fix);
       return undefined;
     }
     const suggestion = (SUPPORTED_KINDS as readonly string[]).includes(lower)
       ? `use kind = "${lower}"`
       : `use kind = "wasm" (a WASI module) or kind = "skill" (text, no execution)`;
-    this.r.error(
+    this.c.error(
       Code.kindUnknown,
       ["kind"],
       `kind "${s}" is not a known plugin kind (wasm, skill)`,
@@ -285,7 +267,7 @@ class Validator {
 
   private summary(value: unknown): string {
     if (value === undefined || value === "") {
-      this.r.warn(
+      this.c.warn(
         Code.summaryMissing,
         ["summary"],
         "summary is missing or empty; search and list show it",
@@ -296,7 +278,7 @@ class Validator {
     const s = this.string(value, ["summary"], `summary = "What the plugin does."`);
     if (s === undefined) return "";
     if (/[\r\n]/.test(s)) {
-      this.r.error(
+      this.c.error(
         Code.summaryMultiline,
         ["summary"],
         "summary must be a single line (it is shown in tables)",
@@ -314,7 +296,7 @@ class Validator {
     let framework: string | undefined = DEFAULTS.framework;
     let protocol: string | undefined = DEFAULTS.protocol;
     if (t?.framework === undefined) {
-      this.r.warn(
+      this.c.warn(
         Code.compatMissing,
         ["samuel", "framework"],
         `samuel.framework is missing, so any samuel version is assumed to work ("${DEFAULTS.framework}")`,
@@ -326,7 +308,7 @@ class Validator {
     if (t?.protocol === undefined) {
       // Skills have no ABI, so an absent protocol range is normal for them.
       if (kind !== "skill") {
-        this.r.warn(
+        this.c.warn(
           Code.compatMissing,
           ["samuel", "protocol"],
           `samuel.protocol is missing, so protocol "${DEFAULTS.protocol}" is assumed`,
@@ -346,17 +328,17 @@ class Validator {
     const semver = this.opts.semver;
     const key = keyPath(segments);
     if (semver.validRange(s) === null) {
-      this.r.error(
-        which === "framework" ? Code.frameworkRange : Code.protocolRange,
+      return this.c.isNot(
+        s,
         segments,
-        `${key} "${s}" is not a semver range`,
+        "a semver range",
         `use a range like "${example}"`,
+        which === "framework" ? Code.frameworkRange : Code.protocolRange,
       );
-      return undefined;
     }
     if (which === "framework") {
       if (semver.satisfies(this.opts.version, s, { includePrerelease: true })) return s;
-      this.r.error(
+      this.c.error(
         Code.frameworkMismatch,
         segments,
         `${key} "${s}" does not include this samuel (${this.opts.version})`,
@@ -365,7 +347,7 @@ class Validator {
       return undefined;
     }
     if (semver.satisfies(`${this.opts.protocol}.0.0`, s)) return s;
-    this.r.error(
+    this.c.error(
       Code.protocolMismatch,
       segments,
       `${key} "${s}" does not include protocol ${this.opts.protocol}, the only one this samuel speaks`,
@@ -386,24 +368,41 @@ class Validator {
   } | undefined {
     if (wasmTable !== undefined) this.unknownKeys(wasmTable, ["wasm"], KNOWN_KEYS.wasm);
     if (runtimeTable !== undefined) this.unknownKeys(runtimeTable, ["runtime"], KNOWN_KEYS.runtime);
-    let ok = true;
+    const module = this.wasmModule(wasmTable, required);
+    const exports = this.allExports(wasmTable, runtimeTable, required);
+    const limits = this.runtimeLimits(runtimeTable);
+    if (module === undefined || exports === undefined || limits === undefined) return undefined;
+    const { fuel, ...deadlines } = limits;
+    const runtime: WasmManifest["runtime"] = { ...deadlines, exports: [...exports] };
+    if (fuel !== undefined) runtime.fuel = fuel;
+    return { wasm: { module, exports: [...exports] }, runtime };
+  }
 
-    let module: string | undefined;
-    if (wasmTable?.module === undefined) {
-      if (required) {
-        this.r.error(
-          Code.missing,
-          ["wasm", "module"],
-          'wasm.module is required for kind "wasm"',
-          `add module = "plugin.wasm" under [wasm]`,
-        );
-      }
-      ok = false;
-    } else {
-      module = this.pluginPath(wasmTable.module, ["wasm", "module"], "plugin.wasm");
-      ok &&= module !== undefined;
+  /** `wasm.module`: required for kind "wasm" (`required`); undefined when missing or wrong. */
+  private wasmModule(wasmTable: Table | undefined, required: boolean): string | undefined {
+    if (wasmTable?.module !== undefined) {
+      return this.pluginPath(wasmTable.module, ["wasm", "module"], "plugin.wasm");
     }
+    if (required) {
+      this.c.error(
+        Code.missing,
+        ["wasm", "module"],
+        'wasm.module is required for kind "wasm"',
+        `add module = "plugin.wasm" under [wasm]`,
+      );
+    }
+    return undefined;
+  }
 
+  /**
+   * The exports, from `[wasm].exports`, `[runtime].exports` or both (then the same names); undefined
+   * when none are declared or any list is wrong.
+   */
+  private allExports(
+    wasmTable: Table | undefined,
+    runtimeTable: Table | undefined,
+    required: boolean,
+  ): string[] | undefined {
     const wasmExports = wasmTable?.exports === undefined
       ? undefined
       : this.exports(wasmTable.exports, ["wasm", "exports"]);
@@ -412,42 +411,56 @@ class Validator {
       : this.exports(runtimeTable.exports, ["runtime", "exports"]);
     if (wasmTable?.exports === undefined && runtimeTable?.exports === undefined) {
       if (required) {
-        this.r.error(
+        this.c.error(
           Code.missing,
           ["wasm", "exports"],
           "the plugin declares no exports ([wasm].exports)",
           `add exports = ["<name>"] under [wasm], listing the functions samuel run may call`,
         );
       }
-      ok = false;
+      return undefined;
     }
     if (
       (wasmTable?.exports !== undefined && wasmExports === undefined) ||
       (runtimeTable?.exports !== undefined && runtimeExports === undefined)
     ) {
-      ok = false;
+      return undefined;
     }
-    if (wasmExports !== undefined && runtimeExports !== undefined) {
-      const inWasm = new Set(wasmExports);
-      const inRuntime = new Set(runtimeExports);
-      const missing = wasmExports.filter((e) => !inRuntime.has(e));
-      const extra = runtimeExports.filter((e) => !inWasm.has(e));
-      if (missing.length > 0 || extra.length > 0) {
-        const parts = [];
-        if (missing.length > 0) parts.push(`missing ${missing.join(", ")}`);
-        if (extra.length > 0) parts.push(`has extra ${extra.join(", ")}`);
-        this.r.error(
-          Code.exportsMismatch,
-          ["runtime", "exports"],
-          `runtime.exports must list the same exports as wasm.exports; it ${parts.join(" and ")}`,
-          `set exports = ${
-            JSON.stringify(wasmExports)
-          } under [runtime], or remove it there ([wasm].exports is enough)`,
-        );
-        ok = false;
-      }
+    if (
+      wasmExports !== undefined && runtimeExports !== undefined &&
+      !this.sameExports(wasmExports, runtimeExports)
+    ) {
+      return undefined;
     }
+    return wasmExports ?? runtimeExports;
+  }
 
+  /** Whether `runtime.exports` lists the names of `wasm.exports` (in any order); reports it when not. */
+  private sameExports(wasmExports: string[], runtimeExports: string[]): boolean {
+    const inWasm = new Set(wasmExports);
+    const inRuntime = new Set(runtimeExports);
+    const missing = wasmExports.filter((e) => !inRuntime.has(e));
+    const extra = runtimeExports.filter((e) => !inWasm.has(e));
+    if (missing.length === 0 && extra.length === 0) return true;
+    const parts = [];
+    if (missing.length > 0) parts.push(`missing ${missing.join(", ")}`);
+    if (extra.length > 0) parts.push(`has extra ${extra.join(", ")}`);
+    this.c.error(
+      Code.exportsMismatch,
+      ["runtime", "exports"],
+      `runtime.exports must list the same exports as wasm.exports; it ${parts.join(" and ")}`,
+      `set exports = ${
+        JSON.stringify(wasmExports)
+      } under [runtime], or remove it there ([wasm].exports is enough)`,
+    );
+    return false;
+  }
+
+  /** `[runtime]`'s memory cap, deadlines and fuel, defaults applied; undefined when any is wrong. */
+  private runtimeLimits(
+    runtimeTable: Table | undefined,
+  ): Omit<WasmManifest["runtime"], "exports"> | undefined {
+    let ok = true;
     const maxMemoryMiB = this.maxMemory(runtimeTable?.max_memory);
     const timeoutMs = this.duration(runtimeTable?.timeout, ["runtime", "timeout"], DEFAULTS.timeoutMs);
     const hardTimeoutMs = this.duration(
@@ -458,7 +471,7 @@ class Validator {
     if (timeoutMs !== undefined && hardTimeoutMs !== undefined && hardTimeoutMs < timeoutMs) {
       const hardGiven = runtimeTable?.hard_timeout !== undefined;
       const key: Segment[] = hardGiven ? ["runtime", "hard_timeout"] : ["runtime", "timeout"];
-      this.r.error(
+      this.c.error(
         Code.timeoutOrder,
         key,
         `runtime.hard_timeout (${formatDuration(hardTimeoutMs)}${
@@ -472,25 +485,19 @@ class Validator {
     }
     const fuel = runtimeTable?.fuel === undefined ? undefined : this.fuel(runtimeTable.fuel);
     if (runtimeTable?.fuel !== undefined && fuel === undefined) ok = false;
-    if (maxMemoryMiB === undefined || timeoutMs === undefined || hardTimeoutMs === undefined) ok = false;
-
-    const exports = wasmExports ?? runtimeExports;
-    if (!ok || module === undefined || exports === undefined) return undefined;
-    const runtime: WasmManifest["runtime"] = {
-      maxMemoryMiB: maxMemoryMiB!,
-      timeoutMs: timeoutMs!,
-      hardTimeoutMs: hardTimeoutMs!,
-      exports: [...exports],
-    };
-    if (fuel !== undefined) runtime.fuel = fuel;
-    return { wasm: { module, exports: [...exports] }, runtime };
+    if (!ok || maxMemoryMiB === undefined || timeoutMs === undefined || hardTimeoutMs === undefined) {
+      return undefined;
+    }
+    return fuel === undefined
+      ? { maxMemoryMiB, timeoutMs, hardTimeoutMs }
+      : { maxMemoryMiB, timeoutMs, hardTimeoutMs, fuel };
   }
 
   private exports(value: unknown, segments: Segment[]): string[] | undefined {
     const list = this.stringList(value, segments, `exports = ["lint", "health"]`);
     if (list === undefined) return undefined;
     if (list.values.length === 0 && list.ok) {
-      this.r.error(
+      this.c.error(
         Code.exportsEmpty,
         segments,
         `${keyPath(segments)} is empty; a wasm plugin needs at least one export to run`,
@@ -504,7 +511,7 @@ class Validator {
       const at = [...segments, index];
       if (!IDENTIFIER.test(name)) {
         const fixed = name.replace(/[^A-Za-z0-9_]+/g, "_").replace(/^(?=\d)/, "_");
-        this.r.error(
+        this.c.error(
           Code.exportName,
           at,
           `export "${name}" is not an identifier (letters, digits and '_', not starting with a digit)`,
@@ -514,7 +521,7 @@ class Validator {
         );
         ok = false;
       } else if ((RESERVED_EXPORTS as readonly string[]).includes(name.toLowerCase())) {
-        this.r.error(
+        this.c.error(
           Code.exportReserved,
           at,
           `export "${name}" is a reserved samuel verb (${RESERVED_EXPORTS.join(", ")}; any case)`,
@@ -522,7 +529,7 @@ class Validator {
         );
         ok = false;
       } else if ((LIFECYCLE_EXPORTS as readonly string[]).includes(name)) {
-        this.r.error(
+        this.c.error(
           Code.exportReserved,
           at,
           `export "${name}" is a WASI entry point that samuel calls by itself, not a callable export`,
@@ -531,7 +538,7 @@ class Validator {
         ok = false;
       }
       if (seen.has(name)) {
-        this.r.error(
+        this.c.error(
           Code.exportDuplicate,
           at,
           `export "${name}" is listed more than once`,
@@ -553,7 +560,7 @@ class Validator {
       const hint = typeof value === "string" && /^\d+/.test(value)
         ? ` = ${parseInt(value, 10)}`
         : ` = ${DEFAULTS.maxMemoryMiB}`;
-      this.typeError(
+      this.c.mustBe(
         value,
         segments,
         "an integer (MiB)",
@@ -562,7 +569,7 @@ class Validator {
       return undefined;
     }
     if (!Number.isInteger(n) || n < min || n > max) {
-      this.r.error(
+      this.c.error(
         Code.maxMemory,
         segments,
         `runtime.max_memory is ${n}; it must be a whole number of MiB between ${min} and ${max}`,
@@ -581,7 +588,7 @@ class Validator {
       const hint = typeof value === "number" || typeof value === "bigint"
         ? `${value}s`
         : formatDuration(fallback);
-      this.typeError(
+      this.c.mustBe(
         value,
         segments,
         `a duration string`,
@@ -591,7 +598,7 @@ class Validator {
     }
     const parsed = parseDuration(value);
     if (parsed.ok) return parsed.ms;
-    this.r.error(
+    this.c.error(
       Code.duration,
       segments,
       `${key} "${value}": ${parsed.reason}`,
@@ -604,7 +611,7 @@ class Validator {
     const segments = ["runtime", "fuel"];
     const n = typeof value === "bigint" ? Number(value) : value;
     if (typeof n !== "number") {
-      this.typeError(
+      this.c.mustBe(
         value,
         segments,
         "a positive integer",
@@ -613,7 +620,7 @@ class Validator {
       return undefined;
     }
     if (!Number.isSafeInteger(n) || n <= 0) {
-      this.r.error(
+      this.c.error(
         Code.fuel,
         segments,
         `runtime.fuel is ${n}; it must be a positive whole number (at most ${Number.MAX_SAFE_INTEGER})`,
@@ -640,7 +647,7 @@ class Validator {
     if (s === undefined) return undefined;
     const key = keyPath(segments);
     const fail = (why: string, fix = `give a path relative to the plugin folder, e.g. "${example}"`) => {
-      this.r.error(Code.pluginPath, segments, `${key} "${s}" ${why}`, fix);
+      this.c.error(Code.pluginPath, segments, `${key} "${s}" ${why}`, fix);
       return undefined;
     };
     // deno-lint-ignore no-control-regex
@@ -670,7 +677,7 @@ class Validator {
       const env = this.entries(t.env, ["capabilities", "env"], `env = ["HOME"]`, (key, at) => {
         if (IDENTIFIER.test(key)) return true;
         const fixed = key.trim().replace(/[^A-Za-z0-9_]+/g, "_").replace(/^(?=\d)/, "_");
-        this.r.error(
+        this.c.error(
           Code.envKey,
           at,
           `env key "${key}" is not a variable name (letters, digits and '_', not starting with a digit)`,
@@ -713,7 +720,7 @@ class Validator {
           (h, at) => {
             const check = checkHostPattern(h);
             if (check.ok) return true;
-            this.r.error(
+            this.c.error(
               Code.host,
               at,
               `host "${h}": ${check.reason}`,
@@ -734,7 +741,7 @@ class Validator {
   /** An absolute, normalised guest path. */
   private guestPath(p: string, at: Segment[]): boolean {
     const fail = (why: string, fix: string) => {
-      this.r.error(Code.guestPath, at, `path "${p}" ${why}`, fix);
+      this.c.error(Code.guestPath, at, `path "${p}" ${why}`, fix);
       return false;
     };
     // deno-lint-ignore no-control-regex
@@ -782,7 +789,7 @@ class Validator {
       const at = [...segments, index];
       if (!check(entry, at)) ok = false;
       else if (seen.has(entry)) {
-        this.r.error(
+        this.c.error(
           Code.duplicate,
           at,
           `"${entry}" is listed more than once in ${keyPath(segments)}`,
@@ -801,16 +808,14 @@ class Validator {
     segments: Segment[],
     example: string,
   ): { values: { value: string; index: number }[]; ok: boolean } | undefined {
-    if (!Array.isArray(value)) {
-      this.typeError(value, segments, "a list of strings", `write ${example}`);
-      return undefined;
-    }
+    const items = this.c.array(value, segments, `write ${example}`, { expected: "a list of strings" });
+    if (items === undefined) return undefined;
     let ok = true;
     const values: { value: string; index: number }[] = [];
-    value.forEach((item, index) => {
+    items.forEach((item, index) => {
       if (typeof item === "string") values.push({ value: item, index });
       else {
-        this.typeError(item, [...segments, index], "a string", `quote it: "${String(item)}"`);
+        this.c.mustBe(item, [...segments, index], "a string", `quote it: "${String(item)}"`);
         ok = false;
       }
     });
@@ -818,42 +823,27 @@ class Validator {
   }
 
   private requiredString(value: unknown, segments: Segment[], example: string): string | undefined {
-    if (value === undefined) {
-      this.r.error(Code.missing, segments, `${keyPath(segments)} is required`, `add ${example}`);
-      return undefined;
-    }
+    if (value === undefined) return this.c.missing(segments, `add ${example}`);
     return this.string(value, segments, example);
   }
 
   private string(value: unknown, segments: Segment[], example: string): string | undefined {
-    if (typeof value === "string") return value;
-    this.typeError(value, segments, "a string", `write ${example}`);
-    return undefined;
+    return this.c.string(value, segments, `write ${example}`);
   }
 
   private table(value: unknown, segments: Segment[]): Table | undefined {
-    if (value === undefined) return undefined;
-    if (isTable(value)) return value;
-    const key = keyPath(segments);
-    this.typeError(value, segments, "a table", `write it as a section: [${key}] followed by its keys`);
-    return undefined;
-  }
-
-  private typeError(value: unknown, segments: Segment[], expected: string, fix: string): void {
-    this.r.error(
-      Code.type,
+    return this.c.table(
+      value,
       segments,
-      `${keyPath(segments)} must be ${expected}, not ${typeName(value)}`,
-      fix,
+      `write it as a section: [${keyPath(segments)}] followed by its keys`,
     );
   }
 
   private unknownKeys(t: Table, segments: Segment[], known: readonly string[]): void {
-    for (const key of Object.keys(t)) {
-      if (known.includes(key)) continue;
+    for (const key of unknownKeys(t, known)) {
       const close = known.find((k) => editDistance(k, key.toLowerCase()) <= 2);
       const where = segments.length === 0 ? "at the top level" : `in [${keyPath(segments)}]`;
-      this.r.warn(
+      this.c.warn(
         Code.unknownKey,
         [...segments, key],
         `unknown key "${key}" ${where}`,
@@ -867,13 +857,6 @@ class Validator {
 
 function emptyCapabilities(): Capabilities {
   return { env: [], filesystem: { read: [], write: [] }, network: { hosts: [] } };
-}
-
-function isTable(value: unknown): value is Table {
-  if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Date) {
-    return false;
-  }
-  return true;
 }
 
 function typeName(value: unknown): string {

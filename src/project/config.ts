@@ -1,6 +1,9 @@
 /**
  * `samuel.toml`, the user's project file (DESIGN.md section 3): its model, parsing with validation errors
  * that name the file, key, line and fix, the default content `samuel init` writes, and surgical edits.
+ * Validation is one reader per section (`readRegistries`, `readPlugins`, `readCacheBudget`,
+ * `readSecurity`) on the shared `Checker` (src/toml/check.ts), which collects every problem before one
+ * `SAM-CONFIG-003` names them; key lines are scanned only when a problem or warning needs one.
  *
  * The file belongs to the user; samuel owns only the `[[plugins]]` entries. Edits therefore never
  * re-serialise the document: `addOrReplacePlugin` / `removePlugin` change the lines of one plugin's block
@@ -13,16 +16,19 @@ import { Exit, invalidInput, isSamuelError, SamuelError } from "../errors.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { projectPaths } from "./paths.ts";
 import {
-  type KeyLines,
-  keyLines,
-  lineOfKey,
-  lineOfLimit,
-  scanToml,
-  type TomlScan,
-  type TomlStatement,
-} from "./toml_scan.ts";
-import { tomlString } from "./toml_value.ts";
-import { describeLimit, type LimitExceeded, parseWithin, readWithin, TOML_LIMITS } from "../toml_limits.ts";
+  atLine,
+  Checker,
+  MAX_PROBLEMS,
+  type Path,
+  quotedKeyWording,
+  type Table,
+  unknownKeys,
+} from "../toml/check.ts";
+import { keyPath } from "../toml/key_lines.ts";
+import type { Problem } from "../toml/problem.ts";
+import { KeyLocator, lineOfLimit, scanToml, type TomlScan, type TomlStatement } from "../toml/scan.ts";
+import { tomlString } from "../toml/value.ts";
+import { describeLimit, type LimitExceeded, parseWithin, readWithin, TOML_LIMITS } from "../toml/limits.ts";
 
 /** A registry whose `index.toml` resolves plugin names (DESIGN.md section 6, step 1). */
 export interface RegistryEntry {
@@ -164,27 +170,10 @@ identity_mode = "add"
 // ---------------------------------------------------------------------------------------------------------
 // Parsing and validation
 
-interface Problem {
-  key: string;
-  line?: number;
-  message: string;
-  fix: string;
-}
-
-/** How many problems an error lists (the rest are counted): a generated file can hold thousands. */
-const LISTED = 100;
-
-function typeName(v: unknown): string {
-  if (Array.isArray(v)) return "an array";
-  if (v instanceof Date) return "a date";
-  if (v === null) return "null";
-  if (typeof v === "object") return "a table";
-  return `a ${typeof v === "bigint" ? "number" : typeof v}`;
-}
-
-function isTable(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date);
-}
+/** Every problem of samuel.toml is `SAM-CONFIG-003`, worded "`wasm` must be a table, found an array". */
+const INVALID = "SAM-CONFIG-003";
+const NEEDED = { required: true, nonEmpty: "trim" } as const;
+const OPTIONAL = { nonEmpty: "trim" } as const;
 
 const KNOWN: Record<string, readonly string[]> = {
   "": ["registries", "plugins", "wasm", "security"],
@@ -218,7 +207,7 @@ function syntaxError(file: string, e: unknown): SamuelError {
   });
 }
 
-/** A bound of src/toml_limits.ts passed: `SAM-CONFIG-010`, naming the line when there is one. */
+/** A bound of src/toml/limits.ts passed: `SAM-CONFIG-010`, naming the line when there is one. */
 function limitError(file: string, v: LimitExceeded, text?: string): SamuelError {
   const line = text === undefined ? undefined : lineOfLimit(text, v);
   const d = describeLimit(v, file);
@@ -234,7 +223,7 @@ function limitError(file: string, v: LimitExceeded, text?: string): SamuelError 
 
 /**
  * Parses TOML, turning syntax errors into `SAM-CONFIG-002` naming the file and line, and a document past
- * the bounds of src/toml_limits.ts into `SAM-CONFIG-010`.
+ * the bounds of src/toml/limits.ts into `SAM-CONFIG-010`.
  */
 function parseToml(text: string, file: string): Record<string, unknown> {
   const read = parseWithin(text, TOML_LIMITS.config, (t) => {
@@ -248,6 +237,257 @@ function parseToml(text: string, file: string): Record<string, unknown> {
   return read.doc;
 }
 
+/** Warns about each key of `table` samuel does not know: kept as written, listed in `warnings`. */
+function warnUnknown(c: Checker, table: Table, kind: string, at: Path): void {
+  for (const k of unknownKeys(table, KNOWN[kind])) {
+    const path = [...at, k];
+    c.warn(
+      INVALID,
+      path,
+      `unknown key \`${keyPath(path)}\` (kept as written; samuel ignores it)` +
+        (kind === "" ? "" : `; known keys of [${kind}]: ${KNOWN[kind].join(", ")}`),
+      "remove it if it is a typo; samuel keeps it as written",
+    );
+  }
+}
+
+/**
+ * The `[[kind]]` tables of `doc` (`registries`, `plugins`): one problem when it is not an array, one per
+ * item that is not a table; the unknown keys of each table are warned about before `each` reads it.
+ */
+function eachTable(
+  c: Checker,
+  doc: Table,
+  kind: "registries" | "plugins",
+  fix: { array: string; item: string },
+  each: (t: Table, at: Path) => void,
+): void {
+  const items = doc[kind];
+  if (items === undefined) return;
+  if (!Array.isArray(items)) {
+    c.error(INVALID, [kind], `\`${kind}\` must be an array of tables ([[${kind}]])`, fix.array);
+    return;
+  }
+  items.forEach((raw, i) => {
+    const at = [kind, i];
+    const t = c.table(raw, at, fix.item);
+    if (t === undefined) return;
+    warnUnknown(c, t, kind, at);
+    each(t, at);
+  });
+}
+
+/** `[[registries]]`: the defaults when absent, none when an empty array. */
+function readRegistries(c: Checker, doc: Table): RegistryEntry[] {
+  if (doc.registries === undefined) return DEFAULT_REGISTRIES.map((r) => ({ ...r }));
+  const registries: RegistryEntry[] = [];
+  const seen = new Set<string>();
+  const fix = {
+    array: "write each registry as a [[registries]] table with name and url",
+    item: "write it as [[registries]] with name and url",
+  };
+  eachTable(c, doc, "registries", fix, (r, at) => {
+    const name = c.string(
+      r.name,
+      [...at, "name"],
+      'give the registry a name, e.g. name = "samuel-plugins"',
+      NEEDED,
+    );
+    const url = c.string(
+      r.url,
+      [...at, "url"],
+      'give the registry a url, e.g. url = "https://github.com/samuel-plugins/index"',
+      NEEDED,
+    );
+    if (url !== undefined && !/^(https?|file):\/\/./.test(url)) {
+      c.isNot(
+        url,
+        [...at, "url"],
+        "an http(s):// or file:// URL",
+        'write a full URL, e.g. "https://github.com/samuel-plugins/index"',
+      );
+    }
+    if (name === undefined) return;
+    if (seen.has(name)) {
+      c.error(
+        INVALID,
+        [...at, "name"],
+        `registry name ${JSON.stringify(name)} appears twice`,
+        "give each [[registries]] entry a distinct name",
+      );
+    }
+    seen.add(name);
+    if (url !== undefined) registries.push({ name, url });
+  });
+  return registries;
+}
+
+/** `[[plugins]]`: what the user asked to install. */
+function readPlugins(c: Checker, doc: Table): PluginRequest[] {
+  const plugins: PluginRequest[] = [];
+  const seen = new Set<string>();
+  const fix = {
+    array: "write each plugin as a [[plugins]] table with name and source, or let `samuel install` add it",
+    item: "write it as [[plugins]] with name and source",
+  };
+  eachTable(c, doc, "plugins", fix, (p, at) => {
+    const name = c.string(p.name, [...at, "name"], 'add the plugin\'s name, e.g. name = "hello"', NEEDED);
+    const source = c.string(
+      p.source,
+      [...at, "source"],
+      'add where it comes from, e.g. source = "owner/repo@v1.2.0"',
+      NEEDED,
+    );
+    const version = c.string(
+      p.version,
+      [...at, "version"],
+      'write a version or range, e.g. version = "^1.2.0", or remove the key',
+      OPTIONAL,
+    );
+    if (name === undefined) return;
+    if (!PLUGIN_NAME.test(name)) {
+      c.error(
+        INVALID,
+        [...at, "name"],
+        `plugin name ${JSON.stringify(name)} is not valid`,
+        "use 1-64 characters: lowercase letters, digits and '-', starting with a letter or digit",
+      );
+      return;
+    }
+    if (seen.has(name)) {
+      c.error(
+        INVALID,
+        [...at, "name"],
+        `plugin ${JSON.stringify(name)} is listed twice`,
+        "keep one [[plugins]] entry per plugin name",
+      );
+    }
+    seen.add(name);
+    if (source !== undefined) {
+      plugins.push(version === undefined ? { name, source } : { name, source, version });
+    }
+  });
+  return plugins;
+}
+
+/** `[wasm].cache_budget`: bytes, or a size with a unit. */
+function readCacheBudget(c: Checker, doc: Table): number {
+  const wasm = c.table(doc.wasm, ["wasm"], "write it as a [wasm] section");
+  if (wasm === undefined) return DEFAULT_CACHE_BUDGET;
+  warnUnknown(c, wasm, "wasm", ["wasm"]);
+  if (wasm.cache_budget === undefined) return DEFAULT_CACHE_BUDGET;
+  const n = parseByteSize(wasm.cache_budget);
+  if (n !== undefined) return n;
+  c.isNot(
+    String(wasm.cache_budget),
+    ["wasm", "cache_budget"],
+    "a size",
+    'write bytes or a number with KiB, MiB or GiB, e.g. cache_budget = "500MiB"',
+  );
+  return DEFAULT_CACHE_BUDGET;
+}
+
+const PREDICATE_FIX =
+  'write the predicate type URI, e.g. require_predicate_type = "https://slsa.dev/provenance/v1"';
+
+/** `[security]`: who may sign, and what else a signature must be. */
+function readSecurity(c: Checker, doc: Table, root: string | undefined): SecurityPolicy {
+  const security: SecurityPolicy = {
+    identityPatterns: [],
+    identityMode: "add",
+    issuer: DEFAULT_ISSUER,
+    allowUnsigned: false,
+  };
+  const sec = c.table(doc.security, ["security"], "write it as a [security] section");
+  if (sec === undefined) return security;
+  warnUnknown(c, sec, "security", ["security"]);
+  readIdentity(c, sec, security);
+  const at = (k: string) => ["security", k];
+  const tr = c.string(
+    sec.trusted_root,
+    at("trusted_root"),
+    "write the path of a trusted-root JSON file, or remove the key",
+    OPTIONAL,
+  );
+  if (tr !== undefined) {
+    security.trustedRoot = root && !/^([\\/]|[A-Za-z]:[\\/])/.test(tr) ? `${root}/${tr}` : tr;
+  }
+  const allow = c.boolean(
+    sec.allow_unsigned,
+    at("allow_unsigned"),
+    "write allow_unsigned = false (or true), without quotes",
+  );
+  if (allow !== undefined) security.allowUnsigned = allow;
+  const predicateType = c.string(
+    sec.require_predicate_type,
+    at("require_predicate_type"),
+    PREDICATE_FIX,
+    OPTIONAL,
+  );
+  if (predicateType !== undefined) {
+    // An in-toto predicate type is a URI (https://slsa.dev/provenance/v1, https://spdx.dev/Document/v2.3).
+    if (!/^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$/.test(predicateType)) {
+      c.isNot(predicateType, at("require_predicate_type"), "a predicate type URI", PREDICATE_FIX);
+    } else security.requirePredicateType = predicateType;
+  }
+  return security;
+}
+
+/** `identity_patterns`, `identity_mode` and `issuer` of `[security]`, into `security`. */
+function readIdentity(c: Checker, sec: Table, security: SecurityPolicy): void {
+  const ip = sec.identity_patterns;
+  if (ip !== undefined) {
+    if (!Array.isArray(ip) || ip.some((p) => typeof p !== "string" || p.trim() === "")) {
+      c.error(
+        INVALID,
+        ["security", "identity_patterns"],
+        "`security.identity_patterns` must be an array of non-empty strings",
+        'write e.g. identity_patterns = ["https://github.com/my-org/*/.github/workflows/*@refs/tags/*"]',
+      );
+    } else security.identityPatterns = [...(ip as string[])];
+  }
+  const mode = sec.identity_mode;
+  if (mode !== undefined) {
+    if (mode !== "add" && mode !== "override") {
+      c.isNot(
+        mode,
+        ["security", "identity_mode"],
+        '"add" or "override"',
+        'write identity_mode = "add" (trust the patterns besides the source\'s own workflow) or "override"',
+      );
+    } else security.identityMode = mode;
+  }
+  const issuerFix = `write an https URL, e.g. issuer = "${DEFAULT_ISSUER}"`;
+  const issuer = c.string(sec.issuer, ["security", "issuer"], issuerFix, OPTIONAL);
+  if (issuer !== undefined) {
+    if (!/^https:\/\/[^\s/]+/.test(issuer)) {
+      c.isNot(issuer, ["security", "issuer"], "an https URL", issuerFix);
+    } else security.issuer = issuer;
+  }
+}
+
+/** `SAM-CONFIG-003` naming the first problem, listing the first `MAX_PROBLEMS` and counting the rest. */
+function invalidConfig(file: string, problems: readonly Problem[]): SamuelError {
+  const first = problems[0];
+  const n = problems.length;
+  const more = n > 1 ? ` (and ${n - 1} more problem${n > 2 ? "s" : ""})` : "";
+  const listed = problems.slice(0, MAX_PROBLEMS);
+  return new SamuelError({
+    code: INVALID,
+    message: `${atLine(first)}${more}`,
+    exit: Exit.invalidInput,
+    cause: n > 1
+      ? listed.map(atLine).join("; ") + (n > MAX_PROBLEMS ? `; and ${n - MAX_PROBLEMS} more` : "")
+      : undefined,
+    fix: first.fix,
+    details: {
+      file,
+      problems: listed.map(({ key, line, message, fix }) => ({ key, line, message, fix })),
+      omitted: Math.max(0, n - MAX_PROBLEMS),
+    },
+  });
+}
+
 /**
  * Parses and validates `samuel.toml` text. Throws `SAM-CONFIG-002` (syntax) or `SAM-CONFIG-003` (wrong
  * keys or values, all problems listed in `details`), exit code 2.
@@ -255,291 +495,15 @@ function parseToml(text: string, file: string): Record<string, unknown> {
 export function parseConfig(text: string, file = "samuel.toml", root?: string): ProjectConfig {
   const doc = parseToml(text, file);
   // Scanned for positions only when a problem or warning needs one: a good samuel.toml skips the scan.
-  let lines: KeyLines | undefined;
-  const problems: Problem[] = [];
-  const warnings: string[] = [];
-  const lineOf = (key: string) => lineOfKey(lines ??= keyLines(scanToml(text)), key);
-  const bad = (key: string, message: string, fix: string) =>
-    problems.push({ key, line: lineOf(key), message, fix });
-  const unknownKeys = (table: Record<string, unknown>, kind: string, prefix: string) => {
-    for (const k of Object.keys(table)) {
-      if (KNOWN[kind].includes(k)) continue;
-      const key = prefix ? `${prefix}.${k}` : k;
-      const at = lineOf(key);
-      warnings.push(
-        `${file}${at ? `:${at}` : ""}: unknown key \`${key}\` (kept as written; samuel ignores it)` +
-          (kind === "" ? "" : `; known keys of [${kind}]: ${KNOWN[kind].join(", ")}`),
-      );
-    }
-  };
-  const str = (table: Record<string, unknown>, k: string, key: string, required: boolean, fix: string) => {
-    const v = table[k];
-    if (v === undefined) {
-      if (required) bad(key, `\`${key}\` is missing`, fix);
-      return undefined;
-    }
-    if (typeof v !== "string" || v.trim() === "") {
-      bad(key, `\`${key}\` must be a non-empty string, found ${typeName(v)}`, fix);
-      return undefined;
-    }
-    return v;
-  };
-
-  unknownKeys(doc, "", "");
-
-  // [[registries]]
-  let registries: RegistryEntry[] = DEFAULT_REGISTRIES.map((r) => ({ ...r }));
-  if (doc.registries !== undefined) {
-    registries = [];
-    if (!Array.isArray(doc.registries)) {
-      bad(
-        "registries",
-        "`registries` must be an array of tables ([[registries]])",
-        "write each registry as a [[registries]] table with name and url",
-      );
-    } else {
-      const seen = new Set<string>();
-      doc.registries.forEach((r, i) => {
-        const key = `registries[${i}]`;
-        if (!isTable(r)) {
-          bad(
-            key,
-            `\`${key}\` must be a table, found ${typeName(r)}`,
-            "write it as [[registries]] with name and url",
-          );
-          return;
-        }
-        unknownKeys(r, "registries", key);
-        const name = str(
-          r,
-          "name",
-          `${key}.name`,
-          true,
-          'give the registry a name, e.g. name = "samuel-plugins"',
-        );
-        const url = str(
-          r,
-          "url",
-          `${key}.url`,
-          true,
-          'give the registry a url, e.g. url = "https://github.com/samuel-plugins/index"',
-        );
-        if (url !== undefined && !/^(https?|file):\/\/./.test(url)) {
-          bad(
-            `${key}.url`,
-            `\`${key}.url\` = ${JSON.stringify(url)} is not an http(s):// or file:// URL`,
-            'write a full URL, e.g. "https://github.com/samuel-plugins/index"',
-          );
-        }
-        if (name !== undefined) {
-          if (seen.has(name)) {
-            bad(
-              `${key}.name`,
-              `registry name ${JSON.stringify(name)} appears twice`,
-              "give each [[registries]] entry a distinct name",
-            );
-          }
-          seen.add(name);
-          if (url !== undefined) registries.push({ name, url });
-        }
-      });
-    }
-  }
-
-  // [[plugins]]
-  const plugins: PluginRequest[] = [];
-  if (doc.plugins !== undefined) {
-    if (!Array.isArray(doc.plugins)) {
-      bad(
-        "plugins",
-        "`plugins` must be an array of tables ([[plugins]])",
-        "write each plugin as a [[plugins]] table with name and source, or let `samuel install` add it",
-      );
-    } else {
-      const seen = new Set<string>();
-      doc.plugins.forEach((p, i) => {
-        const key = `plugins[${i}]`;
-        if (!isTable(p)) {
-          bad(
-            key,
-            `\`${key}\` must be a table, found ${typeName(p)}`,
-            "write it as [[plugins]] with name and source",
-          );
-          return;
-        }
-        unknownKeys(p, "plugins", key);
-        const name = str(p, "name", `${key}.name`, true, 'add the plugin\'s name, e.g. name = "hello"');
-        const source = str(
-          p,
-          "source",
-          `${key}.source`,
-          true,
-          'add where it comes from, e.g. source = "owner/repo@v1.2.0"',
-        );
-        const version = str(
-          p,
-          "version",
-          `${key}.version`,
-          false,
-          'write a version or range, e.g. version = "^1.2.0", or remove the key',
-        );
-        if (name !== undefined && !PLUGIN_NAME.test(name)) {
-          bad(
-            `${key}.name`,
-            `plugin name ${JSON.stringify(name)} is not valid`,
-            "use 1-64 characters: lowercase letters, digits and '-', starting with a letter or digit",
-          );
-        } else if (name !== undefined) {
-          if (seen.has(name)) {
-            bad(
-              `${key}.name`,
-              `plugin ${JSON.stringify(name)} is listed twice`,
-              "keep one [[plugins]] entry per plugin name",
-            );
-          }
-          seen.add(name);
-          if (source !== undefined) {
-            plugins.push(version === undefined ? { name, source } : { name, source, version });
-          }
-        }
-      });
-    }
-  }
-
-  // [wasm]
-  let cacheBudget = DEFAULT_CACHE_BUDGET;
-  if (doc.wasm !== undefined) {
-    if (!isTable(doc.wasm)) {
-      bad("wasm", `\`wasm\` must be a table, found ${typeName(doc.wasm)}`, "write it as a [wasm] section");
-    } else {
-      unknownKeys(doc.wasm, "wasm", "wasm");
-      if (doc.wasm.cache_budget !== undefined) {
-        const n = parseByteSize(doc.wasm.cache_budget);
-        if (n === undefined) {
-          bad(
-            "wasm.cache_budget",
-            `\`wasm.cache_budget\` = ${JSON.stringify(String(doc.wasm.cache_budget))} is not a size`,
-            'write bytes or a number with KiB, MiB or GiB, e.g. cache_budget = "500MiB"',
-          );
-        } else cacheBudget = n;
-      }
-    }
-  }
-
-  // [security]
-  const security: SecurityPolicy = {
-    identityPatterns: [],
-    identityMode: "add",
-    issuer: DEFAULT_ISSUER,
-    allowUnsigned: false,
-  };
-  if (doc.security !== undefined) {
-    const sec = doc.security;
-    if (!isTable(sec)) {
-      bad(
-        "security",
-        `\`security\` must be a table, found ${typeName(sec)}`,
-        "write it as a [security] section",
-      );
-    } else {
-      unknownKeys(sec, "security", "security");
-      const ip = sec.identity_patterns;
-      if (ip !== undefined) {
-        if (!Array.isArray(ip) || ip.some((p) => typeof p !== "string" || p.trim() === "")) {
-          bad(
-            "security.identity_patterns",
-            "`security.identity_patterns` must be an array of non-empty strings",
-            'write e.g. identity_patterns = ["https://github.com/my-org/*/.github/workflows/*@refs/tags/*"]',
-          );
-        } else security.identityPatterns = [...(ip as string[])];
-      }
-      const mode = sec.identity_mode;
-      if (mode !== undefined) {
-        if (mode !== "add" && mode !== "override") {
-          bad(
-            "security.identity_mode",
-            `\`security.identity_mode\` = ${JSON.stringify(mode)} is not "add" or "override"`,
-            'write identity_mode = "add" (trust the patterns besides the source\'s own workflow) or "override"',
-          );
-        } else security.identityMode = mode;
-      }
-      const issuer = str(
-        sec,
-        "issuer",
-        "security.issuer",
-        false,
-        `write an https URL, e.g. issuer = "${DEFAULT_ISSUER}"`,
-      );
-      if (issuer !== undefined) {
-        if (!/^https:\/\/[^\s/]+/.test(issuer)) {
-          bad(
-            "security.issuer",
-            `\`security.issuer\` = ${JSON.stringify(issuer)} is not an https URL`,
-            `write an https URL, e.g. issuer = "${DEFAULT_ISSUER}"`,
-          );
-        } else security.issuer = issuer;
-      }
-      const tr = str(
-        sec,
-        "trusted_root",
-        "security.trusted_root",
-        false,
-        "write the path of a trusted-root JSON file, or remove the key",
-      );
-      if (tr !== undefined) {
-        security.trustedRoot = root && !/^([\\/]|[A-Za-z]:[\\/])/.test(tr) ? `${root}/${tr}` : tr;
-      }
-      if (sec.allow_unsigned !== undefined) {
-        if (typeof sec.allow_unsigned !== "boolean") {
-          bad(
-            "security.allow_unsigned",
-            `\`security.allow_unsigned\` must be true or false, found ${typeName(sec.allow_unsigned)}`,
-            "write allow_unsigned = false (or true), without quotes",
-          );
-        } else security.allowUnsigned = sec.allow_unsigned;
-      }
-      const predicateType = str(
-        sec,
-        "require_predicate_type",
-        "security.require_predicate_type",
-        false,
-        'write the predicate type URI, e.g. require_predicate_type = "https://slsa.dev/provenance/v1"',
-      );
-      if (predicateType !== undefined) {
-        // An in-toto predicate type is a URI (https://slsa.dev/provenance/v1, https://spdx.dev/Document/v2.3).
-        if (!/^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$/.test(predicateType)) {
-          bad(
-            "security.require_predicate_type",
-            `\`security.require_predicate_type\` = ${
-              JSON.stringify(predicateType)
-            } is not a predicate type URI`,
-            'write the predicate type URI, e.g. require_predicate_type = "https://slsa.dev/provenance/v1"',
-          );
-        } else security.requirePredicateType = predicateType;
-      }
-    }
-  }
-
-  if (problems.length > 0) {
-    const first = problems[0];
-    const where = `${file}${first.line ? `:${first.line}` : ""}`;
-    const more = problems.length > 1
-      ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? "s" : ""})`
-      : "";
-    throw new SamuelError({
-      code: "SAM-CONFIG-003",
-      message: `${where}: ${first.message}${more}`,
-      exit: Exit.invalidInput,
-      cause: problems.length > 1
-        ? problems.slice(0, LISTED).map((p) => `${file}${p.line ? `:${p.line}` : ""}: ${p.message}`).join(
-          "; ",
-        ) +
-          (problems.length > LISTED ? `; and ${problems.length - LISTED} more` : "")
-        : undefined,
-      fix: first.fix,
-      details: { file, problems: problems.slice(0, LISTED), omitted: Math.max(0, problems.length - LISTED) },
-    });
-  }
+  const c = new Checker({ file, locator: new KeyLocator(text), wording: quotedKeyWording(INVALID, true) });
+  warnUnknown(c, doc, "", []);
+  const registries = readRegistries(c, doc);
+  const plugins = readPlugins(c, doc);
+  const cacheBudget = readCacheBudget(c, doc);
+  const security = readSecurity(c, doc, root);
+  const errors = c.problems.filter((p) => p.severity === "error");
+  if (errors.length > 0) throw invalidConfig(file, errors);
+  const warnings = c.problems.map(atLine);
   return { path: file, exists: true, registries, plugins, wasm: { cacheBudget }, security, warnings };
 }
 

@@ -19,15 +19,22 @@
  * ```
  * `sha256.module` is the digest of the plugin's main artifact as fetched: the wasm module (before
  * pre-processing), or a skill's archive.
+ *
+ * Reading checks each section (`readIdentity`, `readSha256`, `readVerification`, `readCapabilities`) on
+ * the shared `Checker` (src/toml/check.ts); key lines are scanned only when a problem needs one, so a
+ * good lock (every `samuel run` reads one) never pays for the scan.
  */
 
 import { parse, TomlError } from "npm:smol-toml@1.9.1";
 import { Exit, isSamuelError, SamuelError } from "../errors.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { projectPaths } from "./paths.ts";
-import { type KeyLines, keyLines, lineOfKey, lineOfLimit, scanToml } from "./toml_scan.ts";
-import { tomlString, tomlStringArray } from "./toml_value.ts";
-import { describeLimit, type LimitExceeded, parseWithin, readWithin, TOML_LIMITS } from "../toml_limits.ts";
+import { atLine, Checker, MAX_PROBLEMS, type Path, quotedKeyWording, type Table } from "../toml/check.ts";
+import { keyPath } from "../toml/key_lines.ts";
+import type { Problem } from "../toml/problem.ts";
+import { KeyLocator, lineOfLimit } from "../toml/scan.ts";
+import { tomlString, tomlStringArray } from "../toml/value.ts";
+import { describeLimit, type LimitExceeded, parseWithin, readWithin, TOML_LIMITS } from "../toml/limits.ts";
 
 export const LOCKFILE_VERSION = 1;
 
@@ -179,10 +186,7 @@ function lockError(
   return new SamuelError({ code, message, exit: Exit.invalidInput, fix: FIX, ...extra });
 }
 
-/** How many problems an error lists (the rest are counted): a damaged lock can hold thousands. */
-const LISTED = 100;
-
-/** A bound of src/toml_limits.ts passed: `SAM-LOCKFILE-010`, naming the line when there is one. */
+/** A bound of src/toml/limits.ts passed: `SAM-LOCKFILE-010`, naming the line when there is one. */
 function limitError(file: string, v: LimitExceeded, text?: string): SamuelError {
   const line = text === undefined ? undefined : lineOfLimit(text, v);
   const d = describeLimit(v, file);
@@ -192,169 +196,174 @@ function limitError(file: string, v: LimitExceeded, text?: string): SamuelError 
   });
 }
 
-type Table = Record<string, unknown>;
-const isTable = (v: unknown): v is Table =>
-  typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date);
+/** Every schema problem of a lock is `SAM-LOCKFILE-002`, worded "`plugin[0].name` is missing". */
+const SCHEMA = "SAM-LOCKFILE-002";
+const REQUIRED = { required: true } as const;
 
 /**
- * Collects schema problems while reading one plugin entry. Key lines are scanned only when a problem needs
- * one: a good lock (every `samuel run` reads one) never pays for the scan.
+ * The lock's reads on the shared `Checker`: every field is required and every problem has the lock's
+ * one fix (restore or re-create the file), so only `key` and the path differ.
  */
 class Reader {
-  problems: string[] = [];
-  #lines?: KeyLines;
-  constructor(private text: string, private file: string) {}
+  constructor(readonly c: Checker) {}
 
-  private at(key: string): string {
-    this.#lines ??= keyLines(scanToml(this.text));
-    const line = lineOfKey(this.#lines, key);
-    return `${this.file}${line ? `:${line}` : ""}`;
+  fail(path: Path, what: string): undefined {
+    return this.c.error(SCHEMA, path, `\`${keyPath(path)}\` ${what}`, FIX);
   }
 
-  fail(key: string, what: string): undefined {
-    this.problems.push(`${this.at(key)}: \`${key}\` ${what}`);
-    return undefined;
+  table(t: Table, k: string, at: Path): Table | undefined {
+    return this.c.table(t[k], [...at, k], FIX, REQUIRED);
   }
 
-  table(t: Table, k: string, key: string): Table | undefined {
-    return isTable(t[k])
-      ? t[k] as Table
-      : this.fail(key, t[k] === undefined ? "is missing" : "must be a table");
+  /** A non-empty string, matching `pattern` (described as `is`) when given. */
+  str(t: Table, k: string, at: Path, pattern?: RegExp, is?: string): string | undefined {
+    const path = [...at, k];
+    const v = this.c.string(t[k], path, FIX, { required: true, nonEmpty: true });
+    return v !== undefined && pattern && !pattern.test(v) ? this.c.isNot(v, path, is!, FIX) : v;
   }
 
-  str(t: Table, k: string, key: string, pattern?: RegExp, patternDesc?: string): string | undefined {
-    const v = t[k];
-    if (v === undefined) return this.fail(key, "is missing");
-    if (typeof v !== "string" || v === "") return this.fail(key, "must be a non-empty string");
-    if (pattern && !pattern.test(v)) return this.fail(key, `= ${JSON.stringify(v)} is not ${patternDesc}`);
-    return v;
+  int(t: Table, k: string, at: Path, min: number): number | undefined {
+    const accept = (n: number) => Number.isSafeInteger(n) && n >= min;
+    return this.c.number(t[k], [...at, k], FIX, {
+      required: true,
+      expected: `a whole number >= ${min}`,
+      accept,
+    });
   }
 
-  int(t: Table, k: string, key: string, min: number): number | undefined {
-    let v = t[k];
-    if (typeof v === "bigint") v = Number(v);
-    if (v === undefined) return this.fail(key, "is missing");
-    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min) {
-      return this.fail(key, `must be a whole number >= ${min}`);
-    }
-    return v;
+  strings(t: Table, k: string, at: Path): string[] | undefined {
+    return this.c.strings(t[k], [...at, k], FIX, REQUIRED);
   }
+}
 
-  strings(t: Table, k: string, key: string): string[] | undefined {
-    const v = t[k];
-    if (v === undefined) return this.fail(key, "is missing");
-    if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) {
-      return this.fail(key, "must be an array of strings");
-    }
-    return v as string[];
-  }
+/** The plugin's own fields (everything but its subtables); undefined when any is wrong. */
+function readIdentity(raw: Table, at: Path, r: Reader) {
+  const name = r.str(raw, "name", at, NAME, "a valid plugin name");
+  const version = r.str(raw, "version", at);
+  const kind = r.str(raw, "kind", at, /^(wasm|skill)$/, `"wasm" or "skill"`) as PluginKind | undefined;
+  const source = r.str(raw, "source", at);
+  const resolvedUrl = r.str(raw, "resolved_url", at);
+  const installedAt = r.str(raw, "installed_at", at, RFC3339, "an RFC 3339 timestamp");
+  if (!name || !version || !kind || !source || !resolvedUrl || !installedAt) return undefined;
+  return { name, version, kind, source, resolvedUrl, installedAt };
+}
+
+function readSha256(raw: Table, at: Path, r: Reader): Sha256Digests | undefined {
+  const sha = r.table(raw, "sha256", at);
+  if (!sha) return undefined;
+  const sk = [...at, "sha256"];
+  const module = r.str(sha, "module", sk, SHA256, "a lowercase hex SHA-256");
+  const manifest = r.str(sha, "manifest", sk, SHA256, "a lowercase hex SHA-256");
+  const bundle = sha.bundle === undefined
+    ? undefined
+    : r.str(sha, "bundle", sk, SHA256, "a lowercase hex SHA-256");
+  if (!module || !manifest || (sha.bundle !== undefined && !bundle)) return undefined;
+  return bundle ? { module, manifest, bundle } : { module, manifest };
 }
 
 /**
  * `attestation = true` with `predicate_type` (an in-toto attestation), or neither (a message signature);
  * null when the pair is inconsistent (the problem is recorded).
  */
-function readAttestation(ver: Table, vk: string, r: Reader): { predicateType: string } | undefined | null {
+function readAttestation(ver: Table, vk: Path, r: Reader): { predicateType: string } | undefined | null {
   if (ver.attestation === undefined && ver.predicate_type === undefined) return undefined;
   if (ver.attestation !== true) {
-    r.fail(`${vk}.attestation`, "must be true when predicate_type is set (omit both for a plain signature)");
+    r.fail(
+      [...vk, "attestation"],
+      "must be true when predicate_type is set (omit both for a plain signature)",
+    );
     return null;
   }
-  const predicateType = r.str(ver, "predicate_type", `${vk}.predicate_type`);
+  const predicateType = r.str(ver, "predicate_type", vk);
   return predicateType ? { predicateType } : null;
 }
 
-function readPlugin(raw: unknown, i: number, r: Reader): LockedPlugin | undefined {
-  const k = `plugin[${i}]`;
-  if (!isTable(raw)) return r.fail(k, "must be a table");
-  const name = r.str(raw, "name", `${k}.name`, NAME, "a valid plugin name");
-  const version = r.str(raw, "version", `${k}.version`);
-  const kind = r.str(raw, "kind", `${k}.kind`, /^(wasm|skill)$/, `"wasm" or "skill"`) as
-    | PluginKind
-    | undefined;
-  const source = r.str(raw, "source", `${k}.source`);
-  const resolvedUrl = r.str(raw, "resolved_url", `${k}.resolved_url`);
-  const installedAt = r.str(raw, "installed_at", `${k}.installed_at`, RFC3339, "an RFC 3339 timestamp");
-
-  let sha256: Sha256Digests | undefined;
-  const sha = r.table(raw, "sha256", `${k}.sha256`);
-  if (sha) {
-    const module = r.str(sha, "module", `${k}.sha256.module`, SHA256, "a lowercase hex SHA-256");
-    const manifest = r.str(sha, "manifest", `${k}.sha256.manifest`, SHA256, "a lowercase hex SHA-256");
-    const bundle = sha.bundle === undefined
-      ? undefined
-      : r.str(sha, "bundle", `${k}.sha256.bundle`, SHA256, "a lowercase hex SHA-256");
-    if (module && manifest && (sha.bundle === undefined || bundle)) {
-      sha256 = bundle ? { module, manifest, bundle } : { module, manifest };
-    }
-  }
-
+/** `[plugin.verification]`; a sigstore verification also needs the bundle's digest in `sha256`. */
+function readVerification(raw: Table, at: Path, sha256: Sha256Digests | undefined, r: Reader) {
+  const ver = r.table(raw, "verification", at);
+  if (!ver) return undefined;
+  const vk = [...at, "verification"];
   let verification: Verification | undefined;
-  const ver = r.table(raw, "verification", `${k}.verification`);
-  if (ver) {
-    const vk = `${k}.verification`;
-    if (ver.method === "sigstore") {
-      const san = r.str(ver, "san", `${vk}.san`);
-      const issuer = r.str(ver, "issuer", `${vk}.issuer`);
-      const logIndex = r.int(ver, "log_index", `${vk}.log_index`, 0);
-      const attestation = readAttestation(ver, vk, r);
-      if (san && issuer && logIndex !== undefined && attestation !== null) {
-        verification = { method: "sigstore", san, issuer, logIndex, ...(attestation ? { attestation } : {}) };
-      }
-    } else if (ver.method === "unsigned") {
-      const reason = r.str(ver, "reason", `${vk}.reason`);
-      if (reason) verification = { method: "unsigned", reason };
-    } else {
-      r.fail(`${vk}.method`, `must be "sigstore" or "unsigned"`);
+  if (ver.method === "sigstore") {
+    const san = r.str(ver, "san", vk);
+    const issuer = r.str(ver, "issuer", vk);
+    const logIndex = r.int(ver, "log_index", vk, 0);
+    const attestation = readAttestation(ver, vk, r);
+    if (san && issuer && logIndex !== undefined && attestation !== null) {
+      verification = { method: "sigstore", san, issuer, logIndex, ...(attestation ? { attestation } : {}) };
     }
-    if (verification?.method === "sigstore" && sha256 && !sha256.bundle) {
-      r.fail(`${k}.sha256.bundle`, "is missing (required for a sigstore-verified plugin)");
-      verification = undefined;
-    }
+  } else if (ver.method === "unsigned") {
+    const reason = r.str(ver, "reason", vk);
+    if (reason) verification = { method: "unsigned", reason };
+  } else {
+    r.fail([...vk, "method"], `must be "sigstore" or "unsigned"`);
   }
-
-  let capabilities: LockedCapabilities | undefined;
-  const cap = r.table(raw, "capabilities", `${k}.capabilities`);
-  if (cap) {
-    const ck = `${k}.capabilities`;
-    const env = r.strings(cap, "env", `${ck}.env`);
-    const fs = r.table(cap, "filesystem", `${ck}.filesystem`);
-    const read = fs && r.strings(fs, "read", `${ck}.filesystem.read`);
-    const write = fs && r.strings(fs, "write", `${ck}.filesystem.write`);
-    const net = r.table(cap, "network", `${ck}.network`);
-    const hosts = net && r.strings(net, "hosts", `${ck}.network.hosts`);
-    const maxMemory = r.int(cap, "max_memory", `${ck}.max_memory`, 1);
-    const timeoutMs = r.int(cap, "timeout_ms", `${ck}.timeout_ms`, 1);
-    const hardTimeoutMs = r.int(cap, "hard_timeout_ms", `${ck}.hard_timeout_ms`, 1);
-    const fuel = cap.fuel === undefined ? undefined : r.int(cap, "fuel", `${ck}.fuel`, 1);
-    if (timeoutMs !== undefined && hardTimeoutMs !== undefined && hardTimeoutMs < timeoutMs) {
-      r.fail(`${ck}.hard_timeout_ms`, "must be >= timeout_ms");
-    } else if (
-      env && read && write && hosts && maxMemory !== undefined && timeoutMs !== undefined &&
-      hardTimeoutMs !== undefined && (cap.fuel === undefined || fuel !== undefined)
-    ) {
-      capabilities = {
-        env,
-        filesystem: { read, write },
-        network: { hosts },
-        maxMemory,
-        timeoutMs,
-        hardTimeoutMs,
-        ...(fuel !== undefined ? { fuel } : {}),
-      };
-    }
+  if (verification?.method === "sigstore" && sha256 && !sha256.bundle) {
+    r.fail([...at, "sha256", "bundle"], "is missing (required for a sigstore-verified plugin)");
+    return undefined;
   }
+  return verification;
+}
 
-  if (!name || !version || !kind || !source || !resolvedUrl || !installedAt) return undefined;
-  if (!sha256 || !verification || !capabilities) return undefined;
+function readCapabilities(raw: Table, at: Path, r: Reader): LockedCapabilities | undefined {
+  const cap = r.table(raw, "capabilities", at);
+  if (!cap) return undefined;
+  const ck = [...at, "capabilities"];
+  const env = r.strings(cap, "env", ck);
+  const fs = r.table(cap, "filesystem", ck);
+  const read = fs && r.strings(fs, "read", [...ck, "filesystem"]);
+  const write = fs && r.strings(fs, "write", [...ck, "filesystem"]);
+  const net = r.table(cap, "network", ck);
+  const hosts = net && r.strings(net, "hosts", [...ck, "network"]);
+  const maxMemory = r.int(cap, "max_memory", ck, 1);
+  const timeoutMs = r.int(cap, "timeout_ms", ck, 1);
+  const hardTimeoutMs = r.int(cap, "hard_timeout_ms", ck, 1);
+  const fuel = cap.fuel === undefined ? undefined : r.int(cap, "fuel", ck, 1);
+  if (timeoutMs !== undefined && hardTimeoutMs !== undefined && hardTimeoutMs < timeoutMs) {
+    return r.fail([...ck, "hard_timeout_ms"], "must be >= timeout_ms");
+  }
+  if (
+    !env || !read || !write || !hosts || maxMemory === undefined || timeoutMs === undefined ||
+    hardTimeoutMs === undefined || (cap.fuel !== undefined && fuel === undefined)
+  ) return undefined;
+  return {
+    env,
+    filesystem: { read, write },
+    network: { hosts },
+    maxMemory,
+    timeoutMs,
+    hardTimeoutMs,
+    ...(fuel !== undefined ? { fuel } : {}),
+  };
+}
+
+function readPlugin(raw: unknown, i: number, r: Reader): LockedPlugin | undefined {
+  const at = ["plugin", i];
+  const t = r.c.table(raw, at, FIX, REQUIRED);
+  if (!t) return undefined;
+  const identity = readIdentity(t, at, r);
+  const sha256 = readSha256(t, at, r);
+  const verification = readVerification(t, at, sha256, r);
+  const capabilities = readCapabilities(t, at, r);
+  if (!identity || !sha256 || !verification || !capabilities) return undefined;
+  const { name, version, kind, source, resolvedUrl, installedAt } = identity;
   return { name, version, kind, source, resolvedUrl, sha256, verification, capabilities, installedAt };
 }
 
-/**
- * Parses and validates `samuel.lock` text. Throws `SAM-LOCKFILE-001` (not TOML), `-002` (schema), `-003`
- * (a newer lock version), `-004` (a plugin locked twice); all exit code 2.
- */
-export function parseLockfile(text: string, file = "samuel.lock"): Lockfile {
+/** `SAM-LOCKFILE-002` listing the first `MAX_PROBLEMS` problems (each `file:line: message`). */
+function schemaError(file: string, problems: readonly Problem[]): SamuelError {
+  const n = problems.length;
+  const listed = problems.slice(0, MAX_PROBLEMS).map(atLine);
+  return lockError(SCHEMA, `${listed[0]}${n > 1 ? ` (and ${n - 1} more)` : ""}`, {
+    cause: n > 1
+      ? listed.join("; ") + (n > MAX_PROBLEMS ? `; and ${n - MAX_PROBLEMS} more` : "")
+      : "the lock was edited by hand or damaged",
+    details: { file, problems: listed, omitted: n - listed.length },
+  });
+}
+
+/** The parsed document, or `SAM-LOCKFILE-001` (not TOML) / `-010` (past a bound of src/toml/limits.ts). */
+function parseLockToml(text: string, file: string): Table {
   let read: ReturnType<typeof parseWithin<Table>>;
   try {
     read = parseWithin(text, TOML_LIMITS.lock, (t) => parse(t) as Table);
@@ -368,7 +377,15 @@ export function parseLockfile(text: string, file = "samuel.lock"): Lockfile {
     });
   }
   if ("over" in read) throw limitError(file, read.over, text);
-  const doc = read.doc;
+  return read.doc;
+}
+
+/**
+ * Parses and validates `samuel.lock` text. Throws `SAM-LOCKFILE-001` (not TOML), `-002` (schema), `-003`
+ * (a newer lock version), `-004` (a plugin locked twice); all exit code 2.
+ */
+export function parseLockfile(text: string, file = "samuel.lock"): Lockfile {
+  const doc = parseLockToml(text, file);
   const version = doc.version;
   if (typeof version === "number" && version > LOCKFILE_VERSION) {
     throw new SamuelError({
@@ -379,25 +396,20 @@ export function parseLockfile(text: string, file = "samuel.lock"): Lockfile {
       fix: "upgrade samuel to the version used by the rest of your team",
     });
   }
-  const r = new Reader(text, file);
-  if (version !== LOCKFILE_VERSION) r.fail("version", `must be ${LOCKFILE_VERSION}`);
+  // Key lines are scanned only when a problem needs one: a good lock (every `samuel run`) skips the scan.
+  const c = new Checker({ file, locator: new KeyLocator(text), wording: quotedKeyWording(SCHEMA, false) });
+  const r = new Reader(c);
+  if (version !== LOCKFILE_VERSION) r.fail(["version"], `must be ${LOCKFILE_VERSION}`);
   const rawPlugins = doc.plugin ?? [];
   const plugins: LockedPlugin[] = [];
-  if (!Array.isArray(rawPlugins)) r.fail("plugin", "must be [[plugin]] tables");
-  else {rawPlugins.forEach((p, i) => {
+  if (!Array.isArray(rawPlugins)) r.fail(["plugin"], "must be [[plugin]] tables");
+  else {
+    rawPlugins.forEach((p, i) => {
       const parsed = readPlugin(p, i, r);
       if (parsed) plugins.push(parsed);
-    });}
-  if (r.problems.length > 0) {
-    const n = r.problems.length;
-    const listed = r.problems.slice(0, LISTED);
-    throw lockError("SAM-LOCKFILE-002", `${r.problems[0]}${n > 1 ? ` (and ${n - 1} more)` : ""}`, {
-      cause: n > 1
-        ? listed.join("; ") + (n > LISTED ? `; and ${n - LISTED} more` : "")
-        : "the lock was edited by hand or damaged",
-      details: { file, problems: listed, omitted: n - listed.length },
     });
   }
+  if (c.problems.length > 0) throw schemaError(file, c.problems);
   const seen = new Set<string>();
   for (const p of plugins) {
     if (seen.has(p.name)) {

@@ -1,5 +1,5 @@
 /**
- * The bounds of src/toml_limits.ts on samuel-plugin.toml (SAM-MANIFEST-032, with the line) and the cap on
+ * The bounds of src/toml/limits.ts on samuel-plugin.toml (SAM-MANIFEST-032, with the line) and the cap on
  * listed problems (`MAX_PROBLEMS`, errors listed before warnings so an invalid file always shows one).
  */
 
@@ -12,7 +12,7 @@ import {
   type Problem,
   readManifestText,
 } from "../../src/manifest/mod.ts";
-import { KeyLocator } from "../../src/manifest/toml_locate.ts";
+import { KeyLocator } from "../../src/toml/scan.ts";
 
 const BASE = await Deno.readTextFile(
   new URL("../../examples/manifests/design/samuel-plugin.toml", import.meta.url),

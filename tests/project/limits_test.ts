@@ -1,5 +1,5 @@
 /**
- * The bounds of src/toml_limits.ts on samuel.toml and samuel.lock, one by one: each refused with the
+ * The bounds of src/toml/limits.ts on samuel.toml and samuel.lock, one by one: each refused with the
  * file's code (SAM-CONFIG-010, SAM-LOCKFILE-010), the line when there is one, exit 2; a file just within
  * a bound still parses; an oversized file on disk is refused without being read.
  */
@@ -8,7 +8,7 @@ import { assert, assertEquals, assertStringIncludes, assertThrows } from "../sup
 import { SamuelError } from "../../src/errors.ts";
 import { defaultConfigText, loadConfig, parseConfig } from "../../src/project/config.ts";
 import { parseLockfile, readLockfileIfExists } from "../../src/project/lockfile.ts";
-import { TOML_LIMITS } from "../../src/toml_limits.ts";
+import { TOML_LIMITS } from "../../src/toml/limits.ts";
 
 function refused(fn: () => unknown, code: string, includes: string, line?: number): SamuelError {
   const e = assertThrows(fn) as SamuelError;

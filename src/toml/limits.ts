@@ -19,7 +19,7 @@
  * the first bound passed; the caller finds its line with its own scanner and builds its error.
  */
 
-import type { Segment } from "./toml_key_lines.ts";
+import type { Segment } from "./key_lines.ts";
 
 export interface TomlLimits {
   fileBytes: number;

@@ -1,7 +1,8 @@
 /** KeyLocator: the line of each key and array element in TOML text. */
 
 import { assertEquals } from "../support/assert.ts";
-import { KeyLocator, keyPath } from "../../src/manifest/toml_locate.ts";
+import { keyPath } from "../../src/toml/key_lines.ts";
+import { KeyLocator } from "../../src/toml/scan.ts";
 
 Deno.test("keyPath formats tables and indices", () => {
   assertEquals(keyPath(["capabilities", "network", "hosts", 1]), "capabilities.network.hosts[1]");

@@ -1,7 +1,6 @@
 /**
  * The line each key of a TOML document is written on, as a tree of key segments (a table key, or an
- * array index). Both position scanners (`src/project/toml_scan.ts` for samuel.toml and samuel.lock,
- * `src/manifest/toml_locate.ts` for samuel-plugin.toml) record into it while they walk the text.
+ * array index). The position scanner (`./scan.ts`) records into it while it walks the text.
  *
  * Why a tree and not a map of joined paths: a map keyed by `a.b.c` has to build the string of every
  * prefix of every key, which costs the square of the key's length; a header of 20,000 dotted parts made

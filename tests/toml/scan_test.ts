@@ -1,4 +1,6 @@
-import { keyLines, lineOfKey, scanToml, splitLines } from "../../src/project/toml_scan.ts";
+/** The TOML position scanner (src/toml/scan.ts): statements with their lines, and the line of each key. */
+
+import { keyLines, KeyLocator, lineOfKey, scanToml, splitLines } from "../../src/toml/scan.ts";
 import { assertEquals } from "../support/assert.ts";
 
 const DOC = `top = 1 # c
@@ -73,4 +75,54 @@ Deno.test("key lines: nested array tables restart under each new parent element;
   assertEquals(many.get("t19999[0].u[0]"), 40_000);
   const ms = performance.now() - started;
   if (ms > 2_000) throw new Error(`scanning took ${ms.toFixed(0)} ms`);
+});
+
+Deno.test("one scanner for every file: statements and the lines of array elements, inline keys and nested array tables", () => {
+  const text = [
+    "\uFEFF[[plugin]]", // 1
+    'name = "a"', // 2
+    "[plugin.sha256]", // 3
+    'module = "m"', // 4
+    "[[plugin]]", // 5
+    "env = [", // 6
+    '  "A",', // 7
+    "  { k = 1,", // 8
+    '    "\\x41\\u00e9" = 2 },', // 9
+    "] # after", // 10
+  ].join("\r\n");
+  const scan = scanToml(text);
+  assertEquals(scan.eol, "\r\n");
+  assertEquals(scan.statements.map((s) => [s.kind, s.start + 1, s.end + 1]), [
+    ["header", 1, 1],
+    ["keyval", 2, 2],
+    ["header", 3, 3],
+    ["keyval", 4, 4],
+    ["header", 5, 5],
+    ["keyval", 6, 10],
+  ]);
+  assertEquals(scan.statements[5].trailingComment, " # after");
+  const lines = keyLines(scan);
+  assertEquals(lines.get("plugin"), 1);
+  assertEquals(lines.get("plugin[0].sha256.module"), 4);
+  assertEquals(lines.get("plugin[1].env[0]"), 7);
+  assertEquals(lines.exactLineOf(["plugin", 1, "env", 1, "Aé"]), 9);
+  // The same lines through the lazy locator the schema checks use.
+  assertEquals(new KeyLocator(text).lineOf(["plugin", 1, "env", 1, "k"]), 8);
+});
+
+Deno.test("the scanner stops, keeping what it found, where it cannot follow the text; never throws", () => {
+  const deep = `a = 1\nb = ${"[".repeat(5_000)}${"]".repeat(5_000)}\nc = 2\n`;
+  assertEquals(new KeyLocator(deep).exactLineOf(["b", 0, 0]), 2);
+  assertEquals(new KeyLocator(deep).exactLineOf(["c"]), undefined);
+  const cases: [string, number | undefined][] = [
+    ['a = "open\nb = 1\n', 1],
+    ["[a\nb = 1\n", undefined],
+    ["a = '''\nb = 1\n", 1],
+    ['"\\uZZZZ" = 1\na = 2\n', undefined],
+    ["a =\nb = 1\n", 1],
+  ];
+  for (const [broken, line] of cases) {
+    assertEquals(new KeyLocator(broken).lineOf(["a"]), line, broken);
+    assertEquals(new KeyLocator(broken).lineOf(["b"]), undefined, broken);
+  }
 });
