@@ -151,6 +151,48 @@ const cases: [string, Uint8Array, Outcome][] = [
     concat(patched({ name: "a" }, enc.encode("x"), (h) => h.set(enc.encode("0000000001x\0"), 124)), END),
     refused("SAM-ARCHIVE-001"),
   ],
+  // Archives that tar programs read differently: refused, or read as GNU tar reads them, so that what a
+  // reviewer's `tar tf` lists is what samuel unpacks.
+  [
+    "a path in a global pax header (GNU tar applies it to every later entry)",
+    tar([{ name: "g", type: "g", data: pax({ path: "evil/x" }) }, { name: "ok", data: "x" }]),
+    refused("SAM-ARCHIVE-001"),
+  ],
+  [
+    "a size in a global pax header",
+    tar([{ name: "g", type: "g", data: pax({ size: "0" }) }, { name: "ok", data: "xyz" }]),
+    refused("SAM-ARCHIVE-001"),
+  ],
+  [
+    "a directory with a size, whose 'body' is read as headers (as GNU tar and Python read it)",
+    concat(
+      header({ name: "d/", type: "5" }, 1024),
+      tar([{ name: "smuggled", data: "s" }]).subarray(0, 1024),
+      tar([{ name: "after", data: "a" }]),
+    ),
+    unpacks(["after", "smuggled"], ["d"]),
+  ],
+  [
+    "a pax path holding a NUL (read up to the NUL, as GNU tar reads it)",
+    tar([{ name: "h", type: "x", data: pax({ path: "ok\0/../../x" }) }, { name: "ignored", data: "x" }]),
+    unpacks(["ok"]),
+  ],
+  [
+    "two pax headers for one entry",
+    tar([
+      { name: "h1", type: "x", data: pax({ path: "one" }) },
+      { name: "h2", type: "x", data: pax({ path: "two" }) },
+      { name: "ok", data: "x" },
+    ]),
+    refused("SAM-ARCHIVE-001"),
+  ],
+  [
+    "a symlink with a body holding a header",
+    concat(header({ name: "l", type: "2", link: "a" }, 1024), tar([{ name: "hidden", data: "h" }])),
+    refused("SAM-ARCHIVE-001", "SAM-ARCHIVE-003"),
+  ],
+  ["an archive with no entry", new Uint8Array(1024), refused("SAM-ARCHIVE-001")],
+  ["an entry with an empty name", tar([{ name: "", data: "x" }]), refused("SAM-ARCHIVE-001")],
   // Unusual archives that are fine.
   [
     "a contiguous file (type 7)",
