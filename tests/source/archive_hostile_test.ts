@@ -12,20 +12,10 @@ import { needs } from "../support/needs.ts";
 import { snapshot } from "../install/helpers.ts";
 import { unpackTarGz } from "../../src/source/archive.ts";
 import { SamuelError } from "../../src/errors.ts";
-import { gzip, header, pax, tar, type TarEntry } from "./tar_helper.ts";
+import { concat, gzip, header, pax, tar, type TarEntry } from "./tar_helper.ts";
 
 const enc = new TextEncoder();
 const MiB = 1024 * 1024;
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((a, b) => a + b.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /** One member whose header block `patch` edits (the checksum is then recomputed), then `data`, padded. */
 function patched(e: TarEntry, data: Uint8Array, patch: (h: Uint8Array) => void): Uint8Array {
