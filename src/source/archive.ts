@@ -54,7 +54,7 @@
  */
 
 import { isSamuelError } from "../errors.ts";
-import { type EntryData, Parser } from "tar/core";
+import { type EntryData, Parser } from "npm:tar@8.0.4/core";
 import { sourceError } from "./errors.ts";
 
 export interface UnpackLimits {
