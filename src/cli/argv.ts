@@ -3,6 +3,18 @@
  * we need exactly our semantics: unknown flags are errors (with a suggestion), `--` ends flag parsing,
  * `--no-color` is its own flag, values are never coerced to numbers, and list flags repeat. It costs
  * nothing at start-up, which matters on the `samuel run` path (PLATFORM-NOTES: start-up cost).
+ *
+ * Hand-written on purpose (issue 16), measured: importing an npm parser costs, per whole process, over a
+ * bare `deno run` of 19.4 ms (PLATFORM-NOTES): `@bomb.sh/args` +1.8 ms, `type-flag` +3.4, `node:util`
+ * `parseArgs` +5.3 (Deno's Node layer), `citty` +17, `arg`, `minimist` and `mri` +22-24, `commander` +31,
+ * `yargs-parser` +33, `cleye` +43 (CommonJS pays for the Node layer). `samuel version` as a whole is
+ * ~2.4 ms above a bare `deno run` (bench/RESULTS.md: 19.1 ms, 1.14x), so even the cheapest would add
+ * about as much as all of samuel's own start-up. The two cheap ones do not give our semantics either:
+ * `@bomb.sh/args@0.3.1` takes an unknown `--jsno` as `true`, keeps only the last of a repeated `--dir`,
+ * turns `--no-color` into `color: false` and reads flags after `--`; `type-flag@4.5.2` is close (it
+ * collects unknown flags and repeats lists) but reports a string flag given no value as an empty string,
+ * not as missing. What would stay ours either way (the flag specs, suggestions in suggest.ts, the errors)
+ * leaves one loop over argv here: cheaper to keep than a dependency on the run path.
  */
 
 import type { FlagSpec } from "./command.ts";

@@ -49,11 +49,16 @@ export function tar(entries: TarEntry[]): Uint8Array {
     blocks.push(header(e, data.length), data, new Uint8Array((512 - (data.length % 512)) % 512));
   }
   blocks.push(new Uint8Array(1024));
-  const out = new Uint8Array(blocks.reduce((a, b) => a + b.length, 0));
+  return concat(...blocks);
+}
+
+/** The bytes of `parts`, one after the other. */
+export function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((a, b) => a + b.length, 0));
   let at = 0;
-  for (const b of blocks) {
-    out.set(b, at);
-    at += b.length;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
   }
   return out;
 }
