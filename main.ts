@@ -12,7 +12,7 @@ import { commandHelp, groupHelp, overview } from "./src/cli/help.ts";
 import { Output, writeAll } from "./src/cli/output.ts";
 import { COMMANDS, findCommand, group, topLevelWords } from "./src/cli/registry.ts";
 import { closest } from "./src/cli/suggest.ts";
-import { Exit, invalidInput, SamuelError, toSamuelError } from "./src/errors.ts";
+import { Exit, SamuelError, samuelError, toSamuelError } from "./src/errors.ts";
 
 const VERSION_FLAG = { name: "version", type: "boolean", description: "print the version" } as const;
 
@@ -67,11 +67,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     out = new Output(global);
     if (parsed.unknown.length) throw unknownFlag(parsed.unknown[0], [...found.spec.flags, ...GLOBAL_FLAGS]);
     if (parsed.missingValue.length) {
-      throw invalidInput(
-        "SAM-CLI-003",
-        `option ${parsed.missingValue[0]} needs a value`,
-        `see \`samuel ${commandName} --help\``,
-      );
+      throw samuelError("SAM-CLI-003", {
+        message: `option ${parsed.missingValue[0]} needs a value`,
+        fix: `see \`samuel ${commandName} --help\``,
+      });
     }
     if (parsed.flags["help"] === true || leading.flags["help"] === true) {
       writeAll(Deno.stdout, commandHelp(found.spec) + "\n");
@@ -136,27 +135,26 @@ function unknownCommand(words: readonly string[]): SamuelError {
   if (groupMembers.length > 0) {
     const subs = groupMembers.map((c) => c.path[1]);
     const guess = words[1] ? closest(words[1], subs) : undefined;
-    return invalidInput(
-      "SAM-CLI-001",
-      words[1] ? `unknown command: samuel ${words[0]} ${words[1]}` : `samuel ${words[0]} needs a subcommand`,
-      guess ? `did you mean \`samuel ${words[0]} ${guess}\`?` : groupHelp(words[0], groupMembers),
-    );
+    return samuelError("SAM-CLI-001", {
+      message: words[1]
+        ? `unknown command: samuel ${words[0]} ${words[1]}`
+        : `samuel ${words[0]} needs a subcommand`,
+      fix: guess ? `did you mean \`samuel ${words[0]} ${guess}\`?` : groupHelp(words[0], groupMembers),
+    });
   }
   const guess = closest(words[0], topLevelWords());
-  return invalidInput(
-    "SAM-CLI-001",
-    `unknown command: ${words[0]}`,
-    guess ? `did you mean \`samuel ${guess}\`?` : "run `samuel --help` to list the commands",
-  );
+  return samuelError("SAM-CLI-001", {
+    message: `unknown command: ${words[0]}`,
+    fix: guess ? `did you mean \`samuel ${guess}\`?` : "run `samuel --help` to list the commands",
+  });
 }
 
 function unknownFlag(flag: string, specs: readonly { name: string }[]): SamuelError {
   const guess = closest(flag.replace(/^-+/, ""), specs.map((s) => s.name));
-  return invalidInput(
-    "SAM-CLI-002",
-    `unknown option: ${flag}`,
-    guess ? `did you mean \`--${guess}\`?` : "run the command with --help to list its options",
-  );
+  return samuelError("SAM-CLI-002", {
+    message: `unknown option: ${flag}`,
+    fix: guess ? `did you mean \`--${guess}\`?` : "run the command with --help to list its options",
+  });
 }
 
 if (import.meta.main) {

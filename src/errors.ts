@@ -1,27 +1,18 @@
 /**
  * Errors as values: every failure a user can meet is a `SamuelError` with a stable code
  * (`SAM-<AREA>-<NNN>`), a message saying what failed, a cause saying why, a fix saying what to do, and
- * the process exit code of its class (DESIGN.md section 8). Deep modules create these; only the CLI
- * renders them. Anything else that escapes is an unexpected error (exit 1).
+ * the process exit code of its class (DESIGN.md section 8). Every code and its exit are listed once, in
+ * src/errors/catalogue.ts; `samuelError(code, {...})` is the one constructor. Deep modules create these;
+ * only the CLI renders them. Anything else that escapes is an unexpected error (exit 1).
  */
 
-/** Stable process exit codes (DESIGN.md section 8). */
-export const Exit = {
-  ok: 0,
-  unexpected: 1,
-  invalidInput: 2,
-  denied: 3,
-  verification: 4,
-  lockContention: 5,
-  pluginFailed: 6,
-  timeout: 7,
-} as const;
+import { CATALOGUE, type ExitCode, type SamCode } from "./errors/catalogue.ts";
 
-export type ExitCode = (typeof Exit)[keyof typeof Exit];
+export { Exit, type ExitCode, type SamCode } from "./errors/catalogue.ts";
 
 /** The serialisable shape of an error, as it appears in the `--json` envelope. */
 export interface ErrorInfo {
-  code: string;
+  code: SamCode;
   message: string;
   cause?: string;
   fix?: string;
@@ -29,11 +20,13 @@ export interface ErrorInfo {
   details?: unknown;
 }
 
-export interface SamuelErrorInit {
-  code: string;
+/** What an error says besides its code (the exit comes from the code: src/errors/catalogue.ts). */
+export interface ErrorText {
+  /** What failed. */
   message: string;
-  exit: ExitCode;
+  /** Why it failed. */
   cause?: string;
+  /** How to fix it. */
   fix?: string;
   details?: unknown;
   /** The underlying exception, kept for `--verbose` stack traces. */
@@ -42,19 +35,20 @@ export interface SamuelErrorInit {
 
 /** A user-facing failure with a stable code and exit code. */
 export class SamuelError extends Error {
-  readonly code: string;
+  readonly code: SamCode;
   readonly exit: ExitCode;
   readonly reason?: string;
   readonly fix?: string;
   readonly details?: unknown;
   readonly inner?: unknown;
 
-  constructor(init: SamuelErrorInit) {
+  /** Use `samuelError(code, {...})`, the one constructor (tests/errors/catalogue_test.ts holds it). */
+  constructor(code: SamCode, init: ErrorText) {
     super(init.message);
     (this as unknown as Record<symbol, unknown>)[BRAND] = true;
     this.name = "SamuelError";
-    this.code = init.code;
-    this.exit = init.exit;
+    this.code = code;
+    this.exit = CATALOGUE[code].exit;
     this.reason = init.cause;
     this.fix = init.fix;
     this.details = init.details;
@@ -68,6 +62,19 @@ export class SamuelError extends Error {
     if (this.details !== undefined) info.details = this.details;
     return info;
   }
+}
+
+/**
+ * The one way to make an error: `samuelError("SAM-RUN-005", { message, cause, fix, details, inner })`. The
+ * exit code is the code's, from the catalogue.
+ */
+export function samuelError(code: SamCode, init: ErrorText): SamuelError {
+  return new SamuelError(code, init);
+}
+
+/** The exit code of `code` (src/errors/catalogue.ts). */
+export function exitOf(code: SamCode): ExitCode {
+  return CATALOGUE[code].exit;
 }
 
 /**
@@ -101,10 +108,8 @@ export function isDiskFull(e: unknown): boolean {
  */
 export function diskFullError(path: string | undefined, e: unknown): SamuelError {
   const where = path ? `writing ${path}` : "writing a file";
-  return new SamuelError({
-    code: "SAM-DISK-001",
+  return samuelError("SAM-DISK-001", {
     message: `no space left on the disk: ${where} failed; nothing was left half-written`,
-    exit: Exit.unexpected,
     cause: e instanceof Error ? e.message : String(e),
     fix: `free some space on the disk${path ? ` holding ${path}` : ""} (or point SAMUEL_HOME or TMPDIR at ` +
       "another disk when that is the full one), then run the command again",
@@ -122,23 +127,10 @@ export function toSamuelError(e: unknown): SamuelError {
     return diskFullError(quoted.at(-1), e);
   }
   const message = e instanceof Error ? e.message : String(e);
-  return new SamuelError({
-    code: "SAM-INTERNAL-001",
+  return samuelError("SAM-INTERNAL-001", {
     message: `unexpected error: ${message}`,
-    exit: Exit.unexpected,
     cause: "this is a bug in samuel, not in your input",
     fix: "re-run with --verbose and report the output at the samuel issue tracker",
     inner: e,
   });
-}
-
-/** Shorthand constructors for the common classes, so call sites stay one line. */
-export function invalidInput(
-  code: string,
-  message: string,
-  fix: string,
-  cause?: string,
-  details?: unknown,
-): SamuelError {
-  return new SamuelError({ code, message, exit: Exit.invalidInput, fix, cause, details });
 }

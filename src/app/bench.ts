@@ -19,7 +19,7 @@
  * their timings do not measure a complete invocation.
  */
 
-import { Exit, invalidInput, SamuelError } from "../errors.ts";
+import { samuelError } from "../errors.ts";
 import { loadManifest, MANIFEST_FILE, type WasmManifest } from "../manifest/mod.ts";
 import { resolvePath } from "../project/paths.ts";
 import type { InvocationResult } from "../runtime/invoke.ts";
@@ -35,16 +35,6 @@ import { buildHint, checkModuleAgainstManifest, modulePath, readModule } from ".
 export const BUDGET_MS = 50;
 export const DEFAULT_RUNS = 10;
 export const MAX_RUNS = 1000;
-
-export const BenchCode = {
-  notWasm: "SAM-BENCH-001",
-  moduleMissing: "SAM-BENCH-002",
-  moduleInvalid: "SAM-BENCH-003",
-  unknownExport: "SAM-BENCH-004",
-  runs: "SAM-BENCH-005",
-  usage: "SAM-BENCH-006",
-  input: "SAM-BENCH-007",
-} as const;
 
 export interface Stats {
   median_ms: number;
@@ -257,37 +247,32 @@ async function loadTarget(req: BenchRequest): Promise<{ target: Target; path: st
   const manifest = loaded.manifest;
   const pluginDir = loaded.file.slice(0, loaded.file.lastIndexOf("/") + 1);
   if (manifest.kind !== "wasm") {
-    throw invalidInput(
-      BenchCode.notWasm,
-      `${manifest.name} is a ${manifest.kind} plugin; only wasm plugins run`,
-      'point plugin bench at a folder whose samuel-plugin.toml has kind = "wasm"',
-    );
+    throw samuelError("SAM-BENCH-001", {
+      message: `${manifest.name} is a ${manifest.kind} plugin; only wasm plugins run`,
+      fix: 'point plugin bench at a folder whose samuel-plugin.toml has kind = "wasm"',
+    });
   }
   const exports = req.exportName !== undefined ? [req.exportName] : manifest.wasm.exports;
   for (const e of exports) {
     if (!manifest.wasm.exports.includes(e)) {
-      throw invalidInput(
-        BenchCode.unknownExport,
-        `${manifest.name} does not declare an export named ${e}`,
-        `use one of: ${manifest.wasm.exports.join(", ")}`,
-      );
+      throw samuelError("SAM-BENCH-004", {
+        message: `${manifest.name} does not declare an export named ${e}`,
+        fix: `use one of: ${manifest.wasm.exports.join(", ")}`,
+      });
     }
   }
   const path = modulePath(pluginDir, manifest);
   const source = await readModule(path);
   if (source === undefined) {
-    throw invalidInput(
-      BenchCode.moduleMissing,
-      `${path} is not built yet`,
-      `build it with ${await buildHint(pluginDir)}, then run samuel plugin bench again`,
-    );
+    throw samuelError("SAM-BENCH-002", {
+      message: `${path} is not built yet`,
+      fix: `build it with ${await buildHint(pluginDir)}, then run samuel plugin bench again`,
+    });
   }
   const checked = await checkModuleAgainstManifest(source, manifest, { file: loaded.file, path });
   const errors = checked.problems.filter((p) => p.severity === "error");
   if (errors.length > 0) {
-    throw new SamuelError({
-      code: BenchCode.moduleInvalid,
-      exit: Exit.invalidInput,
+    throw samuelError("SAM-BENCH-003", {
       message: `${path} does not match ${MANIFEST_FILE}: ${errors.map((p) => p.message).join("; ")}`,
       fix: "run `samuel plugin validate` for every problem with its fix",
       details: errors,
@@ -302,10 +287,9 @@ async function readInput(value: string | undefined, cwd: string): Promise<Uint8A
   try {
     return await Deno.readFile(resolvePath(cwd, value));
   } catch (e) {
-    throw invalidInput(
-      BenchCode.input,
-      `cannot read the input file ${value}: ${e instanceof Error ? e.message : String(e)}`,
-      "pass an existing file with --input (the same input is given to every run)",
-    );
+    throw samuelError("SAM-BENCH-007", {
+      message: `cannot read the input file ${value}: ${e instanceof Error ? e.message : String(e)}`,
+      fix: "pass an existing file with --input (the same input is given to every run)",
+    });
   }
 }

@@ -34,7 +34,7 @@
  * do not mark entries recently used, and a missing entry is built in memory, not stored.
  */
 
-import { type ErrorInfo, Exit, type ExitCode } from "../errors.ts";
+import { type ErrorInfo, Exit, type ExitCode, type SamCode } from "../errors.ts";
 import { DEFAULT_CACHE_BUDGET, formatByteSize, loadConfig, type ProjectConfig } from "../project/config.ts";
 import { type LockedPlugin, readLockfileIfExists } from "../project/lockfile.ts";
 import { homePaths, projectPaths, projectRoot } from "../project/paths.ts";
@@ -81,8 +81,20 @@ export interface DoctorOptions {
   onCheck?: (check: Check) => void;
 }
 
+/** "N checks failed", one code per exit class, so that a code has one exit (src/errors/catalogue.ts). */
+const VERDICT_CODE = {
+  [Exit.invalidInput]: "SAM-DOCTOR-001",
+  [Exit.verification]: "SAM-DOCTOR-002",
+  [Exit.pluginFailed]: "SAM-DOCTOR-003",
+  [Exit.timeout]: "SAM-DOCTOR-004",
+  [Exit.unexpected]: "SAM-DOCTOR-005",
+} as const satisfies Partial<Record<ExitCode, SamCode>>;
+
+/** The exit classes a failing doctor run can have. */
+type FailExit = keyof typeof VERDICT_CODE;
+
 /** Order of seriousness of failing checks' exit classes: the command exits with the first present. */
-const SEVERITY: readonly ExitCode[] = [
+const SEVERITY: readonly FailExit[] = [
   Exit.verification,
   Exit.invalidInput,
   Exit.pluginFailed,
@@ -91,8 +103,10 @@ const SEVERITY: readonly ExitCode[] = [
 ];
 
 /** The exit code for a set of checks: 0 when none fails, else the most serious failing class. */
-export function doctorExit(checks: readonly Check[]): ExitCode {
-  const classes = new Set(checks.filter((c) => c.status === "fail").map((c) => c.exit ?? Exit.unexpected));
+export function doctorExit(checks: readonly Check[]): FailExit | typeof Exit.ok {
+  const classes = new Set<ExitCode>(
+    checks.filter((c) => c.status === "fail").map((c) => c.exit ?? Exit.unexpected),
+  );
   if (classes.size === 0) return Exit.ok;
   return SEVERITY.find((e) => classes.has(e)) ?? Exit.unexpected;
 }
@@ -112,18 +126,18 @@ export async function doctor(cwd: string): Promise<DoctorReport> {
 
 /**
  * The command's outcome for a report: exit 0 when no check fails (with `strict`, a warning counts as a
- * failure of class 2), else the most serious failing class and `SAM-DOCTOR-001` ("N checks failed").
+ * failure of class 2), else the most serious failing class and its `SAM-DOCTOR-00N` ("N checks failed").
  */
 export function doctorVerdict(report: DoctorReport, strict: boolean): { exit: number; error?: ErrorInfo } {
-  let exit: number = doctorExit(report.checks);
+  const worst = doctorExit(report.checks);
   const failed = report.checks.filter((c) => c.status === "fail" || (strict && c.status === "warn"));
-  if (exit === Exit.ok && failed.length > 0) exit = Exit.invalidInput;
-  if (failed.length === 0) return { exit };
+  if (failed.length === 0) return { exit: worst };
+  const exit = worst === Exit.ok ? Exit.invalidInput : worst;
   const n = failed.length;
   return {
     exit,
     error: {
-      code: "SAM-DOCTOR-001",
+      code: VERDICT_CODE[exit],
       message: `${n} check${n === 1 ? "" : "s"} failed${
         strict && report.summary.fail < n ? " (--strict)" : ""
       }`,

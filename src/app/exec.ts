@@ -20,7 +20,7 @@
  */
 
 import { codeUrl } from "../code_url.ts";
-import { Exit, invalidInput, SamuelError } from "../errors.ts";
+import { samuelError } from "../errors.ts";
 import { type InvocationResult, invoke, METER_IMPORT } from "../runtime/invoke.ts";
 import type { ImportInfo } from "../runtime/preprocess/mod.ts";
 import { formatLogLine } from "../runtime/host/log.ts";
@@ -54,17 +54,6 @@ export interface ExecOutcome {
   rewritten: boolean;
 }
 
-export const ExecCode = {
-  unreadable: "SAM-EXEC-002",
-  invalid: "SAM-EXEC-003",
-  notCommand: "SAM-EXEC-004",
-  badDir: "SAM-EXEC-005",
-  imports: "SAM-EXEC-006",
-  timeout: "SAM-EXEC-007",
-  fuel: "SAM-EXEC-008",
-  wall: "SAM-EXEC-009",
-} as const;
-
 /** No `--max-memory`: the wasm32 maximum (65,536 pages), i.e. the module's own limit stands. */
 const NO_MEMORY_CAP = 65536 * 65536;
 
@@ -74,20 +63,18 @@ export async function execModule(plan: ExecPlan, onDebug?: (text: string) => voi
   try {
     bytes = readWholeSync(plan.module, Deno.statSync(plan.module).size);
   } catch (e) {
-    throw invalidInput(
-      ExecCode.unreadable,
-      `cannot read module ${plan.module}`,
-      "check the path to the .wasm file",
-      e instanceof Error ? e.message : String(e),
-    );
+    throw samuelError("SAM-EXEC-002", {
+      message: `cannot read module ${plan.module}`,
+      cause: e instanceof Error ? e.message : String(e),
+      fix: "check the path to the .wasm file",
+    });
   }
   let module = compile(plan.module, bytes);
   if (!WebAssembly.Module.exports(module).some((e) => e.name === "_start" && e.kind === "function")) {
-    throw invalidInput(
-      ExecCode.notCommand,
-      `${plan.module} is not a WASI command module (no _start export)`,
-      "plugin exec runs commands; reactors are run by `samuel run`",
-    );
+    throw samuelError("SAM-EXEC-004", {
+      message: `${plan.module} is not a WASI command module (no _start export)`,
+      fix: "plugin exec runs commands; reactors are run by `samuel run`",
+    });
   }
   checkImports(plan.module, module);
 
@@ -116,12 +103,11 @@ export async function execModule(plan: ExecPlan, onDebug?: (text: string) => voi
   };
   const missing = missingPreopens(spec);
   if (missing.length > 0) {
-    throw invalidInput(
-      ExecCode.badDir,
-      `cannot grant directory ${missing[0].hostPath}`,
-      "pass an existing directory to --dir / --dir-ro",
-      "it does not exist or is not a directory",
-    );
+    throw samuelError("SAM-EXEC-005", {
+      message: `cannot grant directory ${missing[0].hostPath}`,
+      cause: "it does not exist or is not a directory",
+      fix: "pass an existing directory to --dir / --dir-ro",
+    });
   }
   const grants = wallGrants(spec);
   const wall = chooseWall(spec);
@@ -144,9 +130,7 @@ export async function execModule(plan: ExecPlan, onDebug?: (text: string) => voi
       narrowProcess(grants);
     } catch (e) {
       if (!(e instanceof WallError)) throw e;
-      throw new SamuelError({
-        code: ExecCode.wall,
-        exit: Exit.unexpected,
+      throw samuelError("SAM-EXEC-009", {
         message: `the outer wall could not be put in place: ${e.message}`,
         fix: "run samuel with the flags it ships with (scripts/flags.ts)",
         inner: e,
@@ -163,7 +147,7 @@ export async function execModule(plan: ExecPlan, onDebug?: (text: string) => voi
     return { result, wall, rewritten: rewrite };
   } catch (e) {
     if (!(e instanceof SandboxError)) throw e;
-    throw new SamuelError({ code: ExecCode.wall, exit: Exit.unexpected, message: e.message, inner: e });
+    throw samuelError("SAM-EXEC-009", { message: e.message, inner: e });
   }
 }
 
@@ -171,12 +155,11 @@ function compile(path: string, bytes: Uint8Array): WebAssembly.Module {
   try {
     return new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
   } catch (e) {
-    throw invalidInput(
-      ExecCode.invalid,
-      `${path} is not a valid WebAssembly module`,
-      "build the module for wasm32-wasip1 (e.g. `GOOS=wasip1 GOARCH=wasm`, `--target=wasm32-wasi`)",
-      e instanceof Error ? e.message : String(e),
-    );
+    throw samuelError("SAM-EXEC-003", {
+      message: `${path} is not a valid WebAssembly module`,
+      cause: e instanceof Error ? e.message : String(e),
+      fix: "build the module for wasm32-wasip1 (e.g. `GOOS=wasip1 GOARCH=wasm`, `--target=wasm32-wasi`)",
+    });
   }
 }
 
@@ -216,11 +199,10 @@ function checkImports(path: string, module: WebAssembly.Module): void {
     .map((i) => `${i.module}.${i.name}`);
   missing.push(...missingHostImports(declared.filter((i) => i.module === "samuel")).map((m) => m.message));
   if (missing.length > 0) {
-    throw invalidInput(
-      ExecCode.imports,
-      `${path} needs imports that plugin exec does not provide: ${missing.join(", ")}`,
-      "plugin exec provides wasi_snapshot_preview1 and the samuel host module",
-    );
+    throw samuelError("SAM-EXEC-006", {
+      message: `${path} needs imports that plugin exec does not provide: ${missing.join(", ")}`,
+      fix: "plugin exec provides wasi_snapshot_preview1 and the samuel host module",
+    });
   }
 }
 

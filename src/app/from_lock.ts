@@ -20,7 +20,6 @@ import { makeStagingDir } from "../project/atomic.ts";
 import { withProjectLock } from "../project/file_lock.ts";
 import { type LockedPlugin, readLockfileIfExists } from "../project/lockfile.ts";
 import { pluginDir } from "../project/paths.ts";
-import { Exit, InstallCode, installError } from "../store/errors.ts";
 import {
   bundleOffers,
   type FetchedPlugin,
@@ -40,6 +39,7 @@ import {
 } from "./install_source.ts";
 import { checkFetched, type PreparedPlugin, writeStagedFiles } from "./prepare.ts";
 import { applyChange, recoverInterrupted, repairIfNeeded, testHook } from "../store/transaction.ts";
+import { samuelError } from "../errors.ts";
 
 export interface FromLockReport {
   plugins: (InstallReport | LockedReport)[];
@@ -61,17 +61,15 @@ export interface LockedReport {
 }
 
 function mismatch(name: string, file: string, expected: string | undefined, actual: string | undefined) {
-  return installError(
-    InstallCode.digestMismatch,
-    Exit.verification,
-    `${name}: the ${file} does not match samuel.lock (expected sha256 ${expected ?? "none"}, got ${
+  return samuelError("SAM-INSTALL-006", {
+    message: `${name}: the ${file} does not match samuel.lock (expected sha256 ${expected ?? "none"}, got ${
       actual ?? "none"
     })`,
-    "do not install it: the published file changed after it was locked. If the change is legitimate, " +
+    cause: "a release asset was replaced, or the download was tampered with",
+    fix: "do not install it: the published file changed after it was locked. If the change is legitimate, " +
       `review it and run \`samuel update ${name}\`; otherwise report it to the publisher`,
-    "a release asset was replaced, or the download was tampered with",
-    { plugin: name, file, expected: expected ?? null, actual: actual ?? null },
-  );
+    details: { plugin: name, file, expected: expected ?? null, actual: actual ?? null },
+  });
 }
 
 async function reinstallOne(entry: LockedPlugin, opts: InstallOptions): Promise<LockedReport> {
@@ -195,13 +193,12 @@ function checkPreparedAgainstLock(
     throw mismatch(entry.name, "signer identity", entry.verification.san, prepared.verification.san);
   }
   if (prepared.manifest.name !== entry.name || !sameGrants(prepared.capabilities, entry.capabilities)) {
-    throw installError(
-      InstallCode.digestMismatch,
-      Exit.verification,
-      `${entry.name}: samuel.lock does not match the manifest it pins (name or granted capabilities differ)`,
-      "restore samuel.lock from version control, or run `samuel update " + entry.name + "`",
-      "the lock was edited by hand",
-    );
+    throw samuelError("SAM-INSTALL-006", {
+      message:
+        `${entry.name}: samuel.lock does not match the manifest it pins (name or granted capabilities differ)`,
+      cause: "the lock was edited by hand",
+      fix: "restore samuel.lock from version control, or run `samuel update " + entry.name + "`",
+    });
   }
 }
 
@@ -214,16 +211,14 @@ export async function installFromLock(opts: InstallOptions): Promise<FromLockRep
   const requested = opts.config.plugins;
   const missing = requested.filter((r) => !locked.some((p) => p.name === r.name));
   if (opts.frozen && (missing.length > 0 || (lock === undefined && requested.length > 0))) {
-    throw installError(
-      InstallCode.frozenLockChange,
-      Exit.invalidInput,
-      `--frozen: samuel.lock does not list ${
+    throw samuelError("SAM-INSTALL-007", {
+      message: `--frozen: samuel.lock does not list ${
         missing.map((r) => r.name).join(", ")
       }, which samuel.toml requests`,
-      "run `samuel install` without --frozen locally and commit the updated samuel.lock",
-      "installing them would change samuel.lock",
-      { missing: missing.map((r) => r.name) },
-    );
+      cause: "installing them would change samuel.lock",
+      fix: "run `samuel install` without --frozen locally and commit the updated samuel.lock",
+      details: { missing: missing.map((r) => r.name) },
+    });
   }
   for (const p of locked) {
     if (!requested.some((r) => r.name === p.name)) {

@@ -6,7 +6,7 @@
  * the folder is inside another project.
  */
 
-import { invalidInput } from "../errors.ts";
+import { samuelError } from "../errors.ts";
 import { writeFileAtomic } from "../project/atomic.ts";
 import { defaultConfigText } from "../project/config.ts";
 import { withProjectLock } from "../project/file_lock.ts";
@@ -27,12 +27,12 @@ export async function initProject(cwd: string, force: boolean, out: Reporter): P
   const paths = projectPaths(root);
 
   const refuse = () =>
-    invalidInput(
-      "SAM-INIT-001",
-      `${paths.config} already exists`,
-      "keep it (it is your project's configuration), or run `samuel init --force` to replace it with the defaults",
-      "samuel init does not overwrite a project's settings",
-    );
+    samuelError("SAM-INIT-001", {
+      message: `${paths.config} already exists`,
+      cause: "samuel init does not overwrite a project's settings",
+      fix:
+        "keep it (it is your project's configuration), or run `samuel init --force` to replace it with the defaults",
+    });
   // Checked before taking the lock so the common mistake fails fast, and again under it against races.
   if (!force && await exists(paths.config)) throw refuse();
 

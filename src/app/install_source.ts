@@ -26,7 +26,6 @@ import {
 } from "../project/lockfile.ts";
 import { join, pluginDir, projectPaths } from "../project/paths.ts";
 import { sha256Hex } from "../store/digest.ts";
-import { Exit, InstallCode, installError } from "../store/errors.ts";
 import { grantsJson, sameGrants } from "./grants.ts";
 import {
   lockEntryFor,
@@ -38,6 +37,7 @@ import {
 import type { Prompter, Reporter } from "./io.ts";
 import { reviewCapabilities, type ReviewResult } from "./review.ts";
 import { applyChange, recoverInterrupted, repairIfNeeded, testHook } from "../store/transaction.ts";
+import { samuelError } from "../errors.ts";
 
 export interface InstallOptions extends PrepareOptions {
   yes: boolean;
@@ -93,16 +93,19 @@ export function checkSigner(
     out.warn(`${name}: signer changed from ${previous.san} to ${next.san} (accepted by --accept-new-signer)`);
     return;
   }
-  throw installError(
-    InstallCode.signerChanged,
-    Exit.verification,
-    `${name} is now signed by another identity: ${next.san} (issuer ${next.issuer}); samuel.lock pins ` +
+  throw samuelError("SAM-INSTALL-008", {
+    message:
+      `${name} is now signed by another identity: ${next.san} (issuer ${next.issuer}); samuel.lock pins ` +
       `${previous.san} (issuer ${previous.issuer})`,
-    "check with the plugin's publisher that the new signer is legitimate (a moved repository or renamed " +
+    cause: "the lock pins the signer identity seen at the first install",
+    fix:
+      "check with the plugin's publisher that the new signer is legitimate (a moved repository or renamed " +
       "workflow), then re-run with --accept-new-signer; otherwise do not install it",
-    "the lock pins the signer identity seen at the first install",
-    { pinned: { san: previous.san, issuer: previous.issuer }, seen: { san: next.san, issuer: next.issuer } },
-  );
+    details: {
+      pinned: { san: previous.san, issuer: previous.issuer },
+      seen: { san: next.san, issuer: next.issuer },
+    },
+  });
 }
 
 export function verificationJson(
@@ -175,12 +178,10 @@ export async function installSource(
     describePrepared(prepared, out);
     const name = prepared.manifest.name;
     if (expectName !== undefined && name !== expectName) {
-      throw installError(
-        InstallCode.usage,
-        Exit.invalidInput,
-        `${source} now publishes a plugin named ${name}, not ${expectName}`,
-        `uninstall ${expectName} and install ${source} under its new name, if that is what you want`,
-      );
+      throw samuelError("SAM-INSTALL-013", {
+        message: `${source} now publishes a plugin named ${name}, not ${expectName}`,
+        fix: `uninstall ${expectName} and install ${source} under its new name, if that is what you want`,
+      });
     }
     const { previous, intact } = await compareWithInstalled(prepared, opts);
     const review: ReviewResult = intact
@@ -194,14 +195,12 @@ export async function installSource(
     const request = opts.config.plugins.find((p) => p.name === name);
     const configWouldChange = request === undefined || request.source !== prepared.fetched.source;
     if (opts.frozen && (!intact || configWouldChange)) {
-      throw installError(
-        InstallCode.frozenLockChange,
-        Exit.invalidInput,
-        `--frozen: installing ${source} would change samuel.lock${
+      throw samuelError("SAM-INSTALL-007", {
+        message: `--frozen: installing ${source} would change samuel.lock${
           configWouldChange ? " and samuel.toml" : ""
         }`,
-        "run the install without --frozen locally and commit samuel.toml and samuel.lock",
-      );
+        fix: "run the install without --frozen locally and commit samuel.toml and samuel.lock",
+      });
     }
     if (!opts.dryRun && !(intact && !configWouldChange)) {
       const installedAt = intact && previous ? previous.installedAt : new Date().toISOString();

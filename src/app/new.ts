@@ -16,7 +16,7 @@
  *   --allow-unsigned` in the plugin folder (which makes it its own test project) and `samuel doctor`.
  */
 
-import { invalidInput } from "../errors.ts";
+import { samuelError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { makeStagingDir, replaceDirAtomic, writeFileAtomic } from "../project/atomic.ts";
 import { absolute, basename, dirname, join } from "../project/paths.ts";
@@ -29,17 +29,6 @@ import { type TemplateFile, TEMPLATES } from "./scaffold_templates.gen.ts";
  * validate.ts); until then keep this in step with it.
  */
 export const NAME_RULE = /^[a-z0-9][a-z0-9-]{0,63}$/;
-
-/** Error codes of this command (all exit 2: invalid input). */
-export const NewCode = {
-  nameMissing: "SAM-NEW-001",
-  nameInvalid: "SAM-NEW-002",
-  kindUnknown: "SAM-NEW-003",
-  langUnavailable: "SAM-NEW-004",
-  folderNotEmpty: "SAM-NEW-005",
-  folderIsFile: "SAM-NEW-006",
-  unexpectedArgument: "SAM-NEW-007",
-} as const;
 
 const KINDS = ["wasm", "skill"] as const;
 type Kind = (typeof KINDS)[number];
@@ -118,20 +107,19 @@ function suggestName(name: string): string | undefined {
 
 function validateName(raw: unknown): string {
   if (typeof raw !== "string" || raw === "") {
-    throw invalidInput(
-      NewCode.nameMissing,
-      "--name is required",
-      "give the plugin a name, e.g. `samuel new plugin --kind=wasm --name=hello`",
-    );
+    throw samuelError("SAM-NEW-001", {
+      message: "--name is required",
+      fix: "give the plugin a name, e.g. `samuel new plugin --kind=wasm --name=hello`",
+    });
   }
   if (!NAME_RULE.test(raw)) {
     const suggestion = suggestName(raw);
-    throw invalidInput(
-      NewCode.nameInvalid,
-      `plugin name "${raw}" is not valid`,
-      suggestion ? `use --name=${suggestion}` : "use a name like --name=my-plugin",
-      "a name is 1 to 64 characters of a-z, 0-9 and '-', starting with a letter or digit (the manifest rule)",
-    );
+    throw samuelError("SAM-NEW-002", {
+      message: `plugin name "${raw}" is not valid`,
+      cause:
+        "a name is 1 to 64 characters of a-z, 0-9 and '-', starting with a letter or digit (the manifest rule)",
+      fix: suggestion ? `use --name=${suggestion}` : "use a name like --name=my-plugin",
+    });
   }
   return raw;
 }
@@ -140,12 +128,13 @@ function validateKind(raw: unknown): Kind {
   const kind = raw === undefined ? "wasm" : String(raw);
   if ((KINDS as readonly string[]).includes(kind)) return kind as Kind;
   const known = kind === "oci" || kind === "meta";
-  throw invalidInput(
-    NewCode.kindUnknown,
-    known ? `plugin kind "${kind}" is not supported by this samuel` : `unknown plugin kind "${kind}"`,
-    "use --kind=wasm (a WASI module run in the sandbox) or --kind=skill (text, never executed)",
-    known ? "oci plugins need a container engine and meta plugins are not implemented yet" : undefined,
-  );
+  throw samuelError("SAM-NEW-003", {
+    message: known
+      ? `plugin kind "${kind}" is not supported by this samuel`
+      : `unknown plugin kind "${kind}"`,
+    cause: known ? "oci plugins need a container engine and meta plugins are not implemented yet" : undefined,
+    fix: "use --kind=wasm (a WASI module run in the sandbox) or --kind=skill (text, never executed)",
+  });
 }
 
 function validateLang(raw: unknown, kind: Kind, out: Reporter): Lang | undefined {
@@ -159,13 +148,15 @@ function validateLang(raw: unknown, kind: Kind, out: Reporter): Lang | undefined
   const lang = LANG_ALIASES[given] ?? given;
   if ((LANGS as readonly string[]).includes(lang)) return lang as Lang;
   const planned = PLANNED_LANGS.includes(lang);
-  throw invalidInput(
-    NewCode.langUnavailable,
-    planned ? `a ${lang} template is not available yet` : `unknown language "${lang}" for a wasm plugin`,
-    "use --lang=go (TinyGo or Go), --lang=rust (cargo) or --lang=assemblyscript (asc); any language that " +
+  throw samuelError("SAM-NEW-004", {
+    message: planned
+      ? `a ${lang} template is not available yet`
+      : `unknown language "${lang}" for a wasm plugin`,
+    cause: planned ? `templates exist for ${LANGS.join(", ")}` : undefined,
+    fix:
+      "use --lang=go (TinyGo or Go), --lang=rust (cargo) or --lang=assemblyscript (asc); any language that " +
       "builds a WASI preview1 module works with samuel if you write the manifest by hand",
-    planned ? `templates exist for ${LANGS.join(", ")}` : undefined,
-  );
+  });
 }
 
 type Existing = "missing" | "empty" | "non-empty";
@@ -179,11 +170,10 @@ async function inspectTarget(dir: string): Promise<Existing> {
     throw e;
   }
   if (!info.isDirectory) {
-    throw invalidInput(
-      NewCode.folderIsFile,
-      `${dir} exists and is not a folder`,
-      "choose another folder with --dir, or move the file away",
-    );
+    throw samuelError("SAM-NEW-006", {
+      message: `${dir} exists and is not a folder`,
+      fix: "choose another folder with --dir, or move the file away",
+    });
   }
   for await (const _ of Deno.readDir(dir)) return "non-empty";
   return "empty";
@@ -248,12 +238,11 @@ export async function newPlugin(req: NewPluginRequest): Promise<NewPluginResult>
 
   const existing = await inspectTarget(dir);
   if (existing === "non-empty" && !req.force) {
-    throw invalidInput(
-      NewCode.folderNotEmpty,
-      `${dir} already exists and is not empty`,
-      `choose another folder with --dir, or add --force to write the template files into it ` +
+    throw samuelError("SAM-NEW-005", {
+      message: `${dir} already exists and is not empty`,
+      fix: `choose another folder with --dir, or add --force to write the template files into it ` +
         "(files with the same names are replaced, others are kept)",
-    );
+    });
   }
   await writePlugin(dir, files, placeholders(name), existing);
 

@@ -14,7 +14,7 @@
  * the caller asks for it (`sandbox: true`; `plugin validate` does). Command modules are never called.
  */
 
-import { isSamuelError } from "../errors.ts";
+import { isSamuelError, type SamCode } from "../errors.ts";
 import type { Problem, WasmManifest } from "../manifest/mod.ts";
 import { keyPath, type Segment } from "../toml/key_lines.ts";
 import type { KeyLocator } from "../toml/scan.ts";
@@ -26,7 +26,6 @@ import {
   PROTOCOL_EXPORT,
   unsupportedImports,
 } from "../store/module_check.ts";
-import { InstallCode } from "../store/errors.ts";
 import { probeable, protocolFromSandbox } from "./protocol_probe.ts";
 import { PROTOCOL } from "../version.ts";
 
@@ -134,7 +133,7 @@ export function summarize(
 }
 
 /** Makes the problems of one module check, pointing at the manifest's keys. */
-type ProblemAt = (code: string, segments: Segment[], message: string, fix: string) => Problem;
+type ProblemAt = (code: SamCode, segments: Segment[], message: string, fix: string) => Problem;
 
 /**
  * Checks `bytes` against `manifest` the way install does and returns every problem. `file` is the
@@ -196,7 +195,7 @@ export async function checkModuleAgainstManifest(
     : declared.value;
   if (protocol !== undefined && protocol !== PROTOCOL) {
     problems.push(problem(
-      InstallCode.protocolMismatch,
+      "SAM-INSTALL-005",
       ["samuel", "protocol"],
       `${opts.path}: ${PROTOCOL_EXPORT}() returned ${protocol}; this samuel speaks protocol ${PROTOCOL}`,
       protocol > PROTOCOL
@@ -218,7 +217,7 @@ function interfaceProblems(
   const problems: Problem[] = [];
   for (const imp of unsupportedImports(info.imports)) {
     problems.push(problem(
-      InstallCode.unknownImports,
+      "SAM-INSTALL-003",
       ["wasm", "module"],
       `${path} imports ${imp.message}`,
       "import only WASI preview1 and the samuel host module's protocol-1 functions (rebuild against the " +
@@ -229,7 +228,7 @@ function interfaceProblems(
   for (const message of exportProblems(info, declared)) {
     const name = message.slice(0, message.indexOf(":"));
     problems.push(problem(
-      InstallCode.badExports,
+      "SAM-INSTALL-004",
       ["wasm", "exports", Math.max(0, declared.indexOf(name))],
       `${path}: ${message}`,
       `export ${name} from the module as a function () -> i32 (in Go: //go:wasmexport ${name} on a ` +
@@ -255,7 +254,7 @@ function declaredProtocol(
     return {
       evaluateLater: false,
       problem: problem(
-        InstallCode.protocolMismatch,
+        "SAM-INSTALL-005",
         ["samuel", "protocol"],
         `${path}: ${bad[0]}`,
         `export ${PROTOCOL_EXPORT}() -> i32 returning ${PROTOCOL}, or drop the export`,

@@ -14,11 +14,11 @@ import type { ModuleInfo } from "../runtime/preprocess/mod.ts";
 import type { FetchContext, FetchedPlugin } from "../source/types.ts";
 import type { TrustRootSession } from "../verify/trust_source.ts";
 import { sha256Hex } from "../store/digest.ts";
-import { Exit, InstallCode, installError } from "../store/errors.ts";
 import { bundleOffers, fetchSource, githubRepoOf, registriesFor, withBundle } from "./fetch.ts";
 import { grantsOf } from "./grants.ts";
 import type { ProgressSink, Reporter } from "./io.ts";
 import { envGet } from "../env.ts";
+import { samuelError } from "../errors.ts";
 
 /** One file to place in the plugin folder: bytes, or a file to copy. */
 export interface StagedFile {
@@ -208,12 +208,11 @@ async function verifyFetched(
   const skip = unsignedReason(opts);
   if (skip) return { fetched, verification: { method: "unsigned", reason: skip }, verificationDetail: {} };
   if (fetched.module === undefined) {
-    throw installError(
-      InstallCode.unsignable,
-      Exit.verification,
-      `${manifest.name} is a skill folder, which has no single artifact to sign`,
-      "install it with --allow-unsigned if you trust the folder, or publish it as a .tar.gz with its bundle",
-    );
+    throw samuelError("SAM-INSTALL-012", {
+      message: `${manifest.name} is a skill folder, which has no single artifact to sign`,
+      fix:
+        "install it with --allow-unsigned if you trust the folder, or publish it as a .tar.gz with its bundle",
+    });
   }
   const verify = await import("../verify/mod.ts");
   const policy = verify.buildPolicy({
@@ -314,12 +313,10 @@ export async function listFiles(dir: string, prefix = ""): Promise<string[]> {
   for (const e of entries) {
     const rel = prefix ? `${prefix}/${e.name}` : e.name;
     if (e.isSymlink) {
-      throw installError(
-        InstallCode.usage,
-        Exit.invalidInput,
-        `the skill contains a symbolic link: ${rel}`,
-        "replace the link with the file it points to",
-      );
+      throw samuelError("SAM-INSTALL-013", {
+        message: `the skill contains a symbolic link: ${rel}`,
+        fix: "replace the link with the file it points to",
+      });
     }
     if (e.isDirectory) out.push(...await listFiles(dir, rel));
     else if (e.isFile) out.push(rel);

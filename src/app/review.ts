@@ -16,9 +16,9 @@
 
 import type { RiskyGrant } from "../manifest/mod.ts";
 import type { LockedCapabilities } from "../project/lockfile.ts";
-import { Exit, InstallCode, installError } from "../store/errors.ts";
 import { diffGrants, type GrantDiff, grantRows, limitRows } from "./grants.ts";
 import type { Prompter, Reporter } from "./io.ts";
+import { samuelError } from "../errors.ts";
 
 /** Aligned columns (same layout as the CLI's tables). */
 export function columns(rows: string[][]): string {
@@ -89,26 +89,22 @@ export async function reviewCapabilities(
   const list = asked.map((g) => `${g.capability} ${g.value}: ${g.reason}`);
   const what = previous ? "new risky capabilities" : "risky capabilities";
   if (!opts.interactive || !opts.ask) {
-    throw installError(
-      InstallCode.reviewNonInteractive,
-      Exit.denied,
-      `${plugin} asks for ${what} and this run cannot ask for confirmation: ${list.join("; ")}`,
-      `read the list above, then re-run with --yes to grant ${asked.length === 1 ? "it" : "them"}`,
-      "risky grants need consent; stdin is not a terminal (or --json was given), and --yes was not",
-      { plugin, risky: asked },
-    );
+    throw samuelError("SAM-INSTALL-001", {
+      message: `${plugin} asks for ${what} and this run cannot ask for confirmation: ${list.join("; ")}`,
+      cause: "risky grants need consent; stdin is not a terminal (or --json was given), and --yes was not",
+      fix: `read the list above, then re-run with --yes to grant ${asked.length === 1 ? "it" : "them"}`,
+      details: { plugin, risky: asked },
+    });
   }
   out.note(`${plugin} asks for ${what}:`);
   for (const l of list) out.note(`  ${out.style("!", "yellow")} ${l}`);
   const question = `grant ${asked.length === 1 ? "it" : "them"}? [y/N] `;
   const answer = (await opts.ask(question))?.trim().toLowerCase();
   if (answer === "y" || answer === "yes") return { decision: "prompt", asked, diff };
-  throw installError(
-    InstallCode.reviewDeclined,
-    Exit.denied,
-    `${plugin} was not installed: the ${what} were declined`,
-    "nothing was changed; install it again and answer y to grant them, or ask the author for a narrower set",
-    undefined,
-    { plugin, risky: asked },
-  );
+  throw samuelError("SAM-INSTALL-002", {
+    message: `${plugin} was not installed: the ${what} were declined`,
+    fix:
+      "nothing was changed; install it again and answer y to grant them, or ask the author for a narrower set",
+    details: { plugin, risky: asked },
+  });
 }

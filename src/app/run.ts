@@ -20,7 +20,7 @@
  * failure never stops the others.
  */
 
-import { type ErrorInfo, Exit, invalidInput, isSamuelError, SamuelError } from "../errors.ts";
+import { type ErrorInfo, Exit, exitOf, isSamuelError, SamuelError, samuelError } from "../errors.ts";
 import { type LockedPlugin, readLockfile } from "../project/lockfile.ts";
 import {
   confirmRunnable,
@@ -29,7 +29,6 @@ import {
   loadRunnable,
   lockedPlugin,
   lockParser,
-  RunCode,
   type RunnablePlugin,
 } from "../store/runnable.ts";
 import { type InvocationResult, invoke } from "../runtime/invoke.ts";
@@ -44,19 +43,6 @@ import {
 } from "../runtime/sandbox_spec.ts";
 import { cannotNarrow, chooseWall, narrowProcess, type Wall, WallError } from "../runtime/wall.ts";
 import { RunIndex } from "../store/run_index.ts";
-
-/** Codes of `run` failures that are the plugin's doing or the sandbox's (the rest are in runnable.ts). */
-export const RunFailCode = {
-  failed: "SAM-RUN-010",
-  trap: "SAM-RUN-011",
-  timeout: "SAM-RUN-012",
-  fuel: "SAM-RUN-013",
-  output: "SAM-RUN-014",
-  sandbox: "SAM-RUN-015",
-  grantMissing: "SAM-RUN-017",
-  noneDeclares: "SAM-RUN-007",
-  wall: "SAM-RUN-019",
-} as const;
 
 export interface RunOptions extends LoadOptions {
   root: string;
@@ -217,7 +203,7 @@ export async function runAll(
       } catch (e) {
         record(asFailure(item.entry, exportName, e));
         // A wall that did not take stops everything: nothing may run wider than its grants.
-        if (isSamuelError(e) && e.code === RunFailCode.wall) break;
+        if (isSamuelError(e) && e.code === "SAM-RUN-019") break;
       }
     }
   } else {
@@ -245,7 +231,7 @@ export async function runAll(
   const out: AllRun = { exportName, results, summary, exit, wall };
   if (exit !== Exit.ok) {
     out.error = {
-      code: exit === Exit.timeout ? RunFailCode.timeout : RunFailCode.failed,
+      code: exit === Exit.timeout ? "SAM-RUN-012" : "SAM-RUN-010",
       message: `${
         summary.failed + summary.timed_out
       } of ${targets.length} plugins did not succeed on ${exportName}`,
@@ -266,11 +252,10 @@ async function allTargets(root: string, exportName: string, index?: RunIndex): P
     if (!manifest || manifest.exports.includes(exportName)) targets.push(entry);
   }
   if (targets.length === 0) {
-    throw invalidInput(
-      RunFailCode.noneDeclares,
-      `no installed plugin declares the export ${exportName}`,
-      "check the exports with `samuel ls`, or install a plugin that provides it",
-    );
+    throw samuelError("SAM-RUN-007", {
+      message: `no installed plugin declares the export ${exportName}`,
+      fix: "check the exports with `samuel ls`, or install a plugin that provides it",
+    });
   }
   return targets;
 }
@@ -300,13 +285,14 @@ function specFor(opts: RunOptions, entry: LockedPlugin, exportArg?: string): San
   const missing = missingPreopens(spec);
   if (missing.length > 0) {
     const list = missing.map((p) => `${p.guestPath} (${p.hostPath})`).join(", ");
-    throw invalidInput(
-      RunFailCode.grantMissing,
-      `plugin ${entry.name} is granted ${list}, which ${
+    throw samuelError("SAM-RUN-017", {
+      message: `plugin ${entry.name} is granted ${list}, which ${
         missing.length > 1 ? "are" : "is"
       } not an existing folder`,
-      `create ${missing.length > 1 ? "them" : "it"} (e.g. \`mkdir -p ${missing[0].hostPath}\`) and run again`,
-    );
+      fix: `create ${missing.length > 1 ? "them" : "it"} (e.g. \`mkdir -p ${
+        missing[0].hostPath
+      }\`) and run again`,
+    });
   }
   return spec;
 }
@@ -325,11 +311,10 @@ async function prepare(
   const exports = plugin.manifest.exports;
   const exportName = exportArg ?? exports[0];
   if (!exports.includes(exportName)) {
-    throw invalidInput(
-      RunCode.unknownExport,
-      `plugin ${entry.name} does not declare an export named ${exportName}`,
-      `use one of: ${exports.join(", ")}`,
-    );
+    throw samuelError("SAM-RUN-003", {
+      message: `plugin ${entry.name} does not declare an export named ${exportName}`,
+      fix: `use one of: ${exports.join(", ")}`,
+    });
   }
   spec.args = [entry.name, exportName];
   // The cache entry's hash runs off-thread while V8 compiles; nothing runs before it is confirmed.
@@ -360,9 +345,7 @@ async function inProcess(opts: RunOptions, p: Prepared, wall: Wall, narrow: bool
       narrowProcess(p.grants);
     } catch (e) {
       if (!(e instanceof WallError)) throw e;
-      throw new SamuelError({
-        code: RunFailCode.wall,
-        exit: Exit.unexpected,
+      throw samuelError("SAM-RUN-019", {
         message: `the outer wall could not be put in place: ${e.message}`,
         cause: "samuel narrows its own process to the plugin's grants before running it, and did not " +
           "manage to; the plugin was not run",
@@ -413,9 +396,7 @@ async function sandboxRun(opts: RunOptions, p: Prepared, sandbox: Sandbox): Prom
     }, { onLog: opts.onLog ? (line) => opts.onLog!(p.entry.name, line) : undefined });
   } catch (e) {
     if (!(e instanceof SandboxError)) throw e;
-    throw new SamuelError({
-      code: RunFailCode.sandbox,
-      exit: Exit.unexpected,
+    throw samuelError("SAM-RUN-015", {
       message: e.message,
       // The Worker's stack trace is for --verbose (via `inner`), not for every reader.
       cause: e.detail?.split("\n")[0],
@@ -443,17 +424,12 @@ function finish(p: Prepared, result: InvocationResult, wall: Wall, narrowMs: num
       wall: wall.kind,
     },
     error,
-    exit: error ? (result.outcome === "timeout" ? Exit.timeout : Exit.pluginFailed) : Exit.ok,
+    exit: error ? exitOf(error.code) : Exit.ok,
   };
 }
 
 function asFailure(entry: LockedPlugin, exportName: string, e: unknown): PluginRunFailure {
-  const error = isSamuelError(e) ? e : new SamuelError({
-    code: RunFailCode.sandbox,
-    exit: Exit.unexpected,
-    message: String(e),
-    inner: e,
-  });
+  const error = isSamuelError(e) ? e : samuelError("SAM-RUN-015", { message: String(e), inner: e });
   return { entry, exportName, error };
 }
 
@@ -471,14 +447,14 @@ function failure(name: string, exportName: string, r: InvocationResult): ErrorIn
       return undefined;
     case "plugin_error":
       return {
-        code: RunFailCode.failed,
+        code: "SAM-RUN-010",
         message: `${name} ${exportName} failed: ${r.message}`,
         cause: "the plugin reported a failure (its own code; see its output and stderr)",
         fix: "read the plugin's output above; the return code is the plugin's own",
       };
     case "trap":
       return {
-        code: RunFailCode.trap,
+        code: "SAM-RUN-011",
         message: `${name} ${exportName} trapped: ${r.trap?.message ?? r.message}`,
         cause: r.trap?.backtrace.length
           ? `wasm backtrace:\n    ${r.trap.backtrace.join("\n    ")}`
@@ -487,21 +463,21 @@ function failure(name: string, exportName: string, r: InvocationResult): ErrorIn
       };
     case "timeout":
       return {
-        code: RunFailCode.timeout,
+        code: "SAM-RUN-012",
         message: `${name} ${exportName} timed out: ${r.message}`,
         cause: "the plugin kept running past its hard timeout and was stopped",
         fix: "raise [runtime] hard_timeout in the plugin's manifest, or pass --timeout for this run",
       };
     case "fuel_exhausted":
       return {
-        code: RunFailCode.fuel,
+        code: "SAM-RUN-013",
         message: `${name} ${exportName} ran out of fuel: ${r.message}`,
         cause: "the plugin used its whole deterministic [runtime] fuel budget",
         fix: "raise [runtime] fuel in the plugin's manifest",
       };
     case "output_limit":
       return {
-        code: RunFailCode.output,
+        code: "SAM-RUN-014",
         message: `${name} ${exportName} wrote too much: ${r.message}`,
         cause: "captured output is capped so a runaway plugin cannot exhaust memory",
         fix: "make the plugin write less, or write large results to a granted file instead",

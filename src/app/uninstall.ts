@@ -10,10 +10,10 @@ import { removePlugin } from "../project/config.ts";
 import { withProjectLock } from "../project/file_lock.ts";
 import { findLockedPlugin, readLockfile, removeLockedPlugin } from "../project/lockfile.ts";
 import { pluginDir } from "../project/paths.ts";
-import { Exit, InstallCode, installError } from "../store/errors.ts";
 import type { Reporter } from "./io.ts";
 import { applyChange, recoverInterrupted } from "../store/transaction.ts";
 import { existsQuiet } from "../project/fs.ts";
+import { samuelError } from "../errors.ts";
 
 export interface UninstallReport {
   name: string;
@@ -40,12 +40,12 @@ export async function uninstallPlugin(
     const hasDir = await existsQuiet(dir);
     if (!locked && !inConfig && !hasDir) {
       const known = [...new Set([...lock.plugins.map((p) => p.name), ...config.plugins.map((p) => p.name)])];
-      throw installError(
-        InstallCode.notInstalled,
-        Exit.invalidInput,
-        `${name} is not installed in ${root}`,
-        known.length ? `installed plugins: ${known.join(", ")} (see samuel ls)` : "nothing is installed here",
-      );
+      throw samuelError("SAM-INSTALL-009", {
+        message: `${name} is not installed in ${root}`,
+        fix: known.length
+          ? `installed plugins: ${known.join(", ")} (see samuel ls)`
+          : "nothing is installed here",
+      });
     }
     const report: UninstallReport = {
       name,

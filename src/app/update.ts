@@ -10,8 +10,8 @@
  */
 
 import { readLockfile } from "../project/lockfile.ts";
-import { Exit, InstallCode, installError } from "../store/errors.ts";
 import { type InstallOptions, type InstallReport, installSource } from "./install_source.ts";
+import { samuelError } from "../errors.ts";
 
 export async function updatePlugins(
   name: string | undefined,
@@ -20,14 +20,12 @@ export async function updatePlugins(
   const lock = await readLockfile(opts.root);
   const targets = name === undefined ? lock.plugins : lock.plugins.filter((p) => p.name === name);
   if (name !== undefined && targets.length === 0) {
-    throw installError(
-      InstallCode.notInstalled,
-      Exit.invalidInput,
-      `${name} is not installed (samuel.lock has no entry for it)`,
-      lock.plugins.length
+    throw samuelError("SAM-INSTALL-009", {
+      message: `${name} is not installed (samuel.lock has no entry for it)`,
+      fix: lock.plugins.length
         ? `installed plugins: ${lock.plugins.map((p) => p.name).join(", ")}; to add one, use samuel install`
         : "nothing is installed here; use samuel install SOURCE",
-    );
+    });
   }
   if (targets.length === 0) opts.out.line("nothing to update: samuel.lock lists no plugins");
   const reports: InstallReport[] = [];

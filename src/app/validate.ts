@@ -13,7 +13,7 @@
  * not an error: the manifest can be validated before the first build.
  */
 
-import { Exit, SamuelError } from "../errors.ts";
+import { SamuelError, samuelError } from "../errors.ts";
 import {
   capProblems,
   type Manifest,
@@ -109,9 +109,7 @@ export async function validatePlugin(req: ValidateRequest): Promise<ValidateResu
   // The manifest is fine but the built module is not: what was learnt about the module still goes out,
   // so `--json` callers see its imports and exports next to the problems.
   const n = moduleErrors.length + (omitted?.errors ?? 0);
-  const error = new SamuelError({
-    code: moduleErrors[0].code,
-    exit: Exit.invalidInput,
+  const error = samuelError(moduleErrors[0].code, {
     message: `${base.module?.path ?? "the module"} does not match ${file}: ${n} error${n === 1 ? "" : "s"}`,
     cause: "samuel install runs the same checks and would refuse this module",
     fix: where,

@@ -11,9 +11,8 @@
  */
 
 import { parse, TomlError } from "npm:smol-toml@1.9.1";
-import { Exit, SamuelError } from "../errors.ts";
+import { SamuelError, samuelError } from "../errors.ts";
 import { PROTOCOL, VERSION } from "../version.ts";
-import { Code } from "./codes.ts";
 import type { Manifest } from "./schema.ts";
 import type { Problem } from "../toml/problem.ts";
 import { KeyLocator } from "../toml/scan.ts";
@@ -23,7 +22,6 @@ import { describeLimit, type LimitExceeded, parseWithin, readWithin, TOML_LIMITS
 export type { Capabilities, Manifest, PluginKind, SkillManifest, WasmManifest } from "./schema.ts";
 export type { Problem, Severity } from "../toml/problem.ts";
 export { DEFAULTS, RESERVED_EXPORTS } from "./schema.ts";
-export { Code, type ManifestCode } from "./codes.ts";
 export type { ValidationResult } from "./validate.ts";
 export { capProblems, MAX_PROBLEMS } from "./validate.ts";
 export { formatDuration, parseDuration } from "./duration.ts";
@@ -87,7 +85,7 @@ function limitProblem(file: string, v: LimitExceeded, locator?: KeyLocator): Pro
     message: d.message,
     fix: d.fix,
     severity: "error",
-    code: Code.limit,
+    code: "SAM-MANIFEST-032",
   };
   const line = locator?.lineOf(v.path);
   if (line !== undefined) problem.line = line;
@@ -103,7 +101,7 @@ function syntaxProblem(file: string, e: TomlError): Problem {
     message: `not valid TOML: ${reason}`,
     fix: "correct the syntax at the given line and column (https://toml.io/en/v1.0.0)",
     severity: "error",
-    code: Code.syntax,
+    code: "SAM-MANIFEST-002",
   };
   if (e.line > 0) problem.line = e.line;
   if (e.column > 0) problem.column = e.column;
@@ -154,7 +152,7 @@ export async function readManifestText(file: string): Promise<{ text: string; by
         ? `run the command in the plugin's folder (or pass that folder), or create a plugin with samuel new plugin`
         : `check that the file is readable`,
       severity: "error",
-      code: Code.fileUnreadable,
+      code: "SAM-MANIFEST-001",
     };
   }
   try {
@@ -166,7 +164,7 @@ export async function readManifestText(file: string): Promise<{ text: string; by
       message: `${file} is not UTF-8 text`,
       fix: "save the manifest as UTF-8 (TOML requires it)",
       severity: "error",
-      code: Code.syntax,
+      code: "SAM-MANIFEST-002",
     };
   }
 }
@@ -202,24 +200,20 @@ export function manifestError(
   const listed = problems.filter((p) => p.severity === "error");
   const errors = { length: listed.length + (omitted?.errors ?? 0) };
   const first = listed[0] ?? problems[0];
-  if (first?.code === Code.fileUnreadable || first?.code === Code.limit) {
-    return new SamuelError({
-      code: first.code,
-      message: first.code === Code.limit ? formatProblem(first) : first.message,
-      exit: Exit.invalidInput,
+  if (first?.code === "SAM-MANIFEST-001" || first?.code === "SAM-MANIFEST-032") {
+    return samuelError(first.code, {
+      message: first.code === "SAM-MANIFEST-032" ? formatProblem(first) : first.message,
       fix: first.fix,
       details: problems,
     });
   }
   const count = `${errors.length} error${errors.length === 1 ? "" : "s"}`;
   const others = errors.length - 1;
-  return new SamuelError({
-    code: first?.code ?? Code.syntax,
+  return samuelError(first?.code ?? "SAM-MANIFEST-002", {
     message: `invalid plugin manifest ${file}: ${count}` +
       (omitted
         ? ` (${problems.length} problems listed, ${omitted.errors + omitted.warnings} more not listed)`
         : ""),
-    exit: Exit.invalidInput,
     cause: first === undefined ? undefined : formatProblem(first),
     fix: first === undefined
       ? undefined

@@ -2,8 +2,8 @@
  * Validates a parsed `samuel-plugin.toml` against every rule of DESIGN.md 3.1 and builds the typed
  * `Manifest` with defaults applied. It never stops at the first problem: every problem of the file is
  * collected by the shared `Checker` (src/toml/check.ts), each naming the file, the key path, the line
- * (scanned only when a problem needs one), what is wrong and a concrete fix, with a stable code (the table
- * is in codes.ts).
+ * (scanned only when a problem needs one), what is wrong and a concrete fix, with a stable code
+ * (`SAM-MANIFEST-NNN`, one per rule, listed in src/errors/catalogue.ts).
  *
  * Decisions beyond DESIGN.md, each enforced below:
  * - `--strict` turns every warning into an error (unknown keys, ignored sections, missing summary, missing
@@ -24,7 +24,6 @@
  * digest the lock already vouches for, so the `run` path never pays for loading semver.
  */
 
-import { Code } from "./codes.ts";
 import { formatDuration, parseDuration } from "./duration.ts";
 import { checkHostPattern } from "./hosts.ts";
 import {
@@ -118,7 +117,7 @@ const KNOWN_KEYS: Record<string, string[]> = {
 
 /** How the manifest's problems word a missing key and a wrong type ("name is required", "... not 5"). */
 const MANIFEST_WORDING: Wording = {
-  codes: { missing: Code.missing, invalid: Code.type },
+  codes: { missing: "SAM-MANIFEST-003", invalid: "SAM-MANIFEST-004" },
   missing: (key) => `${key} is required`,
   mustBe: (key, expected, found) => `${key} must be ${expected}, not ${typeName(found)}`,
   isNot: (key, value, what) => `${key} "${value}" is not ${what}`,
@@ -166,7 +165,7 @@ class Validator {
       ) {
         if (t === undefined) continue;
         this.c.warn(
-          Code.ignoredSection,
+          "SAM-MANIFEST-028",
           [key],
           `[${key}] does not apply to kind "skill" (skills never execute) and is ignored`,
           `remove the [${key}] section, or set kind = "wasm" if this plugin is a module`,
@@ -175,7 +174,7 @@ class Validator {
     }
     if (kind === "wasm" && skillTable !== undefined) {
       this.c.warn(
-        Code.ignoredSection,
+        "SAM-MANIFEST-028",
         ["skill"],
         `[skill] does not apply to kind "wasm" and is ignored`,
         `remove the [skill] section, or set kind = "skill" if this plugin is text only`,
@@ -215,7 +214,7 @@ class Validator {
     if (NAME.test(s)) return s;
     const suggestion = s.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+/, "").slice(0, 64);
     this.c.error(
-      Code.name,
+      "SAM-MANIFEST-006",
       ["name"],
       `name "${s}" is not valid: it must be 1 to 64 characters of a-z, 0-9 and '-', starting with a letter or digit`,
       NAME.test(suggestion) ? `use name = "${suggestion}"` : `use a name like "my-plugin"`,
@@ -230,7 +229,7 @@ class Validator {
     const bare = s.trim().replace(/^[v=]+/i, "");
     const fixed = this.opts.semver.valid(bare) !== null && /^\d/.test(bare) ? bare : undefined;
     this.c.error(
-      Code.version,
+      "SAM-MANIFEST-007",
       ["version"],
       `version "${s}" is not a semver version (MAJOR.MINOR.PATCH, e.g. 1.2.3 or 1.2.3-rc.1)`,
       fixed !== undefined ? `use version = "${fixed}"` : `use a version like "0.1.0"`,
@@ -250,14 +249,14 @@ class Validator {
       const fix = lower === "oci"
         ? `publish the plugin as a WASI module (kind = "wasm"), or use upstream Samuel for OCI plugins`
         : `install the plugins listed in its [requires] one by one with samuel install`;
-      this.c.error(Code.kindUnsupported, ["kind"], why, fix);
+      this.c.error("SAM-MANIFEST-008", ["kind"], why, fix);
       return undefined;
     }
     const suggestion = (SUPPORTED_KINDS as readonly string[]).includes(lower)
       ? `use kind = "${lower}"`
       : `use kind = "wasm" (a WASI module) or kind = "skill" (text, no execution)`;
     this.c.error(
-      Code.kindUnknown,
+      "SAM-MANIFEST-009",
       ["kind"],
       `kind "${s}" is not a known plugin kind (wasm, skill)`,
       suggestion,
@@ -268,7 +267,7 @@ class Validator {
   private summary(value: unknown): string {
     if (value === undefined || value === "") {
       this.c.warn(
-        Code.summaryMissing,
+        "SAM-MANIFEST-029",
         ["summary"],
         "summary is missing or empty; search and list show it",
         `add summary = "<one line saying what the plugin does>"`,
@@ -279,7 +278,7 @@ class Validator {
     if (s === undefined) return "";
     if (/[\r\n]/.test(s)) {
       this.c.error(
-        Code.summaryMultiline,
+        "SAM-MANIFEST-030",
         ["summary"],
         "summary must be a single line (it is shown in tables)",
         "shorten it to one line; put longer text in the plugin's README",
@@ -297,7 +296,7 @@ class Validator {
     let protocol: string | undefined = DEFAULTS.protocol;
     if (t?.framework === undefined) {
       this.c.warn(
-        Code.compatMissing,
+        "SAM-MANIFEST-031",
         ["samuel", "framework"],
         `samuel.framework is missing, so any samuel version is assumed to work ("${DEFAULTS.framework}")`,
         `add framework = "^${this.opts.version}" under [samuel]`,
@@ -309,7 +308,7 @@ class Validator {
       // Skills have no ABI, so an absent protocol range is normal for them.
       if (kind !== "skill") {
         this.c.warn(
-          Code.compatMissing,
+          "SAM-MANIFEST-031",
           ["samuel", "protocol"],
           `samuel.protocol is missing, so protocol "${DEFAULTS.protocol}" is assumed`,
           `add protocol = "^${this.opts.protocol}.0.0" under [samuel]`,
@@ -333,13 +332,13 @@ class Validator {
         segments,
         "a semver range",
         `use a range like "${example}"`,
-        which === "framework" ? Code.frameworkRange : Code.protocolRange,
+        which === "framework" ? "SAM-MANIFEST-010" : "SAM-MANIFEST-012",
       );
     }
     if (which === "framework") {
       if (semver.satisfies(this.opts.version, s, { includePrerelease: true })) return s;
       this.c.error(
-        Code.frameworkMismatch,
+        "SAM-MANIFEST-011",
         segments,
         `${key} "${s}" does not include this samuel (${this.opts.version})`,
         `plugin authors: widen the range to include ${this.opts.version} (e.g. "${example}"); users: install a samuel release in "${s}"`,
@@ -348,7 +347,7 @@ class Validator {
     }
     if (semver.satisfies(`${this.opts.protocol}.0.0`, s)) return s;
     this.c.error(
-      Code.protocolMismatch,
+      "SAM-MANIFEST-013",
       segments,
       `${key} "${s}" does not include protocol ${this.opts.protocol}, the only one this samuel speaks`,
       `build the plugin for protocol ${this.opts.protocol} and set protocol = "${example}"`,
@@ -385,7 +384,7 @@ class Validator {
     }
     if (required) {
       this.c.error(
-        Code.missing,
+        "SAM-MANIFEST-003",
         ["wasm", "module"],
         'wasm.module is required for kind "wasm"',
         `add module = "plugin.wasm" under [wasm]`,
@@ -412,7 +411,7 @@ class Validator {
     if (wasmTable?.exports === undefined && runtimeTable?.exports === undefined) {
       if (required) {
         this.c.error(
-          Code.missing,
+          "SAM-MANIFEST-003",
           ["wasm", "exports"],
           "the plugin declares no exports ([wasm].exports)",
           `add exports = ["<name>"] under [wasm], listing the functions samuel run may call`,
@@ -446,7 +445,7 @@ class Validator {
     if (missing.length > 0) parts.push(`missing ${missing.join(", ")}`);
     if (extra.length > 0) parts.push(`has extra ${extra.join(", ")}`);
     this.c.error(
-      Code.exportsMismatch,
+      "SAM-MANIFEST-019",
       ["runtime", "exports"],
       `runtime.exports must list the same exports as wasm.exports; it ${parts.join(" and ")}`,
       `set exports = ${
@@ -472,7 +471,7 @@ class Validator {
       const hardGiven = runtimeTable?.hard_timeout !== undefined;
       const key: Segment[] = hardGiven ? ["runtime", "hard_timeout"] : ["runtime", "timeout"];
       this.c.error(
-        Code.timeoutOrder,
+        "SAM-MANIFEST-021",
         key,
         `runtime.hard_timeout (${formatDuration(hardTimeoutMs)}${
           hardGiven ? "" : ", the default"
@@ -498,7 +497,7 @@ class Validator {
     if (list === undefined) return undefined;
     if (list.values.length === 0 && list.ok) {
       this.c.error(
-        Code.exportsEmpty,
+        "SAM-MANIFEST-015",
         segments,
         `${keyPath(segments)} is empty; a wasm plugin needs at least one export to run`,
         `list the exported functions samuel run may call, e.g. exports = ["lint"]`,
@@ -512,7 +511,7 @@ class Validator {
       if (!IDENTIFIER.test(name)) {
         const fixed = name.replace(/[^A-Za-z0-9_]+/g, "_").replace(/^(?=\d)/, "_");
         this.c.error(
-          Code.exportName,
+          "SAM-MANIFEST-016",
           at,
           `export "${name}" is not an identifier (letters, digits and '_', not starting with a digit)`,
           IDENTIFIER.test(fixed)
@@ -522,7 +521,7 @@ class Validator {
         ok = false;
       } else if ((RESERVED_EXPORTS as readonly string[]).includes(name.toLowerCase())) {
         this.c.error(
-          Code.exportReserved,
+          "SAM-MANIFEST-018",
           at,
           `export "${name}" is a reserved samuel verb (${RESERVED_EXPORTS.join(", ")}; any case)`,
           `rename the export, e.g. "${name.toLowerCase()}_plugin" or a verb of your own`,
@@ -530,7 +529,7 @@ class Validator {
         ok = false;
       } else if ((LIFECYCLE_EXPORTS as readonly string[]).includes(name)) {
         this.c.error(
-          Code.exportReserved,
+          "SAM-MANIFEST-018",
           at,
           `export "${name}" is a WASI entry point that samuel calls by itself, not a callable export`,
           `remove "${name}" from the list; keep only the functions users run`,
@@ -539,7 +538,7 @@ class Validator {
       }
       if (seen.has(name)) {
         this.c.error(
-          Code.exportDuplicate,
+          "SAM-MANIFEST-017",
           at,
           `export "${name}" is listed more than once`,
           `remove the repeated "${name}"`,
@@ -570,7 +569,7 @@ class Validator {
     }
     if (!Number.isInteger(n) || n < min || n > max) {
       this.c.error(
-        Code.maxMemory,
+        "SAM-MANIFEST-022",
         segments,
         `runtime.max_memory is ${n}; it must be a whole number of MiB between ${min} and ${max}`,
         `set max_memory to a whole number from ${min} to ${max} (default ${DEFAULTS.maxMemoryMiB})`,
@@ -599,7 +598,7 @@ class Validator {
     const parsed = parseDuration(value);
     if (parsed.ok) return parsed.ms;
     this.c.error(
-      Code.duration,
+      "SAM-MANIFEST-020",
       segments,
       `${key} "${value}": ${parsed.reason}`,
       `write it like "150ms", "5s" or "2m" (default "${formatDuration(fallback)}")`,
@@ -621,7 +620,7 @@ class Validator {
     }
     if (!Number.isSafeInteger(n) || n <= 0) {
       this.c.error(
-        Code.fuel,
+        "SAM-MANIFEST-023",
         segments,
         `runtime.fuel is ${n}; it must be a positive whole number (at most ${Number.MAX_SAFE_INTEGER})`,
         "set fuel to a positive integer, or remove it for no fuel limit",
@@ -647,7 +646,7 @@ class Validator {
     if (s === undefined) return undefined;
     const key = keyPath(segments);
     const fail = (why: string, fix = `give a path relative to the plugin folder, e.g. "${example}"`) => {
-      this.c.error(Code.pluginPath, segments, `${key} "${s}" ${why}`, fix);
+      this.c.error("SAM-MANIFEST-014", segments, `${key} "${s}" ${why}`, fix);
       return undefined;
     };
     // deno-lint-ignore no-control-regex
@@ -678,7 +677,7 @@ class Validator {
         if (IDENTIFIER.test(key)) return true;
         const fixed = key.trim().replace(/[^A-Za-z0-9_]+/g, "_").replace(/^(?=\d)/, "_");
         this.c.error(
-          Code.envKey,
+          "SAM-MANIFEST-026",
           at,
           `env key "${key}" is not a variable name (letters, digits and '_', not starting with a digit)`,
           IDENTIFIER.test(fixed) && fixed !== key
@@ -721,7 +720,7 @@ class Validator {
             const check = checkHostPattern(h);
             if (check.ok) return true;
             this.c.error(
-              Code.host,
+              "SAM-MANIFEST-027",
               at,
               `host "${h}": ${check.reason}`,
               check.suggestion !== undefined
@@ -741,7 +740,7 @@ class Validator {
   /** An absolute, normalised guest path. */
   private guestPath(p: string, at: Segment[]): boolean {
     const fail = (why: string, fix: string) => {
-      this.c.error(Code.guestPath, at, `path "${p}" ${why}`, fix);
+      this.c.error("SAM-MANIFEST-024", at, `path "${p}" ${why}`, fix);
       return false;
     };
     // deno-lint-ignore no-control-regex
@@ -790,7 +789,7 @@ class Validator {
       if (!check(entry, at)) ok = false;
       else if (seen.has(entry)) {
         this.c.error(
-          Code.duplicate,
+          "SAM-MANIFEST-025",
           at,
           `"${entry}" is listed more than once in ${keyPath(segments)}`,
           `remove the repeated "${entry}"`,
@@ -844,7 +843,7 @@ class Validator {
       const close = known.find((k) => editDistance(k, key.toLowerCase()) <= 2);
       const where = segments.length === 0 ? "at the top level" : `in [${keyPath(segments)}]`;
       this.c.warn(
-        Code.unknownKey,
+        "SAM-MANIFEST-005",
         [...segments, key],
         `unknown key "${key}" ${where}`,
         close !== undefined

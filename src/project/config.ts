@@ -12,7 +12,7 @@
  */
 
 import { parse, TomlError } from "npm:smol-toml@1.9.1";
-import { Exit, invalidInput, isSamuelError, SamuelError } from "../errors.ts";
+import { isSamuelError, SamuelError, samuelError } from "../errors.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { projectPaths } from "./paths.ts";
 import {
@@ -195,10 +195,8 @@ function syntaxError(file: string, e: unknown): SamuelError {
   const column = e instanceof TomlError ? e.column : undefined;
   const [first, ...rest] = (e instanceof Error ? e.message : String(e)).split("\n");
   const where = line ? `${file}:${line}${column ? `:${column}` : ""}` : file;
-  return new SamuelError({
-    code: "SAM-CONFIG-002",
+  return samuelError("SAM-CONFIG-002", {
     message: `${where} is not valid TOML: ${first.replace(/^Invalid TOML document:\s*/, "")}`,
-    exit: Exit.invalidInput,
     cause: rest.join("\n").trim() || undefined,
     fix: `fix the syntax at line ${line ?? "?"} of ${file} (see https://toml.io), or regenerate it with ` +
       "`samuel init --force`",
@@ -211,10 +209,8 @@ function syntaxError(file: string, e: unknown): SamuelError {
 function limitError(file: string, v: LimitExceeded, text?: string): SamuelError {
   const line = text === undefined ? undefined : lineOfLimit(text, v);
   const d = describeLimit(v, file);
-  return new SamuelError({
-    code: "SAM-CONFIG-010",
+  return samuelError("SAM-CONFIG-010", {
     message: `${file}${line ? `:${line}` : ""}: ${d.message}`,
-    exit: Exit.invalidInput,
     cause: d.cause,
     fix: d.fix,
     details: { file, line, limit: v.limit, max: v.max, found: v.found },
@@ -472,10 +468,8 @@ function invalidConfig(file: string, problems: readonly Problem[]): SamuelError 
   const n = problems.length;
   const more = n > 1 ? ` (and ${n - 1} more problem${n > 2 ? "s" : ""})` : "";
   const listed = problems.slice(0, MAX_PROBLEMS);
-  return new SamuelError({
-    code: INVALID,
+  return samuelError(INVALID, {
     message: `${atLine(first)}${more}`,
-    exit: Exit.invalidInput,
     cause: n > 1
       ? listed.map(atLine).join("; ") + (n > MAX_PROBLEMS ? `; and ${n - MAX_PROBLEMS} more` : "")
       : undefined,
@@ -529,10 +523,8 @@ async function readIfExists(path: string): Promise<string | undefined> {
   } catch (e) {
     if (isSamuelError(e)) throw e;
     if (e instanceof Deno.errors.NotFound) return undefined;
-    throw new SamuelError({
-      code: "SAM-CONFIG-005",
+    throw samuelError("SAM-CONFIG-005", {
       message: `cannot read ${path}`,
-      exit: Exit.invalidInput,
       cause: e instanceof Error ? e.message : String(e),
       fix: `make ${path} readable by this user`,
       inner: e,
@@ -541,11 +533,10 @@ async function readIfExists(path: string): Promise<string | undefined> {
 }
 
 function missingConfig(path: string): SamuelError {
-  return invalidInput(
-    "SAM-CONFIG-001",
-    `no samuel.toml at ${path}`,
-    "run `samuel init` in your project's root folder first (or cd into a project that has one)",
-  );
+  return samuelError("SAM-CONFIG-001", {
+    message: `no samuel.toml at ${path}`,
+    fix: "run `samuel init` in your project's root folder first (or cd into a project that has one)",
+  });
 }
 
 /**
@@ -578,11 +569,10 @@ interface PluginBlock {
 }
 
 function uneditable(file: string, why: string): SamuelError {
-  return invalidInput(
-    "SAM-CONFIG-006",
-    `cannot update the plugins of ${file}: ${why}`,
-    "write each plugin as its own [[plugins]] table (name, source, version) and retry",
-  );
+  return samuelError("SAM-CONFIG-006", {
+    message: `cannot update the plugins of ${file}: ${why}`,
+    fix: "write each plugin as its own [[plugins]] table (name, source, version) and retry",
+  });
 }
 
 function pluginBlocks(scan: TomlScan, file: string): PluginBlock[] {
@@ -638,10 +628,8 @@ function checkEdit(before: string, after: string, file: string, expected: Plugin
   try {
     b = parse(after) as Record<string, unknown>;
   } catch (e) {
-    throw new SamuelError({
-      code: "SAM-CONFIG-007",
+    throw samuelError("SAM-CONFIG-007", {
       message: `editing the plugins of ${file} would produce invalid TOML; the file was not changed`,
-      exit: Exit.unexpected,
       cause: e instanceof Error ? e.message.split("\n")[0] : String(e),
       fix:
         "write the [[plugins]] entries in plain form (name, source, version) and retry; please report this",
@@ -654,11 +642,9 @@ function checkEdit(before: string, after: string, file: string, expected: Plugin
       p.name === expected[i].name && p.source === expected[i].source && p.version === expected[i].version
     );
   if (!same) {
-    throw new SamuelError({
-      code: "SAM-CONFIG-007",
+    throw samuelError("SAM-CONFIG-007", {
       message:
         `editing the plugins of ${file} would change more than the plugin entries; the file was not changed`,
-      exit: Exit.unexpected,
       fix:
         "write the [[plugins]] entries in plain form (name, source, version) and retry; please report this",
     });

@@ -17,7 +17,7 @@
  * itself and fails; pass the `HeldLock` down instead.
  */
 
-import { Exit, invalidInput, SamuelError } from "../errors.ts";
+import { samuelError } from "../errors.ts";
 import { projectPaths } from "./paths.ts";
 import { envGet } from "../env.ts";
 
@@ -62,11 +62,11 @@ export function lockWaitMs(explicit?: number, env: (key: string) => string | und
   if (raw === undefined || raw.trim() === "") return DEFAULT_LOCK_WAIT_MS;
   const n = Number(raw);
   if (!Number.isFinite(n) || n < 0) {
-    throw invalidInput(
-      "SAM-LOCK-003",
-      `${LOCK_WAIT_ENV}=${JSON.stringify(raw)} is not a number of milliseconds`,
-      `set ${LOCK_WAIT_ENV} to a whole number such as 30000, or unset it for the default (${DEFAULT_LOCK_WAIT_MS})`,
-    );
+    throw samuelError("SAM-LOCK-003", {
+      message: `${LOCK_WAIT_ENV}=${JSON.stringify(raw)} is not a number of milliseconds`,
+      fix:
+        `set ${LOCK_WAIT_ENV} to a whole number such as 30000, or unset it for the default (${DEFAULT_LOCK_WAIT_MS})`,
+    });
   }
   return Math.floor(n);
 }
@@ -114,10 +114,8 @@ async function openLockFile(root: string, path: string, stateDir: string): Promi
     // No truncate: the current holder's record must survive our open.
     return await Deno.open(path, { read: true, write: true, create: true });
   } catch (e) {
-    throw new SamuelError({
-      code: "SAM-LOCK-002",
+    throw samuelError("SAM-LOCK-002", {
       message: `cannot open the project lock file ${path}`,
-      exit: Exit.invalidInput,
       cause: e instanceof Error ? e.message : String(e),
       fix: `make sure ${root} is writable by this user (samuel keeps its state in ${stateDir})`,
       inner: e,
@@ -143,10 +141,8 @@ export async function acquireProjectLock(root: string, options: LockOptions = {}
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
         const holder = readLockHolder(path);
-        throw new SamuelError({
-          code: "SAM-LOCK-001",
+        throw samuelError("SAM-LOCK-001", {
           message: `${describeHolder(holder)} is changing this project; gave up after ${waitMs} ms`,
-          exit: Exit.lockContention,
           cause: `the project lock ${path} is held`,
           fix:
             `wait for that command to finish and retry${

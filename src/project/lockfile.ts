@@ -26,7 +26,7 @@
  */
 
 import { parse, TomlError } from "npm:smol-toml@1.9.1";
-import { Exit, isSamuelError, SamuelError } from "../errors.ts";
+import { isSamuelError, SamuelError, samuelError } from "../errors.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { projectPaths } from "./paths.ts";
 import { atLine, Checker, MAX_PROBLEMS, type Path, quotedKeyWording, type Table } from "../toml/check.ts";
@@ -178,20 +178,14 @@ const FIX =
   "restore samuel.lock from version control (git checkout -- samuel.lock), or delete it and run `samuel install` " +
   "for each plugin listed in samuel.toml to re-create it";
 
-function lockError(
-  code: string,
-  message: string,
-  extra: { cause?: string; details?: unknown; inner?: unknown } = {},
-) {
-  return new SamuelError({ code, message, exit: Exit.invalidInput, fix: FIX, ...extra });
-}
-
 /** A bound of src/toml/limits.ts passed: `SAM-LOCKFILE-010`, naming the line when there is one. */
 function limitError(file: string, v: LimitExceeded, text?: string): SamuelError {
   const line = text === undefined ? undefined : lineOfLimit(text, v);
   const d = describeLimit(v, file);
-  return lockError("SAM-LOCKFILE-010", `${file}${line ? `:${line}` : ""}: ${d.message}`, {
+  return samuelError("SAM-LOCKFILE-010", {
+    message: `${file}${line ? `:${line}` : ""}: ${d.message}`,
     cause: d.cause,
+    fix: FIX,
     details: { file, line, limit: v.limit, max: v.max, found: v.found },
   });
 }
@@ -354,10 +348,12 @@ function readPlugin(raw: unknown, i: number, r: Reader): LockedPlugin | undefine
 function schemaError(file: string, problems: readonly Problem[]): SamuelError {
   const n = problems.length;
   const listed = problems.slice(0, MAX_PROBLEMS).map(atLine);
-  return lockError(SCHEMA, `${listed[0]}${n > 1 ? ` (and ${n - 1} more)` : ""}`, {
+  return samuelError(SCHEMA, {
+    message: `${listed[0]}${n > 1 ? ` (and ${n - 1} more)` : ""}`,
     cause: n > 1
       ? listed.join("; ") + (n > MAX_PROBLEMS ? `; and ${n - MAX_PROBLEMS} more` : "")
       : "the lock was edited by hand or damaged",
+    fix: FIX,
     details: { file, problems: listed, omitted: n - listed.length },
   });
 }
@@ -370,8 +366,10 @@ function parseLockToml(text: string, file: string): Table {
   } catch (e) {
     const line = e instanceof TomlError ? e.line : undefined;
     const first = (e instanceof Error ? e.message : String(e)).split("\n")[0];
-    throw lockError("SAM-LOCKFILE-001", `${file}${line ? `:${line}` : ""} is not valid TOML (${first})`, {
+    throw samuelError("SAM-LOCKFILE-001", {
+      message: `${file}${line ? `:${line}` : ""} is not valid TOML (${first})`,
       cause: "the lock was edited by hand or damaged (e.g. a merge conflict)",
+      fix: FIX,
       details: { file, line },
       inner: e,
     });
@@ -388,10 +386,8 @@ export function parseLockfile(text: string, file = "samuel.lock"): Lockfile {
   const doc = parseLockToml(text, file);
   const version = doc.version;
   if (typeof version === "number" && version > LOCKFILE_VERSION) {
-    throw new SamuelError({
-      code: "SAM-LOCKFILE-003",
+    throw samuelError("SAM-LOCKFILE-003", {
       message: `${file} has lock format version ${version}; this samuel reads version ${LOCKFILE_VERSION}`,
-      exit: Exit.invalidInput,
       cause: "it was written by a newer samuel",
       fix: "upgrade samuel to the version used by the rest of your team",
     });
@@ -413,8 +409,10 @@ export function parseLockfile(text: string, file = "samuel.lock"): Lockfile {
   const seen = new Set<string>();
   for (const p of plugins) {
     if (seen.has(p.name)) {
-      throw lockError("SAM-LOCKFILE-004", `${file}: plugin ${JSON.stringify(p.name)} is locked twice`, {
+      throw samuelError("SAM-LOCKFILE-004", {
+        message: `${file}: plugin ${JSON.stringify(p.name)} is locked twice`,
         cause: "probably a merge of two branches that both installed it",
+        fix: FIX,
       });
     }
     seen.add(p.name);
@@ -439,10 +437,8 @@ export async function readLockfileIfExists(
   } catch (e) {
     if (isSamuelError(e)) throw e;
     if (e instanceof Deno.errors.NotFound) return undefined;
-    throw new SamuelError({
-      code: "SAM-LOCKFILE-005",
+    throw samuelError("SAM-LOCKFILE-005", {
       message: `cannot read ${path}`,
-      exit: Exit.invalidInput,
       cause: e instanceof Error ? e.message : String(e),
       fix: `make ${path} readable by this user`,
       inner: e,

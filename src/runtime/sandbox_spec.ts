@@ -5,7 +5,7 @@
  * a manifest. Being plain data, it crosses into the sandbox Worker with `postMessage`.
  */
 
-import { invalidInput } from "../errors.ts";
+import { samuelError } from "../errors.ts";
 
 /** A host folder exposed to the guest at `guestPath`. */
 export interface Preopen {
@@ -85,13 +85,13 @@ export function sandboxFromGrants(opts: {
   // `/workspace/..` would map to the project's parent while reading like a path inside it.
   for (const path of [...grants.filesystem.read, ...grants.filesystem.write]) {
     if (!normalisedGuestPath(path)) {
-      throw invalidInput(
-        "SAM-RUN-016",
-        `samuel.lock grants ${opts.pluginName} the path ${
+      throw samuelError("SAM-RUN-016", {
+        message: `samuel.lock grants ${opts.pluginName} the path ${
           JSON.stringify(path)
         }, which is not a normalised absolute path`,
-        "restore samuel.lock from version control, or reinstall the plugin to record its manifest's grants",
-      );
+        fix:
+          "restore samuel.lock from version control, or reinstall the plugin to record its manifest's grants",
+      });
     }
   }
   const preopens = new Map<string, Preopen>();

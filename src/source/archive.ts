@@ -53,9 +53,8 @@
  * - Files keep only the executable bit (0755 or 0644): no setuid, no world-writable files.
  */
 
-import { isSamuelError } from "../errors.ts";
+import { isSamuelError, samuelError } from "../errors.ts";
 import { type EntryData, Parser } from "npm:tar@8.0.4/core";
-import { sourceError } from "./errors.ts";
 
 export interface UnpackLimits {
   /** Unpacked bytes over all files. Default 256 MiB. */
@@ -158,29 +157,27 @@ export async function gunzip(
   } catch (e) {
     await reader.cancel().catch(() => {});
     if (isSamuelError(e)) throw e;
-    throw sourceError(
-      "SAM-ARCHIVE-001",
-      `${label} is not a valid .tar.gz archive`,
-      "publish the skill as `tar czf <name>.tar.gz -C <folder> .`",
-      e instanceof Error ? e.message : String(e),
-    );
+    throw samuelError("SAM-ARCHIVE-001", {
+      message: `${label} is not a valid .tar.gz archive`,
+      cause: e instanceof Error ? e.message : String(e),
+      fix: "publish the skill as `tar czf <name>.tar.gz -C <folder> .`",
+    });
   }
 }
 
 function bomb(label: string, why: string) {
-  return sourceError(
-    "SAM-ARCHIVE-005",
-    `${label} is refused: ${why}`,
-    "a skill archive holds text and scripts; keep it small, or raise the limit if this is really intended",
-  );
+  return samuelError("SAM-ARCHIVE-005", {
+    message: `${label} is refused: ${why}`,
+    fix:
+      "a skill archive holds text and scripts; keep it small, or raise the limit if this is really intended",
+  });
 }
 
 function corrupt(label: string, why: string) {
-  return sourceError(
-    "SAM-ARCHIVE-001",
-    `${label} is not a valid tar archive: ${why}`,
-    "publish the skill as `tar czf <name>.tar.gz -C <folder> .`",
-  );
+  return samuelError("SAM-ARCHIVE-001", {
+    message: `${label} is not a valid tar archive: ${why}`,
+    fix: "publish the skill as `tar czf <name>.tar.gz -C <folder> .`",
+  });
 }
 
 /** The entry types unpacked as regular files: `0`, the old type NUL, and contiguous files (`7`). */
@@ -264,24 +261,23 @@ export class TarReader {
       throw bomb(label, `it has more than ${this.maxEntries} entries`);
     }
     if (e.type === "Link" || e.type === "SymbolicLink") {
-      throw sourceError(
-        "SAM-ARCHIVE-003",
-        `${label} is refused: entry ${JSON.stringify(e.path)} is a ${
-          e.type === "SymbolicLink" ? "symlink" : "hardlink"
-        } ` +
+      throw samuelError("SAM-ARCHIVE-003", {
+        message:
+          `${label} is refused: entry ${JSON.stringify(e.path)} is a ${
+            e.type === "SymbolicLink" ? "symlink" : "hardlink"
+          } ` +
           `(to ${JSON.stringify(e.linkpath ?? "")})`,
-        "replace links in the skill with copies of the files; samuel never unpacks links",
-        "links can make later entries write outside the install folder",
-      );
+        cause: "links can make later entries write outside the install folder",
+        fix: "replace links in the skill with copies of the files; samuel never unpacks links",
+      });
     }
     const isDir = e.type === "Directory";
     if (!isDir && !FILE_TYPES.has(e.type)) {
       const what = DEVICES[e.type] ?? `an entry of unsupported type ${JSON.stringify(e.header.typeKey)}`;
-      throw sourceError(
-        "SAM-ARCHIVE-004",
-        `${label} is refused: ${JSON.stringify(e.path)} is ${what}`,
-        "a skill archive may hold only regular files and folders",
-      );
+      throw samuelError("SAM-ARCHIVE-004", {
+        message: `${label} is refused: ${JSON.stringify(e.path)} is ${what}`,
+        fix: "a skill archive may hold only regular files and folders",
+      });
     }
     const path = safeEntryPath(e.path, label);
     const mode = e.mode ?? 0o644;
@@ -300,12 +296,11 @@ export class TarReader {
 /** The normalised relative path of an entry, or a thrown SAM-ARCHIVE-002. `""` for the root itself. */
 export function safeEntryPath(raw: string, label: string): string {
   const refuse = (why: string) =>
-    sourceError(
-      "SAM-ARCHIVE-002",
-      `${label} is refused: entry ${JSON.stringify(raw)} ${why}`,
-      "create the archive from inside the skill folder: `tar czf <name>.tar.gz -C <folder> .`",
-      "an archive entry must stay inside the folder it is unpacked into",
-    );
+    samuelError("SAM-ARCHIVE-002", {
+      message: `${label} is refused: entry ${JSON.stringify(raw)} ${why}`,
+      cause: "an archive entry must stay inside the folder it is unpacked into",
+      fix: "create the archive from inside the skill folder: `tar czf <name>.tar.gz -C <folder> .`",
+    });
   if (raw.startsWith("/")) throw refuse("is an absolute path");
   if (/^[A-Za-z]:/.test(raw)) throw refuse("has a drive letter");
   if (raw.includes("\\")) throw refuse("contains a backslash");
@@ -321,11 +316,10 @@ export function safeEntryPath(raw: string, label: string): string {
 function checkCollisions(entries: Entry[], label: string): void {
   const seen = new Map<string, "file" | "dir">();
   const clash = (path: string, why: string) =>
-    sourceError(
-      "SAM-ARCHIVE-006",
-      `${label} is refused: ${JSON.stringify(path)} ${why}`,
-      "rebuild the archive with tar",
-    );
+    samuelError("SAM-ARCHIVE-006", {
+      message: `${label} is refused: ${JSON.stringify(path)} ${why}`,
+      fix: "rebuild the archive with tar",
+    });
   for (const e of entries) {
     const key = e.path.toLowerCase();
     const prior = seen.get(key);
@@ -347,11 +341,10 @@ function checkCollisions(entries: Entry[], label: string): void {
 async function writeEntries(entries: Entry[], targetDir: string, label: string): Promise<UnpackResult> {
   await Deno.mkdir(targetDir, { recursive: true });
   for await (const _ of Deno.readDir(targetDir)) {
-    throw sourceError(
-      "SAM-ARCHIVE-006",
-      `cannot unpack ${label}: ${targetDir} is not empty`,
-      "use an empty staging folder",
-    );
+    throw samuelError("SAM-ARCHIVE-006", {
+      message: `cannot unpack ${label}: ${targetDir} is not empty`,
+      fix: "use an empty staging folder",
+    });
   }
   const result: UnpackResult = { files: [], dirs: [], bytes: 0 };
   const made = new Set<string>();

@@ -10,7 +10,7 @@
  * follow).
  */
 
-import { Exit, isSamuelError, SamuelError } from "../errors.ts";
+import { isSamuelError, SamuelError, samuelError } from "../errors.ts";
 import { envInt } from "./env.ts";
 
 export interface DownloadOptions {
@@ -219,18 +219,14 @@ function checkScheme(url: string, label: string): void {
   try {
     parsed = new URL(url);
   } catch {
-    throw new SamuelError({
-      code: "SAM-DOWNLOAD-009",
+    throw samuelError("SAM-DOWNLOAD-009", {
       message: `cannot download ${label}: ${JSON.stringify(url)} is not a URL`,
-      exit: Exit.invalidInput,
       fix: "check the base URL settings (SAMUEL_GITHUB_*_URL) and the registry URLs in samuel.toml",
     });
   }
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-    throw new SamuelError({
-      code: "SAM-DOWNLOAD-009",
+    throw samuelError("SAM-DOWNLOAD-009", {
       message: `cannot download ${label}: ${url} is not an http(s) URL`,
-      exit: Exit.invalidInput,
       fix: "use an https:// URL (or file:// where a local path is accepted)",
     });
   }
@@ -246,12 +242,10 @@ async function attemptOnce(url: string, o: DownloadOptions, r: Resolved, sink: S
       const location = res.headers.get("location");
       await res.body?.cancel();
       if (!location || hop >= r.maxRedirects) {
-        throw new SamuelError({
-          code: "SAM-DOWNLOAD-008",
+        throw samuelError("SAM-DOWNLOAD-008", {
           message: location
             ? `too many redirects downloading ${r.label} (more than ${r.maxRedirects}, last ${current})`
             : `redirect without a Location header downloading ${r.label} from ${current}`,
-          exit: Exit.unexpected,
           fix: "check the URL, mirror or proxy configuration",
         });
       }
@@ -349,12 +343,10 @@ async function readBody(
 }
 
 function tooLarge(r: Resolved, url: string, seen: number): SamuelError {
-  return new SamuelError({
-    code: "SAM-DOWNLOAD-004",
+  return samuelError("SAM-DOWNLOAD-004", {
     message:
       `${r.label} is larger than the ${formatBytes(r.maxBytes)} limit (at least ${formatBytes(seen)}), ` +
       `download from ${url} aborted`,
-    exit: Exit.unexpected,
     cause:
       "an oversized artifact is refused before it is stored, so a broken or hostile server cannot fill the disk",
     fix: "check that the source publishes the right file; plugin artifacts are normally a few MiB",
@@ -362,12 +354,10 @@ function tooLarge(r: Resolved, url: string, seen: number): SamuelError {
 }
 
 function timeoutError(r: Resolved, url: string, phase: "connect" | "read"): SamuelError {
-  return new SamuelError({
-    code: "SAM-DOWNLOAD-005",
+  return samuelError("SAM-DOWNLOAD-005", {
     message: phase === "connect"
       ? `timed out after ${r.timeoutMs} ms waiting for ${url} (${r.label}) to answer`
       : `timed out: ${url} (${r.label}) sent nothing for ${r.timeoutMs} ms`,
-    exit: Exit.unexpected,
     cause: `gave up after ${r.retries + 1} attempt(s)`,
     fix: "check your network or proxy and retry; SAMUEL_DOWNLOAD_TIMEOUT_MS raises the timeout",
   });
@@ -408,10 +398,8 @@ function classifyFetchError(e: unknown, reason: unknown, url: string, r: Resolve
   const detail = messages(e);
   if (isTlsError(e)) {
     // Not retried: a certificate does not become trusted on the second try.
-    return new SamuelError({
-      code: "SAM-DOWNLOAD-003",
+    return samuelError("SAM-DOWNLOAD-003", {
       message: `TLS failure connecting to ${new URL(url).host} for ${r.label}`,
-      exit: Exit.unexpected,
       cause: detail,
       fix: "check the system clock and any TLS-intercepting proxy; a private CA can be added with " +
         "DENO_CERT=<ca.pem> (or --cert); never point samuel at an untrusted mirror",
@@ -419,10 +407,8 @@ function classifyFetchError(e: unknown, reason: unknown, url: string, r: Resolve
     });
   }
   return new Retryable(
-    new SamuelError({
-      code: "SAM-DOWNLOAD-006",
+    samuelError("SAM-DOWNLOAD-006", {
       message: `could not connect to ${new URL(url).host} to download ${r.label}`,
-      exit: Exit.unexpected,
       cause: `${detail} (after ${r.retries + 1} attempt(s))`,
       fix: "check your network connection, proxy (HTTPS_PROXY) and the URL, then retry",
       inner: e,
@@ -452,10 +438,8 @@ async function statusError(
   const remaining = res.headers.get("x-ratelimit-remaining");
   const resetHeader = res.headers.get("x-ratelimit-reset");
   if (status === 404 || status === 410) {
-    return new SamuelError({
-      code: "SAM-DOWNLOAD-001",
+    return samuelError("SAM-DOWNLOAD-001", {
       message: `not found: ${r.label} at ${url} (HTTP ${status})`,
-      exit: Exit.invalidInput,
       cause: notFoundHint,
       fix: sentToken
         ? "check the owner, repository, tag and asset name"
@@ -473,10 +457,8 @@ async function statusError(
     const when = resetMs === undefined
       ? "the server did not say when it resets"
       : `it resets at ${new Date(resetMs).toISOString()} (in ${formatWait(resetMs - Date.now())})`;
-    const error = new SamuelError({
-      code: "SAM-DOWNLOAD-002",
+    const error = samuelError("SAM-DOWNLOAD-002", {
       message: `rate limited by ${new URL(url).host} (HTTP ${status}) while downloading ${r.label}; ${when}`,
-      exit: Exit.unexpected,
       cause: remaining === "0" ? "the API request quota (x-ratelimit-remaining: 0) is used up" : undefined,
       fix: sentToken
         ? "wait until the limit resets, then retry"
@@ -486,10 +468,8 @@ async function statusError(
     if (remaining === "0") return error;
     return new Retryable(error, retryAfter);
   }
-  const error = new SamuelError({
-    code: "SAM-DOWNLOAD-007",
+  const error = samuelError("SAM-DOWNLOAD-007", {
     message: `HTTP ${status}${res.statusText ? ` ${res.statusText}` : ""} downloading ${r.label} from ${url}`,
-    exit: Exit.unexpected,
     cause: status >= 500 ? `the server failed ${r.retries + 1} time(s) in a row` : undefined,
     fix: status === 401 || status === 403
       ? "check GITHUB_TOKEN (is it valid, does it grant read access to the repository?)"

@@ -25,13 +25,12 @@ import {
 } from "./env.ts";
 import { findBundles } from "./bundles.ts";
 import { download, type DownloadOptions, downloadText } from "./download.ts";
-import { sourceError } from "./errors.ts";
 import { requireFile, unpackSkill } from "./local.ts";
 import { peekManifest } from "./peek.ts";
 import type { GitHubSpec } from "./spec.ts";
 import { stagingDirFor } from "./staging.ts";
 import { type FetchContext, type FetchedPlugin, limitsOf, NO_PROGRESS } from "./types.ts";
-import { Exit, isSamuelError, SamuelError } from "../errors.ts";
+import { isSamuelError, samuelError } from "../errors.ts";
 
 export interface GitHubEndpoints {
   api: string;
@@ -132,10 +131,8 @@ export async function latestReleaseTag(
     tag = (JSON.parse(text) as { tag_name?: unknown }).tag_name;
   } catch { /* reported below */ }
   if (typeof tag !== "string" || tag === "") {
-    throw new SamuelError({
-      code: "SAM-SOURCE-011",
+    throw samuelError("SAM-SOURCE-011", {
       message: `the latest-release answer for ${owner}/${repo} from ${url} has no tag_name`,
-      exit: Exit.unexpected,
       fix: `name the tag explicitly: samuel install ${owner}/${repo}@<tag>`,
     });
   }
@@ -179,11 +176,10 @@ export async function fetchGitHub(spec: GitHubSpec, ctx: FetchContext = {}): Pro
   if (peek.kind === "wasm") moduleName = peek.module.split("/").pop()!;
   else if (peek.kind === "skill") {
     if (!peek.name) {
-      throw sourceError(
-        "SAM-SOURCE-010",
-        `${manifestUrl} has no name, so the skill archive asset <name>.tar.gz cannot be found`,
-        'add name = "<plugin-name>" to the manifest',
-      );
+      throw samuelError("SAM-SOURCE-010", {
+        message: `${manifestUrl} has no name, so the skill archive asset <name>.tar.gz cannot be found`,
+        fix: 'add name = "<plugin-name>" to the manifest',
+      });
     }
     moduleName = `${peek.name}.tar.gz`;
   } else {

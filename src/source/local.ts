@@ -15,11 +15,11 @@
 
 import { basename } from "../project/paths.ts";
 import { unpackTarGz } from "./archive.ts";
-import { sourceError } from "./errors.ts";
 import { peekManifest } from "./peek.ts";
 import type { FileSpec } from "./spec.ts";
 import { type FetchContext, type FetchedPlugin, limitsOf } from "./types.ts";
 import { stagingDirFor } from "./staging.ts";
+import { samuelError } from "../errors.ts";
 
 export const MANIFEST_FILE = "samuel-plugin.toml";
 
@@ -28,20 +28,18 @@ export async function fetchLocal(spec: FileSpec, ctx: FetchContext = {}): Promis
   try {
     info = await Deno.stat(spec.path);
   } catch (e) {
-    throw sourceError(
-      "SAM-SOURCE-006",
-      `cannot read the plugin source ${spec.path}`,
-      "give the folder holding samuel-plugin.toml, e.g. samuel install file://$(pwd)",
-      e instanceof Deno.errors.NotFound ? "no such file or folder" : String(e),
-    );
+    throw samuelError("SAM-SOURCE-006", {
+      message: `cannot read the plugin source ${spec.path}`,
+      cause: e instanceof Deno.errors.NotFound ? "no such file or folder" : String(e),
+      fix: "give the folder holding samuel-plugin.toml, e.g. samuel install file://$(pwd)",
+    });
   }
   if (info.isFile && /\.(tar\.gz|tgz)$/i.test(spec.path)) return await fetchLocalArchive(spec, ctx);
   if (!info.isDirectory) {
-    throw sourceError(
-      "SAM-SOURCE-006",
-      `${spec.path} is neither a plugin folder nor a skill .tar.gz`,
-      "give the folder holding samuel-plugin.toml, or a skill archive ending in .tar.gz",
-    );
+    throw samuelError("SAM-SOURCE-006", {
+      message: `${spec.path} is neither a plugin folder nor a skill .tar.gz`,
+      fix: "give the folder holding samuel-plugin.toml, or a skill archive ending in .tar.gz",
+    });
   }
   const dir = spec.path.replace(/[\\/]+$/, "") || "/";
   const source = `file://${dir}`;
@@ -143,11 +141,10 @@ export async function requireFile(path: string, what: string, key: string): Prom
   try {
     if ((await Deno.stat(path)).isFile) return;
   } catch { /* reported below */ }
-  throw sourceError(
-    "SAM-SOURCE-008",
-    `the ${what} ${path} is missing`,
-    `build it, or point ${key} at the right file`,
-  );
+  throw samuelError("SAM-SOURCE-008", {
+    message: `the ${what} ${path} is missing`,
+    fix: `build it, or point ${key} at the right file`,
+  });
 }
 
 /** Reads a file up to `max` bytes, refusing bigger ones before reading them. */
@@ -157,18 +154,24 @@ async function readBytes(path: string, max: number, what: string, key: string): 
     file = await Deno.open(path, { read: true });
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) {
-      throw sourceError(
-        "SAM-SOURCE-008",
-        `the ${what} ${path} is missing`,
-        `build it, or point ${key} at the right file`,
-      );
+      throw samuelError("SAM-SOURCE-008", {
+        message: `the ${what} ${path} is missing`,
+        fix: `build it, or point ${key} at the right file`,
+      });
     }
-    throw sourceError("SAM-SOURCE-006", `cannot read ${path}`, "check the file's permissions", String(e));
+    throw samuelError("SAM-SOURCE-006", {
+      message: `cannot read ${path}`,
+      cause: String(e),
+      fix: "check the file's permissions",
+    });
   }
   try {
     const info = await file.stat();
     if (!info.isFile) {
-      throw sourceError("SAM-SOURCE-008", `the ${what} ${path} is not a file`, `point ${key} at a file`);
+      throw samuelError("SAM-SOURCE-008", {
+        message: `the ${what} ${path} is not a file`,
+        fix: `point ${key} at a file`,
+      });
     }
     if (info.size > max) throw tooBig(path, what, max);
     // The size can change between stat and read; read one byte past the limit to notice.
@@ -188,11 +191,10 @@ async function readBytes(path: string, max: number, what: string, key: string): 
 }
 
 function tooBig(path: string, what: string, max: number) {
-  return sourceError(
-    "SAM-SOURCE-009",
-    `the ${what} ${path} is larger than the ${max}-byte limit`,
-    "check that the right file is named; plugin files are normally a few MiB at most",
-  );
+  return samuelError("SAM-SOURCE-009", {
+    message: `the ${what} ${path} is larger than the ${max}-byte limit`,
+    fix: "check that the right file is named; plugin files are normally a few MiB at most",
+  });
 }
 
 async function readText(path: string, max: number, required: boolean, label = path): Promise<string> {
@@ -200,11 +202,10 @@ async function readText(path: string, max: number, required: boolean, label = pa
     return new TextDecoder().decode(await readBytes(path, max, "manifest", "the path"));
   } catch (e) {
     if (required && (e as { code?: string }).code === "SAM-SOURCE-008") {
-      throw sourceError(
-        "SAM-SOURCE-007",
-        `${label} is missing: this is not a samuel plugin source`,
-        "add a samuel-plugin.toml (`samuel new plugin` scaffolds one), or give the folder that holds it",
-      );
+      throw samuelError("SAM-SOURCE-007", {
+        message: `${label} is missing: this is not a samuel plugin source`,
+        fix: "add a samuel-plugin.toml (`samuel new plugin` scaffolds one), or give the folder that holds it",
+      });
     }
     throw e;
   }

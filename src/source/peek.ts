@@ -5,7 +5,7 @@
  * make fetching itself unsafe or impossible (bad TOML, an artifact path leaving the plugin folder).
  */
 
-import { sourceError } from "./errors.ts";
+import { samuelError } from "../errors.ts";
 
 export interface ManifestPeek {
   kind: string;
@@ -22,12 +22,12 @@ export async function peekManifest(text: string, origin: string): Promise<Manife
   try {
     doc = parse(text) as Record<string, unknown>;
   } catch (e) {
-    throw sourceError(
-      "SAM-SOURCE-010",
-      `${origin} is not valid TOML`,
-      "fix the manifest syntax (see DESIGN.md section 3.1); `samuel doctor` in the plugin folder shows details",
-      e instanceof Error ? e.message : String(e),
-    );
+    throw samuelError("SAM-SOURCE-010", {
+      message: `${origin} is not valid TOML`,
+      cause: e instanceof Error ? e.message : String(e),
+      fix:
+        "fix the manifest syntax (see DESIGN.md section 3.1); `samuel doctor` in the plugin folder shows details",
+    });
   }
   const table = (
     k: string,
@@ -51,11 +51,12 @@ export function safeRelative(path: string, key: string, origin: string): string 
     path.startsWith("/") || path.startsWith("\\") || /^[A-Za-z]:/.test(path) || parts.includes("..") ||
     parts.length === 0
   ) {
-    throw sourceError(
-      "SAM-SOURCE-010",
-      `${key} = ${JSON.stringify(path)} in ${origin} is not a relative path inside the plugin folder`,
-      `set ${key} to a path relative to the folder holding samuel-plugin.toml, e.g. "plugin.wasm"`,
-    );
+    throw samuelError("SAM-SOURCE-010", {
+      message: `${key} = ${
+        JSON.stringify(path)
+      } in ${origin} is not a relative path inside the plugin folder`,
+      fix: `set ${key} to a path relative to the folder holding samuel-plugin.toml, e.g. "plugin.wasm"`,
+    });
   }
   return parts.join("/");
 }

@@ -33,10 +33,9 @@
 
 import { dirname, homePaths, isAbsolute, join, samuelHome } from "../project/paths.ts";
 import { writeFileAtomic } from "../project/atomic.ts";
-import { Exit, isSamuelError, SamuelError } from "../errors.ts";
+import { Exit, isSamuelError, SamuelError, samuelError } from "../errors.ts";
 import { downloadText } from "./download.ts";
 import { envDurationMs, envGet } from "./env.ts";
-import { sourceError } from "./errors.ts";
 import { githubDownloadOptions, githubEndpoints } from "./github.ts";
 import { type FileSpec, type GitHubSpec, parseSourceSpec, PLUGIN_NAME } from "./spec.ts";
 import type { FetchContext, RegistryRef } from "./types.ts";
@@ -101,11 +100,11 @@ export function registryLocation(url: string, ctx: FetchContext = {}): RegistryL
 }
 
 function badRegistry(url: string, why: string): SamuelError {
-  return sourceError(
-    "SAM-REGISTRY-002",
-    `invalid registry URL ${JSON.stringify(url)} in samuel.toml: ${why}`,
-    'use url = "file:///path/to/registry", "https://example.com/registry/index.toml" or "github.com/<owner>/<repo>"',
-  );
+  return samuelError("SAM-REGISTRY-002", {
+    message: `invalid registry URL ${JSON.stringify(url)} in samuel.toml: ${why}`,
+    fix:
+      'use url = "file:///path/to/registry", "https://example.com/registry/index.toml" or "github.com/<owner>/<repo>"',
+  });
 }
 
 async function sha256Hex(text: string): Promise<string> {
@@ -125,12 +124,11 @@ async function indexText(loc: RegistryLocation, ref: RegistryRef, ctx: FetchCont
     try {
       return await Deno.readTextFile(loc.path);
     } catch (e) {
-      throw sourceError(
-        "SAM-REGISTRY-006",
-        `cannot read the registry index ${loc.path} (registry ${ref.url})`,
-        "check the registry's url in samuel.toml",
-        e instanceof Deno.errors.NotFound ? "no such file" : String(e),
-      );
+      throw samuelError("SAM-REGISTRY-007", {
+        message: `cannot read the registry index ${loc.path} (registry ${ref.url})`,
+        cause: e instanceof Deno.errors.NotFound ? "no such file" : String(e),
+        fix: "check the registry's url in samuel.toml",
+      });
     }
   }
   const cache = await cachePath(loc.url, ctx);
@@ -163,10 +161,9 @@ async function indexText(loc: RegistryLocation, ref: RegistryRef, ctx: FetchCont
   } catch (e) {
     if (!isSamuelError(e) || !cached) {
       if (isSamuelError(e)) {
-        throw new SamuelError({
-          code: "SAM-REGISTRY-006",
+        // A 404 (like a missing file:// index) means the url is wrong, exit 2; the network failing is exit 1.
+        throw samuelError(e.exit === Exit.invalidInput ? "SAM-REGISTRY-007" : "SAM-REGISTRY-006", {
           message: `cannot fetch the registry index of ${ref.url}: ${e.message}`,
-          exit: e.exit === Exit.invalidInput ? Exit.invalidInput : Exit.unexpected,
           cause: e.reason,
           fix: e.fix ?? "check the registry's url in samuel.toml and your network",
           inner: e,
@@ -199,11 +196,10 @@ export async function parseIndex(
 ): Promise<IndexEntry[]> {
   const where = loc?.kind === "file" ? loc.path : loc?.url ?? registry;
   const bad = (why: string) =>
-    sourceError(
-      "SAM-REGISTRY-003",
-      `the registry index ${where} is not valid: ${why}`,
-      "fix index.toml: each [[plugins]] needs name, source and versions (see `samuel help install`)",
-    );
+    samuelError("SAM-REGISTRY-003", {
+      message: `the registry index ${where} is not valid: ${why}`,
+      fix: "fix index.toml: each [[plugins]] needs name, source and versions (see `samuel help install`)",
+    });
   const { parse } = await import("npm:smol-toml@1.9.1");
   const semver = (await import("npm:semver@7.8.6")).default;
   let doc: Record<string, unknown>;
@@ -266,12 +262,11 @@ export async function parseIndex(
 }
 
 function noRegistries(): SamuelError {
-  return sourceError(
-    "SAM-REGISTRY-001",
-    "no registries are configured, so plugin names cannot be looked up",
-    'add one to samuel.toml: [[registries]] url = "github.com/<owner>/<repo>"; or install by ' +
+  return samuelError("SAM-REGISTRY-001", {
+    message: "no registries are configured, so plugin names cannot be looked up",
+    fix: 'add one to samuel.toml: [[registries]] url = "github.com/<owner>/<repo>"; or install by ' +
       "<owner>/<repo>[@<tag>] or file://<dir>",
-  );
+  });
 }
 
 /** Resolves `name[@range]` through the registries, first match wins. */
@@ -292,23 +287,23 @@ export async function resolveName(
     const version = semver.maxSatisfying(entry.versions, range ?? "*");
     if (version === null) {
       const listed = [...entry.versions].sort(semver.rcompare).join(", ");
-      throw sourceError(
-        "SAM-REGISTRY-005",
-        `no version of ${name} satisfies ${range ?? "*"} (registry ${ref.url} lists ${listed})`,
-        `pick a listed version, e.g. samuel install ${name}@${semver.rsort([...entry.versions])[0]}`,
-        range === undefined ? "only pre-release versions are listed; name one explicitly" : undefined,
-      );
+      throw samuelError("SAM-REGISTRY-005", {
+        message: `no version of ${name} satisfies ${range ?? "*"} (registry ${ref.url} lists ${listed})`,
+        cause: range === undefined ? "only pre-release versions are listed; name one explicitly" : undefined,
+        fix: `pick a listed version, e.g. samuel install ${name}@${semver.rsort([...entry.versions])[0]}`,
+      });
     }
     return { entry, version, spec: await entrySpec(entry, version, ctx), registry: ref.url };
   }
   const near = all.filter((e) => e.name.includes(name) || name.includes(e.name)).map((e) => e.name);
-  throw sourceError(
-    "SAM-REGISTRY-004",
-    `plugin ${name} is in none of the configured registries (${registries.map((r) => r.url).join(", ")})`,
-    near.length > 0
+  throw samuelError("SAM-REGISTRY-004", {
+    message: `plugin ${name} is in none of the configured registries (${
+      registries.map((r) => r.url).join(", ")
+    })`,
+    fix: near.length > 0
       ? `did you mean ${near.slice(0, 3).join(", ")}? \`samuel search <words>\` lists what is available`
       : "`samuel search <words>` lists what is available; install by <owner>/<repo> if it is not in a registry",
-  );
+  });
 }
 
 async function entrySpec(
@@ -385,10 +380,11 @@ export async function info(
     const entry = entries.find((e) => e.name === name);
     if (entry) return entry;
   }
-  throw sourceError(
-    "SAM-REGISTRY-004",
-    `plugin ${name} is in none of the configured registries (${registries.map((r) => r.url).join(", ")})`,
-    "`samuel search <words>` lists what is available",
-    skipped.length > 0 ? `these registries could not be read: ${skipped.join(", ")}` : undefined,
-  );
+  throw samuelError("SAM-REGISTRY-004", {
+    message: `plugin ${name} is in none of the configured registries (${
+      registries.map((r) => r.url).join(", ")
+    })`,
+    cause: skipped.length > 0 ? `these registries could not be read: ${skipped.join(", ")}` : undefined,
+    fix: "`samuel search <words>` lists what is available",
+  });
 }

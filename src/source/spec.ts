@@ -14,7 +14,12 @@
  */
 
 import { absolute, isAbsolute } from "../project/paths.ts";
-import { SOURCE_FORMS_FIX, sourceError } from "./errors.ts";
+import { samuelError } from "../errors.ts";
+
+/** The three source forms, for every "fix" that tells the user what a SOURCE may look like. */
+export const SOURCE_FORMS_FIX =
+  "use one of: samuel install file://<dir> (a local plugin folder or skill .tar.gz), " +
+  "samuel install <owner>/<repo>[@<tag>] (GitHub release), samuel install <name>[@<range>] (registry name)";
 
 export interface FileSpec {
   kind: "file";
@@ -54,12 +59,12 @@ export async function parseSourceSpec(raw: string, cwd: string = Deno.cwd()): Pr
   const text = raw.trim();
   if (/^file:\/\//i.test(text)) return parseFile(text, raw, cwd);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
-    throw sourceError(
-      "SAM-SOURCE-001",
-      `unsupported source ${JSON.stringify(raw)}: only file:// URLs are accepted as URLs`,
-      SOURCE_FORMS_FIX,
-      "plugins are installed from a local folder, a GitHub release or a registry name, not from a raw URL",
-    );
+    throw samuelError("SAM-SOURCE-001", {
+      message: `unsupported source ${JSON.stringify(raw)}: only file:// URLs are accepted as URLs`,
+      cause:
+        "plugins are installed from a local folder, a GitHub release or a registry name, not from a raw URL",
+      fix: SOURCE_FORMS_FIX,
+    });
   }
   const at = text.indexOf("@");
   const head = at < 0 ? text : text.slice(0, at);
@@ -74,11 +79,10 @@ function parseFile(text: string, raw: string, cwd: string): FileSpec {
   // `file:///C:/x` names the Windows path `C:/x`.
   if (/^\/[A-Za-z]:[\\/]/.test(path)) path = path.slice(1);
   if (path === "") {
-    throw sourceError(
-      "SAM-SOURCE-005",
-      `source ${JSON.stringify(raw)} has no path after file://`,
-      "give the plugin folder, e.g. samuel install file://$(pwd) or samuel install file://./my-plugin",
-    );
+    throw samuelError("SAM-SOURCE-005", {
+      message: `source ${JSON.stringify(raw)} has no path after file://`,
+      fix: "give the plugin folder, e.g. samuel install file://$(pwd) or samuel install file://./my-plugin",
+    });
   }
   return { kind: "file", path: normalise(isAbsolute(path) ? path : absolute(path, cwd)), raw };
 }
@@ -100,38 +104,34 @@ function parseGitHub(head: string, tag: string | undefined, raw: string): GitHub
   const fix = "write <owner>/<repo>[@<tag>] with GitHub names, e.g. samuel install acme/go-guide-wasm@v1.2.0";
   const local = head.startsWith(".") || head.startsWith("/") || head.startsWith("~");
   if (parts.length !== 2 || local) {
-    throw sourceError(
-      "SAM-SOURCE-001",
-      `source ${JSON.stringify(raw)} is neither <owner>/<repo> nor a registry name`,
-      local ? `for a local folder write file://${head}; ${SOURCE_FORMS_FIX}` : SOURCE_FORMS_FIX,
-      local ? "it looks like a path; local folders need the file:// prefix" : undefined,
-    );
+    throw samuelError("SAM-SOURCE-001", {
+      message: `source ${JSON.stringify(raw)} is neither <owner>/<repo> nor a registry name`,
+      cause: local ? "it looks like a path; local folders need the file:// prefix" : undefined,
+      fix: local ? `for a local folder write file://${head}; ${SOURCE_FORMS_FIX}` : SOURCE_FORMS_FIX,
+    });
   }
   const [owner, repo] = parts;
   if (!GITHUB_OWNER.test(owner)) {
-    throw sourceError(
-      "SAM-SOURCE-002",
-      `invalid GitHub owner ${JSON.stringify(owner)} in source ${JSON.stringify(raw)}`,
+    throw samuelError("SAM-SOURCE-002", {
+      message: `invalid GitHub owner ${JSON.stringify(owner)} in source ${JSON.stringify(raw)}`,
+      cause: "an owner has 1-39 letters, digits or single hyphens, and does not start or end with a hyphen",
       fix,
-      "an owner has 1-39 letters, digits or single hyphens, and does not start or end with a hyphen",
-    );
+    });
   }
   if (!GITHUB_REPO.test(repo) || repo === "." || repo === "..") {
-    throw sourceError(
-      "SAM-SOURCE-002",
-      `invalid GitHub repository ${JSON.stringify(repo)} in source ${JSON.stringify(raw)}`,
+    throw samuelError("SAM-SOURCE-002", {
+      message: `invalid GitHub repository ${JSON.stringify(repo)} in source ${JSON.stringify(raw)}`,
+      cause: "a repository name has 1-100 letters, digits, '.', '_' or '-'",
       fix,
-      "a repository name has 1-100 letters, digits, '.', '_' or '-'",
-    );
+    });
   }
   if (tag === undefined || tag === "latest") return { kind: "github", owner, repo, raw };
   const bad = tagProblem(tag);
   if (bad) {
-    throw sourceError(
-      "SAM-SOURCE-002",
-      `invalid release tag ${JSON.stringify(tag)} in source ${JSON.stringify(raw)}: ${bad}`,
-      `${fix}; omit @<tag> for the latest release`,
-    );
+    throw samuelError("SAM-SOURCE-002", {
+      message: `invalid release tag ${JSON.stringify(tag)} in source ${JSON.stringify(raw)}: ${bad}`,
+      fix: `${fix}; omit @<tag> for the latest release`,
+    });
   }
   return { kind: "github", owner, repo, tag, raw };
 }
@@ -155,21 +155,22 @@ function tagProblem(tag: string): string | undefined {
 async function parseRegistry(name: string, range: string | undefined, raw: string): Promise<RegistrySpec> {
   if (!PLUGIN_NAME.test(name)) {
     const lower = name.toLowerCase();
-    throw sourceError(
-      "SAM-SOURCE-003",
-      `invalid plugin name ${JSON.stringify(name)} in source ${JSON.stringify(raw)}`,
-      PLUGIN_NAME.test(lower) ? `names are lower-case: try ${lower}; ${SOURCE_FORMS_FIX}` : SOURCE_FORMS_FIX,
-      "a registry name is 1-64 lower-case letters, digits or '-', starting with a letter or digit",
-    );
+    throw samuelError("SAM-SOURCE-003", {
+      message: `invalid plugin name ${JSON.stringify(name)} in source ${JSON.stringify(raw)}`,
+      cause: "a registry name is 1-64 lower-case letters, digits or '-', starting with a letter or digit",
+      fix: PLUGIN_NAME.test(lower)
+        ? `names are lower-case: try ${lower}; ${SOURCE_FORMS_FIX}`
+        : SOURCE_FORMS_FIX,
+    });
   }
   if (range === undefined || range === "latest") return { kind: "registry", name, raw };
   const semver = (await import("npm:semver@7.8.6")).default;
   if (range.trim() === "" || semver.validRange(range) === null) {
-    throw sourceError(
-      "SAM-SOURCE-004",
-      `invalid version range ${JSON.stringify(range)} in source ${JSON.stringify(raw)}`,
-      `give a semver range, e.g. ${name}@1.2.0, ${name}@^1.2 or ${name}@">=1.0 <2"; or omit it for the latest`,
-    );
+    throw samuelError("SAM-SOURCE-004", {
+      message: `invalid version range ${JSON.stringify(range)} in source ${JSON.stringify(raw)}`,
+      fix:
+        `give a semver range, e.g. ${name}@1.2.0, ${name}@^1.2 or ${name}@">=1.0 <2"; or omit it for the latest`,
+    });
   }
   return { kind: "registry", name, range: range.trim(), raw };
 }

@@ -27,7 +27,7 @@ import {
 } from "../runtime/preprocess/mod.ts";
 import { WASI_FUNCTION_NAMES, WASI_MODULE } from "../runtime/wasi/names.ts";
 import { PROTOCOL } from "../version.ts";
-import { Exit, InstallCode, installError } from "./errors.ts";
+import { samuelError } from "../errors.ts";
 
 const MiB = 1024 * 1024;
 
@@ -164,43 +164,43 @@ export function checkModule(bytes: Uint8Array, manifest: WasmManifest, origin: s
   }
   const imports = unsupportedImports(info.imports);
   if (imports.length > 0) {
-    throw installError(
-      InstallCode.unknownImports,
-      Exit.invalidInput,
-      `${origin} imports ${imports.length === 1 ? "a function" : `${imports.length} functions`} this host ` +
+    throw samuelError("SAM-INSTALL-003", {
+      message:
+        `${origin} imports ${
+          imports.length === 1 ? "a function" : `${imports.length} functions`
+        } this host ` +
         `does not provide: ${imports.map((p) => p.import).join(", ")}`,
-      "rebuild the plugin against protocol 1 (WASI preview1 and the samuel host module only), or upgrade " +
+      cause: imports.map((p) => p.message).join("; "),
+      fix:
+        "rebuild the plugin against protocol 1 (WASI preview1 and the samuel host module only), or upgrade " +
         "samuel if the plugin needs a newer host",
-      imports.map((p) => p.message).join("; "),
-      { missing: imports },
-    );
+      details: { missing: imports },
+    });
   }
   const exports = exportProblems(info, manifest.wasm.exports);
   if (exports.length > 0) {
-    throw installError(
-      InstallCode.badExports,
-      Exit.invalidInput,
-      `${origin} does not provide the exports its manifest declares: ${exports.join("; ")}`,
-      "export each function listed in [wasm].exports with the signature () -> i32 (e.g. //go:wasmexport " +
+    throw samuelError("SAM-INSTALL-004", {
+      message: `${origin} does not provide the exports its manifest declares: ${exports.join("; ")}`,
+      cause: "every declared export is called as () -> i32 (DESIGN.md section 4)",
+      fix:
+        "export each function listed in [wasm].exports with the signature () -> i32 (e.g. //go:wasmexport " +
         "in Go), or remove it from the manifest",
-      "every declared export is called as () -> i32 (DESIGN.md section 4)",
-      { problems: exports },
-    );
+      details: { problems: exports },
+    });
   }
   const warnings: string[] = [];
   let protocol: number | undefined;
   const probe = info.exports.find((e) => e.name === PROTOCOL_EXPORT);
   if (probe) {
     if (probe.kind !== "function" || !isNullaryI32(probe.type)) {
-      throw installError(
-        InstallCode.protocolMismatch,
-        Exit.invalidInput,
-        `${origin} exports ${PROTOCOL_EXPORT} as ${
-          probe.kind === "function" ? sig(probe.type) : probe.kind
-        }, ` +
+      throw samuelError("SAM-INSTALL-005", {
+        message:
+          `${origin} exports ${PROTOCOL_EXPORT} as ${
+            probe.kind === "function" ? sig(probe.type) : probe.kind
+          }, ` +
           `expected () -> i32`,
-        `export ${PROTOCOL_EXPORT}() -> i32 returning ${PROTOCOL}, or drop the export`,
-      );
+        fix: `export ${PROTOCOL_EXPORT}() -> i32 returning ${PROTOCOL}, or drop the export`,
+      });
     }
     protocol = evaluateProtocolVersion(bytes, info);
     if (protocol !== undefined) checkProtocolValue(protocol, origin);
@@ -211,16 +211,14 @@ export function checkModule(bytes: Uint8Array, manifest: WasmManifest, origin: s
 /** Throws `SAM-INSTALL-005` when `protocol` (what the module reported) is not this host's. */
 export function checkProtocolValue(protocol: number, origin: string): void {
   if (protocol === PROTOCOL) return;
-  throw installError(
-    InstallCode.protocolMismatch,
-    Exit.invalidInput,
-    `${origin} speaks plugin protocol ${protocol}; this samuel speaks protocol ${PROTOCOL}`,
-    protocol > PROTOCOL
+  throw samuelError("SAM-INSTALL-005", {
+    message: `${origin} speaks plugin protocol ${protocol}; this samuel speaks protocol ${PROTOCOL}`,
+    cause: `${PROTOCOL_EXPORT}() returned ${protocol}`,
+    fix: protocol > PROTOCOL
       ? "upgrade samuel to a release that speaks the plugin's protocol"
       : "install a release of the plugin built for protocol 1",
-    `${PROTOCOL_EXPORT}() returned ${protocol}`,
-    { reported: protocol, supported: [PROTOCOL] },
-  );
+    details: { reported: protocol, supported: [PROTOCOL] },
+  });
 }
 
 /** The pre-processor as the module cache's builder, for `manifest`'s memory cap. */

@@ -25,7 +25,7 @@ import {
 } from "../project/lockfile.ts";
 import { homePaths, join, pluginDir } from "../project/paths.ts";
 import type { ModuleInfo } from "../runtime/preprocess/mod.ts";
-import { Exit, SamuelError } from "../errors.ts";
+import { SamuelError, samuelError } from "../errors.ts";
 import { sha256Hex } from "./digest.ts";
 import { type CacheMeta, ModuleCache, variantName } from "./module_cache.ts";
 import { cacheVariant } from "./cache_variant.ts";
@@ -56,16 +56,6 @@ export interface LoadOptions {
   index?: RunIndex;
 }
 
-export const RunCode = {
-  notInstalled: "SAM-RUN-001",
-  notWasm: "SAM-RUN-002",
-  unknownExport: "SAM-RUN-003",
-  moduleMissing: "SAM-RUN-004",
-  digestMismatch: "SAM-RUN-005",
-  manifestMissing: "SAM-RUN-006",
-  manifestMismatch: "SAM-RUN-018",
-} as const;
-
 /** Reads the installed manifest copy (trusted: install validated it; see src/manifest/installed.ts). */
 export async function installedManifest(
   root: string,
@@ -77,9 +67,7 @@ export async function installedManifest(
   try {
     text = await Deno.readTextFile(file);
   } catch {
-    throw new SamuelError({
-      code: RunCode.manifestMissing,
-      exit: Exit.invalidInput,
+    throw samuelError("SAM-RUN-006", {
       message: `plugin ${entry.name} is in samuel.lock but its files are missing (${file})`,
       cause: ".samuel/plugins/ is not committed; it is rebuilt from samuel.lock",
       fix: "run `samuel install` to install exactly what samuel.lock records",
@@ -90,9 +78,7 @@ export async function installedManifest(
   if (opts.verify) {
     const actual = await sha256Hex(text);
     if (actual !== entry.sha256.manifest) {
-      throw new SamuelError({
-        code: RunCode.manifestMismatch,
-        exit: Exit.verification,
+      throw samuelError("SAM-RUN-018", {
         message: `the manifest of plugin ${entry.name} does not match samuel.lock`,
         cause: `${file} has sha256 ${actual}; samuel.lock pins ${entry.sha256.manifest}`,
         fix: "the installed file or samuel.lock was changed after install: restore samuel.lock from " +
@@ -102,9 +88,7 @@ export async function installedManifest(
   }
   const manifest = readInstalledWasm(text);
   if (!manifest || manifest.kind !== "wasm") {
-    throw new SamuelError({
-      code: RunCode.notWasm,
-      exit: Exit.invalidInput,
+    throw samuelError("SAM-RUN-002", {
       message: `plugin ${entry.name} is a ${manifest?.kind || "broken"} plugin, not a wasm plugin`,
       fix: entry.kind === "skill"
         ? "skill plugins are read, not run: see their SKILL.md under .samuel/plugins/"
@@ -129,9 +113,7 @@ export async function lockedPlugin(root: string, name: string, index?: RunIndex)
   const entry = findLockedPlugin(lock, name);
   if (!entry) {
     const names = lock.plugins.map((p) => p.name);
-    throw new SamuelError({
-      code: RunCode.notInstalled,
-      exit: Exit.invalidInput,
+    throw samuelError("SAM-RUN-001", {
       message: `plugin ${name} is not installed in ${root}`,
       cause: names.length ? `installed: ${names.join(", ")}` : "samuel.lock lists no plugins",
       fix: `install it first, e.g. \`samuel install <owner>/${name}\`, or check the name with \`samuel ls\``,
@@ -262,9 +244,7 @@ async function verifyInstalledModule(
 
 function checkModuleDigest(entry: LockedPlugin, file: string, actual: string): void {
   if (actual === entry.sha256.module) return;
-  throw new SamuelError({
-    code: RunCode.digestMismatch,
-    exit: Exit.verification,
+  throw samuelError("SAM-RUN-005", {
     message: `the module of plugin ${entry.name} does not match samuel.lock`,
     cause: `${file} has sha256 ${actual}; samuel.lock pins ${entry.sha256.module}`,
     fix: "the installed file or samuel.lock was changed after install: restore samuel.lock from version " +
@@ -273,9 +253,7 @@ function checkModuleDigest(entry: LockedPlugin, file: string, actual: string): v
 }
 
 function moduleMissing(entry: LockedPlugin, file: string): SamuelError {
-  return new SamuelError({
-    code: RunCode.moduleMissing,
-    exit: Exit.invalidInput,
+  return samuelError("SAM-RUN-004", {
     message: `the module of plugin ${entry.name} is missing: ${file}`,
     fix: "run `samuel install` to restore it from samuel.lock",
   });

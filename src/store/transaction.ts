@@ -32,9 +32,9 @@ import { writeFileAtomic } from "../project/atomic.ts";
 import { acquireProjectLock } from "../project/file_lock.ts";
 import { emptyLockfile, type Lockfile, parseLockfile, serializeLockfile } from "../project/lockfile.ts";
 import { basename, dirname, join, pluginDir, projectPaths, STATE_GITIGNORE } from "../project/paths.ts";
-import { Exit, InstallCode, installError } from "./errors.ts";
 import { exists } from "../project/fs.ts";
 import { envGet } from "../env.ts";
+import { samuelError } from "../errors.ts";
 
 export const JOURNAL_FILE = "transaction.json";
 /**
@@ -283,12 +283,10 @@ export async function applyChange(root: string, change: ProjectChange): Promise<
   const step = async (s: Step) => {
     await testHook(s);
     if (interrupted) {
-      throw installError(
-        InstallCode.interrupted,
-        Exit.unexpected,
-        "interrupted (Ctrl-C); the project was left as it was",
-        `run the command again to ${change.staged ? "install" : "remove"} ${change.plugin}`,
-      );
+      throw samuelError("SAM-INSTALL-010", {
+        message: "interrupted (Ctrl-C); the project was left as it was",
+        fix: `run the command again to ${change.staged ? "install" : "remove"} ${change.plugin}`,
+      });
     }
   };
 
@@ -310,15 +308,12 @@ export async function applyChange(root: string, change: ProjectChange): Promise<
       await Deno.remove(journalPath(root));
     } catch (inner) {
       // The journal stays: the next command retries the rollback.
-      throw installError(
-        InstallCode.commitFailed,
-        Exit.unexpected,
-        `the change to ${change.plugin} failed and could not be rolled back yet: ${String(inner)}`,
-        "run any samuel command in this project (e.g. samuel ls) to finish the rollback",
-        e instanceof Error ? e.message : String(e),
-        undefined,
-        e,
-      );
+      throw samuelError("SAM-INSTALL-011", {
+        message: `the change to ${change.plugin} failed and could not be rolled back yet: ${String(inner)}`,
+        cause: e instanceof Error ? e.message : String(e),
+        fix: "run any samuel command in this project (e.g. samuel ls) to finish the rollback",
+        inner: e,
+      });
     }
     throw e;
   } finally {

@@ -16,6 +16,7 @@
  */
 
 import { keyPath, type Segment } from "./key_lines.ts";
+import type { SamCode } from "../errors.ts";
 import type { Problem, Severity } from "./problem.ts";
 import type { KeyLocator } from "./scan.ts";
 
@@ -40,7 +41,7 @@ export function unknownKeys(table: Table, known: readonly string[]): string[] {
 /** How one file words the failures the typed reads report. */
 export interface Wording {
   /** The code of a missing key, and of a value of the wrong type or form. */
-  codes: { missing: string; invalid: string };
+  codes: { missing: SamCode; invalid: SamCode };
   missing(key: string): string;
   mustBe(key: string, expected: string, found: unknown): string;
   /** A value of the right type that is not what it must be (`\`key\` = "x" is not a URL`). */
@@ -51,7 +52,7 @@ export interface Wording {
  * samuel.toml's and samuel.lock's wording: "`key` is missing", "`key` must be a table" (with
  * `, found an array` when `showFound`), "`key` = "x" is not an https URL"; every problem has `code`.
  */
-export function quotedKeyWording(code: string, showFound: boolean): Wording {
+export function quotedKeyWording(code: SamCode, showFound: boolean): Wording {
   return {
     codes: { missing: code, invalid: code },
     missing: (key) => `\`${key}\` is missing`,
@@ -98,11 +99,11 @@ export class Checker {
     return this.problems.some((p) => p.severity === "error");
   }
 
-  error(code: string, path: Path, message: string, fix: string): undefined {
+  error(code: SamCode, path: Path, message: string, fix: string): undefined {
     return this.#add("error", code, path, message, fix);
   }
 
-  warn(code: string, path: Path, message: string, fix: string): undefined {
+  warn(code: SamCode, path: Path, message: string, fix: string): undefined {
     return this.#add(this.opts.strict ? "error" : "warning", code, path, message, fix);
   }
 
@@ -179,7 +180,7 @@ export class Checker {
     return this.mustBe(value, path, "an array of strings", fix);
   }
 
-  #add(severity: Severity, code: string, path: Path, message: string, fix: string): undefined {
+  #add(severity: Severity, code: SamCode, path: Path, message: string, fix: string): undefined {
     const problem: Problem = { file: this.opts.file, key: keyPath(path), message, fix, severity, code };
     const line = this.opts.locator.lineOf(path);
     if (line !== undefined) problem.line = line;

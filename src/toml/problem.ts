@@ -5,6 +5,8 @@
  * renders them. Every problem of a file is reported at once. Types only.
  */
 
+import type { SamCode } from "../errors.ts";
+
 export type Severity = "error" | "warning";
 
 /** One thing wrong with a file. */
@@ -22,6 +24,6 @@ export interface Problem {
   /** How to fix it, concretely. */
   fix: string;
   severity: Severity;
-  /** Stable code of the rule: `SAM-MANIFEST-NNN` (src/manifest/codes.ts), `SAM-CONFIG-003`, ... */
-  code: string;
+  /** Stable code of the rule: `SAM-MANIFEST-NNN`, `SAM-CONFIG-003`, ... (src/errors/catalogue.ts). */
+  code: SamCode;
 }

@@ -8,7 +8,7 @@
  */
 
 import { isBase64Text, isObject, malformed as malformedBundle } from "./bundle_gate.ts";
-import { VerifyCode, verifyError } from "./errors.ts";
+import { samuelError } from "../errors.ts";
 
 /** The DSSE payload type of an in-toto statement. */
 export const IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json";
@@ -43,7 +43,7 @@ function decodePayload(payload: unknown): unknown {
 export function parseInTotoEnvelope(envelope: unknown, bundleName: string): InTotoStatement {
   if (!isObject(envelope)) throw malformed(bundleName, "its dsseEnvelope is not an object");
   if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
-    throw verifyError(VerifyCode.notMessageSignature, {
+    throw samuelError("SAM-VERIFY-004", {
       message: `signature bundle ${bundleName} holds a DSSE envelope of payload type ${
         JSON.stringify(envelope.payloadType ?? null)
       }, not an in-toto attestation`,
@@ -77,7 +77,7 @@ export function parseInTotoEnvelope(envelope: unknown, bundleName: string): InTo
   }
   if (!isObject(statement)) throw malformed(bundleName, "its DSSE payload is not a JSON object");
   if (statement._type !== IN_TOTO_STATEMENT_V1) {
-    throw verifyError(VerifyCode.notMessageSignature, {
+    throw samuelError("SAM-VERIFY-004", {
       message: `attestation bundle ${bundleName} holds an in-toto statement of type ${
         JSON.stringify(statement._type ?? null)
       }`,
@@ -109,7 +109,7 @@ export function checkSubject(statement: InTotoStatement, artifactSha256: string,
   const listed = statement.subjects.slice(0, 5).map((s) =>
     `${s.name ?? "(unnamed)"} sha256:${s.sha256 ?? "(none)"}`
   );
-  throw verifyError(VerifyCode.attestationSubjectMismatch, {
+  throw samuelError("SAM-VERIFY-020", {
     message: `attestation ${bundleName} is not about this file: no subject has its sha256 ${artifactSha256}`,
     cause: statement.subjects.length === 0
       ? "the attestation's statement lists no subject at all"
@@ -133,7 +133,7 @@ export function checkPredicateType(
   bundleName: string,
 ): void {
   if (required === undefined || statement?.predicateType === required) return;
-  throw verifyError(VerifyCode.predicateTypeMismatch, {
+  throw samuelError("SAM-VERIFY-021", {
     message: statement
       ? `attestation ${bundleName} has predicate type ${statement.predicateType}, but ${required} is required`
       : `signature bundle ${bundleName} is a plain signature, but an attestation of predicate type ${required} ` +

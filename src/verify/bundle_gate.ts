@@ -7,7 +7,8 @@
  */
 
 import { type InTotoStatement, parseInTotoEnvelope } from "./attestation.ts";
-import { FIX_DO_NOT_INSTALL, VerifyCode, verifyError } from "./errors.ts";
+import { FIX_DO_NOT_INSTALL } from "./errors.ts";
+import { samuelError } from "../errors.ts";
 
 /** Media types we accept: v0.1, v0.2 and v0.3 in both spellings of v0.3. */
 export const ACCEPTED_MEDIA_TYPES: readonly string[] = [
@@ -50,7 +51,7 @@ export function malformed(
   what = "signature bundle",
   fix = FIX_RESIGN,
 ) {
-  return verifyError(VerifyCode.malformedBundle, {
+  return samuelError("SAM-VERIFY-005", {
     message: `${what} ${bundleName} is malformed`,
     cause,
     fix,
@@ -85,7 +86,7 @@ function isBareEnvelope(json: Json): boolean {
 /** Parses and checks a bundle; throws the specific SamuelError (exit 4) for each way it can fail. */
 export function gateBundle(bundleText: string | undefined, bundleName: string): GatedBundle {
   if (bundleText === undefined) {
-    throw verifyError(VerifyCode.bundleMissing, {
+    throw samuelError("SAM-VERIFY-001", {
       message: `signature bundle missing: ${bundleName}`,
       cause: "plugins must be signed with Sigstore, and the release carries no bundle next to the module",
       fix: `ask the plugin author to publish ${bundleName} (cosign sign-blob --new-bundle-format --bundle ` +
@@ -102,7 +103,7 @@ export function gateBundle(bundleText: string | undefined, bundleName: string): 
   const json = parsed;
 
   if (isLegacyCosign(json)) {
-    throw verifyError(VerifyCode.legacyCosignBundle, {
+    throw samuelError("SAM-VERIFY-002", {
       message: `signature bundle ${bundleName} uses cosign's legacy bundle format`,
       cause: "the legacy format ({base64Signature, cert, rekorBundle}) is not a Sigstore bundle and cannot " +
         "be verified offline against a trusted root",
@@ -112,7 +113,7 @@ export function gateBundle(bundleText: string | undefined, bundleName: string): 
   }
 
   if (isBareEnvelope(json)) {
-    throw verifyError(VerifyCode.unsupportedMediaType, {
+    throw samuelError("SAM-VERIFY-003", {
       message: `signature bundle ${bundleName} is a bare DSSE envelope, not a Sigstore bundle`,
       cause:
         "an envelope alone carries no signing certificate and no transparency-log entry to verify offline",
@@ -123,7 +124,7 @@ export function gateBundle(bundleText: string | undefined, bundleName: string): 
 
   const mediaType = json.mediaType;
   if (typeof mediaType !== "string" || !ACCEPTED_MEDIA_TYPES.includes(mediaType)) {
-    throw verifyError(VerifyCode.unsupportedMediaType, {
+    throw samuelError("SAM-VERIFY-003", {
       message: typeof mediaType === "string"
         ? `signature bundle ${bundleName} has unsupported media type ${mediaType}`
         : `signature bundle ${bundleName} has no media type`,
@@ -136,7 +137,7 @@ export function gateBundle(bundleText: string | undefined, bundleName: string): 
   const material = json.verificationMaterial;
   if (!isObject(material)) throw malformed(bundleName, "it has no verificationMaterial");
   if ("publicKey" in material) {
-    throw verifyError(VerifyCode.notMessageSignature, {
+    throw samuelError("SAM-VERIFY-004", {
       message: `signature bundle ${bundleName} is signed with a bare public key, not a Sigstore certificate`,
       cause: "a key-signed bundle carries no signer identity, so the identity policy cannot be checked",
       fix: "ask the plugin author to sign keyless (Sigstore/Fulcio, e.g. from GitHub Actions) with " +
@@ -151,7 +152,7 @@ export function gateBundle(bundleText: string | undefined, bundleName: string): 
 
   const entries = material.tlogEntries;
   if (!Array.isArray(entries) || entries.length === 0) {
-    throw verifyError(VerifyCode.tlogInvalid, {
+    throw samuelError("SAM-VERIFY-008", {
       message: `signature bundle ${bundleName} has no transparency log entry`,
       cause: "samuel requires every signature to be recorded in a Sigstore transparency log (Rekor)",
       fix: "ask the plugin author to sign with the transparency log enabled (no --tlog-upload=false)",
@@ -216,7 +217,7 @@ export function checkArtifactDigest(
   const same = artifactSha256.length === signedSha256.length &&
     artifactSha256.every((b, i) => b === signedSha256[i]);
   if (!same) {
-    throw verifyError(VerifyCode.digestMismatch, {
+    throw samuelError("SAM-VERIFY-006", {
       message: `the file does not match its signature bundle ${bundleName}`,
       cause: `its sha256 is ${toHex(artifactSha256)}, but the bundle signs ${toHex(signedSha256)}: ` +
         "the file was changed after signing, or the bundle belongs to another file",

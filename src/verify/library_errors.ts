@@ -7,7 +7,8 @@
  */
 
 import type { SamuelError } from "../errors.ts";
-import { FIX_DO_NOT_INSTALL, VerifyCode, verifyError, verifyInputError } from "./errors.ts";
+import { FIX_DO_NOT_INSTALL } from "./errors.ts";
+import { samuelError } from "../errors.ts";
 
 interface LibraryError {
   code?: string;
@@ -28,7 +29,7 @@ export function mapLibraryError(e: unknown, bundleName: string): SamuelError | u
 
   switch (code) {
     case "SIGNATURE_ERROR":
-      return verifyError(VerifyCode.signatureInvalid, {
+      return samuelError("SAM-VERIFY-007", {
         message: `the signature in ${bundleName} is not valid for this file`,
         cause: `the signature does not verify with the signing certificate's key (${seen})`,
         fix: FIX_DO_NOT_INSTALL,
@@ -36,7 +37,7 @@ export function mapLibraryError(e: unknown, bundleName: string): SamuelError | u
       });
     case "TLOG_BODY_ERROR":
       if (/digest mismatch/i.test(message)) {
-        return verifyError(VerifyCode.digestMismatch, {
+        return samuelError("SAM-VERIFY-006", {
           message: `the file does not match the transparency log entry in ${bundleName}`,
           cause: `the digest recorded in the log is not the one in the bundle (${seen})`,
           fix: FIX_DO_NOT_INSTALL,
@@ -44,7 +45,7 @@ export function mapLibraryError(e: unknown, bundleName: string): SamuelError | u
         });
       }
       if (/payload hash mismatch/i.test(message)) {
-        return verifyError(VerifyCode.signatureInvalid, {
+        return samuelError("SAM-VERIFY-007", {
           message: `the attestation in ${bundleName} is not the one recorded in the transparency log`,
           cause:
             `its DSSE payload (the in-toto statement) differs from the logged one: it was altered (${seen})`,
@@ -53,7 +54,7 @@ export function mapLibraryError(e: unknown, bundleName: string): SamuelError | u
         });
       }
       if (/signature mismatch/i.test(message)) {
-        return verifyError(VerifyCode.signatureInvalid, {
+        return samuelError("SAM-VERIFY-007", {
           message: `the signature in ${bundleName} is not the one recorded in the transparency log`,
           cause: `the bundle's signature differs from the logged one: it was altered or swapped (${seen})`,
           fix: FIX_DO_NOT_INSTALL,
@@ -67,7 +68,7 @@ export function mapLibraryError(e: unknown, bundleName: string): SamuelError | u
     case "TLOG_MISSING_INCLUSION_ERROR":
       return tlogError(bundleName, seen, e);
     case "CERTIFICATE_ERROR":
-      return verifyError(VerifyCode.untrustedInstance, {
+      return samuelError("SAM-VERIFY-009", {
         message: `the signing certificate in ${bundleName} is not trusted`,
         cause:
           "its chain does not lead to a certificate authority of the trusted root, or it was not valid " +
@@ -76,7 +77,7 @@ export function mapLibraryError(e: unknown, bundleName: string): SamuelError | u
         inner: e,
       });
     case "TIMESTAMP_ERROR":
-      return verifyError(VerifyCode.timestampInvalid, {
+      return samuelError("SAM-VERIFY-012", {
         message: `the signed timestamp in ${bundleName} does not verify`,
         cause: "it was issued by a timestamp authority the trusted root does not list (another Sigstore " +
           `instance?), or it does not cover this bundle's signature (${seen})`,
@@ -84,14 +85,14 @@ export function mapLibraryError(e: unknown, bundleName: string): SamuelError | u
         inner: e,
       });
     case "PUBLIC_KEY_ERROR":
-      return verifyError(VerifyCode.notMessageSignature, {
+      return samuelError("SAM-VERIFY-004", {
         message: `signature bundle ${bundleName} refers to a public key, not a Sigstore certificate`,
         cause: `key-signed bundles carry no signer identity (${seen})`,
         fix: "ask the plugin author to sign keyless with `cosign sign-blob --new-bundle-format`",
         inner: e,
       });
     case "NOT_IMPLEMENTED_ERROR":
-      return verifyError(VerifyCode.malformedBundle, {
+      return samuelError("SAM-VERIFY-005", {
         message: `signature bundle ${bundleName} uses a feature samuel cannot verify`,
         cause: seen,
         fix: "ask the plugin author to sign with `cosign sign-blob --new-bundle-format`",
@@ -107,7 +108,7 @@ export function mapLibraryError(e: unknown, bundleName: string): SamuelError | u
  */
 export function unexpectedLibraryError(e: unknown, bundleName: string): SamuelError {
   const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-  return verifyError(VerifyCode.malformedBundle, {
+  return samuelError("SAM-VERIFY-005", {
     message: `signature bundle ${bundleName} could not be verified: the Sigstore library cannot process it`,
     cause: `its content has a shape the verifier does not expect (${what})`,
     fix: "ask the plugin author to re-sign the release with cosign or sigstore-js and publish the new bundle",
@@ -117,7 +118,7 @@ export function unexpectedLibraryError(e: unknown, bundleName: string): SamuelEr
 
 /** A bundle that `bundleFromJSON` refused (its ValidationError carries no code, so we map by origin). */
 export function invalidBundleError(e: unknown, bundleName: string): SamuelError {
-  return verifyError(VerifyCode.malformedBundle, {
+  return samuelError("SAM-VERIFY-005", {
     message: `signature bundle ${bundleName} is malformed`,
     cause: `it is not a valid Sigstore bundle (${e instanceof Error ? e.message : String(e)}${
       fieldsOf(e) ? `: ${fieldsOf(e)} missing or invalid` : ""
@@ -135,7 +136,7 @@ function fieldsOf(e: unknown): string | undefined {
 
 /** A trusted root that `@sigstore/verify` could not turn into trust material. */
 export function trustMaterialError(e: unknown, origin: string): SamuelError {
-  return verifyInputError(VerifyCode.trustedRootInvalid, {
+  return samuelError("SAM-VERIFY-013", {
     message: `trusted root ${origin} cannot be used`,
     cause: e instanceof Error ? e.message : String(e),
     fix:
@@ -145,7 +146,7 @@ export function trustMaterialError(e: unknown, origin: string): SamuelError {
 }
 
 function tlogError(bundleName: string, seen: string, inner: unknown): SamuelError {
-  return verifyError(VerifyCode.tlogInvalid, {
+  return samuelError("SAM-VERIFY-008", {
     message: `the transparency log entry in ${bundleName} is invalid`,
     cause: `the log's signed proof of inclusion does not verify against the trusted root (${seen})`,
     fix: FIX_DO_NOT_INSTALL,

@@ -12,15 +12,13 @@
 
 import { checkPredicateType, checkSubject } from "./attestation.ts";
 import { checkArtifactDigest, gateBundle, toHex } from "./bundle_gate.ts";
-import { isSamuelError, SamuelError } from "../errors.ts";
-import { VerifyCode, verifyError } from "./errors.ts";
+import { isSamuelError, samuelError } from "../errors.ts";
 import { findMatchingPattern } from "./identity.ts";
 import type { VerificationPolicy } from "./policy.ts";
 import { asTrustedRoot, embeddedTrustedRoot, trustedLogIds } from "./trust_root.ts";
 
 export { ACCEPTED_MEDIA_TYPES } from "./bundle_gate.ts";
 export { IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_V1 } from "./attestation.ts";
-export { VerifyCode } from "./errors.ts";
 export { compileIdentityPattern, githubReleaseIdentity, matchesIdentity } from "./identity.ts";
 export { allowUnsignedFromEnv, buildPolicy, DEFAULT_ISSUER } from "./policy.ts";
 export type { PolicyInput, VerificationPolicy } from "./policy.ts";
@@ -93,7 +91,7 @@ export async function verifyArtifact(options: VerifyArtifactOptions): Promise<Ve
   const known = trustedLogIds(root);
   const unknown = gated.logIds.filter((id) => !known.has(id));
   if (unknown.length > 0) {
-    throw verifyError(VerifyCode.untrustedInstance, {
+    throw samuelError("SAM-VERIFY-009", {
       message: `signature bundle ${bundleName} was logged by a transparency log that is not trusted`,
       cause: `log ${unknown[0]} is not in the ${origin}: the bundle comes from another Sigstore instance ` +
         "(staging, a private deployment) or the trusted root is out of date",
@@ -108,7 +106,7 @@ export async function verifyArtifact(options: VerifyArtifactOptions): Promise<Ve
   const signer = engine.verifyBundle(gated.json, artifact, root, origin, bundleName);
 
   if (signer.issuer !== policy.issuer) {
-    throw verifyError(VerifyCode.issuerMismatch, {
+    throw samuelError("SAM-VERIFY-010", {
       message: `signer issuer mismatch in ${bundleName}: expected ${policy.issuer}, saw ${
         signer.issuer ?? "none"
       }`,
@@ -125,7 +123,7 @@ export async function verifyArtifact(options: VerifyArtifactOptions): Promise<Ve
     const expected = policy.identityPatterns.length > 0
       ? policy.identityPatterns.join(", ")
       : "none (no identity pattern is configured for this source)";
-    throw verifyError(VerifyCode.identityMismatch, {
+    throw samuelError("SAM-VERIFY-011", {
       message: `signer identity not allowed in ${bundleName}: ${san || "(no SAN)"}`,
       cause: `the certificate SAN ${san || "(none)"} matches none of the identity patterns: ${expected}`,
       fix: "if you trust this signer, add a pattern matching it to [security].identity_patterns in " +
@@ -187,9 +185,7 @@ export async function verifyFirstAcceptable(
     }
   }
   if (candidates.length > 1 && isSamuelError(first)) {
-    throw new SamuelError({
-      code: first.code,
-      exit: first.exit,
+    throw samuelError(first.code, {
       message: first.message,
       cause:
         `${first.reason ?? ""} (none of the ${candidates.length} bundles offered for this file verified; ` +

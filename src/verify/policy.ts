@@ -4,8 +4,8 @@
  * switch that skips verification altogether (`--allow-unsigned`, `SAMUEL_VERIFY_ALLOW_UNSIGNED`).
  */
 
-import { VerifyCode, verifyInputError } from "./errors.ts";
 import { githubReleaseIdentity, identityPatternProblem } from "./identity.ts";
+import { samuelError } from "../errors.ts";
 
 /** GitHub Actions' OIDC issuer; compared exactly (a trailing slash is a different issuer). */
 export const DEFAULT_ISSUER = "https://token.actions.githubusercontent.com";
@@ -41,7 +41,7 @@ export function buildPolicy(input: PolicyInput = {}): VerificationPolicy {
   for (const pattern of configured) {
     const problem = identityPatternProblem(pattern);
     if (problem) {
-      throw verifyInputError(VerifyCode.policyInvalid, {
+      throw samuelError("SAM-VERIFY-014", {
         message: `invalid identity pattern: ${problem}`,
         cause: "[security].identity_patterns must hold anchored globs of signer identities",
         fix: 'use full patterns such as "https://github.com/<owner>/<repo>/.github/workflows/*@refs/tags/**"',
@@ -50,7 +50,7 @@ export function buildPolicy(input: PolicyInput = {}): VerificationPolicy {
   }
   const issuer = input.issuer ?? DEFAULT_ISSUER;
   if (issuer.trim() === "") {
-    throw verifyInputError(VerifyCode.policyInvalid, {
+    throw samuelError("SAM-VERIFY-014", {
       message: "invalid issuer: it is empty",
       cause: "[security].issuer must be the exact OIDC issuer URL of the signer",
       fix: `remove the setting to use ${DEFAULT_ISSUER}, or give the full issuer URL`,
@@ -58,7 +58,7 @@ export function buildPolicy(input: PolicyInput = {}): VerificationPolicy {
   }
   const required = input.requirePredicateType;
   if (required !== undefined && (required.trim() === "" || /\s/.test(required))) {
-    throw verifyInputError(VerifyCode.policyInvalid, {
+    throw samuelError("SAM-VERIFY-014", {
       message: `invalid required predicate type: ${JSON.stringify(required)}`,
       cause:
         "[security].require_predicate_type must be the exact predicate type URI of an in-toto attestation",

@@ -8,7 +8,7 @@
 import { Buffer } from "node:buffer";
 import { X509Certificate } from "node:crypto";
 import { applyCryptoPatch } from "./crypto_patch.ts";
-import { FIX_DO_NOT_INSTALL, VerifyCode, verifyError } from "./errors.ts";
+import { FIX_DO_NOT_INSTALL } from "./errors.ts";
 import {
   invalidBundleError,
   mapLibraryError,
@@ -16,6 +16,7 @@ import {
   unexpectedLibraryError,
 } from "./library_errors.ts";
 import type { TrustedRootJson } from "./trust_root.ts";
+import { samuelError } from "../errors.ts";
 
 applyCryptoPatch();
 
@@ -72,7 +73,7 @@ function refuseRootInChain(bundleJson: unknown, bundleName: string): void {
       .verificationMaterial?.x509CertificateChain?.certificates;
   if (!Array.isArray(chain)) return;
   if (chain.some((c) => isRootCertificate((c as { rawBytes?: unknown })?.rawBytes))) {
-    throw verifyError(VerifyCode.malformedBundle, {
+    throw samuelError("SAM-VERIFY-005", {
       message: `signature bundle ${bundleName} carries a root certificate in its certificate chain`,
       cause:
         "a bundle's chain holds the signing certificate and intermediates only; trust must come from the " +
@@ -93,7 +94,7 @@ function refuseProofWithoutCheckpoint(bundleJson: unknown, bundleName: string): 
   for (const entry of Array.isArray(entries) ? entries : []) {
     const proof = (entry as { inclusionProof?: { checkpoint?: { envelope?: unknown } } })?.inclusionProof;
     if (proof !== undefined && proof !== null && typeof proof.checkpoint?.envelope !== "string") {
-      throw verifyError(VerifyCode.tlogInvalid, {
+      throw samuelError("SAM-VERIFY-008", {
         message: `the transparency log entry in ${bundleName} has an inclusion proof without a checkpoint`,
         cause: "an inclusion proof is only meaningful against the log's signed checkpoint, which is missing",
         fix: FIX_DO_NOT_INSTALL,

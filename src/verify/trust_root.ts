@@ -5,8 +5,8 @@
  * file the user names (`--trusted-root FILE`, `[security].trusted_root`).
  */
 
-import { VerifyCode, verifyInputError } from "./errors.ts";
 import { trustedRootProblem } from "./trust_root_check.ts";
+import { samuelError } from "../errors.ts";
 
 /** The parts of a `trusted_root.json` we read ourselves; the rest goes to `@sigstore/verify` as is. */
 export interface TrustedRootJson {
@@ -61,7 +61,7 @@ export function trustedLogIds(root: TrustedRootJson): Set<string> {
 }
 
 export function invalidRoot(origin: string, problem: string, inner?: unknown) {
-  return verifyInputError(VerifyCode.trustedRootInvalid, {
+  return samuelError("SAM-VERIFY-013", {
     message: `trusted root ${origin} cannot be used: ${problem}`,
     cause:
       "a trusted root is the trusted_root.json of a Sigstore instance (Fulcio CAs, Rekor and CT log keys)",

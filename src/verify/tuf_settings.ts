@@ -20,7 +20,7 @@
  */
 
 import { envGet } from "../env.ts";
-import { invalidInput } from "../errors.ts";
+import { samuelError } from "../errors.ts";
 import { envInt } from "../source/env.ts";
 
 export const DEFAULT_TUF_MIRROR = "https://tuf-repo-cdn.sigstore.dev";
@@ -61,13 +61,13 @@ function parseMirror(raw: string): string {
     url = new URL(raw);
   } catch { /* reported below */ }
   if (!url || (url.protocol !== "https:" && url.protocol !== "http:") || url.search || url.hash) {
-    throw invalidInput(
-      "SAM-TUF-001",
-      `SAMUEL_TUF_MIRROR is not a TUF mirror URL: ${raw}`,
-      `set it to the base URL of a mirror of Sigstore's TUF repository (default ${DEFAULT_TUF_MIRROR}), ` +
+    throw samuelError("SAM-TUF-001", {
+      message: `SAMUEL_TUF_MIRROR is not a TUF mirror URL: ${raw}`,
+      cause: "it must be an http(s) URL without query or fragment, or off",
+      fix:
+        `set it to the base URL of a mirror of Sigstore's TUF repository (default ${DEFAULT_TUF_MIRROR}), ` +
         `to "${TUF_OFF}" to never refresh the trusted root, or unset it`,
-      "it must be an http(s) URL without query or fragment, or off",
-    );
+    });
   }
   return raw.replace(/\/+$/, "");
 }

@@ -18,6 +18,8 @@ function layerOf(specifier: string): string | undefined {
   if (!specifier.startsWith(SRC)) return undefined;
   const parts = specifier.slice(SRC.length).split("/");
   if (parts.length === 1) return parts[0] === "bundle_main.ts" ? "bundle_main" : "shared";
+  // The error catalogue is errors.ts's table, in a folder of its own only because it is long.
+  if (parts[0] === "errors") return "shared";
   if (parts[0] === "runtime" && parts.length > 2) return `runtime/${parts[1]}`;
   return parts[0];
 }

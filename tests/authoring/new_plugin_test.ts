@@ -5,7 +5,7 @@
  */
 
 import { parse as parseYaml } from "yaml";
-import { NewCode, render } from "../../src/app/new.ts";
+import { render } from "../../src/app/new.ts";
 import { run } from "../../src/cli/commands/new_plugin.ts";
 import { TEMPLATES } from "../../src/app/scaffold_templates.gen.ts";
 import { parseManifest } from "../../src/manifest/mod.ts";
@@ -145,38 +145,38 @@ Deno.test("new plugin --kind=skill writes a valid skill", () =>
 
 Deno.test("new plugin refuses bad names, kinds and languages with SAM-NEW codes (exit 2)", () =>
   withTempDir(async (cwd) => {
-    await assertRejects(() => run(invocation(cwd, {})), rejectsWith(NewCode.nameMissing));
+    await assertRejects(() => run(invocation(cwd, {})), rejectsWith("SAM-NEW-001"));
     for (const bad of ["Hello", "-x", "a_b", "a".repeat(65), "ü", "a b", "../x"]) {
-      await assertRejects(() => run(invocation(cwd, { name: bad })), rejectsWith(NewCode.nameInvalid));
+      await assertRejects(() => run(invocation(cwd, { name: bad })), rejectsWith("SAM-NEW-002"));
     }
     const e = await assertRejects(() => run(invocation(cwd, { name: "My_Plugin" })));
     assert(isSamuelError(e));
     assertStringIncludes(e.fix ?? "", "--name=my-plugin");
     await assertRejects(
       () => run(invocation(cwd, { name: "x", kind: "oci" })),
-      rejectsWith(NewCode.kindUnknown),
+      rejectsWith("SAM-NEW-003"),
     );
     await assertRejects(
       () => run(invocation(cwd, { name: "x", kind: "bin" })),
-      rejectsWith(NewCode.kindUnknown),
+      rejectsWith("SAM-NEW-003"),
     );
     const zig = await assertRejects(
       () => run(invocation(cwd, { name: "x", lang: "zig" })),
-      rejectsWith(NewCode.langUnavailable),
+      rejectsWith("SAM-NEW-004"),
     );
     assert(isSamuelError(zig));
     assertStringIncludes(zig.message, "a zig template is not available yet");
     assertStringIncludes(zig.reason ?? "", "templates exist for go, rust, assemblyscript");
     const cobol = await assertRejects(
       () => run(invocation(cwd, { name: "x", lang: "cobol" })),
-      rejectsWith(NewCode.langUnavailable),
+      rejectsWith("SAM-NEW-004"),
     );
     assert(isSamuelError(cobol));
     assertStringIncludes(cobol.message, `unknown language "cobol"`);
     assertStringIncludes(cobol.fix ?? "", "--lang=rust");
     await assertRejects(
       () => run(invocation(cwd, { name: "x" }, ["x"])),
-      rejectsWith(NewCode.unexpectedArgument),
+      rejectsWith("SAM-NEW-007"),
     );
     // The longest valid name and a digit-first name are fine.
     await run(invocation(cwd, { name: "9" + "a".repeat(63) }));
@@ -190,7 +190,7 @@ Deno.test("new plugin refuses a non-empty folder without --force, and --force ke
     Deno.mkdirSync(dir);
     Deno.writeTextFileSync(`${dir}/keep.txt`, "mine");
     Deno.writeTextFileSync(`${dir}/go.mod`, "module old\n");
-    await assertRejects(() => run(invocation(cwd, { name: "taken" })), rejectsWith(NewCode.folderNotEmpty));
+    await assertRejects(() => run(invocation(cwd, { name: "taken" })), rejectsWith("SAM-NEW-005"));
     assertEquals(listFiles(dir), ["go.mod", "keep.txt"]); // untouched
     const result = await run(invocation(cwd, { name: "taken", force: true }));
     assertEquals((result.data as { forced: boolean }).forced, true);
@@ -203,7 +203,7 @@ Deno.test("new plugin refuses a non-empty folder without --force, and --force ke
     Deno.writeTextFileSync(`${cwd}/file`, "");
     await assertRejects(
       () => run(invocation(cwd, { name: "file", force: true })),
-      rejectsWith(NewCode.folderIsFile),
+      rejectsWith("SAM-NEW-006"),
     );
     // No staging folders are left behind.
     assertEquals([...Deno.readDirSync(cwd)].map((e) => e.name).sort(), ["empty", "file", "taken"]);
@@ -356,7 +356,7 @@ Deno.test({
       const again = await runCli(["new", "plugin", "--name=cli-made", "--json"], { cwd });
       assertEquals(again.code, 2);
       assertEquals(again.json.ok, false);
-      assertEquals(again.json.error.code, NewCode.folderNotEmpty);
+      assertEquals(again.json.error.code, "SAM-NEW-005");
       const json = await runCli(["new", "plugin", "--kind=skill", "--name=s", "--dir", "sk", "--json"], {
         cwd,
       });

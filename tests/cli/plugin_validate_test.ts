@@ -9,7 +9,7 @@ import type { GlobalFlags, Invocation } from "../../src/cli/command.ts";
 import { Output } from "../../src/cli/output.ts";
 import { run } from "../../src/cli/commands/plugin_validate.ts";
 import { Exit, SamuelError } from "../../src/errors.ts";
-import { Code, type Problem } from "../../src/manifest/mod.ts";
+import { type Problem } from "../../src/manifest/mod.ts";
 
 const examples = new URL("../../examples/manifests/", import.meta.url).pathname;
 
@@ -80,19 +80,19 @@ Deno.test("run(): an invalid manifest prints every problem with a fix, then thro
     const e = await assertRejects(() => run(inv));
     assert(e instanceof SamuelError);
     assertEquals(e.exit, Exit.invalidInput);
-    assertEquals(e.code, Code.name);
+    assertEquals(e.code, "SAM-MANIFEST-006");
     const details = e.details as Problem[];
     assertEquals(details.map((p) => `${p.severity} ${p.code} ${p.line}`), [
-      `error ${Code.name} 1`,
-      `warning ${Code.unknownKey} 5`,
-      `error ${Code.pluginPath} 7`,
-      `error ${Code.exportReserved} 8`,
+      `error ${"SAM-MANIFEST-006"} 1`,
+      `warning ${"SAM-MANIFEST-005"} 5`,
+      `error ${"SAM-MANIFEST-014"} 7`,
+      `error ${"SAM-MANIFEST-018"} 8`,
     ]);
     const text = inv.out.lines.join("\n");
     assertStringIncludes(text, `${dir}/samuel-plugin.toml:1: name: name "Bad" is not valid`);
     assertStringIncludes(
       text,
-      `${dir}/samuel-plugin.toml:5: unknown: unknown key "unknown" at the top level [warning ${Code.unknownKey}]`,
+      `${dir}/samuel-plugin.toml:5: unknown: unknown key "unknown" at the top level [warning ${"SAM-MANIFEST-005"}]`,
     );
     assertStringIncludes(
       text,
@@ -110,7 +110,7 @@ Deno.test("run(): warnings pass, unless --strict; in JSON mode they go to the en
     const result = await run(lax);
     // deno-lint-ignore no-explicit-any
     const data = result.data as any;
-    assertEquals([data.valid, data.problems.length, data.problems[0].code], [true, 1, Code.unknownKey]);
+    assertEquals([data.valid, data.problems.length, data.problems[0].code], [true, 1, "SAM-MANIFEST-005"]);
     assertEquals(lax.out.warnings.length, 1);
     assertStringIncludes(lax.out.warnings[0], "samuel.colour");
     assertEquals(lax.out.lines, []);
@@ -118,7 +118,7 @@ Deno.test("run(): warnings pass, unless --strict; in JSON mode they go to the en
     const strict = invocation([dir], { strict: true });
     const e = await assertRejects(() => run(strict));
     assert(e instanceof SamuelError);
-    assertEquals(e.code, Code.unknownKey);
+    assertEquals(e.code, "SAM-MANIFEST-005");
   });
 });
 
@@ -127,7 +127,7 @@ Deno.test("run(): a folder without a manifest, and extra arguments, are exit 2",
   try {
     const e = await assertRejects(() => run(invocation([dir])));
     assert(e instanceof SamuelError);
-    assertEquals([e.code, e.exit], [Code.fileUnreadable, Exit.invalidInput]);
+    assertEquals([e.code, e.exit], ["SAM-MANIFEST-001", Exit.invalidInput]);
     const extra = await assertRejects(() => run(invocation([dir, dir])));
     assert(extra instanceof SamuelError);
     assertEquals(extra.exit, Exit.invalidInput);
@@ -143,7 +143,7 @@ Deno.test("subprocess: samuel plugin validate DIR --json on an invalid manifest 
     assertEquals(r.json.ok, false);
     assertEquals(r.json.command, "plugin validate");
     assertEquals(r.json.data, null);
-    assertEquals(r.json.error.code, Code.name);
+    assertEquals(r.json.error.code, "SAM-MANIFEST-006");
     assertEquals(r.json.error.details.length, 4);
     assertEquals(r.json.error.details[0].file, `${dir}/samuel-plugin.toml`);
     assertEquals(r.json.error.details[0].line, 1);
@@ -166,7 +166,7 @@ Deno.test("subprocess: valid example exits 0; --strict turns warnings into exit 
       const strict = await runCli(["plugin", "validate", "--strict"], { cwd: dir });
       assertEquals(strict.code, 2);
       assertStringIncludes(strict.stdout, "samuel-plugin.toml:5: unknown: unknown key");
-      assertStringIncludes(strict.stderr, Code.unknownKey);
+      assertStringIncludes(strict.stderr, "SAM-MANIFEST-005");
     },
   );
 });

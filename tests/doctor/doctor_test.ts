@@ -99,7 +99,7 @@ Deno.test("doctor: a module that no longer matches samuel.lock fails with exit 4
   const r = await p.cli(["doctor", "--json"]);
   assertEquals(r.code, 4, r.stdout + r.stderr);
   assertEquals(r.json.ok, false);
-  assertEquals(r.json.error.code, "SAM-DOCTOR-001");
+  assertEquals(r.json.error.code, "SAM-DOCTOR-002");
   assertEquals(r.json.error.message, "1 check failed");
   assertStringIncludes(r.json.error.cause, "plugin.printer.module");
   const c = check(r.json, "plugin.printer.module");
@@ -126,7 +126,7 @@ Deno.test("doctor: a module that no longer matches samuel.lock fails with exit 4
   assertEquals(human.code, 4);
   assertMatch(human.stdout, /^\s+FAIL\s+plugin\.printer\.module\s+.*does not match samuel\.lock/m);
   assertMatch(human.stdout, /^\s+fix: the installed module was changed after install/m);
-  assertStringIncludes(human.stderr, "SAM-DOCTOR-001");
+  assertStringIncludes(human.stderr, "SAM-DOCTOR-002");
 });
 
 Deno.test("doctor: health() returning non-zero fails with its code and stderr, exit 6", async () => {
@@ -135,6 +135,7 @@ Deno.test("doctor: health() returning non-zero fails with its code and stderr, e
   await p.install(await pluginSource("fine"));
   const r = await p.cli(["doctor", "--json"]);
   assertEquals(r.code, 6, r.stdout + r.stderr);
+  assertEquals(r.json.error.code, "SAM-DOCTOR-003");
   const c = check(r.json, "plugin.sick.health");
   assertEquals(c.status, "fail");
   assertEquals(c.exit, 6);
@@ -155,6 +156,7 @@ Deno.test("doctor: health() spinning past the plugin's hard timeout is stopped, 
   const t0 = performance.now();
   const r = await p.cli(["doctor", "--json"]);
   assertEquals(r.code, 7, r.stdout + r.stderr);
+  assertEquals(r.json.error.code, "SAM-DOCTOR-004");
   assert(performance.now() - t0 < 8000, "doctor waited far longer than the plugin's hard timeout");
   const c = check(r.json, "plugin.spinner.health");
   assertEquals(c.status, "fail");

@@ -2,7 +2,7 @@
 
 import { assert, assertEquals, assertRejects } from "../support/assert.ts";
 import { Exit, SamuelError } from "../../src/errors.ts";
-import { Code, formatProblem, loadManifest, manifestPath, type Problem } from "../../src/manifest/mod.ts";
+import { formatProblem, loadManifest, manifestPath, type Problem } from "../../src/manifest/mod.ts";
 
 const examples = new URL("../../examples/manifests/", import.meta.url).pathname;
 
@@ -29,13 +29,13 @@ Deno.test("loadManifest accepts the manifest file itself, and returns warnings",
     assertEquals(await manifestPath(file), file);
     const loaded = await loadManifest(file);
     assertEquals(loaded.problems.map((p) => p.code), [
-      Code.summaryMissing,
-      Code.compatMissing,
-      Code.unknownKey,
+      "SAM-MANIFEST-029",
+      "SAM-MANIFEST-031",
+      "SAM-MANIFEST-005",
     ]);
     await assertRejects(() => loadManifest(dir, { strict: true }), (e) => {
       assert(e instanceof SamuelError);
-      assertEquals(e.code, Code.summaryMissing);
+      assertEquals(e.code, "SAM-MANIFEST-029");
     });
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -52,15 +52,15 @@ Deno.test("an invalid manifest throws one SamuelError (exit 2) with every proble
     const e = await assertRejects(() => loadManifest(dir));
     assert(e instanceof SamuelError);
     assertEquals(e.exit, Exit.invalidInput);
-    assertEquals(e.code, Code.name, "the code of the first error");
+    assertEquals(e.code, "SAM-MANIFEST-006", "the code of the first error");
     assert(e.message.includes(`${dir}/samuel-plugin.toml`) && e.message.includes("3 errors"), e.message);
     const details = e.details as Problem[];
     assertEquals(details.filter((p) => p.severity === "error").map((p) => p.code), [
-      Code.name,
-      Code.version,
-      Code.kindUnsupported,
+      "SAM-MANIFEST-006",
+      "SAM-MANIFEST-007",
+      "SAM-MANIFEST-008",
     ]);
-    assert(details.some((p) => p.code === Code.unknownKey && p.severity === "warning"));
+    assert(details.some((p) => p.code === "SAM-MANIFEST-005" && p.severity === "warning"));
     assertEquals(e.reason, formatProblem(details.find((p) => p.severity === "error")!));
     assert(e.fix?.includes("2 more errors"), e.fix);
     assertEquals(e.toInfo().details, details);
@@ -74,13 +74,13 @@ Deno.test("a missing, unreadable or non-UTF-8 manifest is a SamuelError too", as
   try {
     const missing = await assertRejects(() => loadManifest(`${dir}/nope`));
     assert(missing instanceof SamuelError);
-    assertEquals([missing.code, missing.exit], [Code.fileUnreadable, Exit.invalidInput]);
+    assertEquals([missing.code, missing.exit], ["SAM-MANIFEST-001", Exit.invalidInput]);
     assert(missing.message.includes("not found"));
 
     await Deno.writeFile(`${dir}/samuel-plugin.toml`, new Uint8Array([0x6e, 0x3d, 0xff, 0xfe]));
     const binary = await assertRejects(() => loadManifest(dir));
     assert(binary instanceof SamuelError);
-    assertEquals(binary.code, Code.syntax);
+    assertEquals(binary.code, "SAM-MANIFEST-002");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -92,7 +92,7 @@ Deno.test("syntax errors become the SamuelError with line and column in the caus
     await Deno.writeTextFile(`${dir}/samuel-plugin.toml`, 'name = "x"\n[wasm\n');
     const e = await assertRejects(() => loadManifest(dir));
     assert(e instanceof SamuelError);
-    assertEquals(e.code, Code.syntax);
+    assertEquals(e.code, "SAM-MANIFEST-002");
     assert(e.reason?.startsWith(`${dir}/samuel-plugin.toml:2:`), e.reason);
   } finally {
     await Deno.remove(dir, { recursive: true });

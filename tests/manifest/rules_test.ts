@@ -5,7 +5,6 @@
  */
 
 import { assert, assertEquals } from "../support/assert.ts";
-import { Code } from "../../src/manifest/mod.ts";
 import { baseSkill, baseWasm, check, DELETE, errorKeys, errors, type Patch } from "./helpers.ts";
 
 interface Rule {
@@ -23,7 +22,7 @@ const long = (n: number) => "a".repeat(n);
 const RULES: Rule[] = [
   {
     rule: "required keys",
-    code: Code.missing,
+    code: "SAM-MANIFEST-003",
     key: ["name", "version", "kind", "wasm.module", "wasm.exports"],
     valid: [{}],
     invalid: [
@@ -36,7 +35,7 @@ const RULES: Rule[] = [
   },
   {
     rule: "types",
-    code: Code.type,
+    code: "SAM-MANIFEST-004",
     key: [
       "name",
       "samuel",
@@ -59,7 +58,7 @@ const RULES: Rule[] = [
   },
   {
     rule: "name matches [a-z0-9][a-z0-9-]{0,63}",
-    code: Code.name,
+    code: "SAM-MANIFEST-006",
     key: "name",
     valid: [{ name: "a" }, { name: "go-guide-wasm" }, { name: "0day" }, { name: long(64) }],
     invalid: [{ name: "My-Plugin" }, { name: "-lead" }, { name: "under_score" }, { name: long(65) }, {
@@ -70,7 +69,7 @@ const RULES: Rule[] = [
   },
   {
     rule: "version is strict semver",
-    code: Code.version,
+    code: "SAM-MANIFEST-007",
     key: "version",
     valid: [{ version: "0.1.0" }, { version: "1.2.3-rc.1" }, { version: "1.2.3+build.5" }],
     invalid: [{ version: "1.2" }, { version: "v1.2.3" }, { version: "latest" }, { version: " 1.2.3" }, {
@@ -79,21 +78,21 @@ const RULES: Rule[] = [
   },
   {
     rule: "kind oci/meta: not supported",
-    code: Code.kindUnsupported,
+    code: "SAM-MANIFEST-008",
     key: "kind",
     valid: [{ kind: "wasm" }],
     invalid: [{ kind: "oci" }, { kind: "meta" }],
   },
   {
     rule: "kind unknown",
-    code: Code.kindUnknown,
+    code: "SAM-MANIFEST-009",
     key: "kind",
     valid: [{ kind: "wasm" }],
     invalid: [{ kind: "WASM" }, { kind: "docker" }, { kind: "" }],
   },
   {
     rule: "framework is a semver range",
-    code: Code.frameworkRange,
+    code: "SAM-MANIFEST-010",
     key: "samuel.framework",
     valid: [{ samuel: { framework: "^2.2.0" } }, { samuel: { framework: ">=2.0.0 <3.0.0" } }, {
       samuel: { framework: "*" },
@@ -102,7 +101,7 @@ const RULES: Rule[] = [
   },
   {
     rule: "framework includes this samuel (2.2.0)",
-    code: Code.frameworkMismatch,
+    code: "SAM-MANIFEST-011",
     key: "samuel.framework",
     valid: [{ samuel: { framework: "~2.2.0" } }, { samuel: { framework: ">=2.1.0" } }],
     invalid: [{ samuel: { framework: "^3.0.0" } }, { samuel: { framework: "<2.2.0" } }, {
@@ -111,7 +110,7 @@ const RULES: Rule[] = [
   },
   {
     rule: "protocol is a semver range",
-    code: Code.protocolRange,
+    code: "SAM-MANIFEST-012",
     key: "samuel.protocol",
     valid: [{ samuel: { protocol: "^1.0.0" } }, { samuel: { protocol: "1" } }, {
       samuel: { protocol: "1.x" },
@@ -120,7 +119,7 @@ const RULES: Rule[] = [
   },
   {
     rule: "protocol includes protocol 1",
-    code: Code.protocolMismatch,
+    code: "SAM-MANIFEST-013",
     key: "samuel.protocol",
     valid: [{ samuel: { protocol: ">=1.0.0 <3.0.0" } }],
     invalid: [{ samuel: { protocol: "^2.0.0" } }, { samuel: { protocol: "0.x" } }, {
@@ -129,7 +128,7 @@ const RULES: Rule[] = [
   },
   {
     rule: "wasm.module is a relative path inside the plugin folder",
-    code: Code.pluginPath,
+    code: "SAM-MANIFEST-014",
     key: "wasm.module",
     valid: [{ wasm: { module: "plugin.wasm" } }, { wasm: { module: "build/out/plugin.wasm" } }, {
       wasm: { module: "./plugin.wasm" },
@@ -147,7 +146,7 @@ const RULES: Rule[] = [
   },
   {
     rule: "skill.entry is a relative path inside the plugin folder",
-    code: Code.pluginPath,
+    code: "SAM-MANIFEST-014",
     key: "skill.entry",
     base: baseSkill,
     valid: [{ skill: { entry: "SKILL.md" } }, { skill: { entry: "docs/SKILL.md" } }, { skill: DELETE }],
@@ -155,14 +154,14 @@ const RULES: Rule[] = [
   },
   {
     rule: "exports non-empty",
-    code: Code.exportsEmpty,
+    code: "SAM-MANIFEST-015",
     key: ["wasm.exports", "runtime.exports"],
     valid: [{ wasm: { exports: ["lint"] } }],
     invalid: [{ wasm: { exports: [] } }, { wasm: { exports: DELETE }, runtime: { exports: [] } }],
   },
   {
     rule: "exports are identifiers",
-    code: Code.exportName,
+    code: "SAM-MANIFEST-016",
     key: ["wasm.exports[0]", "wasm.exports[1]", "wasm.exports[0]", "wasm.exports[0]"],
     valid: [{ wasm: { exports: ["lint", "_private", "Check2", "snake_case"] } }],
     invalid: [
@@ -174,14 +173,14 @@ const RULES: Rule[] = [
   },
   {
     rule: "exports are unique",
-    code: Code.exportDuplicate,
+    code: "SAM-MANIFEST-017",
     key: "wasm.exports[2]",
     valid: [{ wasm: { exports: ["lint", "Lint"] } }],
     invalid: [{ wasm: { exports: ["lint", "health", "lint"] } }],
   },
   {
     rule: "exports are not reserved verbs (case-insensitive) nor WASI entry points",
-    code: Code.exportReserved,
+    code: "SAM-MANIFEST-018",
     key: "wasm.exports[0]",
     valid: [{ wasm: { exports: ["runner", "installer", "health", "versions"] } }],
     invalid: [
@@ -198,7 +197,7 @@ const RULES: Rule[] = [
   },
   {
     rule: "runtime.exports equals wasm.exports",
-    code: Code.exportsMismatch,
+    code: "SAM-MANIFEST-019",
     key: "runtime.exports",
     valid: [
       { runtime: { exports: ["lint", "health"] } },
@@ -209,7 +208,7 @@ const RULES: Rule[] = [
   },
   {
     rule: "durations: number + ms|s|m, positive, bounded",
-    code: Code.duration,
+    code: "SAM-MANIFEST-020",
     key: [
       "runtime.timeout",
       "runtime.timeout",
@@ -237,14 +236,14 @@ const RULES: Rule[] = [
   },
   {
     rule: "durations are strings",
-    code: Code.type,
+    code: "SAM-MANIFEST-004",
     key: "runtime.timeout",
     valid: [{ runtime: { timeout: "5s" } }],
     invalid: [{ runtime: { timeout: 5 } }],
   },
   {
     rule: "hard_timeout >= timeout",
-    code: Code.timeoutOrder,
+    code: "SAM-MANIFEST-021",
     key: ["runtime.hard_timeout", "runtime.timeout"],
     valid: [{ runtime: { timeout: "5s", hard_timeout: "5s" } }, {
       runtime: { timeout: "30s", hard_timeout: DELETE },
@@ -255,7 +254,7 @@ const RULES: Rule[] = [
   },
   {
     rule: "max_memory: whole MiB in 1..4096",
-    code: Code.maxMemory,
+    code: "SAM-MANIFEST-022",
     key: "runtime.max_memory",
     valid: [{ runtime: { max_memory: 1 } }, { runtime: { max_memory: 4096 } }, {
       runtime: { max_memory: DELETE },
@@ -268,21 +267,21 @@ const RULES: Rule[] = [
   },
   {
     rule: "max_memory is a number",
-    code: Code.type,
+    code: "SAM-MANIFEST-004",
     key: "runtime.max_memory",
     valid: [{ runtime: { max_memory: 128 } }],
     invalid: [{ runtime: { max_memory: "64MiB" } }],
   },
   {
     rule: "fuel: positive integer",
-    code: Code.fuel,
+    code: "SAM-MANIFEST-023",
     key: "runtime.fuel",
     valid: [{ runtime: { fuel: 1 } }, { runtime: { fuel: 1_000_000_000_000 } }],
     invalid: [{ runtime: { fuel: 0 } }, { runtime: { fuel: -5 } }, { runtime: { fuel: 1.5 } }],
   },
   {
     rule: "filesystem grants are absolute normalised guest paths",
-    code: Code.guestPath,
+    code: "SAM-MANIFEST-024",
     key: [
       "capabilities.filesystem.read[0]",
       "capabilities.filesystem.read[0]",
@@ -310,7 +309,7 @@ const RULES: Rule[] = [
   },
   {
     rule: "list entries are unique",
-    code: Code.duplicate,
+    code: "SAM-MANIFEST-025",
     key: ["capabilities.filesystem.read[1]", "capabilities.env[1]", "capabilities.network.hosts[1]"],
     valid: [{ capabilities: { filesystem: { read: ["/workspace"], write: ["/workspace"] } } }],
     invalid: [
@@ -321,7 +320,7 @@ const RULES: Rule[] = [
   },
   {
     rule: "env keys are variable names",
-    code: Code.envKey,
+    code: "SAM-MANIFEST-026",
     key: "capabilities.env[0]",
     valid: [{ capabilities: { env: ["HOME", "_X1", "lower_case", "PATH"] } }, { capabilities: { env: [] } }],
     invalid: [
@@ -334,7 +333,7 @@ const RULES: Rule[] = [
   },
   {
     rule: "network hosts: exact lowercase host or *. + host, no scheme/path/port",
-    code: Code.host,
+    code: "SAM-MANIFEST-027",
     key: "capabilities.network.hosts[0]",
     valid: [
       { capabilities: { network: { hosts: ["api.example.com", "*.cdn.example.com", "localhost"] } } },
@@ -359,7 +358,7 @@ const RULES: Rule[] = [
   },
   {
     rule: "summary is one line",
-    code: Code.summaryMultiline,
+    code: "SAM-MANIFEST-030",
     key: "summary",
     valid: [{ summary: "One line." }],
     invalid: [{ summary: "two\nlines" }],

@@ -5,7 +5,7 @@
  */
 
 import { assert, assertEquals } from "../support/assert.ts";
-import { Code, DEFAULTS, parseManifest } from "../../src/manifest/mod.ts";
+import { DEFAULTS, parseManifest } from "../../src/manifest/mod.ts";
 import { baseSkill, baseWasm, check, DELETE, errorKeys, errors, warnings } from "./helpers.ts";
 
 Deno.test("the DESIGN.md example is valid, with no warnings", async () => {
@@ -59,32 +59,32 @@ Deno.test("sections that do not apply to the kind are warnings (errors under str
     baseSkill(),
   );
   assertEquals(warnings(skill).map((p) => `${p.code} ${p.key}`), [
-    `${Code.ignoredSection} wasm`,
-    `${Code.ignoredSection} capabilities`,
+    `${"SAM-MANIFEST-028"} wasm`,
+    `${"SAM-MANIFEST-028"} capabilities`,
   ]);
   assert(skill.manifest !== undefined);
   assertEquals(skill.manifest.capabilities.env, [], "a skill's capabilities are ignored, never granted");
 
   const wasm = await check({ skill: { entry: "SKILL.md" } });
-  assertEquals(warnings(wasm).map((p) => p.code), [Code.ignoredSection]);
+  assertEquals(warnings(wasm).map((p) => p.code), ["SAM-MANIFEST-028"]);
   assert(wasm.manifest !== undefined);
 
   const strict = await check({ skill: { entry: "SKILL.md" } }, baseWasm(), { strict: true });
-  assertEquals(errorKeys(strict), [`${Code.ignoredSection} skill`]);
+  assertEquals(errorKeys(strict), [`${"SAM-MANIFEST-028"} skill`]);
   assertEquals(strict.manifest, undefined);
 });
 
 Deno.test("missing summary and [samuel] ranges are warnings with the default applied", async () => {
   const r = await check({ summary: DELETE, samuel: DELETE });
   assertEquals(r.problems.map((p) => `${p.severity} ${p.code} ${p.key}`), [
-    `warning ${Code.summaryMissing} summary`,
-    `warning ${Code.compatMissing} samuel.framework`,
-    `warning ${Code.compatMissing} samuel.protocol`,
+    `warning ${"SAM-MANIFEST-029"} summary`,
+    `warning ${"SAM-MANIFEST-031"} samuel.framework`,
+    `warning ${"SAM-MANIFEST-031"} samuel.protocol`,
   ]);
   assertEquals(r.manifest?.summary, "");
   assertEquals(r.manifest?.samuel, { framework: "*", protocol: "^1.0.0" });
   const strict = await check({ summary: "" }, baseWasm(), { strict: true });
-  assertEquals(errorKeys(strict), [`${Code.summaryMissing} summary`]);
+  assertEquals(errorKeys(strict), [`${"SAM-MANIFEST-029"} summary`]);
 });
 
 Deno.test("unknown keys: a warning by default, an error under --strict, with did-you-mean", async () => {
@@ -97,18 +97,18 @@ Deno.test("unknown keys: a warning by default, an error under --strict, with did
   assert(lax.manifest !== undefined, "warnings do not block the manifest");
   assertEquals(errors(lax), []);
   assertEquals(warnings(lax).map((p) => `${p.code} ${p.key}`), [
-    `${Code.unknownKey} colour`,
-    `${Code.unknownKey} runtime.timout`,
-    `${Code.unknownKey} capabilities.network.host`,
+    `${"SAM-MANIFEST-005"} colour`,
+    `${"SAM-MANIFEST-005"} runtime.timout`,
+    `${"SAM-MANIFEST-005"} capabilities.network.host`,
   ]);
   assert(warnings(lax)[1].fix.includes('did you mean "timeout"'), warnings(lax)[1].fix);
 
   const strict = await check(patch, baseWasm(), { strict: true });
   assertEquals(strict.manifest, undefined);
   assertEquals(errorKeys(strict), [
-    `${Code.unknownKey} colour`,
-    `${Code.unknownKey} runtime.timout`,
-    `${Code.unknownKey} capabilities.network.host`,
+    `${"SAM-MANIFEST-005"} colour`,
+    `${"SAM-MANIFEST-005"} runtime.timout`,
+    `${"SAM-MANIFEST-005"} capabilities.network.host`,
   ]);
 });
 
@@ -141,21 +141,21 @@ Deno.test("every problem is reported at once, ordered by line", async () => {
   const r = await parseManifest(text, { file: "p/samuel-plugin.toml" });
   assertEquals(r.manifest, undefined);
   assertEquals(r.problems.map((p) => `${p.line} ${p.code} ${p.key}`), [
-    `1 ${Code.name} name`,
-    `2 ${Code.version} version`,
-    `6 ${Code.frameworkMismatch} samuel.framework`,
-    `7 ${Code.protocolMismatch} samuel.protocol`,
-    `9 ${Code.pluginPath} wasm.module`,
-    `10 ${Code.exportReserved} wasm.exports[1]`,
-    `10 ${Code.exportDuplicate} wasm.exports[2]`,
-    `10 ${Code.exportName} wasm.exports[3]`,
-    `12 ${Code.maxMemory} runtime.max_memory`,
-    `14 ${Code.timeoutOrder} runtime.hard_timeout`,
-    `16 ${Code.fuel} runtime.fuel`,
-    `18 ${Code.envKey} capabilities.env[1]`,
-    `20 ${Code.guestPath} capabilities.filesystem.read[0]`,
-    `21 ${Code.guestPath} capabilities.filesystem.write[0]`,
-    `23 ${Code.host} capabilities.network.hosts[0]`,
+    `1 ${"SAM-MANIFEST-006"} name`,
+    `2 ${"SAM-MANIFEST-007"} version`,
+    `6 ${"SAM-MANIFEST-011"} samuel.framework`,
+    `7 ${"SAM-MANIFEST-013"} samuel.protocol`,
+    `9 ${"SAM-MANIFEST-014"} wasm.module`,
+    `10 ${"SAM-MANIFEST-018"} wasm.exports[1]`,
+    `10 ${"SAM-MANIFEST-017"} wasm.exports[2]`,
+    `10 ${"SAM-MANIFEST-016"} wasm.exports[3]`,
+    `12 ${"SAM-MANIFEST-022"} runtime.max_memory`,
+    `14 ${"SAM-MANIFEST-021"} runtime.hard_timeout`,
+    `16 ${"SAM-MANIFEST-023"} runtime.fuel`,
+    `18 ${"SAM-MANIFEST-026"} capabilities.env[1]`,
+    `20 ${"SAM-MANIFEST-024"} capabilities.filesystem.read[0]`,
+    `21 ${"SAM-MANIFEST-024"} capabilities.filesystem.write[0]`,
+    `23 ${"SAM-MANIFEST-027"} capabilities.network.hosts[0]`,
   ]);
   for (const p of r.problems) {
     assertEquals(p.file, "p/samuel-plugin.toml");
@@ -166,7 +166,7 @@ Deno.test("every problem is reported at once, ordered by line", async () => {
 
 Deno.test("runtime.exports mismatch is reported once the lists are otherwise valid", async () => {
   const r = await check({ runtime: { exports: ["other"] } });
-  assertEquals(errorKeys(r), [`${Code.exportsMismatch} runtime.exports`]);
+  assertEquals(errorKeys(r), [`${"SAM-MANIFEST-019"} runtime.exports`]);
   assert(
     r.problems[0].message.includes("missing lint, health") && r.problems[0].message.includes("extra other"),
   );
@@ -201,7 +201,7 @@ Deno.test("line numbers follow multi-line arrays, inline tables, dotted keys and
     "15 capabilities.filesystem.read[1]",
     "18 capabilities.network.hosts[1]",
   ]);
-  assertEquals(r.problems[0].code, Code.summaryMultiline);
+  assertEquals(r.problems[0].code, "SAM-MANIFEST-030");
 });
 
 Deno.test("a missing key points at its table's line; a missing top-level key has no line", async () => {
@@ -209,8 +209,8 @@ Deno.test("a missing key points at its table's line; a missing top-level key has
     'version = "1.0.0"\nkind = "wasm"\nsummary = "s"\n\n[wasm]\nexports = ["a"]\n[samuel]\nframework = "*"\nprotocol = "1"\n',
   );
   assertEquals(r.problems.map((p) => `${p.line} ${p.code} ${p.key}`), [
-    `undefined ${Code.missing} name`,
-    `5 ${Code.missing} wasm.module`,
+    `undefined ${"SAM-MANIFEST-003"} name`,
+    `5 ${"SAM-MANIFEST-003"} wasm.module`,
   ]);
 });
 
@@ -219,19 +219,19 @@ Deno.test("TOML syntax errors carry line and column", async () => {
   assertEquals(r.manifest, undefined);
   assertEquals(r.problems.length, 1);
   const [p] = r.problems;
-  assertEquals([p.code, p.file, p.line, p.severity, p.key], [Code.syntax, "x.toml", 2, "error", ""]);
+  assertEquals([p.code, p.file, p.line, p.severity, p.key], ["SAM-MANIFEST-002", "x.toml", 2, "error", ""]);
   assert(typeof p.column === "number" && p.column > 0);
   assert(p.message.startsWith("not valid TOML: "), p.message);
   const dup = await parseManifest('name = "x"\nname = "y"\n');
-  assertEquals(dup.problems.map((q) => [q.code, q.line]), [[Code.syntax, 2]]);
+  assertEquals(dup.problems.map((q) => [q.code, q.line]), [["SAM-MANIFEST-002", 2]]);
 });
 
 Deno.test("unknown kind still validates the sections that are present", async () => {
   const r = await check({ kind: "container", wasm: { module: "../x.wasm" }, capabilities: { env: ["1"] } });
   assertEquals(errorKeys(r), [
-    `${Code.kindUnknown} kind`,
-    `${Code.pluginPath} wasm.module`,
-    `${Code.envKey} capabilities.env[0]`,
+    `${"SAM-MANIFEST-009"} kind`,
+    `${"SAM-MANIFEST-014"} wasm.module`,
+    `${"SAM-MANIFEST-026"} capabilities.env[0]`,
   ]);
 });
 
@@ -241,8 +241,8 @@ Deno.test("framework and protocol are checked against this build's identity", as
   assertEquals(errorKeys(r), []);
   const old = await check({}, baseWasm(), next);
   assertEquals(errorKeys(old), [
-    `${Code.frameworkMismatch} samuel.framework`,
-    `${Code.protocolMismatch} samuel.protocol`,
+    `${"SAM-MANIFEST-011"} samuel.framework`,
+    `${"SAM-MANIFEST-013"} samuel.protocol`,
   ]);
   const rc = await check({}, baseWasm(), { build: { version: "2.3.0-rc.1", protocol: 1 } });
   assertEquals(errorKeys(rc), [], "a release candidate satisfies ^2.2.0");
@@ -272,5 +272,5 @@ Deno.test("fixes suggest the corrected value where one exists", async () => {
 
 Deno.test("a section of the wrong type is one error, not a cascade", async () => {
   const r = await check({ wasm: "plugin.wasm" });
-  assertEquals(errorKeys(r), [`${Code.type} wasm`]);
+  assertEquals(errorKeys(r), [`${"SAM-MANIFEST-004"} wasm`]);
 });

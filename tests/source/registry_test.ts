@@ -123,7 +123,7 @@ Deno.test("registry: errors: no registries, unknown name, no matching version, b
     await code(resolveName("x", undefined, [{ url: "ftp://x" }], ctx()), "SAM-REGISTRY-002");
     await code(
       resolveName("x", undefined, [{ url: `file://${dir}/missing.toml` }], ctx()),
-      "SAM-REGISTRY-006",
+      "SAM-REGISTRY-007",
     );
     for (
       const bad of [

@@ -10,7 +10,7 @@ function checker(showFound = true) {
   const locator = new KeyLocator(TEXT);
   return {
     locator,
-    c: new Checker({ file: "f.toml", locator, wording: quotedKeyWording("SAM-X-001", showFound) }),
+    c: new Checker({ file: "f.toml", locator, wording: quotedKeyWording("SAM-CONFIG-003", showFound) }),
   };
 }
 
@@ -35,12 +35,26 @@ Deno.test("checker: each failing read is one problem with key, line, message, fi
   c.isNot("yes", ["t", "flag"], "a switch", "say true");
   assertEquals(locator.scanned, true);
   assertEquals(c.problems.map((p) => [p.key, p.line, p.message, p.fix, p.code, p.severity]), [
-    ["t.missing", 2, "`t.missing` is missing", "add it", "SAM-X-001", "error"],
-    ["name", 1, "`name` must be a non-empty string, found a string", "fill it", "SAM-X-001", "error"],
-    ["t.n", 3, "`t.n` must be a whole number >= 1, found a string", "unquote it", "SAM-X-001", "error"],
-    ["t.list", 4, "`t.list` must be an array of strings, found an array", "quote it", "SAM-X-001", "error"],
-    ["t.flag", 5, "`t.flag` must be true or false, found a string", "true or false", "SAM-X-001", "error"],
-    ["t.flag", 5, '`t.flag` = "yes" is not a switch', "say true", "SAM-X-001", "error"],
+    ["t.missing", 2, "`t.missing` is missing", "add it", "SAM-CONFIG-003", "error"],
+    ["name", 1, "`name` must be a non-empty string, found a string", "fill it", "SAM-CONFIG-003", "error"],
+    ["t.n", 3, "`t.n` must be a whole number >= 1, found a string", "unquote it", "SAM-CONFIG-003", "error"],
+    [
+      "t.list",
+      4,
+      "`t.list` must be an array of strings, found an array",
+      "quote it",
+      "SAM-CONFIG-003",
+      "error",
+    ],
+    [
+      "t.flag",
+      5,
+      "`t.flag` must be true or false, found a string",
+      "true or false",
+      "SAM-CONFIG-003",
+      "error",
+    ],
+    ["t.flag", 5, '`t.flag` = "yes" is not a switch', "say true", "SAM-CONFIG-003", "error"],
   ]);
   assertEquals(atLine(c.problems[0]), "f.toml:2: `t.missing` is missing");
   assertEquals(atLine({ file: "f.toml", message: "m" }), "f.toml: m");
@@ -49,7 +63,7 @@ Deno.test("checker: each failing read is one problem with key, line, message, fi
 Deno.test("checker: warnings are errors under strict; the wording may leave out what was found", () => {
   const { c } = checker(false);
   c.table([], ["t"], "write a table");
-  c.warn("SAM-X-002", ["name"], "odd", "check it");
+  c.warn("SAM-MANIFEST-005", ["name"], "odd", "check it");
   assertEquals(c.problems.map((p) => [p.message, p.severity]), [["`t` must be a table", "error"], [
     "odd",
     "warning",
@@ -58,9 +72,9 @@ Deno.test("checker: warnings are errors under strict; the wording may leave out 
   const strict = new Checker({
     file: "f.toml",
     locator: new KeyLocator(TEXT),
-    wording: quotedKeyWording("SAM-X-001", true),
+    wording: quotedKeyWording("SAM-CONFIG-003", true),
     strict: true,
   });
-  strict.warn("SAM-X-002", ["name"], "odd", "check it");
+  strict.warn("SAM-MANIFEST-005", ["name"], "odd", "check it");
   assertEquals(strict.problems[0].severity, "error");
 });

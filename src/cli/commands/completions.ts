@@ -13,7 +13,7 @@
 import type { CommandModule, CommandSpec, FlagSpec } from "../command.ts";
 import { GLOBAL_FLAGS } from "../globals.ts";
 import { COMMANDS } from "../registry.ts";
-import { invalidInput } from "../../errors.ts";
+import { samuelError } from "../../errors.ts";
 
 export const SHELLS = ["bash", "zsh", "fish"] as const;
 export type Shell = typeof SHELLS[number];
@@ -310,15 +310,14 @@ export function completionScript(shell: Shell, commands: readonly CommandSpec[] 
 export const run: CommandModule["run"] = (inv) => {
   const [shell, ...extra] = inv.args;
   if (shell === undefined || !(SHELLS as readonly string[]).includes(shell) || extra.length > 0) {
-    throw invalidInput(
-      "SAM-COMPLETIONS-001",
-      shell === undefined
+    throw samuelError("SAM-COMPLETIONS-001", {
+      message: shell === undefined
         ? "samuel completions needs a shell name"
         : extra.length > 0
         ? `samuel completions takes one shell name, got ${inv.args.length}`
         : `unknown shell: ${shell}`,
-      `run \`samuel completions bash\`, \`samuel completions zsh\` or \`samuel completions fish\``,
-    );
+      fix: `run \`samuel completions bash\`, \`samuel completions zsh\` or \`samuel completions fish\``,
+    });
   }
   const script = completionScript(shell as Shell);
   inv.out.line(script.replace(/\n$/, ""));

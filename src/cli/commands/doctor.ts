@@ -14,10 +14,11 @@
  *    summary: { ok, warn, fail } }`.
  *
  * Exit codes: 0 when no check fails (warnings allowed; with `--strict` a warning counts as a failure of
- * class 2). Otherwise the envelope carries `SAM-DOCTOR-001` ("N checks failed") next to the data, and
- * the exit code is the most serious failing class: 4 a digest differs from samuel.lock, 2 a project file,
- * manifest or installed file is missing or invalid, 6 a `health()` returned non-zero or trapped, 7 it
- * timed out, 1 a check could not run.
+ * class 2). Otherwise the exit code is the most serious failing class, and the envelope carries its code
+ * ("N checks failed") next to the data: 4 (`SAM-DOCTOR-002`) a digest differs from samuel.lock, 2
+ * (`SAM-DOCTOR-001`) a project file, manifest or installed file is missing or invalid, 6 (`SAM-DOCTOR-003`)
+ * a `health()` returned non-zero or trapped, 7 (`SAM-DOCTOR-004`) it timed out, 1 (`SAM-DOCTOR-005`) a
+ * check could not run.
  */
 
 import type { CommandResult, Invocation } from "../command.ts";

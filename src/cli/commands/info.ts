@@ -10,11 +10,14 @@
 import type { InstalledInfo, RegistryInfo } from "../../app/info.ts";
 import type { CommandResult, Invocation } from "../command.ts";
 import type { Output } from "../output.ts";
-import { invalidInput } from "../../errors.ts";
+import { samuelError } from "../../errors.ts";
 
 export async function run(inv: Invocation): Promise<CommandResult> {
   if (inv.args.length !== 1) {
-    throw invalidInput("SAM-INSTALL-013", "info takes one plugin name", "run `samuel info NAME`");
+    throw samuelError("SAM-INSTALL-013", {
+      message: "info takes one plugin name",
+      fix: "run `samuel info NAME`",
+    });
   }
   const { pluginInfo } = await import("../../app/info.ts");
   const found = await pluginInfo(inv.cwd, inv.args[0], inv.out);

@@ -18,21 +18,20 @@
 
 import type { CommandResult, Invocation } from "../command.ts";
 import { columns } from "../output.ts";
-import { invalidInput } from "../../errors.ts";
-import { NAME_RULE, NewCode, newPlugin } from "../../app/new.ts";
+import { samuelError } from "../../errors.ts";
+import { NAME_RULE, newPlugin } from "../../app/new.ts";
 
 const text = (v: unknown) => typeof v === "string" ? v : undefined;
 
 export async function run(inv: Invocation): Promise<CommandResult> {
   if (inv.args.length > 0) {
     const [arg] = inv.args;
-    throw invalidInput(
-      NewCode.unexpectedArgument,
-      `unexpected argument "${arg}"`,
-      NAME_RULE.test(arg) && inv.flags.name === undefined
+    throw samuelError("SAM-NEW-007", {
+      message: `unexpected argument "${arg}"`,
+      fix: NAME_RULE.test(arg) && inv.flags.name === undefined
         ? `pass the name as a flag: samuel new plugin --name=${arg}`
         : "pass the name as --name=NAME and the folder as --dir D",
-    );
+    });
   }
   const made = await newPlugin({
     cwd: inv.cwd,

@@ -24,23 +24,15 @@
 
 import type { CommandResult, Invocation } from "../command.ts";
 import { columns, type Output } from "../output.ts";
-import { invalidInput } from "../../errors.ts";
-import {
-  BenchCode,
-  benchPlugin,
-  type BenchResult,
-  BUDGET_MS,
-  DEFAULT_RUNS,
-  MAX_RUNS,
-} from "../../app/bench.ts";
+import { samuelError } from "../../errors.ts";
+import { benchPlugin, type BenchResult, BUDGET_MS, DEFAULT_RUNS, MAX_RUNS } from "../../app/bench.ts";
 
 export async function run(inv: Invocation): Promise<CommandResult> {
   if (inv.args.length > 1) {
-    throw invalidInput(
-      BenchCode.usage,
-      `plugin bench takes one folder, got ${inv.args.length} arguments`,
-      "run `samuel plugin bench [DIR] [-n N] [--export E]` once per plugin folder",
-    );
+    throw samuelError("SAM-BENCH-006", {
+      message: `plugin bench takes one folder, got ${inv.args.length} arguments`,
+      fix: "run `samuel plugin bench [DIR] [-n N] [--export E]` once per plugin folder",
+    });
   }
   const runs = runsFlag(inv.flags["runs"]);
   const exportFlag = inv.flags["export"];
@@ -88,11 +80,10 @@ function runsFlag(value: unknown): number {
   if (value === undefined) return DEFAULT_RUNS;
   const n = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : NaN;
   if (!(n >= 1 && n <= MAX_RUNS)) {
-    throw invalidInput(
-      BenchCode.runs,
-      `-n must be a whole number of runs between 1 and ${MAX_RUNS}, got ${JSON.stringify(value)}`,
-      "e.g. `samuel plugin bench -n 20`",
-    );
+    throw samuelError("SAM-BENCH-005", {
+      message: `-n must be a whole number of runs between 1 and ${MAX_RUNS}, got ${JSON.stringify(value)}`,
+      fix: "e.g. `samuel plugin bench -n 20`",
+    });
   }
   return n;
 }

@@ -20,9 +20,9 @@
 
 import type { CommandResult, Invocation } from "../command.ts";
 import { writeAll } from "../output.ts";
-import { invalidInput } from "../../errors.ts";
+import { type SamCode, samuelError } from "../../errors.ts";
 import { parseDuration } from "../../manifest/duration.ts";
-import { ExecCode, execModule, type ExecPlan } from "../../app/exec.ts";
+import { execModule, type ExecPlan } from "../../app/exec.ts";
 import type { PreopenSpec } from "../../runtime/wasi/mod.ts";
 
 const USAGE = "samuel plugin exec [--dir HOST[::GUEST]]... [--dir-ro HOST[::GUEST]]... [--env K=V]... " +
@@ -111,7 +111,7 @@ function positive(flag: string, v: string, max: number): number {
 }
 
 function usage(message: string) {
-  return invalidInput("SAM-EXEC-001", message, `usage: ${USAGE}`);
+  return samuelError("SAM-EXEC-001", { message, fix: `usage: ${USAGE}` });
 }
 
 function resolvePath(cwd: string, p: string): string {
@@ -126,9 +126,9 @@ export async function run(inv: Invocation): Promise<CommandResult> {
     case "plugin_error":
       return { exit: result.exitCode ?? 0, raw: true };
     case "timeout":
-      return stopped(`the guest ran past --timeout (${plan.timeoutMs} ms) and was stopped`, ExecCode.timeout);
+      return stopped(`the guest ran past --timeout (${plan.timeoutMs} ms) and was stopped`, "SAM-EXEC-007");
     case "fuel_exhausted":
-      return stopped(`the guest used its --fuel of ${plan.fuel} and was stopped`, ExecCode.fuel);
+      return stopped(`the guest used its --fuel of ${plan.fuel} and was stopped`, "SAM-EXEC-008");
     default: {
       const cap = plan.maxMemoryMiB;
       const full = cap !== undefined && result.report.peak_memory_bytes >= cap * 1024 * 1024;
@@ -142,7 +142,7 @@ export async function run(inv: Invocation): Promise<CommandResult> {
 }
 
 /** A limit stopped the guest: said on stderr with its code, exit 134 as for any trap. */
-function stopped(message: string, code: string): CommandResult {
+function stopped(message: string, code: SamCode): CommandResult {
   writeAll(Deno.stderr, `error: ${message} [${code}]\n`);
   return { exit: TRAP_EXIT, raw: true };
 }

@@ -17,18 +17,17 @@
 
 import type { CommandResult, Invocation } from "../command.ts";
 import type { Output } from "../output.ts";
-import { Exit, invalidInput } from "../../errors.ts";
+import { Exit, samuelError } from "../../errors.ts";
 import { formatProblem, type Problem } from "../../manifest/mod.ts";
 import type { ModuleSummary } from "../../app/plugin_module.ts";
 import { type Omitted, validatePlugin } from "../../app/validate.ts";
 
 export async function run(inv: Invocation): Promise<CommandResult> {
   if (inv.args.length > 1) {
-    throw invalidInput(
-      "SAM-CLI-004",
-      `plugin validate takes one folder, got ${inv.args.length} arguments`,
-      "run `samuel plugin validate [DIR]` once per plugin folder",
-    );
+    throw samuelError("SAM-CLI-004", {
+      message: `plugin validate takes one folder, got ${inv.args.length} arguments`,
+      fix: "run `samuel plugin validate [DIR]` once per plugin folder",
+    });
   }
   const r = await validatePlugin({
     cwd: inv.cwd,

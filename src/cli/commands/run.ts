@@ -22,7 +22,7 @@
 import { codeUrl } from "../../code_url.ts";
 import type { CommandModule, CommandResult, Invocation } from "../command.ts";
 import { writeAll } from "../output.ts";
-import { type ErrorInfo, Exit, invalidInput } from "../../errors.ts";
+import { type ErrorInfo, Exit, samuelError } from "../../errors.ts";
 import { parseDuration } from "../../manifest/duration.ts";
 import { findProjectRoot } from "../../project/paths.ts";
 import { type PluginRun, type PluginRunFailure, runAll, type RunOptions, runPlugin } from "../../app/run.ts";
@@ -34,11 +34,10 @@ export const run: CommandModule["run"] = async (inv) => {
   const all = inv.flags["all"] === true;
   const [first, second, ...extra] = inv.args;
   if (all ? (first === undefined || second !== undefined) : (first === undefined || extra.length > 0)) {
-    throw invalidInput(
-      "SAM-CLI-004",
-      all ? "run --all takes exactly one EXPORT" : "run takes a PLUGIN and at most one EXPORT",
-      all ? "e.g. `samuel run --all health`" : "e.g. `samuel run go-guide-wasm lint`",
-    );
+    throw samuelError("SAM-CLI-004", {
+      message: all ? "run --all takes exactly one EXPORT" : "run takes a PLUGIN and at most one EXPORT",
+      fix: all ? "e.g. `samuel run --all health`" : "e.g. `samuel run go-guide-wasm lint`",
+    });
   }
   const root = findProjectRoot(inv.cwd) ?? inv.cwd;
   const opts: RunOptions = {
@@ -146,11 +145,10 @@ function timeoutFlag(value: unknown): number | undefined {
   if (typeof value !== "string") return undefined;
   const d = parseDuration(value);
   if (!d.ok) {
-    throw invalidInput(
-      "SAM-RUN-008",
-      `--timeout ${value}: ${d.reason}`,
-      "use a duration such as 500ms, 5s or 2m",
-    );
+    throw samuelError("SAM-RUN-008", {
+      message: `--timeout ${value}: ${d.reason}`,
+      fix: "use a duration such as 500ms, 5s or 2m",
+    });
   }
   return d.ms;
 }
@@ -162,12 +160,11 @@ async function readInput(value: unknown, cwd: string): Promise<Uint8Array> {
   try {
     return await Deno.readFile(path);
   } catch (e) {
-    throw invalidInput(
-      "SAM-RUN-009",
-      `cannot read the input file ${value}`,
-      "pass an existing file, or - to read standard input",
-      e instanceof Error ? e.message : String(e),
-    );
+    throw samuelError("SAM-RUN-009", {
+      message: `cannot read the input file ${value}`,
+      cause: e instanceof Error ? e.message : String(e),
+      fix: "pass an existing file, or - to read standard input",
+    });
   }
 }
 

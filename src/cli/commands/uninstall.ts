@@ -6,16 +6,15 @@
  */
 
 import type { CommandResult, Invocation } from "../command.ts";
-import { invalidInput } from "../../errors.ts";
+import { samuelError } from "../../errors.ts";
 import { projectRoot } from "../../project/paths.ts";
 
 export async function run(inv: Invocation): Promise<CommandResult> {
   if (inv.args.length === 0) {
-    throw invalidInput(
-      "SAM-INSTALL-013",
-      "uninstall needs a plugin name",
-      "run `samuel uninstall NAME` (see samuel ls)",
-    );
+    throw samuelError("SAM-INSTALL-013", {
+      message: "uninstall needs a plugin name",
+      fix: "run `samuel uninstall NAME` (see samuel ls)",
+    });
   }
   const { uninstallPlugin } = await import("../../app/uninstall.ts");
   const root = projectRoot(inv.cwd);

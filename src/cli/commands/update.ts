@@ -10,15 +10,14 @@
 
 import type { CommandResult, Invocation } from "../command.ts";
 import { failureWithTrustRoot, installRequest } from "../install_flags.ts";
-import { invalidInput } from "../../errors.ts";
+import { samuelError } from "../../errors.ts";
 
 export async function run(inv: Invocation): Promise<CommandResult> {
   if (inv.args.length > 1) {
-    throw invalidInput(
-      "SAM-INSTALL-013",
-      "update takes at most one plugin name",
-      "run `samuel update [NAME]`",
-    );
+    throw samuelError("SAM-INSTALL-013", {
+      message: "update takes at most one plugin name",
+      fix: "run `samuel update [NAME]`",
+    });
   }
   const { installOptions } = await import("../../app/install_options.ts");
   const opts = await installOptions(installRequest(inv, ["samuel update", ...inv.args].join(" ")));
