@@ -77,3 +77,85 @@ Deno.test("a syscall runs on its own, on a bare context", () => {
   assertEquals([view.getUint32(0, true), view.getUint32(4, true)], [2, 9]);
   assertEquals(args_sizes_get(ctx, 65534, 4), EFAULT);
 });
+
+/** Core-wasm parameter counts of wasi_snapshot_preview1 (the witx signatures lowered: a string is 2). */
+const PREVIEW1_PARAMS: Record<string, number> = {
+  args_get: 2,
+  args_sizes_get: 2,
+  environ_get: 2,
+  environ_sizes_get: 2,
+  clock_res_get: 2,
+  clock_time_get: 3,
+  fd_advise: 4,
+  fd_allocate: 3,
+  fd_close: 1,
+  fd_datasync: 1,
+  fd_fdstat_get: 2,
+  fd_fdstat_set_flags: 2,
+  fd_fdstat_set_rights: 3,
+  fd_filestat_get: 2,
+  fd_filestat_set_size: 2,
+  fd_filestat_set_times: 4,
+  fd_pread: 5,
+  fd_prestat_get: 2,
+  fd_prestat_dir_name: 3,
+  fd_pwrite: 5,
+  fd_read: 4,
+  fd_readdir: 5,
+  fd_renumber: 2,
+  fd_seek: 4,
+  fd_sync: 1,
+  fd_tell: 2,
+  fd_write: 4,
+  path_create_directory: 3,
+  path_filestat_get: 5,
+  path_filestat_set_times: 7,
+  path_link: 7,
+  path_open: 9,
+  path_readlink: 6,
+  path_remove_directory: 3,
+  path_rename: 6,
+  path_symlink: 5,
+  path_unlink_file: 3,
+  poll_oneoff: 4,
+  proc_exit: 1,
+  proc_raise: 1,
+  sched_yield: 0,
+  random_get: 2,
+  sock_accept: 3,
+  sock_recv: 6,
+  sock_send: 5,
+  sock_shutdown: 2,
+};
+
+Deno.test("each import is a plain function with the guest's arity, passing every argument after the context", () => {
+  const host = new WasiHost({
+    args: ["a", "bc"],
+    env: [],
+    preopens: [],
+    stdin: new MemorySource(),
+    stdout: new MemorySink(),
+    stderr: new MemorySink(),
+  });
+  try {
+    const imports = host.imports.wasi_snapshot_preview1 as Record<string, (...a: number[]) => number>;
+    for (const name of WASI_FUNCTION_NAMES) {
+      assertEquals(
+        WASI_FUNCTIONS[name].length - 1,
+        PREVIEW1_PARAMS[name],
+        `${name}: the implementation's arity`,
+      );
+      // A bound function would cost V8 a wrapper of its own per import at instantiation (functions.ts).
+      assert(!imports[name].name.startsWith("bound "), `${name} is not a bound function`);
+      assertEquals(imports[name].length, PREVIEW1_PARAMS[name], `${name}: the import's arity`);
+    }
+    // The arguments arrive: args_sizes_get writes argc and the argv buffer size where it is told to.
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    host.bindMemory(memory);
+    assertEquals(imports.args_sizes_get(16, 20), ESUCCESS);
+    const view = new DataView(memory.buffer);
+    assertEquals([view.getUint32(16, true), view.getUint32(20, true)], [2, 5]);
+  } finally {
+    host.close();
+  }
+});
