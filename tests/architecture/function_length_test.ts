@@ -23,7 +23,8 @@ async function* files(dir: URL): AsyncGenerator<URL> {
 function commentAbove(node: ts.Node, text: string): string {
   let target: ts.Node = node;
   while (
-    target.parent && (ts.isVariableDeclaration(target.parent) || ts.isVariableDeclarationList(target.parent) ||
+    target.parent &&
+    (ts.isVariableDeclaration(target.parent) || ts.isVariableDeclarationList(target.parent) ||
       ts.isVariableStatement(target.parent) || ts.isPropertyAssignment(target.parent) ||
       ts.isExportAssignment(target.parent))
   ) target = target.parent;
@@ -56,7 +57,9 @@ Deno.test(`no function in src/ of ${LIMIT}+ lines without a comment saying why i
         const end = sf.getLineAndCharacterOfPosition(node.getEnd()).line;
         const lines = end - start + 1;
         if (lines >= LIMIT && !/\blong\b/i.test(commentAbove(node, text))) {
-          offenders.push(`${url.pathname.slice(SRC.pathname.length)}:${start + 1} ${nameOf(node)} (${lines} lines)`);
+          offenders.push(
+            `${url.pathname.slice(SRC.pathname.length)}:${start + 1} ${nameOf(node)} (${lines} lines)`,
+          );
         }
       }
       ts.forEachChild(node, visit);
