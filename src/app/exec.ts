@@ -26,7 +26,13 @@ import type { ImportInfo } from "../runtime/preprocess/mod.ts";
 import { formatLogLine } from "../runtime/host/log.ts";
 import { missingHostImports } from "../runtime/host/mod.ts";
 import { Sandbox, SandboxError } from "../runtime/sandbox.ts";
-import { missingPreopens, type Preopen, type SandboxSpec, wallGrants } from "../runtime/sandbox_spec.ts";
+import {
+  missingPreopens,
+  type Preopen,
+  type SandboxSpec,
+  type WallGrants,
+  wallGrants,
+} from "../runtime/sandbox_spec.ts";
 import { chooseWall, narrowProcess, type Wall, WallError } from "../runtime/wall.ts";
 import { memoryImport, WASI_FUNCTION_NAMES, WASI_MODULE } from "../runtime/wasi/mod.ts";
 import { sha256Hex } from "../store/digest.ts";
@@ -59,24 +65,9 @@ const NO_MEMORY_CAP = 65536 * 65536;
 
 /** Runs `plan`; `onDebug` receives `--verbose` detail (which wall, whether the module was rewritten). */
 export async function execModule(plan: ExecPlan, onDebug?: (text: string) => void): Promise<ExecOutcome> {
-  let bytes: Uint8Array;
-  try {
-    bytes = readWholeSync(plan.module, Deno.statSync(plan.module).size);
-  } catch (e) {
-    throw samuelError("SAM-EXEC-002", {
-      message: `cannot read module ${plan.module}`,
-      cause: e instanceof Error ? e.message : String(e),
-      fix: "check the path to the .wasm file",
-    });
-  }
+  const bytes = readModule(plan.module);
   let module = compile(plan.module, bytes);
-  if (!WebAssembly.Module.exports(module).some((e) => e.name === "_start" && e.kind === "function")) {
-    throw samuelError("SAM-EXEC-004", {
-      message: `${plan.module} is not a WASI command module (no _start export)`,
-      fix: "plugin exec runs commands; reactors are run by `samuel run`",
-    });
-  }
-  checkImports(plan.module, module);
+  checkCommand(plan.module, module);
 
   const metered = plan.timeoutMs !== undefined || plan.fuel !== undefined;
   const rewrite = metered || plan.maxMemoryMiB !== undefined || hidesMemory(module);
@@ -88,6 +79,65 @@ export async function execModule(plan: ExecPlan, onDebug?: (text: string) => voi
   }
   onDebug?.(rewrite ? "module rewritten for the limits (module cache)" : "module run as built");
 
+  const spec = execSpec(plan);
+  const grants = wallGrants(spec);
+  const wall = chooseWall(spec);
+  onDebug?.(
+    wall.kind === "process"
+      ? "outer wall: this process, narrowed to the --dir grants"
+      : `outer wall: a sandbox Worker (${wall.reason})`,
+  );
+  const request = {
+    spec,
+    exportName: "_start",
+    input: new Uint8Array(),
+    stdio: "terminal" as const,
+  };
+  const logSink = (line: Parameters<typeof formatLogLine>[1]) => {
+    Deno.stderr.writeSync(new TextEncoder().encode(formatLogLine(spec.pluginName, line) + "\n"));
+  };
+  if (wall.kind === "process") {
+    narrowForExec(grants);
+    return { result: await invoke(module, { imports }, { ...request, logSink }), wall, rewritten: rewrite };
+  }
+  try {
+    const result = await new Sandbox(spec, { grants }).run(module, { imports } as never, request, {
+      onLog: logSink,
+      // A program may run for as long as it likes without --timeout: no watchdog then.
+      graceMs: plan.timeoutMs === undefined ? Infinity : undefined,
+    });
+    return { result, wall, rewritten: rewrite };
+  } catch (e) {
+    if (!(e instanceof SandboxError)) throw e;
+    throw samuelError("SAM-EXEC-009", { message: e.message, inner: e });
+  }
+}
+
+function readModule(path: string): Uint8Array {
+  try {
+    return readWholeSync(path, Deno.statSync(path).size);
+  } catch (e) {
+    throw samuelError("SAM-EXEC-002", {
+      message: `cannot read module ${path}`,
+      cause: e instanceof Error ? e.message : String(e),
+      fix: "check the path to the .wasm file",
+    });
+  }
+}
+
+/** Refuses a module that is not a command (no `_start`) or needs imports nothing here provides. */
+function checkCommand(path: string, module: WebAssembly.Module): void {
+  if (!WebAssembly.Module.exports(module).some((e) => e.name === "_start" && e.kind === "function")) {
+    throw samuelError("SAM-EXEC-004", {
+      message: `${path} is not a WASI command module (no _start export)`,
+      fix: "plugin exec runs commands; reactors are run by `samuel run`",
+    });
+  }
+  checkImports(path, module);
+}
+
+/** The sandbox of `plan`: exactly its grants and limits, no network; refuses a missing `--dir`. */
+function execSpec(plan: ExecPlan): SandboxSpec {
   const spec: SandboxSpec = {
     pluginName: plan.args[0],
     args: plan.args,
@@ -109,45 +159,20 @@ export async function execModule(plan: ExecPlan, onDebug?: (text: string) => voi
       fix: "pass an existing directory to --dir / --dir-ro",
     });
   }
-  const grants = wallGrants(spec);
-  const wall = chooseWall(spec);
-  onDebug?.(
-    wall.kind === "process"
-      ? "outer wall: this process, narrowed to the --dir grants"
-      : `outer wall: a sandbox Worker (${wall.reason})`,
-  );
-  const request = {
-    spec,
-    exportName: "_start",
-    input: new Uint8Array(),
-    stdio: "terminal" as const,
-  };
-  const logSink = (line: Parameters<typeof formatLogLine>[1]) => {
-    Deno.stderr.writeSync(new TextEncoder().encode(formatLogLine(spec.pluginName, line) + "\n"));
-  };
-  if (wall.kind === "process") {
-    try {
-      narrowProcess(grants);
-    } catch (e) {
-      if (!(e instanceof WallError)) throw e;
-      throw samuelError("SAM-EXEC-009", {
-        message: `the outer wall could not be put in place: ${e.message}`,
-        fix: "run samuel with the flags it ships with (scripts/flags.ts)",
-        inner: e,
-      });
-    }
-    return { result: await invoke(module, { imports }, { ...request, logSink }), wall, rewritten: rewrite };
-  }
+  return spec;
+}
+
+/** Narrows this process to the grants; a wall that does not take is SAM-EXEC-009 (nothing has run). */
+function narrowForExec(grants: WallGrants): void {
   try {
-    const result = await new Sandbox(spec, { grants }).run(module, { imports } as never, request, {
-      onLog: logSink,
-      // A program may run for as long as it likes without --timeout: no watchdog then.
-      graceMs: plan.timeoutMs === undefined ? Infinity : undefined,
-    });
-    return { result, wall, rewritten: rewrite };
+    narrowProcess(grants);
   } catch (e) {
-    if (!(e instanceof SandboxError)) throw e;
-    throw samuelError("SAM-EXEC-009", { message: e.message, inner: e });
+    if (!(e instanceof WallError)) throw e;
+    throw samuelError("SAM-EXEC-009", {
+      message: `the outer wall could not be put in place: ${e.message}`,
+      fix: "run samuel with the flags it ships with (scripts/flags.ts)",
+      inner: e,
+    });
   }
 }
 

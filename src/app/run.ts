@@ -140,13 +140,14 @@ export async function runPlugin(options: RunOptions, name: string, exportArg?: s
   return await inWorker(opts, prepared, wall, sandbox!);
 }
 
+/** Progress callbacks of `runAll`: a plugin is about to run; a plugin's result is in. */
+export interface AllRunHooks {
+  onStart?: (entry: LockedPlugin) => void;
+  onDone?: (run: PluginRun | PluginRunFailure) => void;
+}
+
 /** Runs `exportName` of every installed wasm plugin that declares it, one after another. */
-export async function runAll(
-  opts: RunOptions,
-  exportName: string,
-  hooks: { onStart?: (entry: LockedPlugin) => void; onDone?: (run: PluginRun | PluginRunFailure) => void } =
-    {},
-): Promise<AllRun> {
+export async function runAll(opts: RunOptions, exportName: string, hooks: AllRunHooks = {}): Promise<AllRun> {
   opts = { ...opts, index: opts.index ?? RunIndex.open(opts.root) };
   const targets = await allTargets(opts.root, exportName, opts.index);
   const specs = targets.map((entry) => {
@@ -162,84 +163,118 @@ export async function runAll(
       ? `outer wall: this process, narrowed once for all ${targets.length} plugins (identical grants)`
       : `outer wall: pooled sandbox Workers, one per distinct permission set (${wall.reason})`,
   );
-  const results: (PluginRun | PluginRunFailure)[] = [];
-  const summary = { ok: 0, failed: 0, timed_out: 0 };
-  const record = (r: PluginRun | PluginRunFailure) => {
-    results.push(r);
+  const tally = new AllTally(hooks);
+  if (wall.kind === "process") await runAllInProcess(opts, targets, specs, exportName, wall, tally);
+  else await runAllPooled(opts, targets, specs, exportName, tally);
+  return tally.outcome(exportName, targets.length, wall);
+}
+
+/** The results of `--all` as they come in, counted by exit code. */
+class AllTally {
+  readonly results: (PluginRun | PluginRunFailure)[] = [];
+  readonly summary = { ok: 0, failed: 0, timed_out: 0 };
+
+  constructor(readonly hooks: AllRunHooks) {}
+
+  record(r: PluginRun | PluginRunFailure): void {
+    this.results.push(r);
     const exit = "result" in r ? r.exit : r.error.exit;
-    if (exit === Exit.ok) summary.ok++;
-    else if (exit === Exit.timeout) summary.timed_out++;
-    else summary.failed++;
-    hooks.onDone?.(r);
-  };
-  if (wall.kind === "process") {
-    // Everything is loaded before the one narrowing: after it, $SAMUEL_HOME and the lock are out of reach.
-    const ready: (Prepared | PluginRunFailure)[] = [];
+    if (exit === Exit.ok) this.summary.ok++;
+    else if (exit === Exit.timeout) this.summary.timed_out++;
+    else this.summary.failed++;
+    this.hooks.onDone?.(r);
+  }
+
+  /** The whole run: failures outrank time-outs in the exit code; one coded error sums them up. */
+  outcome(exportName: string, nTargets: number, wall: Wall): AllRun {
+    const { results, summary } = this;
+    const exit = summary.failed > 0 ? Exit.pluginFailed : summary.timed_out > 0 ? Exit.timeout : Exit.ok;
+    const out: AllRun = { exportName, results, summary, exit, wall };
+    if (exit !== Exit.ok) {
+      out.error = {
+        code: exit === Exit.timeout ? "SAM-RUN-012" : "SAM-RUN-010",
+        message: `${
+          summary.failed + summary.timed_out
+        } of ${nTargets} plugins did not succeed on ${exportName}`,
+        cause: `${summary.failed} failed, ${summary.timed_out} timed out, ${summary.ok} ok`,
+        fix: "see each plugin's result above (or in data.results with --json)",
+      };
+    }
+    return out;
+  }
+}
+
+/** `--all` in this process: every plugin is loaded, then the process narrows once and runs them in turn. */
+async function runAllInProcess(
+  opts: RunOptions,
+  targets: LockedPlugin[],
+  specs: (SandboxSpec | PluginRunFailure)[],
+  exportName: string,
+  wall: Wall,
+  tally: AllTally,
+): Promise<void> {
+  // Everything is loaded before the one narrowing: after it, $SAMUEL_HOME and the lock are out of reach.
+  const ready: (Prepared | PluginRunFailure)[] = [];
+  for (let i = 0; i < targets.length; i++) {
+    const spec = specs[i];
+    if ("error" in spec) {
+      ready.push(spec);
+      continue;
+    }
+    const t0 = performance.now();
+    ready.push(
+      await prepare(opts, targets[i], spec, wallGrants(spec), exportName, t0, 0).catch((e) =>
+        asFailure(targets[i], exportName, e)
+      ),
+    );
+  }
+  opts.index?.save();
+  let narrowed = false;
+  for (const item of ready) {
+    tally.hooks.onStart?.(item.entry);
+    if ("error" in item) {
+      tally.record(item);
+      continue;
+    }
+    const first = !narrowed;
+    narrowed = true;
+    try {
+      tally.record(await inProcess(opts, item, wall, first));
+    } catch (e) {
+      tally.record(asFailure(item.entry, exportName, e));
+      // A wall that did not take stops everything: nothing may run wider than its grants.
+      if (isSamuelError(e) && e.code === "SAM-RUN-019") break;
+    }
+  }
+}
+
+/** `--all` behind Workers: each plugin in the pool's Worker for its permission set. */
+async function runAllPooled(
+  opts: RunOptions,
+  targets: LockedPlugin[],
+  specs: (SandboxSpec | PluginRunFailure)[],
+  exportName: string,
+  tally: AllTally,
+): Promise<void> {
+  const pool = new SandboxPool();
+  try {
     for (let i = 0; i < targets.length; i++) {
+      tally.hooks.onStart?.(targets[i]);
       const spec = specs[i];
       if ("error" in spec) {
-        ready.push(spec);
+        tally.record(spec);
         continue;
       }
-      const t0 = performance.now();
-      ready.push(
-        await prepare(opts, targets[i], spec, wallGrants(spec), exportName, t0, 0).catch((e) =>
+      tally.record(
+        await pooled(opts, pool, targets[i], spec, exportName).catch((e) =>
           asFailure(targets[i], exportName, e)
         ),
       );
     }
+  } finally {
+    pool.close();
     opts.index?.save();
-    let narrowed = false;
-    for (const item of ready) {
-      hooks.onStart?.(item.entry);
-      if ("error" in item) {
-        record(item);
-        continue;
-      }
-      const first = !narrowed;
-      narrowed = true;
-      try {
-        record(await inProcess(opts, item, wall, first));
-      } catch (e) {
-        record(asFailure(item.entry, exportName, e));
-        // A wall that did not take stops everything: nothing may run wider than its grants.
-        if (isSamuelError(e) && e.code === "SAM-RUN-019") break;
-      }
-    }
-  } else {
-    const pool = new SandboxPool();
-    try {
-      for (let i = 0; i < targets.length; i++) {
-        hooks.onStart?.(targets[i]);
-        const spec = specs[i];
-        if ("error" in spec) {
-          record(spec);
-          continue;
-        }
-        record(
-          await pooled(opts, pool, targets[i], spec, exportName).catch((e) =>
-            asFailure(targets[i], exportName, e)
-          ),
-        );
-      }
-    } finally {
-      pool.close();
-      opts.index?.save();
-    }
   }
-  const exit = summary.failed > 0 ? Exit.pluginFailed : summary.timed_out > 0 ? Exit.timeout : Exit.ok;
-  const out: AllRun = { exportName, results, summary, exit, wall };
-  if (exit !== Exit.ok) {
-    out.error = {
-      code: exit === Exit.timeout ? "SAM-RUN-012" : "SAM-RUN-010",
-      message: `${
-        summary.failed + summary.timed_out
-      } of ${targets.length} plugins did not succeed on ${exportName}`,
-      cause: `${summary.failed} failed, ${summary.timed_out} timed out, ${summary.ok} ok`,
-      fix: "see each plugin's result above (or in data.results with --json)",
-    };
-  }
-  return out;
 }
 
 /** The lock's wasm plugins declaring `exportName` (a plugin whose files are missing is kept: it fails). */

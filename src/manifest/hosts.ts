@@ -37,6 +37,22 @@ export function checkHostPattern(pattern: string): HostCheck {
 }
 
 function diagnose(pattern: string): HostCheck {
+  const whole = checkWhole(pattern);
+  if (whole !== undefined) return whole;
+  const wildcard = pattern.startsWith("*.");
+  const rest = wildcard ? pattern.slice(2) : pattern;
+  const prefix = wildcard ? "*." : "";
+  if (rest.includes("*")) {
+    return { ok: false, reason: "a wildcard is only allowed as a leading `*.` followed by a host name" };
+  }
+  const urlPart = checkUrlParts(rest, prefix);
+  if (urlPart !== undefined) return urlPart;
+  if (rest.startsWith("[") || (rest.match(/:/g)?.length ?? 0) >= 2) return checkIpv6(rest, wildcard);
+  return checkSpelling(pattern, rest, prefix) ?? checkName(pattern, rest, wildcard);
+}
+
+/** Refusals about the pattern as a whole, before any wildcard prefix is taken off. */
+function checkWhole(pattern: string): HostCheck | undefined {
   if (pattern.trim() === "") return { ok: false, reason: "a host must not be empty" };
   if (pattern !== pattern.trim()) {
     return { ok: false, reason: "a host must not contain spaces", suggestion: pattern.trim() };
@@ -45,12 +61,11 @@ function diagnose(pattern: string): HostCheck {
     return { ok: false, reason: "a host must not include a scheme", suggestion: hostOfUrl(pattern) };
   }
   if (pattern === "*") return { ok: false, reason: "`*` would allow every host; list the hosts instead" };
-  const wildcard = pattern.startsWith("*.");
-  const rest = wildcard ? pattern.slice(2) : pattern;
-  const prefix = wildcard ? "*." : "";
-  if (rest.includes("*")) {
-    return { ok: false, reason: "a wildcard is only allowed as a leading `*.` followed by a host name" };
-  }
+  return undefined;
+}
+
+/** Pieces of a URL other than the host (path, query, fragment, user info) pasted into the pattern. */
+function checkUrlParts(rest: string, prefix: string): HostCheck | undefined {
   const cut = rest.search(/[/?#]/);
   if (cut >= 0) {
     return {
@@ -66,7 +81,11 @@ function diagnose(pattern: string): HostCheck {
       suggestion: prefix + rest.slice(rest.lastIndexOf("@") + 1),
     };
   }
-  if (rest.startsWith("[") || (rest.match(/:/g)?.length ?? 0) >= 2) return checkIpv6(rest, wildcard);
+  return undefined;
+}
+
+/** A name written in a form `URL.hostname` never gives: with a port, non-ASCII, uppercase, a trailing dot. */
+function checkSpelling(pattern: string, rest: string, prefix: string): HostCheck | undefined {
   if (rest.includes(":")) {
     return {
       ok: false,
@@ -92,6 +111,11 @@ function diagnose(pattern: string): HostCheck {
       suggestion: prefix + rest.replace(/\.+$/, ""),
     };
   }
+  return undefined;
+}
+
+/** The labels themselves: an IPv4 address (exact only) or host-name labels, and the wildcard's breadth. */
+function checkName(pattern: string, rest: string, wildcard: boolean): HostCheck {
   const labels = rest.split(".");
   if (/^\d+$/.test(labels[labels.length - 1])) {
     if (wildcard) {

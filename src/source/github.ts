@@ -23,10 +23,10 @@ import {
   envGet,
   type EnvGetter,
 } from "./env.ts";
-import { findBundles } from "./bundles.ts";
+import { findBundles, type FoundBundles } from "./bundles.ts";
 import { download, type DownloadOptions, downloadText } from "./download.ts";
 import { requireFile, unpackSkill } from "./local.ts";
-import { peekManifest } from "./peek.ts";
+import { type ManifestPeek, peekManifest } from "./peek.ts";
 import type { GitHubSpec } from "./spec.ts";
 import { stagingDirFor } from "./staging.ts";
 import { type FetchContext, type FetchedPlugin, limitsOf, NO_PROGRESS } from "./types.ts";
@@ -145,44 +145,15 @@ export async function fetchGitHub(spec: GitHubSpec, ctx: FetchContext = {}): Pro
   const tag = spec.tag ?? await latestReleaseTag(owner, repo, ep, ctx);
   const limits = limitsOf(ctx);
   const where = `${owner}/${repo}@${tag}`;
-  const get = async (asset: string, maxBytes: number, optional = false): Promise<Uint8Array | undefined> => {
-    const url = assetUrl(ep, owner, repo, tag, asset);
-    const progress = ctx.progress ? ctx.progress(asset) : NO_PROGRESS;
-    try {
-      return await download(
-        url,
-        githubDownloadOptions(ep, ctx, {
-          label: `release asset ${asset} of ${where}`,
-          maxBytes,
-          onProgress: (r, t) => progress.update(r, t),
-          notFoundHint: `the release ${tag} of ${owner}/${repo} has no asset ${asset} ` +
-            "(or the tag or repository does not exist)",
-        }),
-      );
-    } catch (e) {
-      if (optional && isSamuelError(e) && e.code === "SAM-DOWNLOAD-001") return undefined;
-      throw e;
-    } finally {
-      progress.done();
-    }
-  };
+  const release: Release = { ep, ctx, owner, repo, tag, where };
   const manifestName = "samuel-plugin.toml";
-  const manifestText = new TextDecoder().decode(await get(manifestName, limits.manifestBytes));
+  const manifestText = new TextDecoder().decode(await getAsset(release, manifestName, limits.manifestBytes));
   const manifestUrl = assetUrl(ep, owner, repo, tag, manifestName);
   const peek = await peekManifest(manifestText, manifestUrl);
   const source = spec.tag === undefined ? `${owner}/${repo}` : where;
   const base = { manifestText, manifestName: manifestUrl, source, pinned: where, tag };
-  let moduleName: string;
-  if (peek.kind === "wasm") moduleName = peek.module.split("/").pop()!;
-  else if (peek.kind === "skill") {
-    if (!peek.name) {
-      throw samuelError("SAM-SOURCE-010", {
-        message: `${manifestUrl} has no name, so the skill archive asset <name>.tar.gz cannot be found`,
-        fix: 'add name = "<plugin-name>" to the manifest',
-      });
-    }
-    moduleName = `${peek.name}.tar.gz`;
-  } else {
+  const moduleName = artifactAssetName(peek, manifestUrl);
+  if (moduleName === undefined) {
     // Manifest validation owns the "kind not supported" error; there is nothing more to fetch.
     return {
       ...base,
@@ -192,22 +163,9 @@ export async function fetchGitHub(spec: GitHubSpec, ctx: FetchContext = {}): Pro
       resolvedUrl: manifestUrl,
     };
   }
-  const module = (await get(moduleName, peek.kind === "wasm" ? limits.moduleBytes : limits.archiveBytes))!;
-  const moduleDigest = new Uint8Array(
-    await crypto.subtle.digest("SHA-256", module as Uint8Array<ArrayBuffer>),
-  );
-  const found = await findBundles({
-    owner,
-    repo,
-    tag,
-    moduleName,
-    moduleSha256: Array.from(moduleDigest, (b) => b.toString(16).padStart(2, "0")).join(""),
-    apiBase: ep.api,
-    maxBytes: limits.bundleBytes,
-    asset: (name, maxBytes) => get(name, maxBytes, true),
-    options: (url, extra) => githubOptionsFor(url, ep, ctx, extra),
-    warn: ctx.warn,
-  });
+  const maxBytes = peek.kind === "wasm" ? limits.moduleBytes : limits.archiveBytes;
+  const module = (await getAsset(release, moduleName, maxBytes))!;
+  const found = await releaseBundles(release, module, moduleName, limits.bundleBytes);
   const [first, ...more] = found.bundles;
   const fetched: FetchedPlugin = {
     ...base,
@@ -220,13 +178,100 @@ export async function fetchGitHub(spec: GitHubSpec, ctx: FetchContext = {}): Pro
     ...(found.origin ? { bundleOrigin: found.origin } : {}),
     resolvedUrl: assetUrl(ep, owner, repo, tag, moduleName),
   };
-  if (peek.kind === "skill") {
-    fetched.skillDir = await unpackSkill(module, await stagingDirFor(ctx, "skill"), moduleName, ctx);
-    await requireFile(
-      `${fetched.skillDir}/${peek.skillEntry}`,
-      "skill entry",
-      `[skill].entry (default SKILL.md) in ${moduleName}`,
-    );
-  }
+  if (peek.kind === "skill") await stageSkill(fetched, module, moduleName, peek.skillEntry, ctx);
   return fetched;
+}
+
+/** One release being fetched: where its assets live and how to ask for them. */
+interface Release {
+  ep: GitHubEndpoints;
+  ctx: FetchContext;
+  owner: string;
+  repo: string;
+  tag: string;
+  /** `owner/repo@tag`, for messages. */
+  where: string;
+}
+
+/** Downloads one release asset, with progress; an `optional` asset that is not there gives undefined. */
+async function getAsset(
+  rel: Release,
+  asset: string,
+  maxBytes: number,
+  optional = false,
+): Promise<Uint8Array | undefined> {
+  const { ep, ctx, owner, repo, tag } = rel;
+  const url = assetUrl(ep, owner, repo, tag, asset);
+  const progress = ctx.progress ? ctx.progress(asset) : NO_PROGRESS;
+  try {
+    return await download(
+      url,
+      githubDownloadOptions(ep, ctx, {
+        label: `release asset ${asset} of ${rel.where}`,
+        maxBytes,
+        onProgress: (r, t) => progress.update(r, t),
+        notFoundHint: `the release ${tag} of ${owner}/${repo} has no asset ${asset} ` +
+          "(or the tag or repository does not exist)",
+      }),
+    );
+  } catch (e) {
+    if (optional && isSamuelError(e) && e.code === "SAM-DOWNLOAD-001") return undefined;
+    throw e;
+  } finally {
+    progress.done();
+  }
+}
+
+/** The asset holding the artifact (release assets have no folders); undefined for a kind we do not fetch. */
+function artifactAssetName(peek: ManifestPeek, manifestUrl: string): string | undefined {
+  if (peek.kind === "wasm") return peek.module.split("/").pop()!;
+  if (peek.kind !== "skill") return undefined;
+  if (!peek.name) {
+    throw samuelError("SAM-SOURCE-010", {
+      message: `${manifestUrl} has no name, so the skill archive asset <name>.tar.gz cannot be found`,
+      fix: 'add name = "<plugin-name>" to the manifest',
+    });
+  }
+  return `${peek.name}.tar.gz`;
+}
+
+/** The signature bundles for `module`: release assets first, else the attestations API (bundles.ts). */
+async function releaseBundles(
+  rel: Release,
+  module: Uint8Array,
+  moduleName: string,
+  maxBytes: number,
+): Promise<FoundBundles> {
+  const { ep, ctx } = rel;
+  const moduleDigest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", module as Uint8Array<ArrayBuffer>),
+  );
+  return await findBundles({
+    owner: rel.owner,
+    repo: rel.repo,
+    tag: rel.tag,
+    moduleName,
+    moduleSha256: Array.from(moduleDigest, (b) => b.toString(16).padStart(2, "0")).join(""),
+    apiBase: ep.api,
+    maxBytes,
+    asset: (name, maxBytes) => getAsset(rel, name, maxBytes, true),
+    options: (url, extra) => githubOptionsFor(url, ep, ctx, extra),
+    warn: ctx.warn,
+  });
+}
+
+/** Unpacks a skill archive into staging and checks its entry file is there. */
+async function stageSkill(
+  fetched: FetchedPlugin,
+  archive: Uint8Array,
+  archiveName: string,
+  skillEntry: string,
+  ctx: FetchContext,
+): Promise<void> {
+  fetched.skillDir = await unpackSkill(archive, await stagingDirFor(ctx, "skill"), archiveName, ctx);
+  await requireFile(
+    `${fetched.skillDir}/${skillEntry}`,
+    "skill entry",
+    `[skill].entry (default SKILL.md) in ${archiveName}`,
+  );
 }

@@ -246,12 +246,50 @@ function randomSuffix(): string {
  * `recoverInterrupted`.
  */
 export async function applyChange(root: string, change: ProjectChange): Promise<ChangeResult> {
+  const plan = await planChange(root, change);
+  const { journal } = plan;
+  const ctrlC = new DeferredSigint();
+
+  await Deno.mkdir(projectPaths(root).stateDir, { recursive: true });
+  await writeFileAtomic(journalPath(root), JSON.stringify(journal, null, 2) + "\n");
+  try {
+    await swapIn(plan, change, ctrlC);
+  } catch (e) {
+    await rollbackNow(root, journal, change, e);
+    throw e;
+  } finally {
+    ctrlC.close();
+  }
+  // The commit point: from here on the change stays.
+  await Deno.remove(journalPath(root));
+  await testHook("after-commit");
+  await ensureStateGitignore(root);
+  if (journal.backup) {
+    try {
+      await Deno.remove(journal.backup, { recursive: true });
+    } catch { /* a leftover backup is removed by the next recoverInterrupted */ }
+  }
+  return {
+    configChanged: plan.nextConfig !== plan.configText,
+    configCreated: plan.configText === null && plan.nextConfig !== null,
+    lockChanged: plan.nextLockText !== plan.lockText,
+  };
+}
+
+/** A change worked out in full before the first visible change: both files' texts before and after. */
+interface ChangePlan {
+  journal: Journal;
+  configText: string | null;
+  nextConfig: string | null;
+  lockText: string | null;
+  nextLockText: string;
+}
+
+async function planChange(root: string, change: ProjectChange): Promise<ChangePlan> {
   const paths = projectPaths(root);
   const dir = pluginDir(root, change.plugin);
   const configText = await readTextIfExists(paths.config);
   const lockText = await readTextIfExists(paths.lockfile);
-
-  // Everything that can be computed is computed before the first visible change.
   const baseConfig = configText ?? change.createConfig ?? null;
   const nextConfig = change.editConfig && baseConfig !== null
     ? change.editConfig(baseConfig, paths.config)
@@ -272,67 +310,67 @@ export async function applyChange(root: string, change: ProjectChange): Promise<
     lock: { path: paths.lockfile, text: lockText },
     startedAt: new Date().toISOString(),
   };
+  return { journal, configText, nextConfig, lockText, nextLockText };
+}
 
-  let interrupted = false;
-  const onSigint = () => (interrupted = true);
-  let listening = false;
-  try {
-    Deno.addSignalListener("SIGINT", onSigint);
-    listening = true;
-  } catch { /* not supported here (Windows without a console): a Ctrl-C kills, recovery repairs */ }
-  const step = async (s: Step) => {
+/** Holds a Ctrl-C until the next step boundary, where `step` turns it into SAM-INSTALL-010. */
+class DeferredSigint {
+  interrupted = false;
+  readonly #onSigint = () => (this.interrupted = true);
+  #listening = false;
+
+  constructor() {
+    try {
+      Deno.addSignalListener("SIGINT", this.#onSigint);
+      this.#listening = true;
+    } catch { /* not supported here (Windows without a console): a Ctrl-C kills, recovery repairs */ }
+  }
+
+  async step(s: Step, change: ProjectChange): Promise<void> {
     await testHook(s);
-    if (interrupted) {
+    if (this.interrupted) {
       throw samuelError("SAM-INSTALL-010", {
         message: "interrupted (Ctrl-C); the project was left as it was",
         fix: `run the command again to ${change.staged ? "install" : "remove"} ${change.plugin}`,
       });
     }
-  };
+  }
 
-  await Deno.mkdir(paths.stateDir, { recursive: true });
-  await writeFileAtomic(journalPath(root), JSON.stringify(journal, null, 2) + "\n");
+  close(): void {
+    if (this.#listening) Deno.removeSignalListener("SIGINT", this.#onSigint);
+  }
+}
+
+/** The visible changes, in the journal's order: backup, swap, samuel.toml, samuel.lock. */
+async function swapIn(plan: ChangePlan, change: ProjectChange, ctrlC: DeferredSigint): Promise<void> {
+  const { journal } = plan;
+  await ctrlC.step("after-journal", change);
+  if (journal.backup) await Deno.rename(journal.dir, journal.backup);
+  await ctrlC.step("after-backup", change);
+  if (change.staged) await Deno.rename(change.staged, journal.dir);
+  await ctrlC.step("after-swap", change);
+  if (plan.nextConfig !== plan.configText && plan.nextConfig !== null) {
+    await writeFileAtomic(journal.config.path, plan.nextConfig);
+  }
+  await ctrlC.step("after-config", change);
+  if (plan.nextLockText !== plan.lockText) await writeFileAtomic(journal.lock.path, plan.nextLockText);
+  await ctrlC.step("after-lock", change);
+}
+
+/** Undoes a failed change at once; when that fails too, the journal stays and the error says so. */
+async function rollbackNow(root: string, journal: Journal, change: ProjectChange, e: unknown): Promise<void> {
   try {
-    await step("after-journal");
-    if (journal.backup) await Deno.rename(dir, journal.backup);
-    await step("after-backup");
-    if (change.staged) await Deno.rename(change.staged, dir);
-    await step("after-swap");
-    if (nextConfig !== configText && nextConfig !== null) await writeFileAtomic(paths.config, nextConfig);
-    await step("after-config");
-    if (nextLockText !== lockText) await writeFileAtomic(paths.lockfile, nextLockText);
-    await step("after-lock");
-  } catch (e) {
-    try {
-      await rollback(journal);
-      await Deno.remove(journalPath(root));
-    } catch (inner) {
-      // The journal stays: the next command retries the rollback.
-      throw samuelError("SAM-INSTALL-011", {
-        message: `the change to ${change.plugin} failed and could not be rolled back yet: ${String(inner)}`,
-        cause: e instanceof Error ? e.message : String(e),
-        fix: "run any samuel command in this project (e.g. samuel ls) to finish the rollback",
-        inner: e,
-      });
-    }
-    throw e;
-  } finally {
-    if (listening) Deno.removeSignalListener("SIGINT", onSigint);
+    await rollback(journal);
+    await Deno.remove(journalPath(root));
+  } catch (inner) {
+    // The journal stays: the next command retries the rollback.
+    throw samuelError("SAM-INSTALL-011", {
+      message: `the change to ${change.plugin} failed and could not be rolled back yet: ${String(inner)}`,
+      cause: e instanceof Error ? e.message : String(e),
+      fix: "run any samuel command in this project (e.g. samuel ls) to finish the rollback",
+      inner: e,
+    });
   }
-  // The commit point: from here on the change stays.
-  await Deno.remove(journalPath(root));
-  await testHook("after-commit");
-  await ensureStateGitignore(root);
-  if (journal.backup) {
-    try {
-      await Deno.remove(journal.backup, { recursive: true });
-    } catch { /* a leftover backup is removed by the next recoverInterrupted */ }
-  }
-  return {
-    configChanged: nextConfig !== configText,
-    configCreated: configText === null && nextConfig !== null,
-    lockChanged: nextLockText !== lockText,
-  };
 }
 
 /**

@@ -85,6 +85,16 @@ function isBareEnvelope(json: Json): boolean {
 
 /** Parses and checks a bundle; throws the specific SamuelError (exit 4) for each way it can fail. */
 export function gateBundle(bundleText: string | undefined, bundleName: string): GatedBundle {
+  const json = parseBundle(bundleText, bundleName);
+  refuseOtherFormats(json, bundleName);
+  const mediaType = acceptedMediaType(json, bundleName);
+  const material = certificateMaterial(json, bundleName);
+  const content = signedContent(json, bundleName);
+  return { json, mediaType, content, ...logEntries(material, bundleName) };
+}
+
+/** The bundle as a JSON object; a missing bundle is SAM-VERIFY-001, anything else malformed. */
+function parseBundle(bundleText: string | undefined, bundleName: string): Json {
   if (bundleText === undefined) {
     throw samuelError("SAM-VERIFY-001", {
       message: `signature bundle missing: ${bundleName}`,
@@ -100,8 +110,11 @@ export function gateBundle(bundleText: string | undefined, bundleName: string): 
     throw malformed(bundleName, `it is not JSON (${e instanceof Error ? e.message : String(e)})`, e);
   }
   if (!isObject(parsed)) throw malformed(bundleName, "it is not a JSON object");
-  const json = parsed;
+  return parsed;
+}
 
+/** Signature files that are not Sigstore bundles at all, each refused with the way to get a real one. */
+function refuseOtherFormats(json: Json, bundleName: string): void {
   if (isLegacyCosign(json)) {
     throw samuelError("SAM-VERIFY-002", {
       message: `signature bundle ${bundleName} uses cosign's legacy bundle format`,
@@ -111,7 +124,6 @@ export function gateBundle(bundleText: string | undefined, bundleName: string): 
         `${bundleName} <file>\` (cosign 2.x) and publish the new bundle`,
     });
   }
-
   if (isBareEnvelope(json)) {
     throw samuelError("SAM-VERIFY-003", {
       message: `signature bundle ${bundleName} is a bare DSSE envelope, not a Sigstore bundle`,
@@ -121,7 +133,9 @@ export function gateBundle(bundleText: string | undefined, bundleName: string): 
         "provenance writes one; its `bundle-path` output), e.g. as <module>.bundle",
     });
   }
+}
 
+function acceptedMediaType(json: Json, bundleName: string): string {
   const mediaType = json.mediaType;
   if (typeof mediaType !== "string" || !ACCEPTED_MEDIA_TYPES.includes(mediaType)) {
     throw samuelError("SAM-VERIFY-003", {
@@ -133,7 +147,11 @@ export function gateBundle(bundleText: string | undefined, bundleName: string): 
         "(cosign sign-blob --new-bundle-format), or upgrade samuel if a newer version accepts this format",
     });
   }
+  return mediaType;
+}
 
+/** `verificationMaterial`, which must name a certificate (a bare public key carries no identity). */
+function certificateMaterial(json: Json, bundleName: string): Json {
   const material = json.verificationMaterial;
   if (!isObject(material)) throw malformed(bundleName, "it has no verificationMaterial");
   if ("publicKey" in material) {
@@ -147,9 +165,14 @@ export function gateBundle(bundleText: string | undefined, bundleName: string): 
   if (!("certificate" in material) && !("x509CertificateChain" in material)) {
     throw malformed(bundleName, "its verificationMaterial has no certificate");
   }
+  return material;
+}
 
-  const content = signedContent(json, bundleName);
-
+/** The transparency-log facts of `GatedBundle`: at least one entry, each with a log id. */
+function logEntries(
+  material: Json,
+  bundleName: string,
+): Pick<GatedBundle, "logIds" | "logIndex" | "integratedTime"> {
   const entries = material.tlogEntries;
   if (!Array.isArray(entries) || entries.length === 0) {
     throw samuelError("SAM-VERIFY-008", {
@@ -170,14 +193,7 @@ export function gateBundle(bundleText: string | undefined, bundleName: string): 
     throw malformed(bundleName, "its transparency log entry has no valid logIndex");
   }
   const time = Number(first.integratedTime);
-  return {
-    json,
-    mediaType,
-    content,
-    logIds,
-    logIndex,
-    integratedTime: Number.isSafeInteger(time) && time > 0 ? time : undefined,
-  };
+  return { logIds, logIndex, integratedTime: Number.isSafeInteger(time) && time > 0 ? time : undefined };
 }
 
 /** The bundle's signed content: exactly one of `messageSignature` and an in-toto `dsseEnvelope`. */

@@ -53,7 +53,7 @@ import { type CallInfo, planProbes } from "./call_graph.ts";
 import { readBlockType, skipInstruction, skipMemArg, skipValType } from "./instructions.ts";
 import { shiftFunctionIndices } from "./renumber.ts";
 import { Reader, u32At } from "./reader.ts";
-import { findSection, lebSize, putSection, SectionId } from "./sections.ts";
+import { findSection, lebSize, putSection, type Section, SectionId } from "./sections.ts";
 import { Writer } from "./writer.ts";
 
 export const METER_MODULE = "samuel:meter";
@@ -107,12 +107,54 @@ export function insertMeter(m: ParsedModule, options: MeterProbeOptions = {}): v
     }
   }
   const added: Uint8Array[] = [];
+  const ctx = newCtx(m, options, added);
+  const refillType = ctx.typeIndexFor(new Uint8Array([0]), new Uint8Array([1, 0x7f]));
+
+  const sections = m.sections;
+  for (let i = sections.length - 1; i >= 0; i--) {
+    const s = sections[i];
+    if (s.id === SectionId.custom && s.name?.startsWith("metadata.code.")) sections.splice(i, 1);
+  }
+
+  // The import added below takes index nImp: every defined function moves up by one.
+  shiftFunctionIndices(sections, m.start, ctx.nImp);
+
+  const code = payloadOf(sections, SectionId.code);
+  if (code) {
+    ctx.branchHints = options.branchHints === false ? undefined : [];
+    putSection(sections, SectionId.code, rewriteCode(code, m.funcTypes, ctx));
+    if (ctx.waits.length > 0) appendWaitWrapperTypes(sections, ctx);
+    if (ctx.branchHints?.length) insertBranchHints(sections, ctx.branchHints);
+  }
+
+  // Imports: append the meter import.
+  const imports = appendToVector(payloadOf(sections, SectionId.import), 1, 32);
+  imports.name(METER_MODULE);
+  imports.name(METER_FIELD);
+  imports.u8(0);
+  imports.u32(refillType);
+  putSection(sections, SectionId.import, imports.finish());
+
+  // Globals: append the counter `(mut i32) (i32.const 0)` after the defined globals (no index moves).
+  const globals = appendToVector(payloadOf(sections, SectionId.global), 1, 16);
+  globals.bytes(new Uint8Array([0x7f, 0x01, 0x41, 0x00, 0x0b]));
+  putSection(sections, SectionId.global, globals.finish());
+
+  if (added.length > 0) {
+    const types = appendToVector(payloadOf(sections, SectionId.type), added.length, 64);
+    for (const t of added) types.bytes(t);
+    putSection(sections, SectionId.type, types.finish());
+  }
+}
+
+/** The rewrite's context for `m`; `typeIndexFor` reuses an existing type or appends one to `added`. */
+function newCtx(m: ParsedModule, options: MeterProbeOptions, added: Uint8Array[]): Ctx {
   const known = new Map<string, number>();
   m.types.forEach((t, i) => {
     const key = `${t.paramsRaw.join(",")}|${t.resultsRaw.join(",")}`;
     if (!known.has(key)) known.set(key, i);
   });
-  const ctx: Ctx = {
+  return {
     nImp: m.importedFunctions,
     refill: m.importedFunctions,
     counter: m.importedGlobals + m.definedGlobals,
@@ -136,108 +178,66 @@ export function insertMeter(m: ParsedModule, options: MeterProbeOptions = {}): v
     waits: [],
     waitIndex: new Map(),
   };
-  const refillType = ctx.typeIndexFor(new Uint8Array([0]), new Uint8Array([1, 0x7f]));
+}
 
-  const sections = m.sections;
-  for (let i = sections.length - 1; i >= 0; i--) {
-    const s = sections[i];
-    if (s.id === SectionId.custom && s.name?.startsWith("metadata.code.")) sections.splice(i, 1);
+function payloadOf(sections: Section[], id: number): Uint8Array | undefined {
+  const at = findSection(sections, id);
+  return at >= 0 ? sections[at].payload : undefined;
+}
+
+/**
+ * A writer holding the vector section `src` (or an empty one) with its count raised by `extra`, ready for
+ * the new entries; `room` is the space reserved for them.
+ */
+function appendToVector(src: Uint8Array | undefined, extra: number, room: number): Writer {
+  const w = new Writer((src?.length ?? 0) + room);
+  if (src) {
+    const r = new Reader(src);
+    w.u32(r.u32() + extra);
+    w.bytes(src, r.pos);
+  } else {
+    w.u32(extra);
   }
-  const payloadOf = (id: number) => {
-    const at = findSection(sections, id);
-    return at >= 0 ? sections[at].payload : undefined;
-  };
+  return w;
+}
 
-  // The import added below takes index nImp: every defined function moves up by one.
-  shiftFunctionIndices(sections, m.start, ctx.nImp);
-
-  const code = payloadOf(SectionId.code);
-  if (code) {
-    ctx.branchHints = options.branchHints === false ? undefined : [];
-    putSection(sections, SectionId.code, rewriteCode(code, m.funcTypes, ctx));
-    if (ctx.waits.length > 0) {
-      // The wait wrappers' types, after the defined functions (so no function index moves).
-      const src = payloadOf(SectionId.function)!;
-      const r = new Reader(src);
-      const w = new Writer(src.length + ctx.waits.length * 2 + 8);
-      w.u32(r.u32() + ctx.waits.length);
-      w.bytes(src, r.pos);
-      for (const { sub } of ctx.waits) {
-        w.u32(
-          ctx.typeIndexFor(
-            new Uint8Array([3, 0x7f, sub === 1 ? 0x7f : 0x7e, 0x7e]),
-            new Uint8Array([1, 0x7f]),
-          ),
-        );
-      }
-      putSection(sections, SectionId.function, w.finish());
-    }
-    if (ctx.branchHints?.length) {
-      // Branch hints (metadata.code.branch_hint) tell V8 the probes' slow paths are cold; they must come
-      // before the code section. Offsets are relative to the start of each body (its locals vector).
-      const w = new Writer(ctx.branchHints.length * 16);
-      w.u32(ctx.branchHints.length);
-      for (const { func, offsets } of ctx.branchHints) {
-        w.u32(func);
-        w.u32(offsets.length);
-        for (const o of offsets) w.u32(o), w.u32(1), w.u8(0);
-      }
-      const codeAt = findSection(sections, SectionId.code);
-      sections.splice(codeAt, 0, {
-        id: SectionId.custom,
-        name: "metadata.code.branch_hint",
-        payload: w.finish(),
-        offset: -1,
-      });
-    }
+/** The wait wrappers' types, after the defined functions (so no function index moves). */
+function appendWaitWrapperTypes(sections: Section[], ctx: Ctx): void {
+  const w = appendToVector(
+    payloadOf(sections, SectionId.function)!,
+    ctx.waits.length,
+    ctx.waits.length * 2 + 8,
+  );
+  for (const { sub } of ctx.waits) {
+    w.u32(
+      ctx.typeIndexFor(
+        new Uint8Array([3, 0x7f, sub === 1 ? 0x7f : 0x7e, 0x7e]),
+        new Uint8Array([1, 0x7f]),
+      ),
+    );
   }
+  putSection(sections, SectionId.function, w.finish());
+}
 
-  // Imports: append the meter import.
-  {
-    const src = payloadOf(SectionId.import);
-    const w = new Writer((src?.length ?? 0) + 32);
-    if (src) {
-      const r = new Reader(src);
-      w.u32(r.u32() + 1);
-      w.bytes(src, r.pos);
-    } else {
-      w.u32(1);
-    }
-    w.name(METER_MODULE);
-    w.name(METER_FIELD);
-    w.u8(0);
-    w.u32(refillType);
-    putSection(sections, SectionId.import, w.finish());
+/**
+ * Branch hints (metadata.code.branch_hint) tell V8 the probes' slow paths are cold; they must come before
+ * the code section. Offsets are relative to the start of each body (its locals vector).
+ */
+function insertBranchHints(sections: Section[], hints: NonNullable<Ctx["branchHints"]>): void {
+  const w = new Writer(hints.length * 16);
+  w.u32(hints.length);
+  for (const { func, offsets } of hints) {
+    w.u32(func);
+    w.u32(offsets.length);
+    for (const o of offsets) w.u32(o), w.u32(1), w.u8(0);
   }
-
-  // Globals: append the counter `(mut i32) (i32.const 0)` after the defined globals (no index moves).
-  {
-    const src = payloadOf(SectionId.global);
-    const w = new Writer((src?.length ?? 0) + 16);
-    if (src) {
-      const r = new Reader(src);
-      w.u32(r.u32() + 1);
-      w.bytes(src, r.pos);
-    } else {
-      w.u32(1);
-    }
-    w.bytes(new Uint8Array([0x7f, 0x01, 0x41, 0x00, 0x0b]));
-    putSection(sections, SectionId.global, w.finish());
-  }
-
-  if (added.length > 0) {
-    const src = payloadOf(SectionId.type);
-    const w = new Writer((src?.length ?? 0) + 64);
-    if (src) {
-      const r = new Reader(src);
-      w.u32(r.u32() + added.length);
-      w.bytes(src, r.pos);
-    } else {
-      w.u32(added.length);
-    }
-    for (const t of added) w.bytes(t);
-    putSection(sections, SectionId.type, w.finish());
-  }
+  const codeAt = findSection(sections, SectionId.code);
+  sections.splice(codeAt, 0, {
+    id: SectionId.custom,
+    name: "metadata.code.branch_hint",
+    payload: w.finish(),
+    offset: -1,
+  });
 }
 
 function rewriteCode(src: Uint8Array, funcTypes: number[], ctx: Ctx): Uint8Array {
