@@ -35,3 +35,24 @@ export async function wat2wasm(source: string, name = "fixture.wat"): Promise<Ui
     module.destroy();
   }
 }
+
+/** The text of a binary module, folded by nothing: one instruction per line, named where names exist. */
+export async function wasm2wat(bytes: Uint8Array): Promise<string> {
+  wabt ??= await wabtInit();
+  const module = wabt.readWasm(bytes, {
+    readDebugNames: true,
+    exceptions: true,
+    threads: true,
+    multi_value: true,
+    tail_call: true,
+    bulk_memory: true,
+    reference_types: true,
+  });
+  try {
+    module.generateNames();
+    module.applyNames();
+    return module.toText({ foldExprs: false, inlineExport: false });
+  } finally {
+    module.destroy();
+  }
+}

@@ -15,10 +15,14 @@ export interface CallInfo {
   opaqueCalls: boolean;
   /** Has probes of its own besides an entry probe (loops, bulk operations). */
   hasProbes: boolean;
+  /** Its first loop starts before anything else can run: that loop's probe serves as its entry probe. */
+  loopFirst?: boolean;
 }
 
 export interface ProbePlan {
-  /** Per defined function: 1 when it needs an entry probe. */
+  /**
+   * Per defined function: 1 when its entry is probed (an entry probe, or for `loopFirst`, the loop's).
+   */
   entry: Uint8Array;
   /**
    * Per defined function: 1 when a call to it may read or write the counter (it or anything it calls has
@@ -82,7 +86,7 @@ export function planProbes(funcs: CallInfo[], limit = ENTRY_WORK_LIMIT): ProbePl
       } while (w !== f.v);
       const cyclic = component.length > 1 || funcs[f.v].callees.includes(f.v);
       for (const v of component) {
-        if (cyclic || funcs[v].opaqueCalls) {
+        if (cyclic || funcs[v].opaqueCalls || funcs[v].loopFirst) {
           probe[v] = 1;
           touches[v] = 1;
           work[v] = 1;

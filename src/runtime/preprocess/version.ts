@@ -4,4 +4,4 @@
  */
 
 /** Bump whenever the output for a given input can change; cached modules are keyed on it. */
-export const PREPROCESSOR_VERSION = "4";
+export const PREPROCESSOR_VERSION = "5";
