@@ -11,13 +11,13 @@
  * `samuel run` (bench/RESULTS.md, "Start-up: source and bundle").
  */
 
-import { useBundle } from "./code_url.ts";
+import { folderOf, useBundle } from "./code_url.ts";
 import { provideCommands } from "./cli/registry.ts";
 import * as run from "./cli/commands/run.ts";
 import * as pluginExec from "./cli/commands/plugin_exec.ts";
 import * as version from "./cli/commands/version.ts";
-import { main } from "../main.ts";
+import { exit, main } from "../main.ts";
 
-useBundle(new URL("./", import.meta.url));
+useBundle(folderOf(import.meta.url));
 provideCommands({ run, plugin_exec: pluginExec, version });
-Deno.exit(await main(Deno.args));
+await exit(await main(Deno.args));

@@ -57,9 +57,37 @@ export interface HomePaths {
 }
 
 const isWindows = Deno.build.os === "windows";
-/** Separators: `\\` is an ordinary file-name character on POSIX. */
-const SEPS = isWindows ? /[\\/]+/g : /\/+/g;
-const TRAILING = isWindows ? /[\\/]+$/ : /\/+$/;
+
+// Separators are matched by hand, not by regular expressions: the first regular expression a process
+// runs costs ~0.1 ms, and these helpers are on every `samuel run` (bench/RESULTS.md). `\\` is an
+// ordinary file-name character on POSIX.
+function isSep(c: string): boolean {
+  return c === "/" || (isWindows && c === "\\");
+}
+
+/** `path` without its trailing separators. */
+function trimTrailing(path: string): string {
+  let end = path.length;
+  while (end > 0 && isSep(path[end - 1])) end--;
+  return end === path.length ? path : path.slice(0, end);
+}
+
+/** Every run of separators in `path` made one `/`. */
+function collapseSeparators(path: string): string {
+  if (!isWindows && !path.includes("//")) return path;
+  let out = "";
+  let inRun = false;
+  for (const c of path) {
+    if (isSep(c)) {
+      if (!inRun) out += "/";
+      inRun = true;
+    } else {
+      out += c;
+      inRun = false;
+    }
+  }
+  return out;
+}
 
 function lastSep(path: string): number {
   return isWindows ? Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\")) : path.lastIndexOf("/");
@@ -70,13 +98,13 @@ export function join(...parts: string[]): string {
   const joined = parts.filter((p) => p !== "").join("/");
   // A leading `\\` on Windows starts a UNC path and must stay double.
   const unc = isWindows && /^[\\/]{2}[^\\/]/.test(joined);
-  const collapsed = joined.replace(SEPS, "/");
+  const collapsed = collapseSeparators(joined);
   return unc ? "/" + collapsed : collapsed;
 }
 
 /** The parent folder of `path`, or `path` itself at a filesystem root. */
 export function dirname(path: string): string {
-  const trimmed = path.replace(TRAILING, "");
+  const trimmed = trimTrailing(path);
   if (trimmed === "") return path.slice(0, 1) || ".";
   const i = lastSep(trimmed);
   if (i < 0) return ".";
@@ -88,7 +116,7 @@ export function dirname(path: string): string {
 
 /** The last segment of `path`. */
 export function basename(path: string): string {
-  const trimmed = path.replace(TRAILING, "");
+  const trimmed = trimTrailing(path);
   return trimmed.slice(lastSep(trimmed) + 1);
 }
 
@@ -129,7 +157,7 @@ function isFile(path: string): boolean {
  * root; an unreadable folder on the way counts as "not here".
  */
 export function findProjectRoot(start: string = Deno.cwd()): string | undefined {
-  let dir = absolute(start).replace(TRAILING, "") || "/";
+  let dir = trimTrailing(absolute(start)) || "/";
   for (;;) {
     if (isFile(join(dir, CONFIG_FILE))) return dir;
     const parent = dirname(dir);

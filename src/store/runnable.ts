@@ -65,7 +65,8 @@ export async function installedManifest(
   const file = join(pluginDir(root, entry.name), "samuel-plugin.toml");
   let text: string;
   try {
-    text = await Deno.readTextFile(file);
+    // Sync: the run path's other reads are, and the first async read of a process costs ~0.3 ms more.
+    text = Deno.readTextFileSync(file);
   } catch {
     throw samuelError("SAM-RUN-006", {
       message: `plugin ${entry.name} is in samuel.lock but its files are missing (${file})`,
