@@ -88,10 +88,17 @@ export function narrowProcess(grants: WallGrants): void {
   // (also under --no-prompt); revoking the root then leaves only the entries.
   for (const path of grants.read) request({ name: "read", path });
   for (const path of grants.write) request({ name: "write", path });
-  Deno.permissions.revokeSync({ name: "read", path: "/" });
-  Deno.permissions.revokeSync({ name: "write", path: "/" });
-  for (const name of REVOKED) Deno.permissions.revokeSync({ name } as Deno.PermissionDescriptor);
-  verifyNarrowed(grants);
+  // Each revoke answers with the state it leaves, which is what the check needs (no second query).
+  const wide: string[] = [];
+  for (const name of ["read", "write"] as const) {
+    if (Deno.permissions.revokeSync({ name, path: "/" }).state === "granted") wide.push(`${name} /`);
+  }
+  for (const name of REVOKED) {
+    if (Deno.permissions.revokeSync({ name } as Deno.PermissionDescriptor).state === "granted") {
+      wide.push(name);
+    }
+  }
+  verifyNarrowed(grants, wide);
 }
 
 function request(desc: Deno.ReadPermissionDescriptor | Deno.WritePermissionDescriptor): void {
@@ -101,17 +108,11 @@ function request(desc: Deno.ReadPermissionDescriptor | Deno.WritePermissionDescr
   }
 }
 
-/** The root and every revoked permission must now be refused; a wall that did not take is an error. */
-function verifyNarrowed(grants: WallGrants): void {
-  const wide: string[] = [];
-  for (const name of ["read", "write"] as const) {
-    if (Deno.permissions.querySync({ name, path: "/" }).state === "granted") wide.push(`${name} /`);
-  }
-  for (const name of REVOKED) {
-    if (Deno.permissions.querySync({ name } as Deno.PermissionDescriptor).state === "granted") {
-      wide.push(name);
-    }
-  }
+/**
+ * The root and every revoked permission must now be refused (`wide` lists those still granted) and every
+ * read grant kept; a wall that did not take is an error.
+ */
+function verifyNarrowed(grants: WallGrants, wide: string[]): void {
   for (const path of grants.read) {
     if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") {
       wide.push(`lost read ${path}`);
