@@ -21,14 +21,14 @@
  */
 
 import { type ErrorInfo, Exit, exitOf, isSamuelError, SamuelError, samuelError } from "../errors.ts";
-import { type LockedPlugin, readLockfile } from "../project/lockfile.ts";
+import type { LockedPlugin } from "../project/lockfile.ts";
 import {
   confirmRunnable,
   installedManifest,
   type LoadOptions,
   loadRunnable,
   lockedPlugin,
-  lockParser,
+  runLock,
   type RunnablePlugin,
 } from "../store/runnable.ts";
 import { type InvocationResult, invoke } from "../runtime/invoke.ts";
@@ -279,7 +279,7 @@ async function runAllPooled(
 
 /** The lock's wasm plugins declaring `exportName` (a plugin whose files are missing is kept: it fails). */
 async function allTargets(root: string, exportName: string, index?: RunIndex): Promise<LockedPlugin[]> {
-  const lock = await readLockfile(root, lockParser(index));
+  const lock = await runLock(root, index);
   const targets: LockedPlugin[] = [];
   for (const entry of lock.plugins) {
     if (entry.kind !== "wasm") continue;

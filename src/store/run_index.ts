@@ -59,6 +59,11 @@ export class RunIndex {
     return new RunIndex(path, data ?? { version: 1, root, manifests: {} });
   }
 
+  /** The recorded lock when it was parsed from this very `text`, else undefined. */
+  knownLock(text: string): Lockfile | undefined {
+    return this.#data.lock?.text === text ? this.#data.lock.parsed : undefined;
+  }
+
   /** The lock parsed from `text`: the recorded one when `text` is the same, else `parse(text)`, recorded. */
   lock(text: string, parse: (text: string) => Lockfile): Lockfile {
     if (this.#data.lock?.text === text) return this.#data.lock.parsed;

@@ -15,14 +15,9 @@
  */
 
 import { codeUrl } from "../code_url.ts";
-import { type InstalledWasm, readInstalledWasm } from "../manifest/installed.ts";
-import {
-  findLockedPlugin,
-  type LockedPlugin,
-  type Lockfile,
-  parseLockfile,
-  readLockfile,
-} from "../project/lockfile.ts";
+import type { InstalledWasm } from "../manifest/installed.ts";
+import type { LockedPlugin, Lockfile } from "../project/lockfile.ts";
+import { lockTextIfPlain } from "../project/lock_text.ts";
 import { homePaths, join, pluginDir } from "../project/paths.ts";
 import type { ModuleInfo } from "../runtime/preprocess/mod.ts";
 import { SamuelError, samuelError } from "../errors.ts";
@@ -87,6 +82,10 @@ export async function installedManifest(
       });
     }
   }
+  // By URL (code_url.ts), as the lock's parser below: a TOML parser is needed only when the index misses.
+  const { readInstalledWasm } = await import(
+    codeUrl("manifest/installed")
+  ) as typeof import("../manifest/installed.ts");
   const manifest = readInstalledWasm(text);
   if (!manifest || manifest.kind !== "wasm") {
     throw samuelError("SAM-RUN-002", {
@@ -100,18 +99,29 @@ export async function installedManifest(
   return manifest;
 }
 
-/** How the run path parses samuel.lock: through the run index when there is one (run_index.ts). */
-export function lockParser(index?: RunIndex): { parse?: (text: string, path: string) => Lockfile } {
-  return index ? { parse: (text, path) => index.lock(text, (t) => parseLockfile(t, path)) } : {};
+/**
+ * samuel.lock as the run path needs it. When the run index knows the text (an earlier run parsed this very
+ * text), reading it is all; otherwise the lock module is loaded and reads, parses and validates it as
+ * every other command does, and the index records the result. By URL (code_url.ts): the lock module with
+ * its TOML parser and validator is about a fifth of the run path's code, and a hit needs none of it.
+ */
+export async function runLock(root: string, index?: RunIndex): Promise<Lockfile> {
+  const text = index ? lockTextIfPlain(root) : undefined;
+  const known = text === undefined ? undefined : index!.knownLock(text);
+  if (known) return known;
+  const { readLockfile, parseLockfile } = await import(
+    codeUrl("project/lockfile")
+  ) as typeof import("../project/lockfile.ts");
+  return await readLockfile(
+    root,
+    index ? { parse: (text, path) => index.lock(text, (t) => parseLockfile(t, path)) } : {},
+  );
 }
 
 /** The lock entry of an installed plugin, or a clear error naming what is installed. */
 export async function lockedPlugin(root: string, name: string, index?: RunIndex): Promise<LockedPlugin> {
-  const lock = await readLockfile(
-    root,
-    index ? { parse: (text, path) => index.lock(text, (t) => parseLockfile(t, path)) } : {},
-  );
-  const entry = findLockedPlugin(lock, name);
+  const lock = await runLock(root, index);
+  const entry = lock.plugins.find((p) => p.name === name);
   if (!entry) {
     const names = lock.plugins.map((p) => p.name);
     throw samuelError("SAM-RUN-001", {

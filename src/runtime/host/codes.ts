@@ -47,13 +47,14 @@ export const Code = {
 export type CodeName = keyof typeof Code;
 export type CodeValue = (typeof Code)[CodeName];
 
-const NAMES = new Map<number, CodeName>(
-  (Object.entries(Code) as [CodeName, number][]).map(([name, value]) => [value, name]),
-);
+// Built on first use: most runs report no code by name.
+let NAMES: Map<number, CodeName> | undefined;
 
 /** The table name of a negative code (`-1` → `"DENIED"`), for reports; `undefined` for other numbers. */
 export function codeName(code: number): CodeName | undefined {
-  return code < 0 ? NAMES.get(code) : undefined;
+  if (code >= 0) return undefined;
+  NAMES ??= new Map((Object.entries(Code) as [CodeName, number][]).map(([name, value]) => [value, name]));
+  return NAMES.get(code);
 }
 
 /**

@@ -430,19 +430,12 @@ function scanBody(
   const r = new Reader(buf, start, end);
   const nDecl = r.u32();
   const declStart = r.pos;
-  let nLocals = nParams;
-  for (let j = 0; j < nDecl; j++) {
-    nLocals += r.u32();
-    skipValType(r);
-  }
+  const nLocals = nParams + countLocals(r, nDecl);
   const codeStart = r.pos;
   let hasLoop = false, hasBulk = false, hasFuncIdx = false, hasWait = false, opaqueCalls = false;
   let loopFirst = false;
   const callees: number[] = [];
-  // Per open control frame, its loop (or null), to find the loops whose iterations make no opaque call.
-  const frames: (OpenLoop | null)[] = [null];
-  let inner: OpenLoop | null = null;
-  const quietLoops: number[][] = [];
+  const loops = new LoopScan();
   let events = scratch.events;
   let nEvents = 0;
   while (r.pos < end) {
@@ -462,29 +455,15 @@ function scanBody(
       if (kind === EV_LOOP) {
         if (!hasLoop) loopFirst = events.subarray(0, nEvents).every((e) => buf[e] === 0x02);
         hasLoop = true;
-        inner = { opaque: false, callees: [] };
-        frames.push(inner);
-      } else if (kind === EV_STRUCT) {
-        if (op === 0x0b || op === 0x18) {
-          const closed = frames.pop();
-          if (closed) inner = closeLoop(closed, frames, quietLoops);
-        } else {
-          frames.push(null);
-        }
-      } else if (kind === EV_CALL) {
-        opaqueCalls = true;
-        if (inner) inner.opaque = true;
-      } else if (kind === EV_FUNC_IDX) {
+        loops.frame(op);
+      } else if (kind === EV_STRUCT) loops.frame(op);
+      else if (kind === EV_CALL) opaqueCalls = loops.opaqueCall();
+      else if (kind === EV_FUNC_IDX) {
         hasFuncIdx = true;
         if (op !== 0xd2) {
           const f = u32At(buf, at + 1);
-          if (f < nImp) {
-            opaqueCalls = true;
-            if (inner) inner.opaque = true;
-          } else {
-            callees.push(f - nImp);
-            inner?.callees.push(f - nImp);
-          }
+          if (f < nImp) opaqueCalls = loops.opaqueCall();
+          else callees.push(loops.directCall(f - nImp));
         }
       }
     } else if (BULK.has(op)) {
@@ -492,11 +471,7 @@ function scanBody(
     } else if (op === WAIT32 || op === WAIT64) {
       hasWait = true;
     } else continue;
-    if (nEvents === events.length) {
-      const bigger = new Int32Array(events.length * 2);
-      bigger.set(events);
-      events = scratch.events = bigger;
-    }
+    if (nEvents === events.length) events = grow(scratch);
     events[nEvents++] = at;
   }
   return {
@@ -514,24 +489,73 @@ function scanBody(
     opaqueCalls,
     hasProbes: hasLoop || hasBulk,
     events: events.slice(0, nEvents),
-    quietLoops,
+    quietLoops: loops.quiet,
     loopFirst,
   };
 }
 
-/**
- * A loop of pass 1 ends: it hands its calls to the loop around it and, if it made no opaque call, joins
- * `quietLoops`. Returns the loop around it (the innermost one still open), or null.
- */
-function closeLoop(closed: OpenLoop, frames: (OpenLoop | null)[], quietLoops: number[][]): OpenLoop | null {
-  if (!closed.opaque) quietLoops.push(closed.callees);
-  let outer: OpenLoop | null = null;
-  for (let i = frames.length - 1; i >= 0 && !outer; i--) outer = frames[i];
-  if (outer) {
-    outer.opaque ||= closed.opaque;
-    for (const c of closed.callees) outer.callees.push(c);
+/** The number of locals `nDecl` local declarations declare; leaves `r` after them. */
+function countLocals(r: Reader, nDecl: number): number {
+  let n = 0;
+  for (let j = 0; j < nDecl; j++) {
+    n += r.u32();
+    skipValType(r);
   }
-  return outer;
+  return n;
+}
+
+/** Doubles the reused event buffer, keeping what it holds. */
+function grow(scratch: Scratch): Int32Array {
+  const bigger = new Int32Array(scratch.events.length * 2);
+  bigger.set(scratch.events);
+  return scratch.events = bigger;
+}
+
+/**
+ * Pass 1's view of the loops, frame by frame: which loops make no opaque call in their iterations (nested
+ * loops' calls included), and which functions those call directly.
+ */
+class LoopScan {
+  /** The direct callees of each loop without opaque calls, as it closed. */
+  readonly quiet: number[][] = [];
+  /** Per open control frame (the function's own first), its loop or null. */
+  readonly #frames: (OpenLoop | null)[] = [null];
+  /** The innermost open loop. */
+  #inner: OpenLoop | null = null;
+
+  /** A structure opcode: `loop` and `block`/`if`/`try`/`try_table` open a frame, `end`/`delegate` close one. */
+  frame(op: number): void {
+    if (op === 0x03) this.#frames.push(this.#inner = { opaque: false, callees: [] });
+    else if (op !== 0x0b && op !== 0x18) this.#frames.push(null);
+    else {
+      const closed = this.#frames.pop();
+      if (closed) this.#close(closed);
+    }
+  }
+
+  /** An indirect or import call; returns true (the body makes opaque calls). */
+  opaqueCall(): true {
+    if (this.#inner) this.#inner.opaque = true;
+    return true;
+  }
+
+  /** A direct call of defined function `f`; returns `f`. */
+  directCall(f: number): number {
+    this.#inner?.callees.push(f);
+    return f;
+  }
+
+  /** A loop ends: it hands its calls to the loop around it, and joins `quiet` if it made no opaque call. */
+  #close(closed: OpenLoop): void {
+    if (!closed.opaque) this.quiet.push(closed.callees);
+    let outer: OpenLoop | null = null;
+    for (let i = this.#frames.length - 1; i >= 0 && !outer; i--) outer = this.#frames[i];
+    if (outer) {
+      outer.opaque ||= closed.opaque;
+      for (const c of closed.callees) outer.callees.push(c);
+    }
+    this.#inner = outer;
+  }
 }
 
 /**
