@@ -117,9 +117,13 @@ Deno.test("the bundle runs every kind of command under the shipped flags, like t
     // copy of bundle_main.js beside it, so its chunks resolve the same).
     const fresh = `${out}/fresh_main.js`;
     await Deno.copyFile(entry, fresh);
-    const hit = await samuel(["run", "walled", "lint", "--json"], fresh);
-    assertEquals([hit.code, hit.json?.data.cache.hit], [0, true], hit.stderr);
-    assertEquals(codeCached(`file://${fresh}`), true, "the first run left no V8 code cache for its entry");
+    // Up to three runs: once, in a loaded run of many test files (other processes share that cache file),
+    // one run's write was missing. Without the event-loop turn (main.ts `exit`) no run ever writes it.
+    for (let i = 0; i < 3 && !codeCached(`file://${fresh}`); i++) {
+      const hit = await samuel(["run", "walled", "lint", "--json"], fresh);
+      assertEquals([hit.code, hit.json?.data.cache.hit], [0, true], hit.stderr);
+    }
+    assertEquals(codeCached(`file://${fresh}`), true, "three runs left no V8 code cache for their entry");
     const networked = await samuel(["run", "networked", "lint", "--json"]);
     assertEquals(networked.code, 0, networked.stderr);
     assertEquals([networked.json.data.output, networked.json.data.timings.wall], [{ ok: true }, "worker"]);
