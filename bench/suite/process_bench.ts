@@ -30,7 +30,8 @@ import {
   writePluginDir,
 } from "./common.ts";
 
-// 25 rounds: at 15 the floor row of a group moved by up to 20% between runs of the whole suite.
+// 25 rounds: at 15, the three groups' floor rows (the same `deno run empty.ts`) read 17.5, 14.6 and 13.1 ms
+// in one run of the suite (2026-12-07), too loose for a 1.5x or 1.6x goal.
 const N = 25;
 const WARMUP = 2;
 const deno = Deno.execPath();
