@@ -249,15 +249,17 @@ export async function applyChange(root: string, change: ProjectChange): Promise<
   const plan = await planChange(root, change);
   const { journal } = plan;
   const ctrlC = new DeferredSigint();
-
-  await Deno.mkdir(projectPaths(root).stateDir, { recursive: true });
-  await writeFileAtomic(journalPath(root), JSON.stringify(journal, null, 2) + "\n");
   try {
-    await swapIn(plan, change, ctrlC);
-  } catch (e) {
-    await rollbackNow(root, journal, change, e);
-    throw e;
+    await Deno.mkdir(projectPaths(root).stateDir, { recursive: true });
+    await writeFileAtomic(journalPath(root), JSON.stringify(journal, null, 2) + "\n");
+    try {
+      await swapIn(plan, change, ctrlC);
+    } catch (e) {
+      await rollbackNow(root, journal, change, e);
+      throw e;
+    }
   } finally {
+    // Also when the journal could not be written: a listener left behind would swallow every later Ctrl-C.
     ctrlC.close();
   }
   // The commit point: from here on the change stays.
