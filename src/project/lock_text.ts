@@ -6,17 +6,13 @@
  */
 
 import { projectPaths } from "./paths.ts";
-import { TOML_LIMITS } from "../toml/limits.ts";
+import { readPlainCapped, TOML_LIMITS } from "../toml/limits.ts";
 
 /** `<root>/samuel.lock`'s text, or undefined when it is not a readable regular file within its bound. */
 export function lockTextIfPlain(root: string): string | undefined {
-  const max = TOML_LIMITS.lock.fileBytes;
   try {
-    const path = projectPaths(root).lockfile;
-    const info = Deno.statSync(path);
-    if (!info.isFile || info.size > max) return undefined;
-    const bytes = Deno.readFileSync(path);
-    return bytes.length > max ? undefined : new TextDecoder().decode(bytes);
+    const read = readPlainCapped(projectPaths(root).lockfile, TOML_LIMITS.lock.fileBytes);
+    return read instanceof Uint8Array ? new TextDecoder().decode(read) : undefined;
   } catch {
     return undefined;
   }

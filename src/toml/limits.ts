@@ -186,18 +186,25 @@ export async function readWithin(path: string, limits: TomlLimits): Promise<Uint
 }
 
 /**
+ * A non-empty regular file read in one call, up to `max` bytes: its bytes, `{ tooLarge }`, or undefined
+ * for anything else (empty, or not a regular file). Every `samuel run` reads samuel.lock this way: an
+ * FsFile costs ~0.4 ms to open the first time in a process. A file that grew past the bound since the
+ * stat is still refused by its length. I/O errors propagate.
+ */
+export function readPlainCapped(path: string, max: number): Uint8Array | { tooLarge: number } | undefined {
+  const info = Deno.statSync(path);
+  if (info.isFile && info.size > max) return { tooLarge: info.size };
+  if (!info.isFile || info.size === 0) return undefined;
+  const bytes = Deno.readFileSync(path);
+  return bytes.length > max ? { tooLarge: bytes.length } : bytes;
+}
+
+/**
  * Reads `path` up to `max` bytes: its bytes, or `{ tooLarge }` with the size seen once it passes `max`.
  */
 async function readCapped(path: string, max: number): Promise<Uint8Array | { tooLarge: number }> {
-  // A regular file of known size is read in one call (every `samuel run` reads samuel.lock: an FsFile
-  // costs ~0.4 ms to open the first time in a process); a file that grew past the bound since the stat
-  // is still refused by its length.
-  const info = Deno.statSync(path);
-  if (info.isFile && info.size > max) return { tooLarge: info.size };
-  if (info.isFile && info.size > 0) {
-    const bytes = Deno.readFileSync(path);
-    return bytes.length > max ? { tooLarge: bytes.length } : bytes;
-  }
+  const plain = readPlainCapped(path, max);
+  if (plain) return plain;
   using file = await Deno.open(path, { read: true });
   const size = (await file.stat()).size;
   if (size > max) return { tooLarge: size };
