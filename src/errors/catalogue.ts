@@ -160,6 +160,10 @@ export const CATALOGUE = {
     meaning: "an unsigned plugin would replace a signed one",
     reserved: "planned as a refusal; a drop to unsigned is a warning instead (src/app/install_source.ts)",
   },
+  "SAM-INSTALL-015": {
+    exit: 2,
+    meaning: "the journal .samuel/transaction.json cannot be used: nothing changed",
+  },
 
   // The project lock .samuel/lock (src/project/file_lock.ts).
   "SAM-LOCK-001": { exit: 5, meaning: "another samuel process holds the project lock past the wait" },

@@ -34,7 +34,7 @@ import { emptyLockfile, type Lockfile, parseLockfile, serializeLockfile } from "
 import { basename, dirname, join, pluginDir, projectPaths, STATE_GITIGNORE } from "../project/paths.ts";
 import { exists } from "../project/fs.ts";
 import { envGet } from "../env.ts";
-import { samuelError } from "../errors.ts";
+import { isSamuelError, samuelError } from "../errors.ts";
 
 export const JOURNAL_FILE = "transaction.json";
 /**
@@ -111,6 +111,20 @@ async function readTextIfExists(path: string): Promise<string | null> {
   }
 }
 
+/**
+ * The journal could not be read or written (a directory or an unreadable file where samuel keeps it, a full
+ * disk): nothing of the change has been made yet, so the project is as it was.
+ */
+function journalUnusable(path: string, cause: unknown): unknown {
+  if (isSamuelError(cause)) return cause;
+  return samuelError("SAM-INSTALL-015", {
+    message: `the transaction journal ${path} cannot be used; the project was left as it was`,
+    cause: cause instanceof Error ? cause.message : String(cause),
+    fix:
+      `it is samuel's own state file: move it away or remove it (rm -r '${path}'), then run the command again`,
+  });
+}
+
 function journalPath(root: string): string {
   return join(projectPaths(root).stateDir, JOURNAL_FILE);
 }
@@ -154,7 +168,12 @@ async function rollback(j: Journal): Promise<void> {
  */
 export async function recoverInterrupted(root: string): Promise<string | undefined> {
   const path = journalPath(root);
-  const text = await readTextIfExists(path);
+  let text: string | null;
+  try {
+    text = await readTextIfExists(path);
+  } catch (e) {
+    throw journalUnusable(path, e);
+  }
   let repaired: string | undefined;
   if (text !== null) {
     let j: Journal | undefined;
@@ -250,8 +269,12 @@ export async function applyChange(root: string, change: ProjectChange): Promise<
   const { journal } = plan;
   const ctrlC = new DeferredSigint();
   try {
-    await Deno.mkdir(projectPaths(root).stateDir, { recursive: true });
-    await writeFileAtomic(journalPath(root), JSON.stringify(journal, null, 2) + "\n");
+    try {
+      await Deno.mkdir(projectPaths(root).stateDir, { recursive: true });
+      await writeFileAtomic(journalPath(root), JSON.stringify(journal, null, 2) + "\n");
+    } catch (e) {
+      throw journalUnusable(journalPath(root), e);
+    }
     try {
       await swapIn(plan, change, ctrlC);
     } catch (e) {

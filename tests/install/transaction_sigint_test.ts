@@ -38,7 +38,11 @@ Deno.test("a change whose journal cannot be written leaves Ctrl-C working", asyn
     }).output();
     const stdout = new TextDecoder().decode(out.stdout);
     const stderr = new TextDecoder().decode(out.stderr);
-    assertStringIncludes(stdout, "failed: ", `the change must fail on the journal: ${stdout}${stderr}`);
+    assertStringIncludes(
+      stdout,
+      "failed: SAM-INSTALL-015",
+      `the change must fail on the journal: ${stdout}${stderr}`,
+    );
     assert(!stdout.includes("applied"), stdout);
     assert(!stdout.includes("survived SIGINT"), `the Ctrl-C listener leaked: ${stdout}`);
     assertEquals(out.signal, "SIGINT", `exit ${out.code}, stderr: ${stderr}`);

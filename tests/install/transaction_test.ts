@@ -71,6 +71,22 @@ Deno.test("install transactions", async (t) => {
     assertEquals(names, ["tx"]);
   });
 
+  await t.step("a journal path samuel cannot use: a clear error, the project untouched", async () => {
+    const root = await w.project();
+    assertEquals((await w.cli(root, ["install", "acme/tx@v0.1.0", ...TR])).code, 0);
+    await Deno.mkdir(`${root}/.samuel/transaction.json/in-the-way`, { recursive: true });
+    const before = await snapshot(root);
+    for (const args of [["uninstall", "tx"], ["install", "acme/tx@v0.2.0", ...TR]]) {
+      const r = await w.cli(root, [...args, "--json"]);
+      assertEquals(r.code, 2, `${args[0]}: ${r.stderr}`);
+      assertEquals(r.json.error.code, "SAM-INSTALL-015", r.stdout);
+      assertStringIncludes(r.json.error.message, "transaction.json");
+      assertStringIncludes(r.json.error.fix, "remove it");
+      assertEquals(await snapshot(root), before, `${args[0]} changed the project`);
+    }
+    assert(await exists(`${root}/.samuel/transaction.json/in-the-way`), "the folder in the way was removed");
+  });
+
   await t.step("an in-process failure late in the commit rolls back at once", async () => {
     for (const step of ["after-swap", "after-config", "after-lock"]) {
       const root = await w.project();
