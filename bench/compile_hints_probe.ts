@@ -16,150 +16,92 @@
  */
 
 import { floorImports } from "./suite/floor.ts";
+import { parseModule } from "../src/runtime/preprocess/inspect.ts";
+import { Reader } from "../src/runtime/preprocess/reader.ts";
+import {
+  assemble,
+  findSection,
+  putSection,
+  type Section,
+  SectionId,
+  splitSections,
+} from "../src/runtime/preprocess/sections.ts";
+import { Writer } from "../src/runtime/preprocess/writer.ts";
 
-const CODE = 10;
-const MEMORY = 5;
-const EXPORT = 7;
-const IMPORT = 2;
+const CODE = SectionId.code;
 
-interface Section {
-  id: number;
-  body: Uint8Array;
+/** The payload of the module's section `id`. */
+function payloadOf(sections: Section[], id: number): Uint8Array {
+  const at = findSection(sections, id);
+  if (at < 0) throw new Error(`the module has no section ${id}`);
+  return sections[at].payload;
 }
 
-function readU32(b: Uint8Array, at: number): [number, number] {
-  let value = 0;
-  let shift = 0;
-  let byte: number;
-  do {
-    byte = b[at++];
-    value += (byte & 0x7f) * 2 ** shift;
-    shift += 7;
-  } while (byte & 0x80);
-  return [value, at];
-}
-
-function u32(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n = Math.floor(n / 128);
-    if (n) byte |= 0x80;
-    out.push(byte);
-  } while (n);
-  return out;
-}
-
-function concat(parts: ArrayLike<number>[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-function split(bytes: Uint8Array): Section[] {
-  const out: Section[] = [];
-  let at = 8;
-  while (at < bytes.length) {
-    const id = bytes[at++];
-    let size: number;
-    [size, at] = readU32(bytes, at);
-    out.push({ id, body: bytes.subarray(at, at + size) });
-    at += size;
-  }
-  return out;
-}
-
-function join(sections: Section[]): Uint8Array<ArrayBuffer> {
-  const parts: ArrayLike<number>[] = [[0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]];
-  for (const s of sections) parts.push([s.id, ...u32(s.body.length)], s.body);
-  return concat(parts);
-}
-
-function section(sections: Section[], id: number): Section {
-  const s = sections.find((x) => x.id === id);
-  if (!s) throw new Error(`the module has no section ${id}`);
-  return s;
-}
-
-/** Function indices start after the imported functions. */
-function importedFunctions(sections: Section[]): number {
-  const s = sections.find((x) => x.id === IMPORT);
-  if (!s) return 0;
-  const b = s.body;
-  let [n, at] = readU32(b, 0);
-  let count = 0;
-  const limits = () => {
-    const flags = b[at++];
-    [, at] = readU32(b, at);
-    if (flags & 1) [, at] = readU32(b, at);
-  };
-  for (; n > 0; n--) {
-    for (let name = 0; name < 2; name++) {
-      let len: number;
-      [len, at] = readU32(b, at);
-      at += len;
-    }
-    const kind = b[at++];
-    if (kind === 0) {
-      [, at] = readU32(b, at);
-      count++;
-    } else if (kind === 1) (at++, limits());
-    else if (kind === 2) limits();
-    else if (kind === 3) at += 2;
-    else throw new Error(`import kind ${kind} is not handled by this probe`);
-  }
-  return count;
-}
-
-/** Each function body, as [start of its code after the locals, the body]. */
+/** Each function body, with where its code starts after the locals. */
 function bodies(code: Uint8Array): { codeAt: number; body: Uint8Array }[] {
-  let [n, at] = readU32(code, 0);
+  const r = new Reader(code);
   const out: { codeAt: number; body: Uint8Array }[] = [];
-  for (; n > 0; n--) {
-    let size: number;
-    [size, at] = readU32(code, at);
-    const body = code.subarray(at, at + size);
-    at += size;
-    let [groups, p] = readU32(body, 0);
-    for (; groups > 0; groups--) {
-      [, p] = readU32(body, p);
-      p++; // the group's value type
+  for (let n = r.u32(); n > 0; n--) {
+    const size = r.u32();
+    const body = code.subarray(r.pos, r.pos + size);
+    r.pos += size;
+    const b = new Reader(body);
+    for (let groups = b.u32(); groups > 0; groups--) {
+      b.u32();
+      b.u8(); // the group's value type
     }
-    out.push({ codeAt: p, body });
+    out.push({ codeAt: b.pos, body });
   }
   return out;
+}
+
+/** `items` behind its count, each written by `put`. */
+function vector<T>(items: T[], put: (w: Writer, item: T, i: number) => void): Uint8Array {
+  const w = new Writer();
+  w.u32(items.length);
+  items.forEach((item, i) => put(w, item, i));
+  return w.finish();
 }
 
 /** A copy that stores 1 at byte `f` of an exported second memory `probe:calls` on entry to function f. */
 function instrument(original: Uint8Array): Uint8Array<ArrayBuffer> {
-  const sections = split(original).map((s) => ({ ...s }));
-  const first = importedFunctions(sections);
-  const code = section(sections, CODE);
-  const fns = bodies(code.body);
-  const memory = section(sections, MEMORY);
-  const [memories, rest] = readU32(memory.body, 0);
-  const pages = Math.ceil((first + fns.length) / 65536);
-  memory.body = concat([u32(memories + 1), memory.body.subarray(rest), [0, ...u32(pages)]]);
-  const exports = section(sections, EXPORT);
-  const [count, after] = readU32(exports.body, 0);
+  const m = parseModule(original);
+  const { sections, importedFunctions } = m;
+  const fns = bodies(payloadOf(sections, CODE));
+  const memoryIndex = m.importedMemories + m.memories.length;
+  const memories = new Reader(payloadOf(sections, SectionId.memory));
+  const memoryCount = memories.u32();
+  const w = new Writer();
+  w.u32(memoryCount + 1);
+  w.bytes(memories.buf, memories.pos, memories.end);
+  w.u8(0);
+  w.u32(Math.ceil((importedFunctions + fns.length) / 65536));
+  putSection(sections, SectionId.memory, w.finish().slice());
+  const exports = new Reader(payloadOf(sections, SectionId.export));
+  const exportCount = exports.u32();
+  const e = new Writer();
+  e.u32(exportCount + 1);
+  e.bytes(exports.buf, exports.pos, exports.end);
   const name = new TextEncoder().encode("probe:calls");
-  exports.body = concat([u32(count + 1), exports.body.subarray(after), [name.length], name, [
-    2,
-    ...u32(memories),
-  ]]);
-  const parts: ArrayLike<number>[] = [u32(fns.length)];
-  fns.forEach(({ codeAt, body }, i) => {
+  e.u32(name.length);
+  e.bytes(name);
+  e.u8(2);
+  e.u32(memoryIndex);
+  putSection(sections, SectionId.export, e.finish().slice());
+  const code = vector(fns, (out, { codeAt, body }, i) => {
+    const fn = new Writer();
+    fn.bytes(body, 0, codeAt);
     // i32.const 0; i32.const 1; i32.store8 (multi-memory memarg: align 0 | 0x40, memory index, offset f)
-    const mark = [0x41, 0, 0x41, 1, 0x3a, 0x40, ...u32(memories), ...u32(first + i)];
-    const next = concat([body.subarray(0, codeAt), mark, body.subarray(codeAt)]);
-    parts.push(u32(next.length), next);
+    for (const b of [0x41, 0, 0x41, 1, 0x3a, 0x40]) fn.u8(b);
+    fn.u32(memoryIndex);
+    fn.u32(importedFunctions + i);
+    fn.bytes(body, codeAt);
+    const next = fn.finish();
+    out.u32(next.length);
+    out.bytes(next);
   });
-  code.body = concat(parts);
-  return join(sections);
+  putSection(sections, CODE, code.slice());
+  return assemble(sections);
 }
 
 /** The functions `_initialize` and `health` call, on the floor's imports. */
@@ -180,13 +122,21 @@ function startUpCalls(original: Uint8Array): number[] {
 
 /** V8's layout (src/wasm/compilation-hints-generation.cc): funcidx, offset 0, hint size 1, priority 0. */
 function withHints(original: Uint8Array, functions: number[]): Uint8Array<ArrayBuffer> {
-  const sections = split(original);
-  const name = new TextEncoder().encode("metadata.code.compilation_priority");
-  const body: number[] = [...u32(name.length), ...name, ...u32(functions.length)];
-  for (const f of functions) body.push(...u32(f), 0, 1, 0);
-  const at = sections.findIndex((s) => s.id === CODE);
-  sections.splice(at, 0, { id: 0, body: new Uint8Array(body) });
-  return join(sections);
+  const sections = splitSections(original);
+  const payload = vector(functions, (w, f) => {
+    w.u32(f);
+    w.u8(0);
+    w.u8(1);
+    w.u8(0);
+  });
+  const at = findSection(sections, CODE);
+  sections.splice(at, 0, {
+    id: SectionId.custom,
+    name: "metadata.code.compilation_priority",
+    payload: payload.slice(),
+    offset: -1,
+  });
+  return assemble(sections);
 }
 
 function child(path: string): void {
@@ -222,8 +172,9 @@ async function main(): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "samuel-hints-" });
   const hinted = `${dir}/hinted.wasm`;
   Deno.writeFileSync(hinted, withHints(original, called));
-  const codeBytes = bodies(section(split(original), CODE).body);
-  const first = importedFunctions(split(original));
+  const parsed = parseModule(original);
+  const codeBytes = bodies(payloadOf(parsed.sections, CODE));
+  const first = parsed.importedFunctions;
   const calledBytes = called.reduce((n, f) => n + codeBytes[f - first].body.length, 0);
   const total = codeBytes.reduce((n, b) => n + b.body.length, 0);
   console.log(
