@@ -18,9 +18,12 @@
 import { floorImports } from "./suite/floor.ts";
 import { parseModule } from "../src/runtime/preprocess/inspect.ts";
 import { Reader } from "../src/runtime/preprocess/reader.ts";
+import { median } from "./report.ts";
 import {
+  appendToVector,
   assemble,
   findSection,
+  payloadOf,
   putSection,
   type Section,
   SectionId,
@@ -30,11 +33,11 @@ import { Writer } from "../src/runtime/preprocess/writer.ts";
 
 const CODE = SectionId.code;
 
-/** The payload of the module's section `id`. */
-function payloadOf(sections: Section[], id: number): Uint8Array {
-  const at = findSection(sections, id);
-  if (at < 0) throw new Error(`the module has no section ${id}`);
-  return sections[at].payload;
+/** The payload of the module's section `id`, which the probe cannot do without. */
+function required(sections: Section[], id: number): Uint8Array {
+  const payload = payloadOf(sections, id);
+  if (!payload) throw new Error(`the module has no section ${id}`);
+  return payload;
 }
 
 /** Each function body, with where its code starts after the locals. */
@@ -67,22 +70,14 @@ function vector<T>(items: T[], put: (w: Writer, item: T, i: number) => void): Ui
 function instrument(original: Uint8Array): Uint8Array<ArrayBuffer> {
   const m = parseModule(original);
   const { sections, importedFunctions } = m;
-  const fns = bodies(payloadOf(sections, CODE));
+  const fns = bodies(required(sections, CODE));
   const memoryIndex = m.importedMemories + m.memories.length;
-  const memories = new Reader(payloadOf(sections, SectionId.memory));
-  const memoryCount = memories.u32();
-  const w = new Writer();
-  w.u32(memoryCount + 1);
-  w.bytes(memories.buf, memories.pos, memories.end);
+  const w = appendToVector(payloadOf(sections, SectionId.memory), 1, 8);
   w.u8(0);
   w.u32(Math.ceil((importedFunctions + fns.length) / 65536));
   putSection(sections, SectionId.memory, w.finish().slice());
-  const exports = new Reader(payloadOf(sections, SectionId.export));
-  const exportCount = exports.u32();
-  const e = new Writer();
-  e.u32(exportCount + 1);
-  e.bytes(exports.buf, exports.pos, exports.end);
   const name = new TextEncoder().encode("probe:calls");
+  const e = appendToVector(payloadOf(sections, SectionId.export), 1, name.length + 8);
   e.u32(name.length);
   e.bytes(name);
   e.u8(2);
@@ -157,11 +152,6 @@ function child(path: string): void {
   console.log(JSON.stringify([t1 - t0, t2 - t1, t3 - t2, t4 - t3]));
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
 async function main(): Promise<void> {
   const path = Deno.args[0] ||
     new URL("../examples/go-guide-wasm/build/plugin.wasm", import.meta.url).pathname;
@@ -173,7 +163,7 @@ async function main(): Promise<void> {
   const hinted = `${dir}/hinted.wasm`;
   Deno.writeFileSync(hinted, withHints(original, called));
   const parsed = parseModule(original);
-  const codeBytes = bodies(payloadOf(parsed.sections, CODE));
+  const codeBytes = bodies(required(parsed.sections, CODE));
   const first = parsed.importedFunctions;
   const calledBytes = called.reduce((n, f) => n + codeBytes[f - first].body.length, 0);
   const total = codeBytes.reduce((n, b) => n + b.body.length, 0);

@@ -55,7 +55,15 @@ import { type CallInfo, planProbes } from "./call_graph.ts";
 import { readBlockType, skipInstruction, skipMemArg, skipValType } from "./instructions.ts";
 import { shiftFunctionIndices } from "./renumber.ts";
 import { Reader, u32At } from "./reader.ts";
-import { findSection, lebSize, putSection, type Section, SectionId } from "./sections.ts";
+import {
+  appendToVector,
+  findSection,
+  lebSize,
+  payloadOf,
+  putSection,
+  type Section,
+  SectionId,
+} from "./sections.ts";
 import { Writer } from "./writer.ts";
 
 export const METER_MODULE = "samuel:meter";
@@ -180,27 +188,6 @@ function newCtx(m: ParsedModule, options: MeterProbeOptions, added: Uint8Array[]
     waits: [],
     waitIndex: new Map(),
   };
-}
-
-function payloadOf(sections: Section[], id: number): Uint8Array | undefined {
-  const at = findSection(sections, id);
-  return at >= 0 ? sections[at].payload : undefined;
-}
-
-/**
- * A writer holding the vector section `src` (or an empty one) with its count raised by `extra`, ready for
- * the new entries; `room` is the space reserved for them.
- */
-function appendToVector(src: Uint8Array | undefined, extra: number, room: number): Writer {
-  const w = new Writer((src?.length ?? 0) + room);
-  if (src) {
-    const r = new Reader(src);
-    w.u32(r.u32() + extra);
-    w.bytes(src, r.pos);
-  } else {
-    w.u32(extra);
-  }
-  return w;
 }
 
 /** The wait wrappers' types, after the defined functions (so no function index moves). */

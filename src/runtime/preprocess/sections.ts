@@ -113,6 +113,28 @@ export function putSection(sections: Section[], id: number, payload: Uint8Array)
   sections.splice(i, 0, { id, payload, offset: -1 });
 }
 
+/** The payload of the first section with `id`, or undefined when the module has none. */
+export function payloadOf(sections: Section[], id: number): Uint8Array | undefined {
+  const at = findSection(sections, id);
+  return at >= 0 ? sections[at].payload : undefined;
+}
+
+/**
+ * A writer holding the vector section `src` (or an empty one) with its count raised by `extra`, ready for
+ * the new entries; `room` is the space reserved for them.
+ */
+export function appendToVector(src: Uint8Array | undefined, extra: number, room: number): Writer {
+  const w = new Writer((src?.length ?? 0) + room);
+  if (src) {
+    const r = new Reader(src);
+    w.u32(r.u32() + extra);
+    w.bytes(src, r.pos);
+  } else {
+    w.u32(extra);
+  }
+  return w;
+}
+
 /** Encodes the sections back into a module. */
 export function assemble(sections: Section[]): Uint8Array<ArrayBuffer> {
   let total = 8;
