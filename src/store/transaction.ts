@@ -34,7 +34,7 @@ import { emptyLockfile, type Lockfile, parseLockfile, serializeLockfile } from "
 import { basename, dirname, join, pluginDir, projectPaths, STATE_GITIGNORE } from "../project/paths.ts";
 import { exists } from "../project/fs.ts";
 import { envGet } from "../env.ts";
-import { isSamuelError, samuelError } from "../errors.ts";
+import { isSamuelError, type SamuelError, samuelError } from "../errors.ts";
 
 export const JOURNAL_FILE = "transaction.json";
 /**
@@ -112,10 +112,10 @@ async function readTextIfExists(path: string): Promise<string | null> {
 }
 
 /**
- * The journal could not be read or written (a directory or an unreadable file where samuel keeps it, a full
- * disk): nothing of the change has been made yet, so the project is as it was.
+ * The journal could not be read or written (a directory or an unreadable file where samuel keeps it): nothing
+ * of the change has been made yet, so the project is as it was. A full disk keeps its own error.
  */
-function journalUnusable(path: string, cause: unknown): unknown {
+function journalUnusable(path: string, cause: unknown): SamuelError {
   if (isSamuelError(cause)) return cause;
   return samuelError("SAM-INSTALL-015", {
     message: `the transaction journal ${path} cannot be used; the project was left as it was`,
@@ -269,8 +269,8 @@ export async function applyChange(root: string, change: ProjectChange): Promise<
   const { journal } = plan;
   const ctrlC = new DeferredSigint();
   try {
+    await Deno.mkdir(projectPaths(root).stateDir, { recursive: true });
     try {
-      await Deno.mkdir(projectPaths(root).stateDir, { recursive: true });
       await writeFileAtomic(journalPath(root), JSON.stringify(journal, null, 2) + "\n");
     } catch (e) {
       throw journalUnusable(journalPath(root), e);
