@@ -1,13 +1,13 @@
 /**
- * A measurement, not a product path: how much of a guest's start-up in Deno is V8 compiling functions
- * lazily on the main thread, and what the Compilation Hints proposal's `metadata.code.compilation_priority`
- * section (read by V8 15 under `--experimental-wasm-compilation-hints`) would win back (bench/RESULTS.md,
- * "Issue 12 status, 2026-12-08").
+ * A measurement on bare V8 (no samuel host): how much of a guest's start-up in Deno is V8 compiling
+ * functions lazily on the main thread, and what the compile hints samuel appends
+ * (src/runtime/preprocess/compile_hints.ts: the Compilation Hints proposal's `metadata.code.compilation_priority`
+ * section, read by V8 15 under `--experimental-wasm-compilation-hints`) win back (bench/RESULTS.md,
+ * "Compile hints"), through the product's own code.
  *
- * Steps: an instrumented copy of the module marks each function's entry in a second memory; running its
- * `_initialize` and `health` on the floor's imports (bench/suite/floor.ts) gives the functions start-up
- * calls; a copy of the original with a compilation-priority hint for each of them is written to a temp
- * folder. Then fresh processes, interleaved: the original as is, the original with lazy compilation off,
+ * Steps: the profiling copy (src/runtime/preprocess/call_marks.ts) marks each function's entry; running
+ * its `_initialize` and `health` on the floor's imports (bench/suite/floor.ts) gives the functions
+ * start-up calls; the original with their hint section appended is written to a temp folder. Then fresh processes, interleaved: the original as is, the original with lazy compilation off,
  * and the hinted copy with the flag; each prints compile, instantiate, `_initialize` and first `health` in
  * ms, and the medians are printed per variant.
  *
@@ -19,17 +19,9 @@ import { floorImports } from "./suite/floor.ts";
 import { parseModule } from "../src/runtime/preprocess/inspect.ts";
 import { Reader } from "../src/runtime/preprocess/reader.ts";
 import { median } from "./report.ts";
-import {
-  appendToVector,
-  assemble,
-  findSection,
-  payloadOf,
-  putSection,
-  type Section,
-  SectionId,
-  splitSections,
-} from "../src/runtime/preprocess/sections.ts";
-import { Writer } from "../src/runtime/preprocess/writer.ts";
+import { payloadOf, type Section, SectionId } from "../src/runtime/preprocess/sections.ts";
+import { markCalls } from "../src/runtime/preprocess/call_marks.ts";
+import { appendSection, calledFunctions, hintSection } from "../src/runtime/preprocess/compile_hints.ts";
 
 const CODE = SectionId.code;
 
@@ -58,50 +50,9 @@ function bodies(code: Uint8Array): { codeAt: number; body: Uint8Array }[] {
   return out;
 }
 
-/** `items` behind its count, each written by `put`. */
-function vector<T>(items: T[], put: (w: Writer, item: T, i: number) => void): Uint8Array {
-  const w = new Writer();
-  w.u32(items.length);
-  items.forEach((item, i) => put(w, item, i));
-  return w.finish();
-}
-
-/** A copy that stores 1 at byte `f` of an exported second memory `probe:calls` on entry to function f. */
-function instrument(original: Uint8Array): Uint8Array<ArrayBuffer> {
-  const m = parseModule(original);
-  const { sections, importedFunctions } = m;
-  const fns = bodies(required(sections, CODE));
-  const memoryIndex = m.importedMemories + m.memories.length;
-  const w = appendToVector(payloadOf(sections, SectionId.memory), 1, 8);
-  w.u8(0);
-  w.u32(Math.ceil((importedFunctions + fns.length) / 65536));
-  putSection(sections, SectionId.memory, w.finish().slice());
-  const name = new TextEncoder().encode("probe:calls");
-  const e = appendToVector(payloadOf(sections, SectionId.export), 1, name.length + 8);
-  e.u32(name.length);
-  e.bytes(name);
-  e.u8(2);
-  e.u32(memoryIndex);
-  putSection(sections, SectionId.export, e.finish().slice());
-  const code = vector(fns, (out, { codeAt, body }, i) => {
-    const fn = new Writer();
-    fn.bytes(body, 0, codeAt);
-    // i32.const 0; i32.const 1; i32.store8 (multi-memory memarg: align 0 | 0x40, memory index, offset f)
-    for (const b of [0x41, 0, 0x41, 1, 0x3a, 0x40]) fn.u8(b);
-    fn.u32(memoryIndex);
-    fn.u32(importedFunctions + i);
-    fn.bytes(body, codeAt);
-    const next = fn.finish();
-    out.u32(next.length);
-    out.bytes(next);
-  });
-  putSection(sections, CODE, code.slice());
-  return assemble(sections);
-}
-
 /** The functions `_initialize` and `health` call, on the floor's imports. */
 function startUpCalls(original: Uint8Array): number[] {
-  const module = new WebAssembly.Module(instrument(original));
+  const module = new WebAssembly.Module(markCalls(original)!);
   let instance: WebAssembly.Instance | undefined = undefined;
   instance = new WebAssembly.Instance(
     module,
@@ -109,29 +60,7 @@ function startUpCalls(original: Uint8Array): number[] {
   );
   (instance.exports._initialize as () => void)();
   (instance.exports.health as () => number)();
-  const marks = new Uint8Array((instance.exports["probe:calls"] as WebAssembly.Memory).buffer);
-  const called: number[] = [];
-  marks.forEach((m, f) => m && called.push(f));
-  return called;
-}
-
-/** V8's layout (src/wasm/compilation-hints-generation.cc): funcidx, offset 0, hint size 1, priority 0. */
-function withHints(original: Uint8Array, functions: number[]): Uint8Array<ArrayBuffer> {
-  const sections = splitSections(original);
-  const payload = vector(functions, (w, f) => {
-    w.u32(f);
-    w.u8(0);
-    w.u8(1);
-    w.u8(0);
-  });
-  const at = findSection(sections, CODE);
-  sections.splice(at, 0, {
-    id: SectionId.custom,
-    name: "metadata.code.compilation_priority",
-    payload: payload.slice(),
-    offset: -1,
-  });
-  return assemble(sections);
+  return calledFunctions(instance.exports)!;
 }
 
 function child(path: string): void {
@@ -161,7 +90,7 @@ async function main(): Promise<void> {
   const called = startUpCalls(original);
   const dir = await Deno.makeTempDir({ prefix: "samuel-hints-" });
   const hinted = `${dir}/hinted.wasm`;
-  Deno.writeFileSync(hinted, withHints(original, called));
+  Deno.writeFileSync(hinted, appendSection(original, hintSection(called)));
   const parsed = parseModule(original);
   const codeBytes = bodies(required(parsed.sections, CODE));
   const first = parsed.importedFunctions;

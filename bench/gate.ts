@@ -6,7 +6,8 @@
  * What is measured (issue 12): the Go wasip1 reactor (examples/go-guide-wasm, ~3.7 MB) installed in a
  * temp project, then `runPlugin` of src/app/run.ts in a fresh process started with the shipped flags, so
  * behind the process wall on a module-cache hit: samuel.lock and the manifest (through the run index),
- * the installed module checked against the lock, the cache entry read and verified, compile, the process
+ * the installed module checked against the lock, the cache entry and its compile profile read (the set-up's
+ * one `samuel run` recorded it, as a user's first run does) and verified, compile with the hints, the process
  * narrowed to the grants, WASI and samuel hosts, instantiate, `_initialize` (the Go runtime's bootstrap),
  * the `health` call. Deno's own start-up and the CLI's imports are not in it (the whole-process rows of
  * `deno task bench` cover those). Next to it, in fresh processes too, the floor: reading the original

@@ -29,6 +29,11 @@
  *   missing grant becomes an error instead (samuel's own capability prompt is unrelated).
  * - `--unstable-worker-options`: the sandbox Worker is started with `deno.permissions` (the outer wall,
  *   DESIGN.md section 5), which is still an unstable option on Deno 2.9.
+ * - `--v8-flags=--experimental-wasm-compilation-hints`: V8 reads the compile hints samuel appends to a
+ *   large module (src/runtime/preprocess/compile_hints.ts) and compiles the functions a run will call up front, on
+ *   every core, instead of lazily on the main thread (bench/RESULTS.md, "Compile hints"). It grants
+ *   nothing; without it the hints are an unknown custom section and the module runs as without them.
+ *   (`node:v8` `setFlagsFromString` cannot set it from inside: measured, it has no effect on wasm.)
  *
  * Deliberately not granted:
  * - `--allow-run`: samuel spawns no process. The only `run`-gated call is `Deno.kill(pid, 0)` when
@@ -62,8 +67,11 @@ export function permissionFlagsFor(os: CompileTarget["os"]): readonly string[] {
 /** Unstable features samuel uses. */
 export const UNSTABLE_FLAGS: readonly string[] = ["--unstable-worker-options"];
 
-/** Everything `deno run` / `deno compile` needs for samuel: permissions, then unstable features. */
-export const RUN_FLAGS: readonly string[] = [...PERMISSION_FLAGS, ...UNSTABLE_FLAGS];
+/** V8 flags: engine behaviour, no permission (see above). */
+export const ENGINE_FLAGS: readonly string[] = ["--v8-flags=--experimental-wasm-compilation-hints"];
+
+/** Everything `deno run` / `deno compile` needs for samuel: permissions, unstable features, V8 flags. */
+export const RUN_FLAGS: readonly string[] = [...PERMISSION_FLAGS, ...UNSTABLE_FLAGS, ...ENGINE_FLAGS];
 
 /** The `samuel` task in deno.json, character for character. */
 export const SAMUEL_TASK = `deno run ${RUN_FLAGS.join(" ")} main.ts`;
@@ -107,6 +115,7 @@ export function compileArgs(target: CompileTarget, outDir = "dist"): string[] {
     "--frozen",
     ...permissionFlagsFor(target.os),
     ...UNSTABLE_FLAGS,
+    ...ENGINE_FLAGS,
     ...COMPILE_INCLUDES.flatMap((path) => ["--include", path]),
     "--target",
     target.triple,

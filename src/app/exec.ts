@@ -17,6 +17,10 @@
  *   module's own bytes.
  * - Imports: `wasi_snapshot_preview1` and the `samuel` host module (log lines go to stderr; the network is
  *   never granted); anything else is refused before running (SAM-EXEC-006).
+ * - Compile hints (runtime/preprocess/compile_hints.ts), for a module run as built that is large enough: the
+ *   profile recorded for this path and this version of the file (store/compile_profile.ts) is appended
+ *   before compiling; without one, a run behind the process wall runs the profiling copy and records it,
+ *   so the next exec of the same file is hinted. A rewritten module (limits) is neither.
  */
 
 import { codeUrl } from "../code_url.ts";
@@ -37,6 +41,15 @@ import { chooseWall, narrowProcess, type Wall, WallError } from "../runtime/wall
 import { memoryImport, WASI_FUNCTION_NAMES, WASI_MODULE } from "../runtime/wasi/mod.ts";
 import { sha256Hex } from "../store/digest.ts";
 import { readWholeSync } from "../store/read_whole.ts";
+import {
+  appendSection,
+  calledFunctions,
+  type HintUse,
+  worthHinting,
+} from "../runtime/preprocess/compile_hints.ts";
+import { execProfile, identityTag, ProfileRecorder, readProfile } from "../store/compile_profile.ts";
+import { identityOf } from "../store/file_identity.ts";
+import { homePaths } from "../project/paths.ts";
 
 export interface ExecPlan {
   /** Absolute path of the module. */
@@ -58,6 +71,8 @@ export interface ExecOutcome {
   wall: Wall;
   /** Whether the module was rewritten (limits, or a memory to export). */
   rewritten: boolean;
+  /** Compile hints on this run (see the module doc). */
+  hints: HintUse;
 }
 
 /** No `--max-memory`: the wasm32 maximum (65,536 pages), i.e. the module's own limit stands. */
@@ -65,8 +80,8 @@ const NO_MEMORY_CAP = 65536 * 65536;
 
 /** Runs `plan`; `onDebug` receives `--verbose` detail (which wall, whether the module was rewritten). */
 export async function execModule(plan: ExecPlan, onDebug?: (text: string) => void): Promise<ExecOutcome> {
-  const bytes = readModule(plan.module);
-  let module = compile(plan.module, bytes);
+  const { bytes, profile } = readModule(plan.module);
+  let module = compile(plan.module, profile?.section ? appendSection(bytes, profile.section) : bytes);
   checkCommand(plan.module, module);
 
   const metered = plan.timeoutMs !== undefined || plan.fuel !== undefined;
@@ -87,6 +102,21 @@ export async function execModule(plan: ExecPlan, onDebug?: (text: string) => voi
       ? "outer wall: this process, narrowed to the --dir grants"
       : `outer wall: a sandbox Worker (${wall.reason})`,
   );
+  let hints: HintUse = profile?.section && !rewrite ? "used" : "none";
+  let recorder: ProfileRecorder | undefined;
+  if (hints === "none" && !rewrite && profile && wall.kind === "process") {
+    // The checks above ran on the module itself; the profiling copy only adds its marks.
+    const { markCalls } = await import(
+      codeUrl("runtime/preprocess/call_marks")
+    ) as typeof import("../runtime/preprocess/call_marks.ts");
+    const marked = markCalls(bytes);
+    recorder = marked && ProfileRecorder.open(profile.file, profile.tag);
+    if (recorder) {
+      module = compile(plan.module, marked!);
+      hints = "recorded";
+    }
+  }
+  onDebug?.(`compile hints: ${hints}`);
   const request = {
     spec,
     exportName: "_start",
@@ -98,7 +128,16 @@ export async function execModule(plan: ExecPlan, onDebug?: (text: string) => voi
   };
   if (wall.kind === "process") {
     narrowForExec(grants);
-    return { result: await invoke(module, { imports }, { ...request, logSink }), wall, rewritten: rewrite };
+    try {
+      const afterRun = recorder && ((exports: WebAssembly.Exports) => {
+        const called = calledFunctions(exports);
+        if (called) recorder!.record(called);
+      });
+      const result = await invoke(module, { imports }, { ...request, logSink }, { afterRun });
+      return { result, wall, rewritten: rewrite, hints };
+    } finally {
+      recorder?.close();
+    }
   }
   try {
     const result = await new Sandbox(spec, { grants }).run(module, { imports } as never, request, {
@@ -106,16 +145,29 @@ export async function execModule(plan: ExecPlan, onDebug?: (text: string) => voi
       // A program may run for as long as it likes without --timeout: no watchdog then.
       graceMs: plan.timeoutMs === undefined ? Infinity : undefined,
     });
-    return { result, wall, rewritten: rewrite };
+    return { result, wall, rewritten: rewrite, hints };
   } catch (e) {
     if (!(e instanceof SandboxError)) throw e;
     throw samuelError("SAM-EXEC-009", { message: e.message, inner: e });
   }
 }
 
-function readModule(path: string): Uint8Array {
+/** Where a module's exec profile is, and the recorded section when there is one. */
+interface ExecProfile {
+  file: string;
+  tag: string;
+  section?: Uint8Array;
+}
+
+/**
+ * The module's bytes, and its exec profile when it is large enough to be hinted (the bytes' buffer then
+ * has room for the section: `appendSection` does not copy them).
+ */
+function readModule(path: string): { bytes: Uint8Array; profile?: ExecProfile } {
   try {
-    return readWholeSync(path, Deno.statSync(path).size);
+    const info = Deno.statSync(path);
+    const profile = execProfileOf(path, info);
+    return { bytes: readWholeSync(path, info.size, profile?.section?.length ?? 0), profile };
   } catch (e) {
     throw samuelError("SAM-EXEC-002", {
       message: `cannot read module ${path}`,
@@ -123,6 +175,20 @@ function readModule(path: string): Uint8Array {
       fix: "check the path to the .wasm file",
     });
   }
+}
+
+/** The exec profile of the module at `path`; undefined when it is too small or has no file identity. */
+function execProfileOf(path: string, info: Deno.FileInfo): ExecProfile | undefined {
+  const identity = identityOf(info);
+  if (!identity || !worthHinting(info.size)) return undefined;
+  let file: string;
+  try {
+    file = execProfile(homePaths().wasmCache, path);
+  } catch {
+    return undefined; // no $SAMUEL_HOME to keep it in: run unhinted
+  }
+  const tag = identityTag(identity);
+  return { file, tag, section: readProfile(file, tag) };
 }
 
 /** Refuses a module that is not a command (no `_start`) or needs imports nothing here provides. */

@@ -11,6 +11,10 @@
  *    isolate; a plugin granted network hosts, or a process that cannot narrow (started with `-A` or the
  *    bare `--allow-read`), gets a sandbox Worker instead, started before step 1 so it boots meanwhile;
  * 3. the invocation and its report (runtime/invoke.ts), classified into an exit code and a coded error.
+ * A module large enough for compile hints (runtime/preprocess/compile_hints.ts) is compiled with its export's
+ * recorded profile appended; without one, a run behind the process wall runs the profiling copy instead
+ * and records the profile through a file opened before narrowing (store/compile_profile.ts), so the next
+ * run is hinted. `cache.hints` in the result says which (`used`, `recorded`, `none`).
  * Every module the steps after narrowing use is imported statically here, so no lazy `import()` runs in
  * a narrowed process.
  *
@@ -43,6 +47,14 @@ import {
 } from "../runtime/sandbox_spec.ts";
 import { cannotNarrow, chooseWall, narrowProcess, type Wall, WallError } from "../runtime/wall.ts";
 import { RunIndex } from "../store/run_index.ts";
+import { codeUrl } from "../code_url.ts";
+import {
+  appendSection,
+  calledFunctions,
+  type HintUse,
+  worthHinting,
+} from "../runtime/preprocess/compile_hints.ts";
+import { entryProfile, ProfileRecorder } from "../store/compile_profile.ts";
 
 export interface RunOptions extends LoadOptions {
   root: string;
@@ -78,7 +90,7 @@ export interface PluginRun {
   entry: LockedPlugin;
   exportName: string;
   result: InvocationResult;
-  cache: { hit: boolean; rebuilt: string | null };
+  cache: { hit: boolean; rebuilt: string | null; hints: HintUse };
   wall: Wall;
   timings: RunTimings;
   error?: ErrorInfo;
@@ -109,6 +121,9 @@ interface Prepared {
   plugin: RunnablePlugin;
   module: WebAssembly.Module;
   exportName: string;
+  /** Set when `module` is the profiling copy: where its marks are recorded after the run. */
+  recorder?: ProfileRecorder;
+  hints: HintUse;
   t0: number;
   sandboxMs: number;
   loadMs: number;
@@ -130,7 +145,7 @@ export async function runPlugin(options: RunOptions, name: string, exportArg?: s
   const sandboxMs = performance.now() - tSandbox;
   let prepared: Prepared;
   try {
-    prepared = await prepare(opts, entry, spec, grants, exportArg, t0, sandboxMs);
+    prepared = await prepare(opts, entry, spec, grants, exportArg, t0, sandboxMs, wall.kind === "process");
   } catch (e) {
     sandbox?.close();
     throw e;
@@ -223,7 +238,7 @@ async function runAllInProcess(
     }
     const t0 = performance.now();
     ready.push(
-      await prepare(opts, targets[i], spec, wallGrants(spec), exportName, t0, 0).catch((e) =>
+      await prepare(opts, targets[i], spec, wallGrants(spec), exportName, t0, 0, true).catch((e) =>
         asFailure(targets[i], exportName, e)
       ),
     );
@@ -332,7 +347,10 @@ function specFor(opts: RunOptions, entry: LockedPlugin, exportArg?: string): San
   return spec;
 }
 
-/** Loads, checks and compiles the plugin's module (everything before the wall). */
+/**
+ * Loads, checks and compiles the plugin's module (everything before the wall). `mayProfile`: the guest
+ * will run in this isolate, so a run without a compile profile can record one.
+ */
 async function prepare(
   opts: RunOptions,
   entry: LockedPlugin,
@@ -341,8 +359,9 @@ async function prepare(
   exportArg: string | undefined,
   t0: number,
   sandboxMs: number,
+  mayProfile: boolean,
 ): Promise<Prepared> {
-  let plugin = await loadRunnable(opts.root, entry, opts);
+  let plugin = await loadRunnable(opts.root, entry, { ...opts, hintsFor: exportArg ?? "" });
   const exports = plugin.manifest.exports;
   const exportName = exportArg ?? exports[0];
   if (!exports.includes(exportName)) {
@@ -352,12 +371,17 @@ async function prepare(
     });
   }
   spec.args = [entry.name, exportName];
+  const compiled = await compilable(plugin, exportName, mayProfile);
   // The cache entry's hash runs off-thread while V8 compiles; nothing runs before it is confirmed.
-  let module = new WebAssembly.Module(plugin.bytes as Uint8Array<ArrayBuffer>);
+  let module = new WebAssembly.Module(compiled.bytes as Uint8Array<ArrayBuffer>);
   const confirmed = await confirmRunnable(opts.root, plugin, opts);
   if (confirmed !== plugin) {
+    // A rebuilt entry is a new one: it runs unhinted and unprofiled this once.
+    compiled.recorder?.close();
     plugin = confirmed;
     module = new WebAssembly.Module(plugin.bytes as Uint8Array<ArrayBuffer>);
+    compiled.recorder = undefined;
+    compiled.hints = "none";
   }
   return {
     entry,
@@ -366,10 +390,35 @@ async function prepare(
     plugin,
     module,
     exportName,
+    recorder: compiled.recorder,
+    hints: compiled.hints,
     t0,
     sandboxMs,
     loadMs: performance.now() - t0 - sandboxMs,
   };
+}
+
+/**
+ * The bytes to compile: the module with its export's recorded hints appended; else, when this run may
+ * record a profile and the module is worth hinting, the profiling copy with its recorder (opened now,
+ * before narrowing); else the module as cached. A profiling copy that cannot be made or recorded is not
+ * run: the module runs as cached.
+ */
+async function compilable(
+  plugin: RunnablePlugin,
+  exportName: string,
+  mayProfile: boolean,
+): Promise<{ bytes: Uint8Array; recorder?: ProfileRecorder; hints: HintUse }> {
+  if (plugin.profile) return { bytes: appendSection(plugin.bytes, plugin.profile), hints: "used" };
+  const plain = { bytes: plugin.bytes, hints: "none" as const };
+  if (!mayProfile || !worthHinting(plugin.bytes.length)) return plain;
+  // By URL (code_url.ts): the rewriter's modules load on this one run per entry and export only.
+  const { markCalls } = await import(
+    codeUrl("runtime/preprocess/call_marks")
+  ) as typeof import("../runtime/preprocess/call_marks.ts");
+  const marked = markCalls(plugin.bytes);
+  const recorder = marked && ProfileRecorder.open(entryProfile(plugin.cacheDir, exportName), "");
+  return recorder ? { bytes: marked, recorder, hints: "recorded" } : plain;
 }
 
 /** Narrows the process (the first time) and runs the guest in this isolate. */
@@ -392,13 +441,35 @@ async function inProcess(opts: RunOptions, p: Prepared, wall: Wall, narrow: bool
     }
   }
   const narrowMs = performance.now() - before;
-  const result = await invoke(p.module, p.plugin.info, {
-    spec: p.spec,
-    exportName: p.exportName,
-    input: opts.input,
-    logSink: opts.onLog ? (line) => opts.onLog!(p.entry.name, line) : undefined,
-  });
+  const recorder = p.recorder;
+  let result: InvocationResult;
+  try {
+    result = await invoke(p.module, p.plugin.info, {
+      spec: p.spec,
+      exportName: p.exportName,
+      input: opts.input,
+      logSink: opts.onLog ? (line) => opts.onLog!(p.entry.name, line) : undefined,
+    }, recorder ? { afterRun: (exports) => recordProfile(opts, p, recorder, exports) } : {});
+  } finally {
+    recorder?.close();
+  }
   return finish(p, result, wall, narrowMs);
+}
+
+/** Records the functions the profiling copy entered (a failure only costs the next run its hints). */
+function recordProfile(
+  opts: RunOptions,
+  p: Prepared,
+  recorder: ProfileRecorder,
+  exports: WebAssembly.Exports,
+) {
+  const called = calledFunctions(exports);
+  const ok = called !== undefined && recorder.record(called);
+  opts.onDebug?.(
+    ok
+      ? `compile profile of ${p.entry.name} ${p.exportName} recorded: ${called.length} functions`
+      : `compile profile of ${p.entry.name} ${p.exportName} not recorded`,
+  );
 }
 
 /** Runs the guest in a sandbox Worker (one-shot: closed when it settles). */
@@ -417,7 +488,7 @@ async function pooled(
   const t0 = performance.now();
   const grants = wallGrants(spec);
   const sandbox = pool.sandbox(spec, grants);
-  const p = await prepare(opts, entry, spec, grants, exportName, t0, performance.now() - t0);
+  const p = await prepare(opts, entry, spec, grants, exportName, t0, performance.now() - t0, false);
   // (The pool's Worker exists already for a repeated permission set: then sandbox_ms is ~0.)
   return finish(p, await sandboxRun(opts, p, sandbox), { kind: "worker", reason: "run --all" }, 0);
 }
@@ -448,7 +519,7 @@ function finish(p: Prepared, result: InvocationResult, wall: Wall, narrowMs: num
     entry: p.entry,
     exportName: p.exportName,
     result,
-    cache: { hit: p.plugin.cacheHit, rebuilt: p.plugin.rebuilt ?? null },
+    cache: { hit: p.plugin.cacheHit, rebuilt: p.plugin.rebuilt ?? null, hints: p.hints },
     wall,
     timings: {
       sandbox_ms: round(p.sandboxMs),

@@ -148,10 +148,20 @@ function terminalStdio() {
   };
 }
 
+/**
+ * What the caller in this isolate may do with the instance (never sent to a Worker: a function does not
+ * cross `postMessage`). `afterRun` sees the instance's exports once the guest is done, however it ended
+ * (the compile profile reads its marks there: app/run.ts).
+ */
+export interface InvokeHooks {
+  afterRun?: (exports: WebAssembly.Exports) => void;
+}
+
 export async function invoke(
   module: WebAssembly.Module,
   info: Pick<ModuleInfo, "imports">,
   req: InvokeRequest,
+  hooks: InvokeHooks = {},
 ): Promise<InvocationResult> {
   const { spec } = req;
   const t0 = performance.now();
@@ -167,7 +177,7 @@ export async function invoke(
     report: undefined as unknown as InvocationReportData,
     timings: { instantiate_ms: 0, init_ms: 0, call_ms: 0 },
   };
-  const end = await run(module, guest, req, result, t0);
+  const end = await run(module, guest, req, result, t0, hooks);
   settle(result, spec, end >= hardDeadline, stdout, stderr);
   result.stdout = stdout.bytes();
   result.stderr = stderr.bytes();
@@ -248,7 +258,9 @@ async function run(
   req: InvokeRequest,
   result: InvocationResult,
   t0: number,
+  hooks: InvokeHooks,
 ): Promise<number> {
+  let exports: WebAssembly.Exports | undefined;
   let phase: "instantiate" | "init" | "call" = "instantiate";
   let mark = t0;
   const lap = () => {
@@ -259,18 +271,19 @@ async function run(
   };
   try {
     const instance = await WebAssembly.instantiate(module, guest.imports);
+    exports = instance.exports;
     const imported = Object.values(guest.provided).flatMap((m) => Object.values(m))[0];
     guest.memory = instanceMemory(instance.exports, imported);
     if (guest.memory) guest.wasi.bindMemory(guest.memory);
     result.timings.instantiate_ms = lap();
 
     phase = "init";
-    const exports = instance.exports as Record<string, unknown>;
-    await initialize(exports, req.exportName === "_start");
+    const callable = instance.exports as Record<string, unknown>;
+    await initialize(callable, req.exportName === "_start");
     result.timings.init_ms = lap();
 
     phase = "call";
-    await call(exports, req.exportName, result);
+    await call(callable, req.exportName, result);
   } catch (e) {
     classify(result, e, guest.meter.stopped, phase, req.spec);
   } finally {
@@ -279,6 +292,7 @@ async function run(
     else result.timings.instantiate_ms = lap();
     guest.host.cancel();
     guest.wasi.close();
+    if (exports) hooks.afterRun?.(exports);
   }
   return mark;
 }

@@ -163,11 +163,13 @@ export class ModuleCache {
    * Reads an entry and checks everything but its bytes' hash: the metadata parses, the size matches, the
    * entry belongs under this key and variant. Follow with `verify` before running the bytes (or use
    * `load`). A corrupt entry is deleted and reported; a use marks it recently used unless `touch: false`.
+   * `room`, asked once the metadata is read, is how many bytes to leave free after the module's bytes in
+   * their buffer (read_whole.ts), for a caller that appends to them.
    */
   read(
     sourceSha256: string,
     variant: CacheVariant,
-    opts: { touch?: boolean } = {},
+    opts: { touch?: boolean; room?: (meta: CacheMeta) => number } = {},
   ): { entry?: CacheEntry; corrupt?: string } {
     const dir = this.entryDir(sourceSha256, variant);
     let metaText: string;
@@ -192,7 +194,7 @@ export class ModuleCache {
       const seenAtMs = Date.now();
       const info = Deno.statSync(`${dir}/${MODULE_FILE}`);
       const identity = identityOf(info);
-      bytes = readWholeSync(`${dir}/${MODULE_FILE}`, info.size);
+      bytes = readWholeSync(`${dir}/${MODULE_FILE}`, info.size, opts.room?.(meta) ?? 0);
       if (identity) seen = { identity, seenAtMs };
     } catch {
       return this.#discard(dir, "metadata unreadable or module missing");

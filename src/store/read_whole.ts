@@ -5,16 +5,19 @@
  * small file the other way round: opening an `FsFile` costs ~0.4 ms the first time in a process, so
  * below `SMALL` (when the caller knows the size) it is `Deno.readFileSync`. A file that changes size
  * while being read is read to its end as it is then (the caller hashes what it got).
+ *
+ * `room` leaves that many bytes of the buffer free after the file's bytes (the returned view does not
+ * include them), so a caller can append to it without copying the file (runtime/preprocess/compile_hints.ts).
  */
 
 const SMALL = 1024 * 1024;
 
-export function readWholeSync(path: string, knownSize?: number): Uint8Array {
-  if (knownSize !== undefined && knownSize < SMALL) return Deno.readFileSync(path);
+export function readWholeSync(path: string, knownSize?: number, room = 0): Uint8Array {
+  if (knownSize !== undefined && knownSize < SMALL && room === 0) return Deno.readFileSync(path);
   const file = Deno.openSync(path);
   try {
     const size = file.statSync().size;
-    let buf = new Uint8Array(size);
+    let buf = new Uint8Array(new ArrayBuffer(size + room), 0, size);
     let off = 0;
     for (;;) {
       if (off === buf.length) {
@@ -33,7 +36,7 @@ export function readWholeSync(path: string, knownSize?: number): Uint8Array {
       if (n === null || n === 0) break;
       off += n;
     }
-    return off === buf.length ? buf : buf.slice(0, off);
+    return off === buf.length ? buf : buf.subarray(0, off);
   } finally {
     file.close();
   }

@@ -27,6 +27,8 @@ import { cacheVariant } from "./cache_variant.ts";
 import type { RunIndex } from "./run_index.ts";
 import { identityOf, sameIdentity } from "./file_identity.ts";
 import { readStamp, type RunStamp, vouches, writeStamp } from "./run_stamp.ts";
+import { entryProfile, readProfile } from "./compile_profile.ts";
+import { worthHinting } from "../runtime/preprocess/compile_hints.ts";
 
 export interface RunnablePlugin {
   entry: LockedPlugin;
@@ -41,6 +43,13 @@ export interface RunnablePlugin {
   hashed: boolean;
   /** A cache hit's pending integrity check: pass the plugin to `confirmRunnable` before running it. */
   pending?: { entry: { bytes: Uint8Array; meta: CacheMeta }; verified: Promise<boolean> };
+  /** The module-cache entry's folder (where its compile profile is kept: compile_profile.ts). */
+  cacheDir: string;
+  /**
+   * The compile profile of the export asked for in `LoadOptions.hintsFor`, when one is recorded: a hint
+   * section to append to `bytes` (there is room for it in their buffer: `appendSection`).
+   */
+  profile?: Uint8Array;
 }
 
 /** What loading needs besides the lock entry. */
@@ -49,6 +58,11 @@ export interface LoadOptions {
   cacheBudget: () => Promise<number>;
   /** What earlier runs learned about this project's lock and manifests (run_index.ts). */
   index?: RunIndex;
+  /**
+   * The export the caller will run, to read its compile profile along with the module
+   * (runtime/preprocess/compile_hints.ts); `""` for the manifest's first export. Unset: no profile is read.
+   */
+  hintsFor?: string;
 }
 
 /** Reads the installed manifest copy (trusted: install validated it; see src/manifest/installed.ts). */
@@ -146,7 +160,17 @@ export async function loadRunnable(
   const vname = variantName(variant);
   const home = homePaths().wasmCache;
   const reader = new ModuleCache(home, Infinity);
-  const found = reader.read(entry.sha256.module, variant);
+  const cacheDir = reader.entryDir(entry.sha256.module, variant);
+  const hintsFor = options.hintsFor === undefined ? undefined : options.hintsFor || manifest.exports[0];
+  let profile: Uint8Array | undefined;
+  const found = reader.read(entry.sha256.module, variant, {
+    // Read before the module, so the module's buffer has room to append it without a copy.
+    room: (meta) => {
+      if (hintsFor === undefined || typeof meta?.size !== "number" || !worthHinting(meta.size)) return 0;
+      profile = readProfile(entryProfile(cacheDir, hintsFor), "");
+      return profile?.length ?? 0;
+    },
+  });
   let corrupt = found.corrupt;
   if (found.entry) {
     const expected = installed.stamp.processed[vname];
@@ -160,6 +184,8 @@ export async function loadRunnable(
         cacheHit: true,
         hashed: installed.hashed,
         pending: { entry: found.entry, verified: reader.verify(found.entry) },
+        cacheDir,
+        profile,
       };
     }
     corrupt = reader.discard(entry.sha256.module, variant, "not the rewrite of this plugin's module").corrupt;
@@ -309,5 +335,6 @@ async function rebuild(
     cacheHit: false,
     rebuilt: corrupt,
     hashed: installed.hashed,
+    cacheDir: cache.entryDir(entry.sha256.module, variant),
   };
 }

@@ -40,7 +40,7 @@ Deno.test("samuel run: a miss, then a hit in the next process; doctor's wasm_cac
   assertEquals([empty.hits, empty.misses, empty.hit_rate], [0, 0, 0]);
 
   const first = await runJson(p, "hello-wasm", "greet");
-  assertEquals(first.cache, { hit: false, rebuilt: null });
+  assertEquals(first.cache, { hit: false, rebuilt: null, hints: "none" });
   assertEquals(first.output.greeting, "hello, world");
   const afterMiss = await stats(p);
   assertEquals([afterMiss.hits, afterMiss.misses, afterMiss.rebuilds], [0, 1, 0]);
@@ -48,7 +48,7 @@ Deno.test("samuel run: a miss, then a hit in the next process; doctor's wasm_cac
   assert(afterMiss.used_bytes > 0);
 
   const second = await runJson(p, "hello-wasm", "greet");
-  assertEquals(second.cache, { hit: true, rebuilt: null });
+  assertEquals(second.cache, { hit: true, rebuilt: null, hints: "none" });
   assertEquals(second.output, first.output);
   const afterHit = await stats(p);
   assertEquals([afterHit.hits, afterHit.misses, afterHit.hit_rate], [1, 1, 0.5]);
@@ -85,7 +85,7 @@ for (const [what, damage] of damages) {
     const s = await stats(p);
     assertEquals([s.hits, s.misses, s.rebuilds, s.modules], [0, 2, 1, 1]);
     // The rebuilt entry is whole again: the next run is a verified hit.
-    assertEquals((await runJson(p, "printer", "say")).cache, { hit: true, rebuilt: null });
+    assertEquals((await runJson(p, "printer", "say")).cache, { hit: true, rebuilt: null, hints: "none" });
   });
 }
 

@@ -22,6 +22,7 @@ import {
   COMPILE_TARGETS,
   COMPILE_TASK,
   compileArgs,
+  ENGINE_FLAGS,
   PERMISSION_FLAGS,
   RUN_FLAGS,
   SAMUEL_TASK,
@@ -150,7 +151,9 @@ Deno.test("every copy of the flags equals scripts/flags.ts, and none is -A", asy
   assertEquals(deno.tasks.compile, COMPILE_TASK);
   assertEquals(CLI_RUN_FLAGS, [...RUN_FLAGS]);
   assertEquals(SAMUEL_FLAGS, [...RUN_FLAGS]);
-  assertEquals(RUN_FLAGS, [...PERMISSION_FLAGS, ...UNSTABLE_FLAGS]);
+  assertEquals(RUN_FLAGS, [...PERMISSION_FLAGS, ...UNSTABLE_FLAGS, ...ENGINE_FLAGS]);
+  // V8 flags change how the engine compiles, never what the process may do.
+  for (const f of ENGINE_FLAGS) assert(f.startsWith("--v8-flags=--experimental-wasm-"), f);
   for (const f of RUN_FLAGS) {
     assert(!["-A", "--allow-all", "--allow-run", "--allow-ffi"].includes(f), `${f} must not be shipped`);
     assert(!f.startsWith("--allow-run") && !f.startsWith("--allow-ffi"), `${f} must not be shipped`);
@@ -177,7 +180,8 @@ Deno.test("deno compile gets the shipped flags, the sandbox worker and one outpu
     assertEquals(args[0], "compile");
     assertEquals(args.at(-1), COMPILE_ENTRY);
     const flags = args.filter((a) =>
-      a.startsWith("--allow") || a.startsWith("--unstable") || a === "--no-prompt"
+      a.startsWith("--allow") || a.startsWith("--unstable") || a === "--no-prompt" ||
+      a.startsWith("--v8-flags")
     );
     // Windows has no single root to narrow from: its binary holds the global read/write grants (and so
     // always uses the Worker wall); every other target gets exactly the shipped flags.

@@ -3,10 +3,13 @@
  * installed from a folder with its own manifest, `samuel run go-guide-wasm lint --json` on a copy of
  * tests/fixtures/go-projects/dirty reports exactly the marked findings as JSON output and exits 6 (lint
  * returns 1 when it finds something), on the clean project it exits 0 with no finding, and `health`
- * exits 0. The plugin only has read access to /workspace: the project is left untouched.
+ * exits 0. The plugin only has read access to /workspace: the project is left untouched. Compile hints
+ * (src/runtime/preprocess/compile_hints.ts) on this plugin, the one large module here: recorded on an export's first
+ * run, used after, per export, for `samuel run` and for `samuel plugin exec`.
  */
 
-import { assertEquals } from "../support/assert.ts";
+import { assertEquals, assertStringIncludes } from "../support/assert.ts";
+import { entryProfile, readProfile } from "../../src/store/compile_profile.ts";
 import { findingKeys, GO, sh, wantedFindings } from "../authoring/helpers.ts";
 import { GO_GUIDE_WASM, GO_PROJECTS, Project } from "./_helpers.ts";
 import { needs } from "../support/needs.ts";
@@ -82,5 +85,92 @@ Deno.test({
       assertEquals(human.code, 0);
       assertEquals(JSON.parse(human.stdout).findings, []);
     }
+  },
+});
+
+/** The cache entry folders under a project's SAMUEL_HOME (one per module and variant). */
+async function cacheEntries(home: string): Promise<string[]> {
+  const out: string[] = [];
+  const modules = `${home}/cache/wasm/modules`;
+  for await (const m of Deno.readDir(modules)) {
+    for await (const v of Deno.readDir(`${modules}/${m.name}`)) out.push(`${modules}/${m.name}/${v.name}`);
+  }
+  return out;
+}
+
+Deno.test({
+  ...needs(
+    "compile hints on the Go plugin: the first run of an export records its profile behind the process " +
+      "wall, later runs use it with the same results, a garbled profile is recorded again",
+    GO === undefined && "Go not installed",
+  ),
+  fn: async () => {
+    await using p = await goProject("dirty");
+    const first = await p.run(["go-guide-wasm", "lint"]);
+    assertEquals([first.code, first.json.data.cache.hints, first.json.data.timings.wall], [
+      6,
+      "recorded",
+      "process",
+    ], first.stderr);
+    const [entry] = await cacheEntries(p.home);
+    const profile = readProfile(entryProfile(entry, "lint"), "");
+    // _initialize and lint enter hundreds of the Go runtime's functions, and not all 2 500 of them.
+    const hinted = profile ? (profile.length - 40) / 5 : 0;
+    assertEquals(hinted > 100 && hinted < 2000, true, `profile of ${profile?.length} bytes`);
+    for (const expected of ["used", "used"]) {
+      const r = await p.run(["go-guide-wasm", "lint"]);
+      assertEquals([r.code, r.json.data.cache.hints], [6, expected], r.stderr);
+      assertEquals(r.json.data.output, first.json.data.output);
+      assertEquals(r.json.data.return_code, 1);
+    }
+    // Another export has its own profile.
+    const health = await p.run(["go-guide-wasm", "health"]);
+    assertEquals([health.code, health.json.data.cache.hints], [0, "recorded"], health.stderr);
+    assertEquals((await p.run(["go-guide-wasm", "health"])).json.data.cache.hints, "used");
+    // A garbled profile is not appended: the run records a fresh one and computes the same.
+    await Deno.writeTextFile(entryProfile(entry, "lint"), "not a profile");
+    const again = await p.run(["go-guide-wasm", "lint"]);
+    assertEquals([again.code, again.json.data.cache.hints], [6, "recorded"], again.stderr);
+    assertEquals(again.json.data.output, first.json.data.output);
+    assertEquals(readProfile(entryProfile(entry, "lint"), "") !== undefined, true);
+  },
+});
+
+Deno.test({
+  ...needs(
+    "compile hints on `samuel plugin exec` of the Go command build: recorded, then used, recorded again " +
+      "once the file changes, the program's output the same every time",
+    GO === undefined && "Go not installed",
+  ),
+  fn: async () => {
+    await using p = await goProject("dirty");
+    const module = `${p.base}/command.wasm`;
+    await Deno.copyFile(`${EXAMPLE}build/plugin-command.wasm`, module);
+    const exec = () => p.cli(["--verbose", "plugin", "exec", "--dir-ro", `${p.root}::/workspace`, module]);
+    const first = await exec();
+    assertStringIncludes(first.stderr, "compile hints: recorded");
+    assertStringIncludes(first.stderr, "outer wall: this process");
+    const second = await exec();
+    assertStringIncludes(second.stderr, "compile hints: used");
+    assertEquals([second.code, second.stdout], [first.code, first.stdout]);
+    assertStringIncludes(first.stdout, '"findings"');
+    // The same bytes written again are another version of the file: profiled again.
+    await Deno.writeFile(module, await Deno.readFile(module));
+    const rewritten = await exec();
+    assertStringIncludes(rewritten.stderr, "compile hints: recorded");
+    assertEquals([rewritten.code, rewritten.stdout], [first.code, first.stdout]);
+    // A limit means a rewritten module: no hints.
+    const limited = await p.cli([
+      "--verbose",
+      "plugin",
+      "exec",
+      "--timeout",
+      "20s",
+      "--dir-ro",
+      `${p.root}::/workspace`,
+      module,
+    ]);
+    assertStringIncludes(limited.stderr, "compile hints: none");
+    assertEquals([limited.code, limited.stdout], [first.code, first.stdout]);
   },
 });

@@ -5,10 +5,12 @@
  * Human output: the guest's stdout on stdout, its stderr and log lines (`[plugin] level: msg`) on stderr,
  * and a one-line error when it fails; `--verbose` also says which outer wall the guest ran behind. `--json`
  * data for one plugin:
- * `{ plugin, export, outcome, return_code, exit_code, output, stdout, stderr, trap, cache: { hit },
+ * `{ plugin, export, outcome, return_code, exit_code, output, stdout, stderr, trap,
+ *    cache: { hit, rebuilt, hints },
  *    timings: { wall, sandbox_ms, load_ms, narrow_ms, instantiate_ms, init_ms, call_ms, total_ms }, report }`
  * where `output` is stdout parsed as JSON when it is JSON (else the text), `timings.wall` is `"process"`
- * (the process narrowed itself to the grants) or `"worker"` (a sandbox Worker), and `report` holds denials,
+ * (the process narrowed itself to the grants) or `"worker"` (a sandbox Worker), `cache.hints` is
+ * `"used"`, `"recorded"` or `"none"` (compile hints: src/runtime/preprocess/compile_hints.ts), and `report` holds denials,
  * log lines, dropped log lines, network calls and peak memory. With `--all`:
  * `{ export, wall, results: [...], summary: { ok, failed, timed_out } }`.
  *

@@ -10,7 +10,8 @@
  * (declarations, ModuleInfo), memory_cap.ts, memory_export.ts, meter_probes.ts (code rewriting),
  * call_graph.ts (which entries need probes), renumber.ts (function index shift outside code), errors.ts
  * (SAM-PREPROCESS-00N), version.ts (`PREPROCESSOR_VERSION`, alone so the run path need not load the
- * rewriter).
+ * rewriter). Beside the rewriter, for compile hints: compile_hints.ts (the hint section appended to a
+ * cached module, what the run path loads) and call_marks.ts (the profiling copy that records them).
  *
  * ```ts
  * const { bytes, info, metered } = preprocess(original, { maxMemoryBytes: 64 << 20, meter: true });
