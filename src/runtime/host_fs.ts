@@ -48,7 +48,7 @@ export function preopenFs(preopens: readonly Preopen[]): HostFs {
   const roots: Root[] = [];
   for (const p of preopens) {
     try {
-      const real = Deno.realPathSync(p.hostPath);
+      const real = p.realPath ?? Deno.realPathSync(p.hostPath);
       roots.push({
         guest: p.guestPath,
         readOnly: p.readOnly,

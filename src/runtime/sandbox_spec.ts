@@ -12,6 +12,12 @@ export interface Preopen {
   guestPath: string;
   hostPath: string;
   readOnly: boolean;
+  /**
+   * The folder's real path, once `missingPreopens` has resolved it (and found a folder there): the wall's
+   * grants, the WASI host and the samuel host use it instead of resolving the path again (each resolution
+   * is a syscall or two, ~0.05-0.1 ms on the run path).
+   */
+  realPath?: string;
 }
 
 export interface SandboxSpec {
@@ -125,12 +131,16 @@ export function sandboxFromGrants(opts: {
 
 /**
  * The preopens whose host folder is missing (or is not a folder). The WASI host cannot open them, so the
- * runtime checks before starting a sandbox and names them instead of failing inside it.
+ * runtime checks before starting a sandbox and names them instead of failing inside it. Each existing
+ * folder's real path is recorded on its preopen (`realPath`), resolved once here, before narrowing.
  */
 export function missingPreopens(spec: SandboxSpec): Preopen[] {
   return spec.preopens.filter((p) => {
     try {
-      return !Deno.statSync(p.hostPath).isDirectory;
+      const real = Deno.realPathSync(p.hostPath);
+      if (!Deno.statSync(real).isDirectory) return true;
+      p.realPath = real;
+      return false;
     } catch {
       return true;
     }
@@ -154,7 +164,7 @@ export function wallGrants(spec: Pick<SandboxSpec, "preopens">): WallGrants {
   for (const p of spec.preopens) {
     const paths = [p.hostPath];
     try {
-      const real = Deno.realPathSync(p.hostPath);
+      const real = p.realPath ?? Deno.realPathSync(p.hostPath);
       if (real !== p.hostPath) paths.push(real);
     } catch { /* a missing folder is reported by the caller (missingPreopens) */ }
     for (const path of paths) {

@@ -28,6 +28,8 @@ export interface PreopenSpec {
   guestPath: string;
   hostPath: string;
   readOnly: boolean;
+  /** The folder's real path when the caller resolved it already (and found a folder): not resolved again. */
+  realPath?: string;
 }
 
 export const KIND_STDIN = 0;

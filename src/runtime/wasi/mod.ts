@@ -191,8 +191,8 @@ export class WasiHost {
     for (const p of opts.preopens) {
       let real: string;
       try {
-        real = Deno.realPathSync(p.hostPath);
-        if (!Deno.statSync(real).isDirectory) throw new Error("not a directory");
+        real = p.realPath ?? Deno.realPathSync(p.hostPath);
+        if (p.realPath === undefined && !Deno.statSync(real).isDirectory) throw new Error("not a directory");
       } catch (e) {
         throw new WasiSetupError(
           `preopen ${p.hostPath}: ${e instanceof Error ? e.message : String(e)}`,
