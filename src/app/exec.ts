@@ -109,7 +109,7 @@ export async function execModule(plan: ExecPlan, onDebug?: (text: string) => voi
     const { markCalls } = await import(
       codeUrl("runtime/preprocess/call_marks")
     ) as typeof import("../runtime/preprocess/call_marks.ts");
-    const marked = markCalls(bytes);
+    const marked = markCallsOrNone(markCalls, bytes);
     recorder = marked && ProfileRecorder.open(profile.file, profile.tag);
     if (recorder) {
       module = compile(plan.module, marked!);

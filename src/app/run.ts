@@ -416,7 +416,7 @@ async function compilable(
   const { markCalls } = await import(
     codeUrl("runtime/preprocess/call_marks")
   ) as typeof import("../runtime/preprocess/call_marks.ts");
-  const marked = markCalls(plugin.bytes);
+  const marked = markCallsOrNone(markCalls, plugin.bytes);
   const recorder = marked && ProfileRecorder.open(entryProfile(plugin.cacheDir, exportName), "");
   return recorder ? { bytes: marked, recorder, hints: "recorded" } : plain;
 }
