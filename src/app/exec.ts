@@ -45,6 +45,7 @@ import {
   appendSection,
   calledFunctions,
   type HintUse,
+  markCallsOrNone,
   worthHinting,
 } from "../runtime/preprocess/compile_hints.ts";
 import { execProfile, identityTag, ProfileRecorder, readProfile } from "../store/compile_profile.ts";

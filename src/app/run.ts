@@ -52,6 +52,7 @@ import {
   appendSection,
   calledFunctions,
   type HintUse,
+  markCallsOrNone,
   worthHinting,
 } from "../runtime/preprocess/compile_hints.ts";
 import { entryProfile, ProfileRecorder } from "../store/compile_profile.ts";
