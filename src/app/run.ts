@@ -32,6 +32,7 @@ import {
   type LoadOptions,
   loadRunnable,
   lockedPlugin,
+  prefetchModule,
   runLock,
   type RunnablePlugin,
 } from "../store/runnable.ts";
@@ -135,6 +136,8 @@ export async function runPlugin(options: RunOptions, name: string, exportArg?: s
   const t0 = performance.now();
   const opts: RunOptions = { ...options, index: options.index ?? RunIndex.open(options.root) };
   const entry = await lockedPlugin(opts.root, name, opts.index);
+  // The cached module is read in the background while the grants, the manifest and the stamp are checked.
+  opts.prefetch = prefetchModule(entry);
   const spec = specFor(opts, entry, exportArg);
   const wall = chooseWall(spec);
   const grants = wallGrants(spec);

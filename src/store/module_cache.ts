@@ -27,7 +27,7 @@
  */
 
 import { sha256Hex } from "./digest.ts";
-import { readWholeSync } from "./read_whole.ts";
+import { readWholeInBackground, readWholeSync } from "./read_whole.ts";
 import {
   identityOf,
   isIdentity,
@@ -90,6 +90,22 @@ const VERIFIED_FILE = "verified.json";
 const STATS_LOG = "stats.log";
 const STATS_JSON = "stats.json";
 const COMPACT_AT = 4096;
+
+/**
+ * A module file stat'ed, and when large, being read in the background (`ModuleCache.prefetch`); `bytes`
+ * resolves to undefined when that read failed.
+ */
+export interface Prefetch {
+  size: number;
+  seen?: SeenIdentity;
+  bytes?: Promise<Uint8Array | undefined>;
+}
+
+/** Below this a module is read synchronously when asked for (an async read's own cost is not worth it). */
+const BACKGROUND_READ_BYTES = 1024 * 1024;
+
+/** Room left after a prefetched module's bytes for a compile-hint section (a Go plugin's: ~3 KB). */
+const PREFETCH_ROOM = 64 * 1024;
 
 /** The folder name of a variant (also the key run stamps record rewrites under). */
 export function variantName(v: CacheVariant): string {
@@ -160,16 +176,44 @@ export class ModuleCache {
   }
 
   /**
+   * Stats an entry's module file and, for a large one, starts reading it in the background, before the
+   * entry and the plugin are checked: `read` given the settled prefetch then takes its bytes and the
+   * identity of its stat instead of reading (the same stat-then-read order as its own). The run path
+   * overlaps the read with checking the lock, the manifest and the installed module. Undefined when there
+   * is no module file (a miss, or a damaged entry `read` will find).
+   */
+  prefetch(sourceSha256: string, variant: CacheVariant): Prefetch | undefined {
+    const path = `${this.entryDir(sourceSha256, variant)}/${MODULE_FILE}`;
+    const seenAtMs = Date.now();
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.statSync(path);
+    } catch {
+      return undefined;
+    }
+    if (!info.isFile) return undefined;
+    const identity = identityOf(info);
+    const out: Prefetch = { size: info.size, seen: identity ? { identity, seenAtMs } : undefined };
+    if (info.size >= BACKGROUND_READ_BYTES) out.bytes = readWholeInBackground(path, info.size, PREFETCH_ROOM);
+    return out;
+  }
+
+  /**
    * Reads an entry and checks everything but its bytes' hash: the metadata parses, the size matches, the
    * entry belongs under this key and variant. Follow with `verify` before running the bytes (or use
    * `load`). A corrupt entry is deleted and reported; a use marks it recently used unless `touch: false`.
    * `room`, asked once the metadata is read, is how many bytes to leave free after the module's bytes in
-   * their buffer (read_whole.ts), for a caller that appends to them.
+   * their buffer (read_whole.ts), for a caller that appends to them. `prefetched`: this entry's settled
+   * `prefetch` (its `bytes` awaited), whose stat and bytes stand in for reading the module here.
    */
   read(
     sourceSha256: string,
     variant: CacheVariant,
-    opts: { touch?: boolean; room?: (meta: CacheMeta) => number } = {},
+    opts: {
+      touch?: boolean;
+      room?: (meta: CacheMeta) => number;
+      prefetched?: { size: number; seen?: SeenIdentity; bytes?: Uint8Array };
+    } = {},
   ): { entry?: CacheEntry; corrupt?: string } {
     const dir = this.entryDir(sourceSha256, variant);
     let metaText: string;
@@ -191,11 +235,18 @@ export class ModuleCache {
     let seen: SeenIdentity | undefined;
     try {
       meta = JSON.parse(metaText);
-      const seenAtMs = Date.now();
-      const info = Deno.statSync(`${dir}/${MODULE_FILE}`);
-      const identity = identityOf(info);
-      bytes = readWholeSync(`${dir}/${MODULE_FILE}`, info.size, opts.room?.(meta) ?? 0);
-      if (identity) seen = { identity, seenAtMs };
+      const room = opts.room?.(meta) ?? 0;
+      const pre = opts.prefetched;
+      if (pre) {
+        seen = pre.seen;
+        bytes = pre.bytes ?? readWholeSync(`${dir}/${MODULE_FILE}`, pre.size, room);
+      } else {
+        const seenAtMs = Date.now();
+        const info = Deno.statSync(`${dir}/${MODULE_FILE}`);
+        const identity = identityOf(info);
+        bytes = readWholeSync(`${dir}/${MODULE_FILE}`, info.size, room);
+        if (identity) seen = { identity, seenAtMs };
+      }
     } catch {
       return this.#discard(dir, "metadata unreadable or module missing");
     }

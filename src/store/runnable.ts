@@ -22,7 +22,7 @@ import { homePaths, join, pluginDir } from "../project/paths.ts";
 import type { ModuleInfo } from "../runtime/preprocess/mod.ts";
 import { SamuelError, samuelError } from "../errors.ts";
 import { sha256Hex } from "./digest.ts";
-import { type CacheMeta, ModuleCache, variantName } from "./module_cache.ts";
+import { type CacheMeta, ModuleCache, type Prefetch, variantName } from "./module_cache.ts";
 import { cacheVariant } from "./cache_variant.ts";
 import type { RunIndex } from "./run_index.ts";
 import { identityOf, sameIdentity } from "./file_identity.ts";
@@ -63,6 +63,18 @@ export interface LoadOptions {
    * (runtime/preprocess/compile_hints.ts); `""` for the manifest's first export. Unset: no profile is read.
    */
   hintsFor?: string;
+  /** `prefetchModule(entry)`, started by the caller before its own checks (read in the meantime). */
+  prefetch?: Prefetch;
+}
+
+/**
+ * Starts reading the plugin's cached module (when there is one) in the background: call it as soon as the
+ * lock entry is known and pass the result as `LoadOptions.prefetch`, so that a multi-megabyte module is
+ * read while the manifest and the installed module are checked (module_cache.ts `prefetch`).
+ */
+export function prefetchModule(entry: LockedPlugin): Prefetch | undefined {
+  const cache = new ModuleCache(homePaths().wasmCache, Infinity);
+  return cache.prefetch(entry.sha256.module, cacheVariant(entry.capabilities.maxMemory));
 }
 
 /** Reads the installed manifest copy (trusted: install validated it; see src/manifest/installed.ts). */
@@ -163,7 +175,10 @@ export async function loadRunnable(
   const cacheDir = reader.entryDir(entry.sha256.module, variant);
   const hintsFor = options.hintsFor === undefined ? undefined : options.hintsFor || manifest.exports[0];
   let profile: Uint8Array | undefined;
+  const pre = options.prefetch;
+  const prefetched = pre && { size: pre.size, seen: pre.seen, bytes: pre.bytes && await pre.bytes };
   const found = reader.read(entry.sha256.module, variant, {
+    prefetched,
     // Read before the module, so the module's buffer has room to append it without a copy.
     room: (meta) => {
       if (hintsFor === undefined || typeof meta?.size !== "number" || !worthHinting(meta.size)) return 0;

@@ -170,3 +170,52 @@ Deno.test("two processes filling the cache at once both get sound modules; entri
     }
   }
 });
+
+Deno.test("prefetch: a large module is read in the background and read() takes those bytes; a small one is only stat'ed", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const cache = new ModuleCache(root, 64 << 20);
+    const big = new Uint8Array(3 << 20).map((_, i) => (i * 13) % 251);
+    const sha = await sha256Hex(big);
+    await cache.getOrBuild(big, variant, builder, sha);
+    const pre = cache.prefetch(sha, variant)!;
+    assertEquals(pre.size, big.length + 1);
+    assert(pre.bytes !== undefined, "a module of 3 MiB is read in the background");
+    const bytes = (await pre.bytes)!;
+    const found = cache.read(sha, variant, { prefetched: { ...pre, bytes } });
+    assert(found.entry !== undefined, found.corrupt);
+    assertEquals(found.entry.bytes, cache.read(sha, variant).entry!.bytes);
+    // The same buffer, with room after the bytes for a compile-hint section.
+    assertEquals(found.entry.bytes.buffer, bytes.buffer);
+    assert(bytes.buffer.byteLength > bytes.length);
+    assert(await cache.verify(found.entry));
+    // A small module: its stat only (read() reads it itself, without a second stat).
+    const smallSha = await sha256Hex(source(3));
+    await cache.getOrBuild(source(3), variant, builder, smallSha);
+    const small = cache.prefetch(smallSha, variant)!;
+    assertEquals([small.size, small.bytes], [1001, undefined]);
+    const settled = { size: small.size, seen: small.seen };
+    assertEquals(cache.read(smallSha, variant, { prefetched: settled }).entry!.bytes.length, 1001);
+    // No entry: nothing to prefetch.
+    assertEquals(cache.prefetch("0".repeat(64), variant), undefined);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("prefetch: bytes that do not match the metadata are discarded by read(), never returned", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const cache = new ModuleCache(root, 64 << 20);
+    const big = new Uint8Array(2 << 20).fill(9);
+    const sha = await sha256Hex(big);
+    await cache.getOrBuild(big, variant, builder, sha);
+    const pre = cache.prefetch(sha, variant)!;
+    const bytes = (await pre.bytes)!;
+    const found = cache.read(sha, variant, { prefetched: { ...pre, bytes: bytes.subarray(0, 100) } });
+    assertEquals(found.entry, undefined);
+    assert(found.corrupt?.includes("size"), found.corrupt);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

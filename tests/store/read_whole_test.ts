@@ -1,7 +1,7 @@
 /** read_whole.ts: whole files of every size read byte for byte, and a file that grew past its stat. */
 
 import { assertEquals } from "../support/assert.ts";
-import { readWholeSync } from "../../src/store/read_whole.ts";
+import { readWholeInBackground, readWholeSync } from "../../src/store/read_whole.ts";
 import { needs } from "../support/needs.ts";
 
 Deno.test("readWholeSync reads empty, small, page-sized and multi-megabyte files exactly", () => {
@@ -26,4 +26,20 @@ Deno.test({
   // /proc files report size 0 and still have content.
   const text = new TextDecoder().decode(readWholeSync("/proc/self/status"));
   assertEquals(text.includes("VmRSS"), true);
+});
+
+Deno.test("readWholeInBackground reads the whole file with the room asked for; a short or missing file is undefined", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const data = new Uint8Array(3_000_001).map((_, i) => (i * 7) % 251);
+    Deno.writeFileSync(`${dir}/m`, data);
+    const read = (await readWholeInBackground(`${dir}/m`, data.length, 4096))!;
+    assertEquals(read, data);
+    assertEquals(read.buffer.byteLength, data.length + 4096);
+    // Shorter than the size its stat gave: not the file that was stat'ed.
+    assertEquals(await readWholeInBackground(`${dir}/m`, data.length + 10), undefined);
+    assertEquals(await readWholeInBackground(`${dir}/missing`, 10), undefined);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
