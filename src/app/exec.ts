@@ -19,8 +19,9 @@
  *   never granted); anything else is refused before running (SAM-EXEC-006).
  * - Compile hints (runtime/preprocess/compile_hints.ts), for a module run as built that is large enough: the
  *   profile recorded for this path and this version of the file (store/compile_profile.ts) is appended
- *   before compiling; without one, a run behind the process wall runs the profiling copy and records it,
- *   so the next exec of the same file is hinted. A rewritten module (limits) is neither.
+ *   before compiling; without one, the run runs the profiling copy and records it (behind a Worker, the
+ *   Worker sends the marks back), so the next exec of the same file is hinted. A rewritten module
+ *   (limits) is neither.
  */
 
 import { codeUrl } from "../code_url.ts";
@@ -105,7 +106,7 @@ export async function execModule(plan: ExecPlan, onDebug?: (text: string) => voi
   );
   let hints: HintUse = profile?.section && !rewrite ? "used" : "none";
   let recorder: ProfileRecorder | undefined;
-  if (hints === "none" && !rewrite && profile && wall.kind === "process") {
+  if (hints === "none" && !rewrite && profile) {
     // The checks above ran on the module itself; the profiling copy only adds its marks.
     const { markCalls } = await import(
       codeUrl("runtime/preprocess/call_marks")
@@ -145,11 +146,14 @@ export async function execModule(plan: ExecPlan, onDebug?: (text: string) => voi
       onLog: logSink,
       // A program may run for as long as it likes without --timeout: no watchdog then.
       graceMs: plan.timeoutMs === undefined ? Infinity : undefined,
+      onCalls: recorder && ((called) => recorder!.record(called)),
     });
     return { result, wall, rewritten: rewrite, hints };
   } catch (e) {
     if (!(e instanceof SandboxError)) throw e;
     throw samuelError("SAM-EXEC-009", { message: e.message, inner: e });
+  } finally {
+    recorder?.close();
   }
 }
 

@@ -12,9 +12,10 @@
  *    bare `--allow-read`), gets a sandbox Worker instead, started before step 1 so it boots meanwhile;
  * 3. the invocation and its report (runtime/invoke.ts), classified into an exit code and a coded error.
  * A module large enough for compile hints (runtime/preprocess/compile_hints.ts) is compiled with its export's
- * recorded profile appended; without one, a run behind the process wall runs the profiling copy instead
- * and records the profile through a file opened before narrowing (store/compile_profile.ts), so the next
- * run is hinted. `cache.hints` in the result says which (`used`, `recorded`, `none`).
+ * recorded profile appended; without one, the run runs the profiling copy instead and records the profile
+ * (store/compile_profile.ts) through a file opened before narrowing (behind a Worker, the Worker sends the
+ * marks back), so the next run is hinted. `cache.hints` in the result says which (`used`, `recorded`,
+ * `none`).
  * Every module the steps after narrowing use is imported statically here, so no lazy `import()` runs in
  * a narrowed process.
  *
@@ -149,7 +150,7 @@ export async function runPlugin(options: RunOptions, name: string, exportArg?: s
   const sandboxMs = performance.now() - tSandbox;
   let prepared: Prepared;
   try {
-    prepared = await prepare(opts, entry, spec, grants, exportArg, t0, sandboxMs, wall.kind === "process");
+    prepared = await prepare(opts, entry, spec, grants, exportArg, t0, sandboxMs);
   } catch (e) {
     sandbox?.close();
     throw e;
@@ -242,7 +243,7 @@ async function runAllInProcess(
     }
     const t0 = performance.now();
     ready.push(
-      await prepare(opts, targets[i], spec, wallGrants(spec), exportName, t0, 0, true).catch((e) =>
+      await prepare(opts, targets[i], spec, wallGrants(spec), exportName, t0, 0).catch((e) =>
         asFailure(targets[i], exportName, e)
       ),
     );
@@ -351,10 +352,7 @@ function specFor(opts: RunOptions, entry: LockedPlugin, exportArg?: string): San
   return spec;
 }
 
-/**
- * Loads, checks and compiles the plugin's module (everything before the wall). `mayProfile`: the guest
- * will run in this isolate, so a run without a compile profile can record one.
- */
+/** Loads, checks and compiles the plugin's module (everything before the wall). */
 async function prepare(
   opts: RunOptions,
   entry: LockedPlugin,
@@ -363,7 +361,6 @@ async function prepare(
   exportArg: string | undefined,
   t0: number,
   sandboxMs: number,
-  mayProfile: boolean,
 ): Promise<Prepared> {
   let plugin = await loadRunnable(opts.root, entry, { ...opts, hintsFor: exportArg ?? "" });
   const exports = plugin.manifest.exports;
@@ -375,7 +372,7 @@ async function prepare(
     });
   }
   spec.args = [entry.name, exportName];
-  const compiled = await compilable(plugin, exportName, mayProfile);
+  const compiled = await compilable(plugin, exportName);
   // The cache entry's hash runs off-thread while V8 compiles; nothing runs before it is confirmed.
   let module = new WebAssembly.Module(compiled.bytes as Uint8Array<ArrayBuffer>);
   const confirmed = await confirmRunnable(opts.root, plugin, opts);
@@ -403,19 +400,18 @@ async function prepare(
 }
 
 /**
- * The bytes to compile: the module with its export's recorded hints appended; else, when this run may
- * record a profile and the module is worth hinting, the profiling copy with its recorder (opened now,
- * before narrowing); else the module as cached. A profiling copy that cannot be made or recorded is not
- * run: the module runs as cached.
+ * The bytes to compile: the module with its export's recorded hints appended; else, when the module is
+ * worth hinting, the profiling copy with its recorder (opened now, before the process narrows: behind a
+ * Worker the Worker reads the marks and sends them back); else the module as cached. A profiling copy that
+ * cannot be made or recorded is not run: the module runs as cached.
  */
 async function compilable(
   plugin: RunnablePlugin,
   exportName: string,
-  mayProfile: boolean,
 ): Promise<{ bytes: Uint8Array; recorder?: ProfileRecorder; hints: HintUse }> {
   if (plugin.profile) return { bytes: appendSection(plugin.bytes, plugin.profile), hints: "used" };
   const plain = { bytes: plugin.bytes, hints: "none" as const };
-  if (!mayProfile || !worthHinting(plugin.bytes.length)) return plain;
+  if (!worthHinting(plugin.bytes.length)) return plain;
   // By URL (code_url.ts): the rewriter's modules load on this one run per entry and export only.
   const { markCalls } = await import(
     codeUrl("runtime/preprocess/call_marks")
@@ -453,7 +449,7 @@ async function inProcess(opts: RunOptions, p: Prepared, wall: Wall, narrow: bool
       exportName: p.exportName,
       input: opts.input,
       logSink: opts.onLog ? (line) => opts.onLog!(p.entry.name, line) : undefined,
-    }, recorder ? { afterRun: (exports) => recordProfile(opts, p, recorder, exports) } : {});
+    }, recorder ? { afterRun: (exports) => recordProfile(opts, p, recorder, calledFunctions(exports)) } : {});
   } finally {
     recorder?.close();
   }
@@ -465,9 +461,8 @@ function recordProfile(
   opts: RunOptions,
   p: Prepared,
   recorder: ProfileRecorder,
-  exports: WebAssembly.Exports,
+  called: number[] | undefined,
 ) {
-  const called = calledFunctions(exports);
   const ok = called !== undefined && recorder.record(called);
   opts.onDebug?.(
     ok
@@ -492,18 +487,22 @@ async function pooled(
   const t0 = performance.now();
   const grants = wallGrants(spec);
   const sandbox = pool.sandbox(spec, grants);
-  const p = await prepare(opts, entry, spec, grants, exportName, t0, performance.now() - t0, false);
+  const p = await prepare(opts, entry, spec, grants, exportName, t0, performance.now() - t0);
   // (The pool's Worker exists already for a repeated permission set: then sandbox_ms is ~0.)
   return finish(p, await sandboxRun(opts, p, sandbox), { kind: "worker", reason: "run --all" }, 0);
 }
 
 async function sandboxRun(opts: RunOptions, p: Prepared, sandbox: Sandbox): Promise<InvocationResult> {
+  const recorder = p.recorder;
   try {
     return await sandbox.run(p.module, p.plugin.info, {
       spec: p.spec,
       exportName: p.exportName,
       input: opts.input,
-    }, { onLog: opts.onLog ? (line) => opts.onLog!(p.entry.name, line) : undefined });
+    }, {
+      onLog: opts.onLog ? (line) => opts.onLog!(p.entry.name, line) : undefined,
+      onCalls: recorder ? (called) => recordProfile(opts, p, recorder, called) : undefined,
+    });
   } catch (e) {
     if (!(e instanceof SandboxError)) throw e;
     throw samuelError("SAM-RUN-015", {
@@ -513,6 +512,8 @@ async function sandboxRun(opts: RunOptions, p: Prepared, sandbox: Sandbox): Prom
       fix: "re-run with --verbose; if it persists, report it with the plugin's name and version",
       inner: e,
     });
+  } finally {
+    recorder?.close();
   }
 }
 

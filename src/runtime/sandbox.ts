@@ -31,6 +31,11 @@ export interface SandboxOptions {
   onLog?: (line: LogLine) => void;
   /** Grace period after the hard timeout before the Worker is given up on (default `WORKER_GRACE_MS`). */
   graceMs?: number;
+  /**
+   * Receives the functions the guest entered when the module is a profiling copy (compile hints:
+   * preprocess/call_marks.ts), read in the Worker once the guest is done, before the result arrives.
+   */
+  onCalls?: (functions: number[]) => void;
 }
 
 /** A failure of the sandbox itself (not of the plugin). */
@@ -109,6 +114,7 @@ export class Sandbox {
           options.onLog?.(msg.line);
         } else if (msg.type === "result") {
           done(false);
+          if (msg.calls) options.onCalls?.(msg.calls);
           resolve(msg.result);
         } else {
           done(true);
@@ -120,7 +126,13 @@ export class Sandbox {
         done(true);
         reject(new SandboxError(`the sandbox failed to start: ${event.message}`));
       };
-      const message: SandboxRequest = { module, info, request, streamLogs: options.onLog !== undefined };
+      const message: SandboxRequest = {
+        module,
+        info,
+        request,
+        streamLogs: options.onLog !== undefined,
+        collectCalls: options.onCalls !== undefined,
+      };
       worker.postMessage(message);
     });
   }

@@ -16,6 +16,7 @@
 
 import { invoke, type InvokeRequest } from "./invoke.ts";
 import type { ModuleInfo } from "./preprocess/mod.ts";
+import { calledFunctions } from "./preprocess/compile_hints.ts";
 
 export interface SandboxRequest {
   module: WebAssembly.Module;
@@ -23,23 +24,26 @@ export interface SandboxRequest {
   request: Omit<InvokeRequest, "logSink">;
   /** Post each guest log line to the main thread as it happens. */
   streamLogs: boolean;
+  /** The module is a profiling copy: send the functions it entered with the result. */
+  collectCalls?: boolean;
 }
 
 export type SandboxMessage =
   | { type: "log"; line: import("./host/report.ts").LogLine }
-  | { type: "result"; result: import("./invoke.ts").InvocationResult }
+  | { type: "result"; result: import("./invoke.ts").InvocationResult; calls?: number[] }
   | { type: "error"; message: string; stack?: string };
 
 self.onmessage = async (event: MessageEvent<SandboxRequest>) => {
-  const { module, info, request, streamLogs } = event.data;
+  const { module, info, request, streamLogs, collectCalls } = event.data;
   try {
+    let calls: number[] | undefined;
     const result = await invoke(module, info, {
       ...request,
       logSink: streamLogs
         ? (line) => self.postMessage({ type: "log", line } satisfies SandboxMessage)
         : undefined,
-    });
-    self.postMessage({ type: "result", result } satisfies SandboxMessage, [
+    }, collectCalls ? { afterRun: (exports) => calls = calledFunctions(exports) } : {});
+    self.postMessage({ type: "result", result, calls } satisfies SandboxMessage, [
       result.stdout.buffer as ArrayBuffer,
       result.stderr.buffer as ArrayBuffer,
     ]);

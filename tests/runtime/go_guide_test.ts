@@ -13,6 +13,7 @@ import { entryProfile, readProfile } from "../../src/store/compile_profile.ts";
 import { findingKeys, GO, sh, wantedFindings } from "../authoring/helpers.ts";
 import { GO_GUIDE_WASM, GO_PROJECTS, Project } from "./_helpers.ts";
 import { needs } from "../support/needs.ts";
+import { HERMETIC_ENV, MAIN } from "../support/cli.ts";
 
 const EXAMPLE = new URL("../../examples/go-guide-wasm/", import.meta.url).pathname;
 
@@ -27,13 +28,15 @@ function ensureBuilt(): Promise<void> {
 }
 
 /** A project holding a copy of one Go fixture project, with go-guide-wasm installed. */
-async function goProject(fixture: "dirty" | "clean"): Promise<Project> {
+async function goProject(fixture: "dirty" | "clean", opts: { hosts?: string[] } = {}): Promise<Project> {
   await ensureBuilt();
   const p = await Project.create();
   await sh("cp", ["-R", `${GO_PROJECTS}${fixture}/.`, p.root]);
   const src = `${p.base}/src-go-guide`;
   await Deno.mkdir(src);
-  await Deno.copyFile(`${EXAMPLE}samuel-plugin.toml`, `${src}/samuel-plugin.toml`);
+  const manifest = await Deno.readTextFile(`${EXAMPLE}samuel-plugin.toml`);
+  const hosts = `hosts = ${JSON.stringify(opts.hosts ?? [])}`;
+  await Deno.writeTextFile(`${src}/samuel-plugin.toml`, manifest.replace("hosts = []", hosts));
   await Deno.copyFile(GO_GUIDE_WASM, `${src}/plugin.wasm`);
   await p.installDir(src);
   return p;
@@ -138,8 +141,34 @@ Deno.test({
 
 Deno.test({
   ...needs(
+    "compile hints behind the Worker wall (a plugin granted a network host): the Worker sends the marks " +
+      "back, the next run is hinted, with the same results",
+    GO === undefined && "Go not installed",
+  ),
+  fn: async () => {
+    await using p = await goProject("dirty", { hosts: ["example.com"] });
+    const first = await p.run(["go-guide-wasm", "lint"]);
+    assertEquals([first.code, first.json.data.cache.hints, first.json.data.timings.wall], [
+      6,
+      "recorded",
+      "worker",
+    ], first.stderr);
+    const [entry] = await cacheEntries(p.home);
+    assertEquals(readProfile(entryProfile(entry, "lint"), "") !== undefined, true);
+    const second = await p.run(["go-guide-wasm", "lint"]);
+    assertEquals([second.code, second.json.data.cache.hints, second.json.data.timings.wall], [
+      6,
+      "used",
+      "worker",
+    ]);
+    assertEquals(second.json.data.output, first.json.data.output);
+  },
+});
+
+Deno.test({
+  ...needs(
     "compile hints on `samuel plugin exec` of the Go command build: recorded, then used, recorded again " +
-      "once the file changes, the program's output the same every time",
+      "once the file changes, recorded behind the Worker wall too, the program's output the same every time",
     GO === undefined && "Go not installed",
   ),
   fn: async () => {
@@ -159,6 +188,31 @@ Deno.test({
     const rewritten = await exec();
     assertStringIncludes(rewritten.stderr, "compile hints: recorded");
     assertEquals([rewritten.code, rewritten.stdout], [first.code, first.stdout]);
+    // A process that cannot narrow (started with -A) runs the program in a Worker, which records too.
+    const other = `${p.base}/other.wasm`;
+    await Deno.copyFile(module, other);
+    const inWorker = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-q",
+        "-A",
+        MAIN,
+        "--verbose",
+        "plugin",
+        "exec",
+        "--dir-ro",
+        `${p.root}::/workspace`,
+        other,
+      ],
+      cwd: p.root,
+      env: { SAMUEL_HOME: p.home, NO_COLOR: "1", ...HERMETIC_ENV },
+    }).output();
+    const workerErr = new TextDecoder().decode(inWorker.stderr);
+    assertStringIncludes(workerErr, "outer wall: a sandbox Worker");
+    assertStringIncludes(workerErr, "compile hints: recorded");
+    assertEquals(new TextDecoder().decode(inWorker.stdout), first.stdout);
+    const after = await p.cli(["--verbose", "plugin", "exec", "--dir-ro", `${p.root}::/workspace`, other]);
+    assertStringIncludes(after.stderr, "compile hints: used");
     // A limit means a rewritten module: no hints.
     const limited = await p.cli([
       "--verbose",
