@@ -374,8 +374,21 @@ async function prepare(
   spec.args = [entry.name, exportName];
   const compiled = await compilable(plugin, exportName);
   // The cache entry's hash runs off-thread while V8 compiles; nothing runs before it is confirmed.
-  let module = new WebAssembly.Module(compiled.bytes as Uint8Array<ArrayBuffer>);
-  const confirmed = await confirmRunnable(opts.root, plugin, opts);
+  let module: WebAssembly.Module;
+  try {
+    module = new WebAssembly.Module(compiled.bytes as Uint8Array<ArrayBuffer>);
+  } catch (e) {
+    // The cached module's own compile error propagates as it always did; a hinted or profiling copy that
+    // V8 refused would be samuel's bug, not the plugin's: run the module as cached instead.
+    if (compiled.bytes === plugin.bytes) throw e;
+    compiled.recorder?.close();
+    Object.assign(compiled, { bytes: plugin.bytes, recorder: undefined, hints: "none" });
+    module = new WebAssembly.Module(plugin.bytes as Uint8Array<ArrayBuffer>);
+  }
+  const confirmed = await confirmRunnable(opts.root, plugin, opts).catch((e) => {
+    compiled.recorder?.close();
+    throw e;
+  });
   if (confirmed !== plugin) {
     // A rebuilt entry is a new one: it runs unhinted and unprofiled this once.
     compiled.recorder?.close();

@@ -21,6 +21,8 @@
  *   the same entry race harmlessly (the loser's rename fails on the non-empty target and is discarded).
  * - Budget: after each insert, least recently used entries (by `meta.json` mtime, touched on every hit)
  *   are evicted until the total fits the budget; the entry just inserted or used is never evicted.
+ * - An entry folder may also hold the compile profiles of its exports (`hints-<export>.bin`,
+ *   compile_profile.ts): advisory, checked when read, and removed with the entry.
  * - Stats: hits, misses and rebuilds are appended as single bytes to `stats.log` with O_APPEND, which is
  *   atomic across processes; the log is compacted into `stats.json` when it grows, and an increment that
  *   races with a compaction may be lost (stats are advisory, never used for decisions).
