@@ -46,10 +46,15 @@ import {
   appendSection,
   calledFunctions,
   type HintUse,
-  markCallsOrNone,
   worthHinting,
 } from "../runtime/preprocess/compile_hints.ts";
-import { execProfile, identityTag, ProfileRecorder, readProfile } from "../store/compile_profile.ts";
+import {
+  execProfile,
+  identityTag,
+  type ProfileRecorder,
+  profilingCopy,
+  readProfile,
+} from "../store/compile_profile.ts";
 import { identityOf } from "../store/file_identity.ts";
 import { homePaths } from "../project/paths.ts";
 
@@ -108,13 +113,10 @@ export async function execModule(plan: ExecPlan, onDebug?: (text: string) => voi
   let recorder: ProfileRecorder | undefined;
   if (hints === "none" && !rewrite && profile) {
     // The checks above ran on the module itself; the profiling copy only adds its marks.
-    const { markCalls } = await import(
-      codeUrl("runtime/preprocess/call_marks")
-    ) as typeof import("../runtime/preprocess/call_marks.ts");
-    const marked = markCallsOrNone(markCalls, bytes);
-    recorder = marked && ProfileRecorder.open(profile.file, profile.tag);
-    if (recorder) {
-      module = compile(plan.module, marked!);
+    const copy = await profilingCopy(bytes, profile.file, profile.tag);
+    if (copy) {
+      recorder = copy.recorder;
+      module = compile(plan.module, copy.bytes);
       hints = "recorded";
     }
   }

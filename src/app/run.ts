@@ -49,15 +49,13 @@ import {
 } from "../runtime/sandbox_spec.ts";
 import { cannotNarrow, chooseWall, narrowProcess, type Wall, WallError } from "../runtime/wall.ts";
 import { RunIndex } from "../store/run_index.ts";
-import { codeUrl } from "../code_url.ts";
 import {
   appendSection,
   calledFunctions,
   type HintUse,
-  markCallsOrNone,
   worthHinting,
 } from "../runtime/preprocess/compile_hints.ts";
-import { entryProfile, ProfileRecorder } from "../store/compile_profile.ts";
+import { entryProfile, ProfileRecorder, profilingCopy } from "../store/compile_profile.ts";
 
 export interface RunOptions extends LoadOptions {
   root: string;
@@ -425,13 +423,8 @@ async function compilable(
   if (plugin.profile) return { bytes: appendSection(plugin.bytes, plugin.profile), hints: "used" };
   const plain = { bytes: plugin.bytes, hints: "none" as const };
   if (!worthHinting(plugin.bytes.length)) return plain;
-  // By URL (code_url.ts): the rewriter's modules load on this one run per entry and export only.
-  const { markCalls } = await import(
-    codeUrl("runtime/preprocess/call_marks")
-  ) as typeof import("../runtime/preprocess/call_marks.ts");
-  const marked = markCallsOrNone(markCalls, plugin.bytes);
-  const recorder = marked && ProfileRecorder.open(entryProfile(plugin.cacheDir, exportName), "");
-  return recorder ? { bytes: marked, recorder, hints: "recorded" } : plain;
+  const copy = await profilingCopy(plugin.bytes, entryProfile(plugin.cacheDir, exportName), "");
+  return copy ? { ...copy, hints: "recorded" } : plain;
 }
 
 /** Narrows the process (the first time) and runs the guest in this isolate. */

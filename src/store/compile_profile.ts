@@ -29,6 +29,7 @@
  * ```
  */
 
+import { codeUrl } from "../code_url.ts";
 import { hintSection, isHintSection } from "../runtime/preprocess/compile_hints.ts";
 import type { FileIdentity } from "./file_identity.ts";
 
@@ -124,4 +125,29 @@ export class ProfileRecorder {
     this.#file?.close();
     this.#file = undefined;
   }
+}
+
+/**
+ * The profiling copy of `bytes` (runtime/preprocess/call_marks.ts) with the recorder that will keep what
+ * it marks in `file`, opened now (call it before the process narrows). Undefined, and the module runs as
+ * it is, when there is nothing to mark, the rewriter's parser cannot read the module (a GC-typed module
+ * V8 runs, say, which `plugin exec` runs as built), or the file cannot be opened.
+ */
+export async function profilingCopy(
+  bytes: Uint8Array,
+  file: string,
+  tag: string,
+): Promise<{ bytes: Uint8Array<ArrayBuffer>; recorder: ProfileRecorder } | undefined> {
+  // By URL (code_url.ts): the rewriter's modules load on the one profiling run per module and export only.
+  const { markCalls } = await import(
+    codeUrl("runtime/preprocess/call_marks")
+  ) as typeof import("../runtime/preprocess/call_marks.ts");
+  let marked: Uint8Array<ArrayBuffer> | undefined;
+  try {
+    marked = markCalls(bytes);
+  } catch {
+    return undefined;
+  }
+  const recorder = marked && ProfileRecorder.open(file, tag);
+  return recorder ? { bytes: marked!, recorder } : undefined;
 }

@@ -8,7 +8,7 @@
 import { assertEquals } from "../support/assert.ts";
 import { wat2wasm } from "../support/wat.ts";
 import { markCalls } from "../../src/runtime/preprocess/call_marks.ts";
-import { calledFunctions, markCallsOrNone } from "../../src/runtime/preprocess/compile_hints.ts";
+import { calledFunctions } from "../../src/runtime/preprocess/compile_hints.ts";
 
 // Function indices: 0 the import, 1 $double, 2 $unused, 3 $twice, 4 run.
 const CALLS = `(module
@@ -69,11 +69,4 @@ Deno.test("markCalls: nothing to mark, or the name taken, is no profiling copy",
     (memory (export "samuel:calls") 1)
     (func (export "run")))`);
   assertEquals(markCalls(taken), undefined);
-});
-
-Deno.test("markCallsOrNone: a module the parser refuses runs unprofiled instead of failing", async () => {
-  // Not a module at all: parseModule throws; so would a GC-typed module V8 runs but the parser refuses.
-  assertEquals(markCallsOrNone(markCalls, new Uint8Array([0, 0x61, 0x73, 0x6d, 2, 0, 0, 0])), undefined);
-  const ok = await wat2wasm(`(module (func (export "run")))`);
-  assertEquals(markCallsOrNone(markCalls, ok) instanceof Uint8Array, true);
 });

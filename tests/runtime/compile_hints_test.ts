@@ -11,12 +11,19 @@ import { assert, assertEquals } from "../support/assert.ts";
 import { wat2wasm } from "../support/wat.ts";
 import {
   appendSection,
+  calledFunctions,
   HINTED_MODULE_BYTES,
   hintSection,
   isHintSection,
   worthHinting,
 } from "../../src/runtime/preprocess/compile_hints.ts";
-import { entryProfile, execProfile, ProfileRecorder, readProfile } from "../../src/store/compile_profile.ts";
+import {
+  entryProfile,
+  execProfile,
+  ProfileRecorder,
+  profilingCopy,
+  readProfile,
+} from "../../src/store/compile_profile.ts";
 import { readWholeSync } from "../../src/store/read_whole.ts";
 import { ENGINE_FLAGS } from "../../scripts/flags.ts";
 import { Project } from "./_helpers.ts";
@@ -167,4 +174,26 @@ Deno.test("samuel run: a plugin too small for hints records no profile and uses 
   }
   assertEquals(found.filter((f) => f.startsWith("hints-")), []);
   assert(found.includes("module.wasm"));
+});
+
+Deno.test("profilingCopy: the marking copy and its open recorder; a module the parser refuses gets none", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "samuel-hints-" });
+  try {
+    const wasm = await wat2wasm(`(module (func (export "run")))`);
+    const copy = await profilingCopy(wasm, `${dir}/p.bin`, "t");
+    assert(copy !== undefined);
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(copy.bytes));
+    (instance.exports.run as () => void)();
+    assert(copy.recorder.record(calledFunctions(instance.exports)!));
+    assertEquals(readProfile(`${dir}/p.bin`, "t"), hintSection([0]));
+    // Not a module the rewriter's parser reads (a GC-typed module V8 runs would be refused the same way).
+    assertEquals(
+      await profilingCopy(new Uint8Array([0, 0x61, 0x73, 0x6d, 2, 0, 0, 0]), `${dir}/q.bin`, "t"),
+      undefined,
+    );
+    // A profile file that cannot be opened: no copy (the module runs as it is).
+    assertEquals(await profilingCopy(wasm, `${dir}/p.bin/inside`, "t"), undefined);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

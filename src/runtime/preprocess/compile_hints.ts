@@ -115,22 +115,6 @@ export function appendSection(bytes: Uint8Array, section: Uint8Array): Uint8Arra
   return out;
 }
 
-/**
- * `markCalls(bytes)` (call_marks.ts, passed in so this module does not load the rewriter), or undefined
- * when the rewriter's parser cannot read the module: a module V8 runs but the parser refuses (a GC type,
- * say, in a module run as built by `plugin exec`) runs unprofiled rather than failing.
- */
-export function markCallsOrNone(
-  markCalls: (bytes: Uint8Array) => Uint8Array<ArrayBuffer> | undefined,
-  bytes: Uint8Array,
-): Uint8Array<ArrayBuffer> | undefined {
-  try {
-    return markCalls(bytes);
-  } catch {
-    return undefined;
-  }
-}
-
 /** The functions a profiling copy's run entered, ascending; undefined when `exports` has no marks. */
 export function calledFunctions(exports: WebAssembly.Exports): number[] | undefined {
   const marks = exports[CALLS_EXPORT];
