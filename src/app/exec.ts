@@ -30,6 +30,7 @@ import { type InvocationResult, invoke, METER_IMPORT } from "../runtime/invoke.t
 import type { ImportInfo } from "../runtime/preprocess/mod.ts";
 import { formatLogLine } from "../runtime/host/log.ts";
 import { missingHostImports } from "../runtime/host/mod.ts";
+import { calledFunctions } from "../runtime/call_marks_read.ts";
 import { Sandbox, SandboxError } from "../runtime/sandbox.ts";
 import {
   missingPreopens,
@@ -42,12 +43,7 @@ import { chooseWall, narrowProcess, type Wall, WallError } from "../runtime/wall
 import { memoryImport, WASI_FUNCTION_NAMES, WASI_MODULE } from "../runtime/wasi/mod.ts";
 import { sha256Hex } from "../store/digest.ts";
 import { readWholeSync } from "../store/read_whole.ts";
-import {
-  appendSection,
-  calledFunctions,
-  type HintUse,
-  worthHinting,
-} from "../runtime/preprocess/compile_hints.ts";
+import { appendSection, type HintUse, worthHinting } from "../runtime/preprocess/compile_hints.ts";
 import {
   execProfile,
   identityTag,

@@ -39,6 +39,7 @@ import {
 } from "../store/runnable.ts";
 import { type InvocationResult, invoke } from "../runtime/invoke.ts";
 import type { LogLine } from "../runtime/host/report.ts";
+import { calledFunctions } from "../runtime/call_marks_read.ts";
 import { Sandbox, SandboxError, SandboxPool } from "../runtime/sandbox.ts";
 import {
   missingPreopens,
@@ -49,12 +50,7 @@ import {
 } from "../runtime/sandbox_spec.ts";
 import { cannotNarrow, chooseWall, narrowProcess, type Wall, WallError } from "../runtime/wall.ts";
 import { RunIndex } from "../store/run_index.ts";
-import {
-  appendSection,
-  calledFunctions,
-  type HintUse,
-  worthHinting,
-} from "../runtime/preprocess/compile_hints.ts";
+import { appendSection, type HintUse, worthHinting } from "../runtime/preprocess/compile_hints.ts";
 import { entryProfile, ProfileRecorder, profilingCopy } from "../store/compile_profile.ts";
 
 export interface RunOptions extends LoadOptions {

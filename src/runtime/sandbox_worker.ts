@@ -16,7 +16,7 @@
 
 import { invoke, type InvokeRequest } from "./invoke.ts";
 import type { ModuleInfo } from "./preprocess/mod.ts";
-import { calledFunctions } from "./preprocess/compile_hints.ts";
+import { calledFunctions } from "./call_marks_read.ts";
 
 export interface SandboxRequest {
   module: WebAssembly.Module;

@@ -8,7 +8,8 @@
 import { assertEquals } from "../support/assert.ts";
 import { wat2wasm } from "../support/wat.ts";
 import { markCalls } from "../../src/runtime/preprocess/call_marks.ts";
-import { calledFunctions } from "../../src/runtime/preprocess/compile_hints.ts";
+import { calledFunctions, CALLS_EXPORT as READ_NAME } from "../../src/runtime/call_marks_read.ts";
+import { CALLS_EXPORT } from "../../src/runtime/preprocess/compile_hints.ts";
 
 // Function indices: 0 the import, 1 $double, 2 $unused, 3 $twice, 4 run.
 const CALLS = `(module
@@ -69,4 +70,8 @@ Deno.test("markCalls: nothing to mark, or the name taken, is no profiling copy",
     (memory (export "samuel:calls") 1)
     (func (export "run")))`);
   assertEquals(markCalls(taken), undefined);
+});
+
+Deno.test("the Worker's reader and the rewriter agree on the marks' export name", () => {
+  assertEquals(READ_NAME, CALLS_EXPORT);
 });

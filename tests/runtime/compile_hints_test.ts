@@ -11,7 +11,6 @@ import { assert, assertEquals } from "../support/assert.ts";
 import { wat2wasm } from "../support/wat.ts";
 import {
   appendSection,
-  calledFunctions,
   HINTED_MODULE_BYTES,
   hintSection,
   isHintSection,
@@ -25,6 +24,7 @@ import {
   readProfile,
 } from "../../src/store/compile_profile.ts";
 import { readWholeSync } from "../../src/store/read_whole.ts";
+import { calledFunctions } from "../../src/runtime/call_marks_read.ts";
 import { ENGINE_FLAGS } from "../../scripts/flags.ts";
 import { Project } from "./_helpers.ts";
 

@@ -12,7 +12,7 @@
  * ```ts
  * const marked = new WebAssembly.Module(markCalls(bytes));
  * // ... instantiate and run it, then:
- * // calledFunctions(instance.exports) -> [3, 4, 17, ...]
+ * // calledFunctions(instance.exports) -> [3, 4, 17, ...]   (runtime/call_marks_read.ts)
  * ```
  */
 

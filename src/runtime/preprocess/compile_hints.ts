@@ -28,7 +28,10 @@
 
 import { Writer } from "./writer.ts";
 
-/** The export under which the profiling copy exposes its marks (a name the rewriter reserves). */
+/**
+ * The export under which the profiling copy exposes its marks (call_marks.ts); runtime/call_marks_read.ts
+ * spells it out too, for the sandbox Worker.
+ */
 export const CALLS_EXPORT = "samuel:calls";
 
 /** The custom section V8 reads the hints from. */
@@ -113,14 +116,4 @@ export function appendSection(bytes: Uint8Array, section: Uint8Array): Uint8Arra
   out.set(bytes);
   out.set(section, bytes.length);
   return out;
-}
-
-/** The functions a profiling copy's run entered, ascending; undefined when `exports` has no marks. */
-export function calledFunctions(exports: WebAssembly.Exports): number[] | undefined {
-  const marks = exports[CALLS_EXPORT];
-  if (!(marks instanceof WebAssembly.Memory)) return undefined;
-  const bytes = new Uint8Array(marks.buffer);
-  const called: number[] = [];
-  for (let f = 0; f < bytes.length; f++) if (bytes[f] !== 0) called.push(f);
-  return called;
 }
