@@ -47,6 +47,7 @@ import { appendSection, type HintUse, worthHinting } from "../runtime/preprocess
 import {
   execProfile,
   identityTag,
+  keepsProfile,
   type ProfileRecorder,
   profilingCopy,
   readProfile,
@@ -129,23 +130,30 @@ export async function execModule(plan: ExecPlan, onDebug?: (text: string) => voi
   if (wall.kind === "process") {
     narrowForExec(grants);
     try {
-      const afterRun = recorder && ((exports: WebAssembly.Exports) => {
-        const called = calledFunctions(exports);
-        if (called) recorder!.record(called);
-      });
+      let called: number[] | undefined;
+      const afterRun = recorder && ((exports: WebAssembly.Exports) => called = calledFunctions(exports));
       const result = await invoke(module, { imports }, { ...request, logSink }, { afterRun });
+      if (recorder && !(called && keepsProfile(result.outcome) && recorder.record(called))) {
+        hints = "none";
+        onDebug?.(`compile profile not recorded (${result.outcome})`);
+      }
       return { result, wall, rewritten: rewrite, hints };
     } finally {
       recorder?.close();
     }
   }
+  let called: number[] | undefined;
   try {
     const result = await new Sandbox(spec, { grants }).run(module, { imports } as never, request, {
       onLog: logSink,
       // A program may run for as long as it likes without --timeout: no watchdog then.
       graceMs: plan.timeoutMs === undefined ? Infinity : undefined,
-      onCalls: recorder && ((called) => recorder!.record(called)),
+      onCalls: recorder && ((functions) => called = functions),
     });
+    if (recorder && !(called && keepsProfile(result.outcome) && recorder.record(called))) {
+      hints = "none";
+      onDebug?.(`compile profile not recorded (${result.outcome})`);
+    }
     return { result, wall, rewritten: rewrite, hints };
   } catch (e) {
     if (!(e instanceof SandboxError)) throw e;

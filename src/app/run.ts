@@ -51,7 +51,7 @@ import {
 import { cannotNarrow, chooseWall, narrowProcess, type Wall, WallError } from "../runtime/wall.ts";
 import { RunIndex } from "../store/run_index.ts";
 import { appendSection, type HintUse, worthHinting } from "../runtime/preprocess/compile_hints.ts";
-import { entryProfile, ProfileRecorder, profilingCopy } from "../store/compile_profile.ts";
+import { entryProfile, keepsProfile, ProfileRecorder, profilingCopy } from "../store/compile_profile.ts";
 
 export interface RunOptions extends LoadOptions {
   root: string;
@@ -445,31 +445,38 @@ async function inProcess(opts: RunOptions, p: Prepared, wall: Wall, narrow: bool
   const narrowMs = performance.now() - before;
   const recorder = p.recorder;
   let result: InvocationResult;
+  let called: number[] | undefined;
   try {
     result = await invoke(p.module, p.plugin.info, {
       spec: p.spec,
       exportName: p.exportName,
       input: opts.input,
       logSink: opts.onLog ? (line) => opts.onLog!(p.entry.name, line) : undefined,
-    }, recorder ? { afterRun: (exports) => recordProfile(opts, p, recorder, calledFunctions(exports)) } : {});
+    }, recorder ? { afterRun: (exports) => called = calledFunctions(exports) } : {});
+    if (recorder) recordProfile(opts, p, recorder, result, called);
   } finally {
     recorder?.close();
   }
   return finish(p, result, wall, narrowMs);
 }
 
-/** Records the functions the profiling copy entered (a failure only costs the next run its hints). */
+/**
+ * Records the functions the profiling copy entered, unless its limits stopped it (`keepsProfile`); a
+ * failure only costs the next run its hints. `p.hints` then says `none`: nothing was recorded.
+ */
 function recordProfile(
   opts: RunOptions,
   p: Prepared,
   recorder: ProfileRecorder,
+  result: InvocationResult,
   called: number[] | undefined,
 ) {
-  const ok = called !== undefined && recorder.record(called);
+  const ok = called !== undefined && keepsProfile(result.outcome) && recorder.record(called);
+  if (!ok) p.hints = "none";
   opts.onDebug?.(
     ok
-      ? `compile profile of ${p.entry.name} ${p.exportName} recorded: ${called.length} functions`
-      : `compile profile of ${p.entry.name} ${p.exportName} not recorded`,
+      ? `compile profile of ${p.entry.name} ${p.exportName} recorded: ${called!.length} functions`
+      : `compile profile of ${p.entry.name} ${p.exportName} not recorded (${result.outcome})`,
   );
 }
 
@@ -496,15 +503,18 @@ async function pooled(
 
 async function sandboxRun(opts: RunOptions, p: Prepared, sandbox: Sandbox): Promise<InvocationResult> {
   const recorder = p.recorder;
+  let called: number[] | undefined;
   try {
-    return await sandbox.run(p.module, p.plugin.info, {
+    const result = await sandbox.run(p.module, p.plugin.info, {
       spec: p.spec,
       exportName: p.exportName,
       input: opts.input,
     }, {
       onLog: opts.onLog ? (line) => opts.onLog!(p.entry.name, line) : undefined,
-      onCalls: recorder ? (called) => recordProfile(opts, p, recorder, called) : undefined,
+      onCalls: recorder ? (functions) => called = functions : undefined,
     });
+    if (recorder) recordProfile(opts, p, recorder, result, called);
+    return result;
   } catch (e) {
     if (!(e instanceof SandboxError)) throw e;
     throw samuelError("SAM-RUN-015", {

@@ -74,6 +74,15 @@ export function readProfile(file: string, tag: string): Uint8Array | undefined {
   return isHintSection(section) ? section : undefined;
 }
 
+/**
+ * Whether a run that ended with `outcome` gives a profile worth keeping: one its limits stopped (time or
+ * fuel) entered only what it reached, and kept, that would serve every later run; it is recorded again on
+ * the next run instead. A trap or a failing export still ran its course: kept.
+ */
+export function keepsProfile(outcome: string): boolean {
+  return outcome !== "timeout" && outcome !== "fuel_exhausted";
+}
+
 /** Writes one profile through a handle opened before the process narrowed. */
 export class ProfileRecorder {
   #file: Deno.FsFile | undefined;
