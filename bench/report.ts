@@ -116,6 +116,57 @@ export interface BenchResult {
   perPluginMs?: number;
   goal?: string;
   pass?: boolean;
+  /** A pass's measured calls' times, until `mergePasses` joins them (not kept in the results). */
+  samples?: number[];
+}
+
+/** A bench name's pass suffix: ` [pass 2/5]` (a row measured in interleaved passes, `mergePasses`). */
+const PASS_SUFFIX = / \[pass \d+\/\d+\]$/;
+
+/**
+ * Joins the passes of a row into one result: a bench file may define each row as several benches named
+ * `<row> [pass k/K]`, defined round-robin (row A pass 1, row B pass 1, ..., row A pass 2, ...), so that
+ * every row's calls spread over the same minutes and a slow spell of a shared machine weighs on all rows
+ * of a group alike instead of on whichever ran then. The merged row's median, mean and percentiles come
+ * from all its passes' measured calls; it is the baseline when one of its passes is.
+ */
+export function mergePasses(results: BenchResult[]): BenchResult[] {
+  const out: BenchResult[] = [];
+  const merged = new Map<string, { result: BenchResult; samples: number[] }>();
+  for (const r of results) {
+    if (!PASS_SUFFIX.test(r.name)) {
+      out.push(r);
+      continue;
+    }
+    const name = r.name.replace(PASS_SUFFIX, "");
+    const key = `${r.file}\u0000${r.group ?? ""}\u0000${name}`;
+    const kept = r.samples ?? [];
+    const seen = merged.get(key);
+    if (seen) {
+      seen.samples.push(...kept);
+      seen.result.baseline ||= r.baseline;
+      continue;
+    }
+    const result: BenchResult = { ...r, name };
+    merged.set(key, { result, samples: [...kept] });
+    out.push(result);
+  }
+  for (const { result, samples } of merged.values()) {
+    if (samples.length === 0) continue;
+    const sorted = [...samples].sort((a, b) => a - b);
+    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+    Object.assign(result, {
+      n: samples.length,
+      medianMs: median(samples),
+      medianSource: "samples",
+      avgMs: samples.reduce((a, b) => a + b, 0) / samples.length,
+      minMs: sorted[0],
+      p75Ms: at(0.75),
+      p99Ms: at(0.99),
+    });
+  }
+  for (const r of out) delete r.samples;
+  return out;
 }
 
 export interface FileRun {
@@ -173,6 +224,7 @@ export function salvage(spec: FileSpec, recorded: Record<string, Recorded>): Ben
       p75Ms: at(0.75),
       p99Ms: at(0.99),
       ratio: null,
+      samples: PASS_SUFFIX.test(name) ? kept : undefined,
     });
   }
   return out;
@@ -221,9 +273,10 @@ export function collect(
       p75Ms: ns(ok.p75),
       p99Ms: ns(ok.p99),
       ratio: null,
+      samples: useSamples && PASS_SUFFIX.test(b.name) ? recorded.slice(-ok.n) : undefined,
     });
   }
-  return { results, failures };
+  return { results: mergePasses(results), failures };
 }
 
 /** Sets ratios against each (file, group) baseline, row 2's per-plugin times, and goals. */
@@ -359,7 +412,7 @@ async function runFile(
     } catch { /* not there */ }
   }
   if (timedOut) {
-    const results = salvage(spec, recorded);
+    const results = mergePasses(salvage(spec, recorded));
     return {
       run: {
         file: spec.path,

@@ -11,6 +11,7 @@ import {
   type BenchResult,
   collect,
   median,
+  mergePasses,
   parseBenchJson,
   salvage,
   spliceResults,
@@ -223,4 +224,41 @@ Deno.test("report: a file stopped at its cap still yields medians from the recor
   assertEquals(results[1].ratio, 13 / 10.5);
   // limits_bench's goal applies by file name; this file has none.
   assertEquals(results[1].goal, undefined);
+});
+
+Deno.test("report: a row measured in interleaved passes is joined back into one row, median of all its calls", () => {
+  const ok = (avgNs: number, n: number) => ({
+    ok: { n, min: avgNs, max: avgNs, avg: avgNs, p75: avgNs, p99: avgNs },
+  });
+  const bench = (name: string, baseline: boolean) => ({ name, group: "g", baseline, results: [ok(5e6, 2)] });
+  const spec = { path: "bench/suite/process_bench.ts", row: 3, owner: "suite" as const, capSeconds: 10 };
+  const { results } = collect(spec, {
+    benches: [
+      bench("floor [pass 1/2]", true),
+      bench("ours [pass 1/2]", false),
+      bench("floor [pass 2/2]", false),
+      bench("ours [pass 2/2]", false),
+      bench("plain", false),
+    ],
+  }, {
+    // The warm-up call first: only each pass's last n = 2 count.
+    "floor [pass 1/2]": [99, 10, 12],
+    "ours [pass 1/2]": [99, 15, 17],
+    "floor [pass 2/2]": [99, 20, 22],
+    "ours [pass 2/2]": [99, 25, 27],
+    "plain": [1, 6, 6],
+  });
+  assertEquals(results.map((r) => r.name), ["floor", "ours", "plain"]);
+  const [floor, ours] = results;
+  assertEquals([floor.n, floor.medianMs, floor.minMs, floor.baseline], [4, 16, 10, true]);
+  assertEquals([ours.n, ours.medianMs, ours.baseline], [4, 21, false]);
+  assertEquals(results.some((r) => "samples" in r && r.samples !== undefined), false);
+  annotate(results);
+  assertEquals(ours.ratio, 21 / 16);
+  // A file stopped at its cap: the passes that ran are joined the same way.
+  const salvaged = mergePasses(salvage(spec, {
+    "ours [pass 1/2]": { group: "g", baseline: false, warmup: 1, samples: [99, 1, 2, 3] },
+    "ours [pass 2/2]": { group: "g", baseline: false, warmup: 1, samples: [99, 7, 8, 9] },
+  }));
+  assertEquals(salvaged.map((r) => [r.name, r.n, r.medianMs]), [["ours", 6, 5]]);
 });
