@@ -10,6 +10,9 @@
  *   per run so V8's in-process module cache cannot serve a compile from an earlier run;
  * - warm: the module compiled once and reused, with a fresh sandbox Worker and a fresh instance every
  *   run (the cost of each further invocation once compilation is out of the way).
+ * A module large enough for compile hints (runtime/preprocess/compile_hints.ts) is compiled with the
+ * export's profile appended, as every `samuel run` after the export's first: one uncounted run of the
+ * profiling copy records it first (`compile_hints: "used"` in the result; `none` for a smaller module).
  * Each export's result holds medians, p95 (nearest rank), min, max and the samples of each kind, and
  * whether the cold median is within the budget.
  *
@@ -27,6 +30,9 @@ import type { ModuleInfo } from "../runtime/preprocess/mod.ts";
 import { Sandbox } from "../runtime/sandbox.ts";
 import { sandboxFromGrants } from "../runtime/sandbox_spec.ts";
 import { buildForCache } from "../store/module_check.ts";
+import { keepsProfile } from "../store/compile_profile.ts";
+import { appendSection, hintSection, worthHinting } from "../runtime/preprocess/compile_hints.ts";
+import { markCalls } from "../runtime/preprocess/call_marks.ts";
 import { grantsOf } from "./grants.ts";
 import type { Reporter } from "./io.ts";
 import { buildHint, checkModuleAgainstManifest, modulePath, readModule } from "./plugin_module.ts";
@@ -99,6 +105,7 @@ async function invokeOnce(
   t: Target,
   exportName: string,
   compile: () => { module: WebAssembly.Module; info: ModuleInfo },
+  onCalls?: (functions: number[]) => void,
 ): Promise<{ ms: number; result: InvocationResult }> {
   const spec = sandboxFromGrants({
     pluginName: t.manifest.name,
@@ -121,7 +128,7 @@ async function invokeOnce(
     spec,
     exportName,
     input: t.input,
-  });
+  }, { onCalls });
   return { ms: performance.now() - t0, result };
 }
 
@@ -136,6 +143,30 @@ export interface ExportBench {
   /** How many runs ended in each outcome (`ok`, `plugin_error`, `trap`, ...). */
   outcomes: Record<string, number>;
   within_budget: boolean;
+  /** Whether the runs were compiled with the export's compile profile, as `samuel run` compiles them. */
+  compile_hints: "used" | "none";
+}
+
+/**
+ * The hint section of one run of `exportName` (its profiling copy, in a sandbox Worker, uncounted), or
+ * undefined when the module is too small for hints or the run yields no profile.
+ */
+async function profileOf(
+  t: Target,
+  exportName: string,
+  built: { bytes: Uint8Array; info: ModuleInfo },
+): Promise<Uint8Array | undefined> {
+  if (!worthHinting(built.bytes.length)) return undefined;
+  const marked = markCalls(built.bytes);
+  if (!marked) return undefined;
+  let called: number[] | undefined;
+  const run = await invokeOnce(
+    t,
+    exportName,
+    () => ({ module: new WebAssembly.Module(marked), info: built.info }),
+    (functions) => called = functions,
+  );
+  return called && keepsProfile(run.result.outcome) ? hintSection(called) : undefined;
 }
 
 /** Cold then warm runs of one export. */
@@ -143,6 +174,8 @@ export async function benchExport(t: Target, exportName: string, runs: number): 
   const outcomes: Record<string, number> = {};
   const count = (r: InvocationResult) => outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
   const build = buildForCache(t.manifest.runtime.maxMemoryMiB);
+  const profile = await profileOf(t, exportName, build(t.source));
+  const hinted = (bytes: Uint8Array) => profile ? appendSection(bytes, profile) : bytes;
 
   const cold: number[] = [];
   const preprocess: number[] = [];
@@ -150,18 +183,18 @@ export async function benchExport(t: Target, exportName: string, runs: number): 
     const p0 = performance.now();
     const fresh = build(t.source);
     preprocess.push(performance.now() - p0);
-    const bytes = withTag(fresh.bytes, `${exportName}/${i}/${crypto.randomUUID()}`);
+    const bytes = hinted(withTag(fresh.bytes, `${exportName}/${i}/${crypto.randomUUID()}`));
     const run = await invokeOnce(
       t,
       exportName,
-      () => ({ module: new WebAssembly.Module(bytes), info: fresh.info }),
+      () => ({ module: new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), info: fresh.info }),
     );
     cold.push(run.ms);
     count(run.result);
   }
 
   const built = build(t.source);
-  const module = new WebAssembly.Module(built.bytes as Uint8Array<ArrayBuffer>);
+  const module = new WebAssembly.Module(hinted(built.bytes) as Uint8Array<ArrayBuffer>);
   const warm: number[] = [];
   const phases = { instantiate_ms: [] as number[], init_ms: [] as number[], call_ms: [] as number[] };
   for (let i = 0; i < runs; i++) {
@@ -185,6 +218,7 @@ export async function benchExport(t: Target, exportName: string, runs: number): 
     },
     outcomes,
     within_budget: coldStats.median_ms <= BUDGET_MS,
+    compile_hints: profile ? "used" : "none",
   };
 }
 

@@ -158,9 +158,13 @@ export async function authorLoop(t: Deno.TestContext, tmp: string, name: string,
       cold: { median_ms: number; samples_ms: number[] };
       warm: { median_ms: number; samples_ms: number[] };
       outcomes: Record<string, number>;
+      compile_hints: string;
     }[];
     assertEquals(exports.map((e) => e.export), ["lint", "health", "probe"]);
+    // A module of a megabyte or more is compiled with its export's profile, as `samuel run` compiles it.
+    const hints = data.module.size >= 1 << 20 ? "used" : "none";
     for (const e of exports) {
+      assertEquals(e.compile_hints, hints, `${e.export} of a ${data.module.size}-byte module`);
       assertEquals([e.cold.samples_ms.length, e.warm.samples_ms.length], [2, 2]);
       assert(e.cold.median_ms > 0 && e.warm.median_ms > 0, JSON.stringify(e));
       assertEquals(Object.values(e.outcomes).reduce((a, b) => a + b, 0), 4, JSON.stringify(e.outcomes));

@@ -111,6 +111,8 @@ Deno.test("bench: every export runs N cold and N warm; outcomes counted; /worksp
       assert(e.warm.min_ms > 0);
       assertEquals(typeof e.guest_warm.call_ms, "number");
       assertEquals(e.within_budget, e.cold.median_ms <= BUDGET_MS);
+      // A small module: compiled as it is, as `samuel run` compiles it.
+      assertEquals(e.compile_hints, "none");
     }
     assertEquals(data.exports[0].outcomes, { ok: 6 });
     // A non-zero return is a normal benchmark outcome, not an error.

@@ -138,6 +138,20 @@ Deno.test({
     const health = await p.run(["go-guide-wasm", "health"]);
     assertEquals([health.code, health.json.data.cache.hints], [0, "recorded"], health.stderr);
     assertEquals((await p.run(["go-guide-wasm", "health"])).json.data.cache.hints, "used");
+    // `plugin bench` measures what `samuel run` pays after the first run: compiled with the profile.
+    const bench = await p.cli([
+      "plugin",
+      "bench",
+      `${p.base}/src-go-guide`,
+      "-n",
+      "1",
+      "--export",
+      "health",
+      "--json",
+    ]);
+    assertEquals(bench.code, 0, bench.stderr);
+    assertEquals(bench.json.data.exports.map((e: { compile_hints: string }) => e.compile_hints), ["used"]);
+    assertEquals(bench.json.data.exports[0].outcomes, { ok: 2 });
     // A garbled profile is not appended: the run records a fresh one and computes the same.
     await Deno.writeTextFile(entryProfile(entry, "lint"), "not a profile");
     const again = await p.run(["go-guide-wasm", "lint"]);
