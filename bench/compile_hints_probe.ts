@@ -21,7 +21,8 @@ import { Reader } from "../src/runtime/preprocess/reader.ts";
 import { median } from "./report.ts";
 import { payloadOf, type Section, SectionId } from "../src/runtime/preprocess/sections.ts";
 import { markCalls } from "../src/runtime/preprocess/call_marks.ts";
-import { appendSection, hintSection } from "../src/runtime/preprocess/compile_hints.ts";
+import { hintSection } from "../src/runtime/preprocess/compile_hints.ts";
+import { appendSection } from "../src/runtime/preprocess/custom_section.ts";
 import { calledFunctions } from "../src/runtime/call_marks_read.ts";
 
 const CODE = SectionId.code;

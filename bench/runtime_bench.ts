@@ -17,6 +17,7 @@
  * Go groups are skipped when it is missing).
  */
 
+import { customSection, withSection } from "../src/runtime/preprocess/custom_section.ts";
 import { wat2wasm } from "../tests/support/wat.ts";
 import { invoke, type InvokeRequest } from "../src/runtime/invoke.ts";
 import { Sandbox, SandboxPool } from "../src/runtime/sandbox.ts";
@@ -62,14 +63,8 @@ const NONCE_DIGITS = 12;
 
 /** `bytes` plus a custom section `nonce` whose payload `fresh` rewrites before each cold compile. */
 function withNonceSection(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  const name = new TextEncoder().encode("nonce");
-  const out = new Uint8Array(bytes.length + 2 + 1 + name.length + NONCE_DIGITS);
-  out.set(bytes);
-  out[bytes.length] = 0; // custom section
-  out[bytes.length + 1] = 1 + name.length + NONCE_DIGITS; // size < 128: one LEB128 byte
-  out[bytes.length + 2] = name.length;
-  out.set(name, bytes.length + 3);
-  return out;
+  // The payload is last in the module, so `fresh` finds the nonce's digits at its end.
+  return withSection(bytes, customSection("nonce", new Uint8Array(NONCE_DIGITS)));
 }
 
 let nonce = 0;

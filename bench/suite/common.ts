@@ -7,6 +7,7 @@
  * Not a bench file itself (no `_bench` suffix), so `deno bench bench/suite/` does not run it.
  */
 
+import { customSection, withSection } from "../../src/runtime/preprocess/custom_section.ts";
 import { WASI as NodeWASI } from "node:wasi";
 import { closeSync, openSync } from "node:fs";
 import { wat2wasm } from "../../tests/support/wat.ts";
@@ -66,20 +67,8 @@ export async function loadFixtures(): Promise<Fixture[]> {
  * however many iterations run.
  */
 export function withNonce(bytes: Uint8Array, nonce: number): Uint8Array {
-  const enc = new TextEncoder();
-  const name = enc.encode("samuel-bench-nonce");
-  const payload = enc.encode(String(nonce).padStart(12, "0"));
-  const body = new Uint8Array(1 + name.length + payload.length);
-  body[0] = name.length;
-  body.set(name, 1);
-  body.set(payload, 1 + name.length);
-  // The body is < 128 bytes, so its LEB128 size is one byte.
-  const out = new Uint8Array(bytes.length + 2 + body.length);
-  out.set(bytes);
-  out[bytes.length] = 0; // custom section id
-  out[bytes.length + 1] = body.length;
-  out.set(body, bytes.length + 2);
-  return out;
+  const payload = new TextEncoder().encode(String(nonce).padStart(12, "0"));
+  return withSection(bytes, customSection("samuel-bench-nonce", payload));
 }
 
 export { floorImports } from "./floor.ts";

@@ -31,8 +31,9 @@ import { Sandbox } from "../runtime/sandbox.ts";
 import { sandboxFromGrants } from "../runtime/sandbox_spec.ts";
 import { buildForCache } from "../store/module_check.ts";
 import { keepsProfile } from "../store/compile_profile.ts";
-import { appendSection, hintSection, worthHinting } from "../runtime/preprocess/compile_hints.ts";
+import { hintSection, worthHinting } from "../runtime/preprocess/compile_hints.ts";
 import { markCalls } from "../runtime/preprocess/call_marks.ts";
+import { appendSection, customSection, withSection } from "../runtime/preprocess/custom_section.ts";
 import { grantsOf } from "./grants.ts";
 import type { Reporter } from "./io.ts";
 import { buildHint, checkModuleAgainstManifest, modulePath, readModule } from "./plugin_module.ts";
@@ -72,25 +73,7 @@ export function stats(samples: readonly number[]): Stats {
  * wire bytes, so each cold compile is a real one.
  */
 export function withTag(bytes: Uint8Array, tag: string): Uint8Array<ArrayBuffer> {
-  const name = new TextEncoder().encode("samuel-bench");
-  const payload = new TextEncoder().encode(tag);
-  const body = [...leb(name.length), ...name, ...payload];
-  const section = new Uint8Array([0, ...leb(body.length), ...body]);
-  const out = new Uint8Array(bytes.length + section.length);
-  out.set(bytes);
-  out.set(section, bytes.length);
-  return out;
-}
-
-function leb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
+  return withSection(bytes, customSection("samuel-bench", new TextEncoder().encode(tag)));
 }
 
 interface Target {

@@ -43,7 +43,8 @@ import { chooseWall, narrowProcess, type Wall, WallError } from "../runtime/wall
 import { memoryImport, WASI_FUNCTION_NAMES, WASI_MODULE } from "../runtime/wasi/mod.ts";
 import { sha256Hex } from "../store/digest.ts";
 import { readWholeSync } from "../store/read_whole.ts";
-import { appendSection, type HintUse, worthHinting } from "../runtime/preprocess/compile_hints.ts";
+import { type HintUse, worthHinting } from "../runtime/preprocess/compile_hints.ts";
+import { appendSection } from "../runtime/preprocess/custom_section.ts";
 import {
   execProfile,
   identityTag,

@@ -50,7 +50,8 @@ import {
 } from "../runtime/sandbox_spec.ts";
 import { cannotNarrow, chooseWall, narrowProcess, type Wall, WallError } from "../runtime/wall.ts";
 import { RunIndex } from "../store/run_index.ts";
-import { appendSection, type HintUse, worthHinting } from "../runtime/preprocess/compile_hints.ts";
+import { type HintUse, worthHinting } from "../runtime/preprocess/compile_hints.ts";
+import { appendSection } from "../runtime/preprocess/custom_section.ts";
 import { entryProfile, keepsProfile, ProfileRecorder, profilingCopy } from "../store/compile_profile.ts";
 
 export interface RunOptions extends LoadOptions {

@@ -9,8 +9,8 @@
 
 import { assert, assertEquals } from "../support/assert.ts";
 import { wat2wasm } from "../support/wat.ts";
+import { appendSection, customSection, withSection } from "../../src/runtime/preprocess/custom_section.ts";
 import {
-  appendSection,
   HINTED_MODULE_BYTES,
   hintSection,
   isHintSection,
@@ -51,6 +51,16 @@ Deno.test("isHintSection: anything but exactly one hints section is refused", ()
     ["an unterminated size", new Uint8Array([0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01])],
   ];
   for (const [label, bytes] of cases) assertEquals(isHintSection(bytes), false, label);
+});
+
+Deno.test("customSection and withSection: id 0, size, name, payload, after bytes left as they were", () => {
+  const section = customSection("ab", new Uint8Array([7, 8]));
+  assertEquals([...section], [0, 5, 2, 0x61, 0x62, 7, 8]);
+  const base = new Uint8Array([1, 2, 3]);
+  const out = withSection(base, section);
+  assertEquals([...out], [1, 2, 3, ...section]);
+  assertEquals([...base], [1, 2, 3]);
+  assert(out.buffer !== base.buffer);
 });
 
 Deno.test("appendSection: in place when the buffer has room after the bytes, else a copy", () => {

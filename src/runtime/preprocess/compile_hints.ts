@@ -22,11 +22,12 @@
  *
  * @example
  * ```ts
- * const module = new WebAssembly.Module(appendSection(bytes, hintSection([3, 4, 17])));
+ * const module = new WebAssembly.Module(appendSection(bytes, hintSection([3, 4, 17]))); // custom_section.ts
  * ```
  */
 
 import { Writer } from "./writer.ts";
+import { customSection } from "./custom_section.ts";
 
 /**
  * The export under which the profiling copy exposes its marks (call_marks.ts); runtime/call_marks_read.ts
@@ -55,8 +56,7 @@ export function worthHinting(size: number): boolean {
  * of 2 would add an optimization priority, which would ask for optimized code up front (not wanted).
  */
 export function hintSection(functions: readonly number[]): Uint8Array<ArrayBuffer> {
-  const payload = new Writer(functions.length * 6 + 48);
-  payload.name(HINTS_SECTION);
+  const payload = new Writer(functions.length * 6 + 8);
   payload.u32(functions.length);
   for (const f of functions) {
     payload.u32(f);
@@ -64,11 +64,7 @@ export function hintSection(functions: readonly number[]): Uint8Array<ArrayBuffe
     payload.u8(1); // hint length
     payload.u8(0); // compilation priority
   }
-  const out = new Writer(payload.len + 6);
-  out.u8(0); // custom section
-  out.u32(payload.len);
-  out.bytes(payload.view());
-  return out.view();
+  return customSection(HINTS_SECTION, payload.view());
 }
 
 /**
@@ -79,6 +75,8 @@ export function hintSection(functions: readonly number[]): Uint8Array<ArrayBuffe
  */
 export function isHintSection(bytes: Uint8Array): boolean {
   if (bytes.length < 2 || bytes[0] !== 0) return false;
+  // Its own LEB128 reads, not the rewriter's Reader: this runs on every hinted run, whose path must not
+  // load reader.ts and the rewriter's errors for two integers.
   let at = 1;
   const leb = (): number => {
     let v = 0, shift = 0;
@@ -99,21 +97,3 @@ export function isHintSection(bytes: Uint8Array): boolean {
 }
 
 const HINTS_NAME = new TextEncoder().encode(HINTS_SECTION);
-
-/**
- * `bytes` followed by `section` (the section may follow the code section: see the module doc). Written
- * in place when the buffer under `bytes` has room after them (store/module_cache.ts `read` leaves it on
- * request): copying a 4 MB module into a new buffer costs ~2.7 ms here, more than the hints win back.
- */
-export function appendSection(bytes: Uint8Array, section: Uint8Array): Uint8Array<ArrayBuffer> {
-  const end = bytes.byteOffset + bytes.length;
-  if (bytes.buffer instanceof ArrayBuffer && end + section.length <= bytes.buffer.byteLength) {
-    const out = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length + section.length);
-    out.set(section, bytes.length);
-    return out;
-  }
-  const out = new Uint8Array(bytes.length + section.length);
-  out.set(bytes);
-  out.set(section, bytes.length);
-  return out;
-}
