@@ -48,7 +48,6 @@ import { appendSection } from "../runtime/preprocess/custom_section.ts";
 import {
   execProfile,
   identityTag,
-  keepsProfile,
   type ProfileRecorder,
   profilingCopy,
   readProfile,
@@ -128,37 +127,32 @@ export async function execModule(plan: ExecPlan, onDebug?: (text: string) => voi
   const logSink = (line: Parameters<typeof formatLogLine>[1]) => {
     Deno.stderr.writeSync(new TextEncoder().encode(formatLogLine(spec.pluginName, line) + "\n"));
   };
-  if (wall.kind === "process") {
-    narrowForExec(grants);
-    try {
-      let called: number[] | undefined;
-      const afterRun = recorder && ((exports: WebAssembly.Exports) => called = calledFunctions(exports));
-      const result = await invoke(module, { imports }, { ...request, logSink }, { afterRun });
-      if (recorder && !(called && keepsProfile(result.outcome) && recorder.record(called))) {
-        hints = "none";
-        onDebug?.(`compile profile not recorded (${result.outcome})`);
-      }
-      return { result, wall, rewritten: rewrite, hints };
-    } finally {
-      recorder?.close();
-    }
-  }
+  // The functions the profiling copy entered, read in the isolate that ran it.
   let called: number[] | undefined;
   try {
-    const result = await new Sandbox(spec, { grants }).run(module, { imports } as never, request, {
-      onLog: logSink,
-      // A program may run for as long as it likes without --timeout: no watchdog then.
-      graceMs: plan.timeoutMs === undefined ? Infinity : undefined,
-      onCalls: recorder && ((functions) => called = functions),
-    });
-    if (recorder && !(called && keepsProfile(result.outcome) && recorder.record(called))) {
+    let result: InvocationResult;
+    if (wall.kind === "process") {
+      narrowForExec(grants);
+      const afterRun = recorder && ((exports: WebAssembly.Exports) => called = calledFunctions(exports));
+      result = await invoke(module, { imports }, { ...request, logSink }, { afterRun });
+    } else {
+      try {
+        result = await new Sandbox(spec, { grants }).run(module, { imports } as never, request, {
+          onLog: logSink,
+          // A program may run for as long as it likes without --timeout: no watchdog then.
+          graceMs: plan.timeoutMs === undefined ? Infinity : undefined,
+          onCalls: recorder && ((functions) => called = functions),
+        });
+      } catch (e) {
+        if (!(e instanceof SandboxError)) throw e;
+        throw samuelError("SAM-EXEC-009", { message: e.message, inner: e });
+      }
+    }
+    if (recorder && !recorder.recordRun(result.outcome, called)) {
       hints = "none";
       onDebug?.(`compile profile not recorded (${result.outcome})`);
     }
     return { result, wall, rewritten: rewrite, hints };
-  } catch (e) {
-    if (!(e instanceof SandboxError)) throw e;
-    throw samuelError("SAM-EXEC-009", { message: e.message, inner: e });
   } finally {
     recorder?.close();
   }

@@ -52,7 +52,7 @@ import { cannotNarrow, chooseWall, narrowProcess, type Wall, WallError } from ".
 import { RunIndex } from "../store/run_index.ts";
 import { type HintUse, worthHinting } from "../runtime/preprocess/compile_hints.ts";
 import { appendSection } from "../runtime/preprocess/custom_section.ts";
-import { entryProfile, keepsProfile, ProfileRecorder, profilingCopy } from "../store/compile_profile.ts";
+import { entryProfile, ProfileRecorder, profilingCopy } from "../store/compile_profile.ts";
 
 export interface RunOptions extends LoadOptions {
   root: string;
@@ -472,7 +472,7 @@ function recordProfile(
   result: InvocationResult,
   called: number[] | undefined,
 ) {
-  const ok = called !== undefined && keepsProfile(result.outcome) && recorder.record(called);
+  const ok = recorder.recordRun(result.outcome, called);
   if (!ok) p.hints = "none";
   opts.onDebug?.(
     ok

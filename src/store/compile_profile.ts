@@ -129,6 +129,16 @@ export class ProfileRecorder {
     }
   }
 
+  /**
+   * Records what a run that ended with `outcome` entered, when the marks were read and its profile is
+   * worth keeping (`keepsProfile`), and closes the file; true when a profile was recorded.
+   */
+  recordRun(outcome: string, functions: readonly number[] | undefined): boolean {
+    if (functions !== undefined && keepsProfile(outcome)) return this.record(functions);
+    this.close();
+    return false;
+  }
+
   /** Closes the file without recording (the run did not get to read the marks). */
   close(): void {
     this.#file?.close();

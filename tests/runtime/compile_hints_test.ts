@@ -207,3 +207,19 @@ Deno.test("profilingCopy: the marking copy and its open recorder; a module the p
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("recordRun: a run its limits stopped, or whose marks were not read, records nothing", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "samuel-hints-" });
+  try {
+    const file = `${dir}/p.bin`;
+    assertEquals(ProfileRecorder.open(file, "")!.recordRun("timeout", [1, 2]), false);
+    assertEquals(ProfileRecorder.open(file, "")!.recordRun("fuel_exhausted", [1, 2]), false);
+    assertEquals(ProfileRecorder.open(file, "")!.recordRun("ok", undefined), false);
+    assertEquals(readProfile(file, ""), undefined);
+    // A trap or a failing export ran its course: kept.
+    assertEquals(ProfileRecorder.open(file, "")!.recordRun("trap", [3]), true);
+    assertEquals(readProfile(file, ""), hintSection([3]));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
