@@ -368,6 +368,12 @@ async function prepare(
   }
   spec.args = [entry.name, exportName];
   const compiled = await compilable(plugin, exportName);
+  /** Gives up the hints or the profiling copy: the module as cached, compiled. */
+  const asCached = () => {
+    compiled.recorder?.close();
+    Object.assign(compiled, { bytes: plugin.bytes, recorder: undefined, hints: "none" });
+    return new WebAssembly.Module(plugin.bytes as Uint8Array<ArrayBuffer>);
+  };
   // The cache entry's hash runs off-thread while V8 compiles; nothing runs before it is confirmed.
   let module: WebAssembly.Module;
   try {
@@ -376,9 +382,7 @@ async function prepare(
     // The cached module's own compile error propagates as it always did; a hinted or profiling copy that
     // V8 refused would be samuel's bug, not the plugin's: run the module as cached instead.
     if (compiled.bytes === plugin.bytes) throw e;
-    compiled.recorder?.close();
-    Object.assign(compiled, { bytes: plugin.bytes, recorder: undefined, hints: "none" });
-    module = new WebAssembly.Module(plugin.bytes as Uint8Array<ArrayBuffer>);
+    module = asCached();
   }
   const confirmed = await confirmRunnable(opts.root, plugin, opts).catch((e) => {
     compiled.recorder?.close();
@@ -386,11 +390,8 @@ async function prepare(
   });
   if (confirmed !== plugin) {
     // A rebuilt entry is a new one: it runs unhinted and unprofiled this once.
-    compiled.recorder?.close();
     plugin = confirmed;
-    module = new WebAssembly.Module(plugin.bytes as Uint8Array<ArrayBuffer>);
-    compiled.recorder = undefined;
-    compiled.hints = "none";
+    module = asCached();
   }
   return {
     entry,
