@@ -13,9 +13,9 @@
  *   `samuel plugin exec` on the same command build (shipped); Node 20 `node:wasi` on the reactor's `lint`;
  *   and `deno run empty.ts` for scale.
  *
- * Each row is measured in 5 interleaved passes of 5 calls (rows round-robin within a group), joined back
- * into one row by bench/report.ts (`mergePasses`), so a slow spell of the shared machine weighs on every
- * row of a group alike.
+ * Each row is measured in 5 interleaved passes of 5 calls (each pass goes through every group's rows in
+ * turn), joined back into one row by bench/report.ts (`mergePasses`), so a slow spell of the shared machine
+ * weighs on every row alike.
  *
  * Peak RSS of each of these commands (`/usr/bin/time -f %M`, median of 5) is written to
  * `bench/out/rss.json` when SAMUEL_BENCH_RSS_OUT names the file (bench/report.ts sets it and renders it).
@@ -142,9 +142,11 @@ for (const { rows } of all) {
 // Each row in PASSES interleaved passes (row A pass 1, row B pass 1, ..., row A pass 2, ...), which
 // bench/report.ts joins back into one row (`mergePasses`): on a shared machine a slow spell then weighs on
 // every row of a group alike. Measured with the rows one after another (25 calls each), the three groups'
-// `deno run empty.ts` floors of one run read 26.0, 29.6 and 32.3 ms (2026-12-08).
-for (const { group, rows } of all) {
-  for (let pass = 1; pass <= PASSES; pass++) {
+// `deno run empty.ts` floors of one run read 26.0, 29.6 and 32.3 ms (2026-12-08). Each pass also goes
+// through every group, not one group's five passes after another's: with the groups in turn, the tiny and
+// C groups' floors of one run read 14.9 and 16.3 ms, and that run's C row alone missed its goal (same day).
+for (let pass = 1; pass <= PASSES; pass++) {
+  for (const { group, rows } of all) {
     for (const r of rows) {
       Deno.bench(
         {
