@@ -126,8 +126,9 @@ Deno.test("the bundle runs every kind of command under the shipped flags, like t
     // Deno's code cache for the run path is written even by a run that makes no asynchronous call (a hit
     // whose stamps vouch for its files, as after the run above), from an entry no process has run yet (a
     // copy of bundle_main.js beside it, so its chunks resolve the same). Without the event-loop turn
-    // (main.ts `exit`) no run writes it; with it, the write can still lose the race with the exit when the
-    // machine is loaded (seen in full runs of the suite), hence up to five runs.
+    // (main.ts `exit`) no run writes it. With it, one run's write was still missing once in a full parallel
+    // run of the suite, private DENO_DIR and all (presumably a write that lost to the exit), hence up to
+    // five runs.
     const cachedBy = async (main: string, flags: readonly string[]) => {
       for (let i = 0; i < 5 && codeCacheBytes(denoDir, `file://${main}`) === 0; i++) {
         const hit = await samuel(["run", "walled", "lint", "--json"], main, flags);
