@@ -10,11 +10,11 @@
  * Not a bench file (the suite does not run it): `deno run -A bench/eager_js_probe.ts [ROUNDS]`.
  */
 
-import { DatabaseSync } from "node:sqlite";
 import { RUN_FLAGS } from "../scripts/flags.ts";
 import { buildBundle } from "../scripts/bundle.ts";
 import { median } from "./report.ts";
 import { emptyScript } from "./support/process.ts";
+import { codeCacheBytes, LAZY_RUN_FLAGS } from "../tests/support/code_cache.ts";
 import { loadFixtures, makeProject, runWithEnv, writePluginDir } from "./suite/common.ts";
 
 const rounds = Number(Deno.args[0] ?? 30);
@@ -32,8 +32,7 @@ for (const f of (await loadFixtures()).filter((f) => f.id !== "go")) {
   await project.install(dir);
 }
 
-const lazyFlags = RUN_FLAGS.map((f) => f.replace(",--no-lazy", ""));
-if (lazyFlags.join(" ") === RUN_FLAGS.join(" ")) throw new Error("the shipped flags have no --no-lazy");
+if (LAZY_RUN_FLAGS.join(" ") === RUN_FLAGS.join(" ")) throw new Error("the shipped flags have no --no-lazy");
 const variants = [
   { name: "deno run empty.ts", denoDir: `${base}/deno-empty`, args: ["run", "-q", emptyScript()] },
   ...["tiny", "c"].flatMap((id) => [
@@ -45,7 +44,7 @@ const variants = [
     {
       name: `${id}: without --no-lazy`,
       denoDir: `${base}/deno-lazy`,
-      args: ["run", "-q", "--no-config", ...lazyFlags, entry, "run", `bench-${id}`, "health"],
+      args: ["run", "-q", "--no-config", ...LAZY_RUN_FLAGS, entry, "run", `bench-${id}`, "health"],
     },
   ]),
 ];
@@ -62,19 +61,6 @@ for (let r = 0; r < rounds; r++) {
   }
 }
 
-/** Bytes of the V8 code cache entry for the bundle's entry in `denoDir` (0 when there is none). */
-function cacheBytes(denoDir: string): number {
-  const db = new DatabaseSync(`${denoDir}/v8_code_cache_v2`, { readOnly: true });
-  try {
-    const row = db.prepare("SELECT length(data) AS n FROM codecache WHERE specifier = ?").get(
-      `file://${entry}`,
-    );
-    return Number(row?.n ?? 0);
-  } finally {
-    db.close();
-  }
-}
-
 const floor = median(times[0]);
 console.log(`${rounds} interleaved rounds, medians (ratio to deno run empty.ts):`);
 for (let i = 0; i < variants.length; i++) {
@@ -83,7 +69,7 @@ for (let i = 0; i < variants.length; i++) {
 }
 console.log(
   `V8 code cache of bundle_main.js: ${
-    Math.round(cacheBytes(`${base}/deno-eager`) / 1024)
+    Math.round(codeCacheBytes(`${base}/deno-eager`, `file://${entry}`) / 1024)
   } KiB with --no-lazy, ` +
-    `${Math.round(cacheBytes(`${base}/deno-lazy`) / 1024)} KiB without`,
+    `${Math.round(codeCacheBytes(`${base}/deno-lazy`, `file://${entry}`) / 1024)} KiB without`,
 );

@@ -75,7 +75,10 @@ export function permissionFlagsFor(os: CompileTarget["os"]): readonly string[] {
 export const UNSTABLE_FLAGS: readonly string[] = ["--unstable-worker-options"];
 
 /** V8 flags: engine behaviour, no permission (see above). */
-export const ENGINE_FLAGS: readonly string[] = ["--v8-flags=--experimental-wasm-compilation-hints,--no-lazy"];
+export const V8_FLAGS: readonly string[] = ["--experimental-wasm-compilation-hints", "--no-lazy"];
+
+/** `V8_FLAGS` as Deno takes them: one `--v8-flags=` argument. */
+export const ENGINE_FLAGS: readonly string[] = [`--v8-flags=${V8_FLAGS.join(",")}`];
 
 /** Everything `deno run` / `deno compile` needs for samuel: permissions, unstable features, V8 flags. */
 export const RUN_FLAGS: readonly string[] = [...PERMISSION_FLAGS, ...UNSTABLE_FLAGS, ...ENGINE_FLAGS];

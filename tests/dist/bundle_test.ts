@@ -12,7 +12,7 @@ import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts
 import { HERMETIC_ENV, RUN_FLAGS } from "../support/cli.ts";
 import { wat2wasm } from "../support/wat.ts";
 import { buildBundle } from "../../scripts/bundle.ts";
-import { DatabaseSync } from "node:sqlite";
+import { codeCacheBytes, LAZY_RUN_FLAGS } from "../support/code_cache.ts";
 
 const decoder = new TextDecoder();
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -46,17 +46,6 @@ const PLUGIN_WAT = `(module
 )`;
 
 const SPIN = `(module (memory (export "memory") 1) (func (export "_start") (loop $l (br $l))))`;
-
-/** The size of the V8 code cache entry (an SQLite file in `denoDir`) for `specifier`; 0 when none. */
-function codeCacheBytes(denoDir: string, specifier: string): number {
-  const db = new DatabaseSync(`${denoDir}/v8_code_cache_v2`, { readOnly: true });
-  try {
-    const rows = db.prepare("SELECT length(data) AS n FROM codecache WHERE specifier = ?").all(specifier);
-    return rows.length > 0 ? Number(rows[0].n) : 0;
-  } finally {
-    db.close();
-  }
-}
 
 function manifest(name: string, hosts: string[] = []): string {
   return `name = "${name}"
@@ -144,9 +133,8 @@ Deno.test("the bundle runs every kind of command under the shipped flags, like t
     // default (scripts/flags.ts): measured 3.2x the entry written by the same run without the flag.
     const lazyEntry = `${out}/lazy_main.js`;
     await Deno.copyFile(entry, lazyEntry);
-    const lazyFlags = RUN_FLAGS.map((f) => f.replace(",--no-lazy", ""));
-    assert(lazyFlags.join(" ") !== RUN_FLAGS.join(" "), "the shipped flags compile eagerly");
-    const lazy = await cachedBy(lazyEntry, lazyFlags);
+    assert(RUN_FLAGS.join(" ") !== LAZY_RUN_FLAGS.join(" "), "the shipped flags compile eagerly");
+    const lazy = await cachedBy(lazyEntry, LAZY_RUN_FLAGS);
     assert(lazy > 0 && eager > 2 * lazy, `eager code cache ${eager} B against ${lazy} B lazy`);
     const networked = await samuel(["run", "networked", "lint", "--json"]);
     assertEquals(networked.code, 0, networked.stderr);
